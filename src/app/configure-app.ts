@@ -1,0 +1,67 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { ProblemDto } from '../common/openapi.js';
+import { AppConfig } from '../config/app-config.js';
+
+export const BODY_LIMIT = '1mb';
+
+/** Everything main.ts and the e2e tests must set up identically on the HTTP application. */
+export function configureApp(app: INestApplication): OpenAPIObject {
+  const express = app as NestExpressApplication;
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  express.disable('x-powered-by');
+  express.set('trust proxy', config.TRUST_PROXY);
+  express.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(
+    helmet({
+      // Swagger UI loads its own script and styles from this origin.
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } },
+    }),
+  );
+  const document = buildOpenApi(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+  });
+  return document;
+}
+
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+
+/**
+ * OpenAPI generated from the controllers and DTOs. Answers every operation can give (validation,
+ * authentication, body size, database outage) are added here once rather than on each handler.
+ */
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('4EU+ micro-credential QA workflow engine')
+      .setDescription(
+        'Review workflow for micro-credential proposals (draft → partner review → 4EU+QUALITY → agency alignment → approved → published), reminders and per-institution audit logs. Errors are application/problem+json.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+    { extraModels: [ProblemDto] },
+  );
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      const add = (status: number, description: string) => {
+        op.responses[String(status)] ??= { description, content: PROBLEM };
+      };
+      const isPublic = path === '/api/auth/login' || path.startsWith('/health');
+      if (!path.startsWith('/health')) add(400, 'Malformed or invalid input; `errors` names each field');
+      if (!isPublic) add(401, 'Missing, invalid or expired access token');
+      if (method !== 'get') add(413, 'Body over 1 MB');
+      add(503, 'A backing service is unavailable; nothing was changed');
+    }
+  }
+  return doc;
+}

@@ -1,0 +1,67 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../config/app-config.js';
+import { REDIS_CLIENT } from '../redis/redis.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessGuard } from './access.guard.js';
+import { AuthController } from './auth.controller.js';
+import { AuthGuard } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { JwtSecretService } from './jwt-secret.service.js';
+import { accountTracker, ipTracker, LOGIN_ACCOUNT, LOGIN_IP } from './login-throttler.guard.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
+
+@Module({
+  imports: [
+    UsersModule,
+    JwtModule.registerAsync({
+      extraProviders: [JwtSecretService],
+      inject: [JwtSecretService],
+      useFactory: async (secrets: JwtSecretService) => ({
+        secret: await secrets.resolve(),
+        signOptions: { algorithm: TOKEN_ALGORITHM, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE },
+        verifyOptions: { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig, REDIS_CLIENT],
+      useFactory: (config: AppConfig, redis: Redis) => ({
+        throttlers: [
+          {
+            name: LOGIN_ACCOUNT,
+            ttl: config.LOGIN_WINDOW_MS,
+            limit: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+            blockDuration: config.LOGIN_WINDOW_MS,
+            getTracker: accountTracker,
+          },
+          {
+            name: LOGIN_IP,
+            ttl: config.LOGIN_WINDOW_MS,
+            limit: config.LOGIN_MAX_FAILURES_PER_IP,
+            blockDuration: config.LOGIN_WINDOW_MS,
+            getTracker: ipTracker,
+          },
+        ],
+        storage: new RedisThrottlerStorage(redis, config),
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    JwtSecretService,
+    {
+      provide: RedisThrottlerStorage,
+      inject: [REDIS_CLIENT, AppConfig],
+      useFactory: (redis: Redis, config: AppConfig) => new RedisThrottlerStorage(redis, config),
+    },
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [JwtModule],
+})
+export class AuthModule {}

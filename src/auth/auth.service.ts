@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import ms from 'ms';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { unauthorized } from '../common/domain-error.js';
+import { Institution } from '../institutions/institution.entity.js';
+import { PasswordService } from '../users/password.service.js';
+import { UsersService } from '../users/users.service.js';
+import type { TokenDto } from './auth.dto.js';
+import type { CountedHit } from './login-throttler.guard.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { claimsOf } from './token.js';
+
+/** JWT_TTL ("1h", "900", "15m") in seconds. */
+export function ttlSeconds(ttl: string): number {
+  return /^\d+$/.test(ttl) ? Number(ttl) : Math.floor(ms(ttl as ms.StringValue) / 1000);
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly throttleStorage: RedisThrottlerStorage,
+  ) {}
+
+  /** Same answer and about the same time for an unknown e-mail and a wrong password: no user enumeration. */
+  async login(email: string, password: string, hits: CountedHit[] = []): Promise<TokenDto> {
+    const user = await this.users.findWithHash(email.trim());
+    const ok = await this.passwords.verify(user?.passwordHash ?? null, password);
+    if (!user || !ok) {
+      this.logger.log({ userId: user?.id ?? null }, 'login failed');
+      throw unauthorized('Invalid e-mail or password');
+    }
+    await Promise.all(hits.map((h) => this.throttleStorage.refund(h.key, h.throttler)));
+    const institution = await this.dataSource
+      .getRepository(Institution)
+      .findOneByOrFail({ id: user.institutionId });
+    const expiresIn = ttlSeconds(this.config.JWT_TTL);
+    const accessToken = await this.jwt.signAsync(
+      claimsOf({
+        id: user.id,
+        institutionId: user.institutionId,
+        institutionKind: institution.kind,
+        country: institution.country,
+        roles: user.roles,
+      }),
+      { expiresIn },
+    );
+    return { accessToken, tokenType: 'Bearer', expiresIn };
+  }
+}

@@ -1,0 +1,160 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, FieldProblem } from './domain-error.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldProblem[];
+  [extension: string]: unknown;
+}
+
+/** PostgreSQL / driver errors that mean "the database is not reachable right now", not a bug. */
+const UNAVAILABLE_PG_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300',
+]);
+const UNAVAILABLE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+function isDatabaseUnavailable(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const err = e as { code?: unknown; message?: unknown; driverError?: unknown };
+  if (
+    typeof err.code === 'string' &&
+    (UNAVAILABLE_PG_CODES.has(err.code) || UNAVAILABLE_NET_CODES.has(err.code))
+  )
+    return true;
+  const msg = typeof err.message === 'string' ? err.message : '';
+  if (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|terminating connection/i.test(
+      msg,
+    )
+  )
+    return true;
+  return err.driverError ? isDatabaseUnavailable(err.driverError) : false;
+}
+
+/** Builds the problem document for any thrown value. Exported for places outside the HTTP pipeline. */
+export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
+  if (exception instanceof DomainError) {
+    return {
+      problem: {
+        type: `urn:microcred:problem:${exception.code}`,
+        title: TITLES[exception.status] ?? 'Error',
+        status: exception.status,
+        detail: exception.message,
+        ...(exception.errors ? { errors: exception.errors } : {}),
+        ...(exception.extensions ?? {}),
+      },
+      headers: exception.headers,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    let detail = exception.message;
+    if (typeof body === 'object' && body && 'message' in body) {
+      const m = (body as { message: unknown }).message;
+      detail = Array.isArray(m) ? m.join('; ') : String(m);
+    }
+    if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail))
+      detail = 'No such route';
+    return {
+      problem: {
+        type: status === 404 ? 'urn:microcred:problem:not-found' : `urn:microcred:problem:http-${status}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail,
+      },
+    };
+  }
+  // body-parser and friends throw plain errors with a status (413 too large, 400 malformed JSON, 415 charset).
+  const e = exception as
+    { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown } | undefined;
+  const status =
+    typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 0;
+  if (status >= 400 && status < 500) {
+    const detail =
+      e?.type === 'entity.too.large'
+        ? 'Request body exceeds the 1 MB limit'
+        : e?.type === 'entity.parse.failed'
+          ? 'Request body is not valid JSON'
+          : typeof e?.message === 'string'
+            ? e.message
+            : 'Bad request';
+    return {
+      problem: {
+        type:
+          status === 413 ? 'urn:microcred:problem:payload-too-large' : `urn:microcred:problem:http-${status}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail,
+      },
+    };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      problem: {
+        type: 'urn:microcred:problem:service-unavailable',
+        title: TITLES[503],
+        status: 503,
+        detail: 'The database is not reachable right now; nothing was changed. Retry shortly.',
+      },
+      headers: { 'Retry-After': '2' },
+    };
+  }
+  return {
+    problem: {
+      type: 'urn:microcred:problem:internal',
+      title: TITLES[500],
+      status: 500,
+      detail: 'Unexpected error; it has been logged with this request id',
+    },
+  };
+}
+
+/** The one place where errors become HTTP: every response error is application/problem+json. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { problem, headers } = toProblem(exception);
+    if (problem.status >= 500) {
+      const err = exception instanceof Error ? exception : new Error(String(exception));
+      this.logger.error({ err, reqId: req?.id, status: problem.status }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+}

@@ -1,0 +1,88 @@
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, FieldProblem } from './domain-error.js';
+
+/** Keys that could reach an object's prototype through class-transformer; refused anywhere in a body. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Deeper than any DTO of ours; stops a 10,000-deep document before recursive code walks it. */
+const MAX_DEPTH = 32;
+
+function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const e of errors) {
+    const field = parent
+      ? /^\d+$/.test(e.property)
+        ? `${parent}[${e.property}]`
+        : `${parent}.${e.property}`
+      : e.property;
+    for (const message of Object.values(e.constraints ?? {})) {
+      out.push({ field, message: message.replace(/^property (\S+) should not exist$/, 'unknown field') });
+    }
+    if (e.children?.length) out.push(...flatten(e.children, field));
+  }
+  return out;
+}
+
+/** Iterative scan (no recursion, so hostile depth cannot overflow the stack). */
+function scanStructure(value: unknown, root: string): FieldProblem | null {
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: root, depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_DEPTH) return { field: path || root, message: `nested deeper than ${MAX_DEPTH} levels` };
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push({ v: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      const p = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) return { field: p, message: 'forbidden field name' };
+      stack.push({ v: (v as Record<string, unknown>)[key], path: p, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+/**
+ * Global validation: whitelist + forbidNonWhitelisted (unknown fields are refused), transform, nested
+ * DTOs, and errors that name every field. Bodies are screened for prototype keys and depth first.
+ */
+@Injectable()
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => {
+        const problems = flatten(errors);
+        return new DomainError(
+          'validation-failed',
+          400,
+          problems.map((p) => `${p.field}: ${p.message}`).join('; ') || 'Invalid request',
+          problems,
+        );
+      },
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      if (
+        metadata.type === 'body' &&
+        metadata.metatype &&
+        metadata.metatype !== Object &&
+        (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
+      ) {
+        throw new DomainError('validation-failed', 400, 'Request body must be a JSON object', [
+          { field: 'body', message: 'must be a JSON object' },
+        ]);
+      }
+      const bad = scanStructure(value, '');
+      if (bad) throw new DomainError('validation-failed', 400, `${bad.field}: ${bad.message}`, [bad]);
+    }
+    return super.transform(value, metadata);
+  }
+}

@@ -1,0 +1,185 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', 'on', '1', 'yes'].includes(v)) return true;
+  if (['false', 'off', '0', 'no'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every setting of the service, validated once at boot. Features inject this class; nothing else
+ * reads process.env. Names and defaults follow DESIGN.md section 2; the extras are documented in the README.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/microcred';
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key this deployment writes (BullMQ queues, rate-limit counters). */
+  @Matches(/^[a-zA-Z0-9_-]{1,40}$/, { message: 'REDIS_PREFIX may only hold letters, digits, _ and -' })
+  REDIS_PREFIX = 'mc';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @Matches(/^\d+(ms|s|m|h|d)?$/, { message: 'JWT_TTL must look like 900, 15m, 1h or 1d' })
+  JWT_TTL = '1h';
+
+  @IsString()
+  ADMIN_EMAIL = 'admin@4euplus.eu';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  WORKER = true;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REMINDER_FIRST_AFTER_MS = 5 * DAY_MS;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REMINDER_INTERVAL_MS = 3 * DAY_MS;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ESCALATION_AFTER_MS = 14 * DAY_MS;
+
+  /** How often the reconciler re-adds owed jobs that Redis lacks. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  WORKER_CONCURRENCY = 20;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = '4EU+ micro-credential QA <no-reply@4euplus.eu>';
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  ECTS_MIN = 1;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(300)
+  ECTS_MAX = 15;
+
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATIONS_RUN = true;
+
+  /** Failed logins for one account within LOGIN_WINDOW_MS before it is locked for the rest of the window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT = 5;
+
+  /** Failed logins from one IP within LOGIN_WINDOW_MS; successes never count, so an office behind one NAT gets in. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  LOGIN_WINDOW_MS = 15 * 60 * 1000;
+
+  /** Express `trust proxy` (hops or false): set it behind a reverse proxy so client IPs are real. */
+  @Transform(({ value }) => {
+    const v = toBool({ value });
+    return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  })
+  TRUST_PROXY: boolean | number = false;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`));
+}
+
+/** Builds the typed configuration from an environment-like record, or throws listing every problem. */
+export function loadAppConfig(env: Record<string, unknown>): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const picked: Record<string, unknown> = {};
+  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL']) {
+    if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
+  }
+  const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
+  const problems = flatten(validateSync(config, { forbidUnknownValues: true }));
+  if (config.ECTS_MIN > config.ECTS_MAX) problems.push('ECTS_MIN must not exceed ECTS_MAX');
+  if (config.isProduction && !config.JWT_SECRET) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return config;
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { conflict, fieldError } from '../common/domain-error.js';
+import type { InstitutionRef } from '../../workflows/types.js';
+import { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
+import { Institution } from './institution.entity.js';
+
+export const ALLIANCE_KIND = 'alliance';
+
+@Injectable()
+export class InstitutionsService {
+  constructor(@InjectRepository(Institution) private readonly repo: Repository<Institution>) {}
+
+  async list(): Promise<InstitutionDto[]> {
+    const rows = await this.repo.find({ order: { kind: 'ASC', id: 'ASC' } });
+    return rows.map(toDto);
+  }
+
+  /** Institutions are reference data that only grows; reading them per request is one indexed scan of ~20 rows. */
+  async refs(): Promise<InstitutionRef[]> {
+    const rows = await this.repo.find();
+    return rows.map((r) => ({ id: r.id, kind: r.kind, country: r.country }));
+  }
+
+  async findRef(id: string): Promise<InstitutionRef | null> {
+    const r = await this.repo.findOneBy({ id });
+    return r ? { id: r.id, kind: r.kind, country: r.country } : null;
+  }
+
+  async create(dto: CreateInstitutionDto): Promise<InstitutionDto> {
+    if (dto.kind !== 'alliance' && !dto.country)
+      throw fieldError('country', `is required for kind ${dto.kind}`);
+    const inserted = await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ id: dto.id, name: dto.name, kind: dto.kind, country: dto.country ?? null })
+      .orIgnore()
+      .returning('*')
+      .execute();
+    if (inserted.raw.length === 0)
+      throw conflict('institution-exists', `Institution ${dto.id} already exists`);
+    const row = await this.repo.findOneByOrFail({ id: dto.id });
+    return toDto(row);
+  }
+}
+
+function toDto(r: Institution): InstitutionDto {
+  return { id: r.id, name: r.name, kind: r.kind, country: r.country };
+}

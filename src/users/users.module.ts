@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordService } from './password.service.js';
+import { User } from './user.entity.js';
+import { UsersBootstrap } from './users.bootstrap.js';
+import { UsersController } from './users.controller.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User])],
+  controllers: [UsersController],
+  providers: [UsersService, PasswordService, UsersBootstrap],
+  exports: [UsersService, PasswordService],
+})
+export class UsersModule {}
