@@ -1,0 +1,588 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { decodePayload, signHs256, unsigned, withPayload } from '../support/jwt.js';
+import {
+  ADMIN,
+  bearer,
+  DEFAULT_PASSWORD,
+  MAIN,
+  startProcess,
+  startServer,
+  TEST_JWT_SECRET,
+  testEnv,
+  TestServer,
+} from '../support/server.js';
+
+const run = promisify(execFile);
+
+function expectProblem(
+  res: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+  status: number,
+) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+    }),
+  );
+}
+
+describe('authentication', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('gives the bootstrap alliance admin a bearer token with an expiry', async () => {
+    const res = await t.http().post('/api/auth/login').send({ email: ADMIN.email, password: ADMIN.password });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 3600 });
+    const claims = decodePayload(res.body.accessToken);
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
+    const me = await t.http().get('/api/me').set(bearer(res.body.accessToken));
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({
+      email: ADMIN.email,
+      roles: ['admin'],
+      institution: { id: '4euplus', kind: 'alliance' },
+    });
+  });
+
+  it('accepts the e-mail in any letter case', async () => {
+    const res = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: ADMIN.email.toUpperCase(), password: ADMIN.password });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers a wrong password and an unknown user identically, so accounts cannot be enumerated', async () => {
+    const wrong = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: ADMIN.email, password: 'not-the-password' });
+    const unknown = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: 'nobody@nowhere.test', password: 'not-the-password' });
+    expectProblem(wrong, 401);
+    expectProblem(unknown, 401);
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it('refuses a login body with missing or unknown fields with 400 naming them', async () => {
+    const res = await t.http().post('/api/auth/login').send({ email: ADMIN.email, pass: 'x' });
+    expectProblem(res, 400);
+    const fields = (res.body.errors as Array<{ field: string }>).map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['password', 'pass']));
+  });
+
+  describe('refuses forged or stale tokens with 401', () => {
+    let claims: Record<string, unknown>;
+    let good: string;
+    beforeAll(async () => {
+      good = await t.admin();
+      claims = decodePayload(good);
+    });
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it('accepts the genuine token (control)', async () => {
+      expect((await t.http().get('/api/me').set(bearer(good))).status).toBe(200);
+    });
+    it.each([
+      ['no token', () => undefined],
+      ['alg none', () => unsigned({ ...claims })],
+      ['a wrong secret', () => signHs256({ ...claims }, 'another-secret-that-is-long-enough-abcdefgh')],
+      [
+        'an expired token',
+        () => signHs256({ ...claims, iat: now() - 7200, exp: now() - 3600 }, TEST_JWT_SECRET),
+      ],
+      ['a not-yet-valid token', () => signHs256({ ...claims, nbf: now() + 3600 }, TEST_JWT_SECRET)],
+      ['an edited payload', () => withPayload(good, { ...claims, roles: ['admin', 'proposer'] })],
+      ['a wrong issuer', () => signHs256({ ...claims, iss: 'someone-else' }, TEST_JWT_SECRET)],
+      ['a wrong audience', () => signHs256({ ...claims, aud: 'another-api' }, TEST_JWT_SECRET)],
+      [
+        'HS512 instead of HS256',
+        () => signHs256({ ...claims }, TEST_JWT_SECRET, { alg: 'HS512', typ: 'JWT' }),
+      ],
+      [
+        'a payload of another shape',
+        () => signHs256({ sub: 'x', iss: claims.iss, aud: claims.aud, exp: now() + 60 }, TEST_JWT_SECRET),
+      ],
+      ['garbage', () => 'not.a.token'],
+    ])('%s', async (_name, make) => {
+      const token = make();
+      const req = t.http().get('/api/me');
+      const res = token === undefined ? await req : await req.set(bearer(token));
+      expectProblem(res, 401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    });
+  });
+
+  it('lets a token expire after JWT_TTL', async () => {
+    const short = await startServer({ JWT_TTL: '1s' });
+    try {
+      const token = await short.login(ADMIN.email, ADMIN.password);
+      expect((await short.http().get('/api/me').set(bearer(token))).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2100));
+      expectProblem(await short.http().get('/api/me').set(bearer(token)), 401);
+    } finally {
+      await short.stop();
+    }
+  });
+});
+
+describe('users and institutions', () => {
+  let t: TestServer;
+  let cuniAdmin: string;
+  beforeAll(async () => {
+    t = await startServer();
+    cuniAdmin = (await t.user('cuni', ['admin'])).token;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const body = (over: Record<string, unknown> = {}) => ({
+    email: `u${Math.random().toString(36).slice(2, 10)}@cuni.test`,
+    password: DEFAULT_PASSWORD,
+    displayName: 'Jana Nováková',
+    institutionId: 'cuni',
+    roles: ['proposer'],
+    ...over,
+  });
+
+  it('lists the 16 seeded institutions with kinds and countries', async () => {
+    const res = await t
+      .http()
+      .get('/api/institutions')
+      .set(bearer(await t.admin()));
+    expect(res.status).toBe(200);
+    const byId = Object.fromEntries((res.body as Array<{ id: string }>).map((i) => [i.id, i]));
+    for (const id of [
+      'cuni',
+      'uhd',
+      'su',
+      'ucph',
+      'unimi',
+      'uw',
+      'unige',
+      'assas',
+      '4euplus',
+      'hceres',
+      'nau',
+      'gac',
+      'ai-dk',
+      'anvur',
+      'pka',
+      'aaq',
+    ]) {
+      expect(byId[id]).toBeDefined();
+    }
+    expect(byId.cuni).toEqual({ id: 'cuni', name: 'Charles University', kind: 'university', country: 'CZ' });
+    expect(byId['4euplus']).toMatchObject({ kind: 'alliance', country: null });
+    expect(byId.hceres).toMatchObject({ kind: 'agency', country: 'FR' });
+  });
+
+  it('lets an institution admin create users of its own institution, never with a password hash in the answer', async () => {
+    const res = await t.http().post('/api/users').set(bearer(cuniAdmin)).send(body());
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ institutionId: 'cuni', roles: ['proposer'] });
+    expect(JSON.stringify(res.body)).not.toMatch(/argon2|password/i);
+  });
+
+  it('refuses an institution admin creating users elsewhere with 403', async () => {
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(cuniAdmin))
+      .send(body({ institutionId: 'uhd' }));
+    expectProblem(res, 403);
+  });
+
+  it('lets the alliance admin create users of any institution, agencies included', async () => {
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(await t.admin()))
+      .send(body({ institutionId: 'hceres', roles: ['agency_liaison'] }));
+    expect(res.status).toBe(201);
+  });
+
+  it('refuses non-admins with 403', async () => {
+    const proposer = await t.user('cuni', ['proposer']);
+    expectProblem(await t.http().post('/api/users').set(bearer(proposer.token)).send(body()), 403);
+    expectProblem(await t.http().get('/api/users').set(bearer(proposer.token)), 403);
+  });
+
+  it('refuses a duplicate e-mail, in any letter case, with 409', async () => {
+    const b = body();
+    expect((await t.http().post('/api/users').set(bearer(cuniAdmin)).send(b)).status).toBe(201);
+    expectProblem(
+      await t
+        .http()
+        .post('/api/users')
+        .set(bearer(cuniAdmin))
+        .send({ ...b, email: b.email.toUpperCase() }),
+      409,
+    );
+  });
+
+  it.each([
+    ['a weak password', { password: 'short' }, 'password'],
+    ['a password of letters only', { password: 'abcdefghijklmnop' }, 'password'],
+    ['a bad e-mail', { email: 'not-an-email' }, 'email'],
+    ['an unknown role', { roles: ['dean'] }, 'roles'],
+    ['no roles', { roles: [] }, 'roles'],
+    ['a role impossible at a university', { roles: ['agency_liaison'] }, 'roles'],
+    ['an unknown institution', { institutionId: 'nowhere' }, 'institutionId'],
+    ['a blank display name', { displayName: '   ' }, 'displayName'],
+    ['an unknown field', { isAdmin: true }, 'isAdmin'],
+    [
+      'a prototype key',
+      JSON.parse('{"__proto__": {"roles": ["admin"]}}') as Record<string, unknown>,
+      '__proto__',
+    ],
+  ])('refuses %s with 400 naming the field', async (_name, over, field) => {
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(await t.admin()))
+      .send(body(over));
+    expectProblem(res, 400);
+    expect((res.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
+  });
+
+  it('names every missing field at once', async () => {
+    const res = await t.http().post('/api/users').set(bearer(cuniAdmin)).send({});
+    expectProblem(res, 400);
+    const fields = new Set((res.body.errors as Array<{ field: string }>).map((e) => e.field));
+    expect([...fields].sort()).toEqual(['displayName', 'email', 'institutionId', 'password', 'roles']);
+  });
+
+  it('shows an institution admin only its own users and the alliance admin everyone, page by page', async () => {
+    const own = await t.http().get('/api/users?limit=100').set(bearer(cuniAdmin));
+    expect(own.status).toBe(200);
+    expect(own.body.items.length).toBeGreaterThan(0);
+    expect(new Set(own.body.items.map((u: { institutionId: string }) => u.institutionId))).toEqual(
+      new Set(['cuni']),
+    );
+    expectProblem(await t.http().get('/api/users?institutionId=uhd').set(bearer(cuniAdmin)), 403);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t
+        .http()
+        .get(`/api/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(bearer(await t.admin()));
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((u: { id: string }) => u.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    const all = await t
+      .http()
+      .get('/api/users?limit=1000000000')
+      .set(bearer(await t.admin()));
+    expect(all.body.items.length).toBe(Math.min(seen.length, 100));
+    expect(JSON.stringify(all.body)).not.toMatch(/passwordHash|argon2/);
+    expectProblem(
+      await t
+        .http()
+        .get('/api/users?cursor=bogus')
+        .set(bearer(await t.admin())),
+      400,
+    );
+  });
+
+  it('lets the alliance admin add an institution and refuses others, duplicates and bad input', async () => {
+    const inst = {
+      id: `ubo-${Date.now() % 100000}`,
+      name: 'University of Bologna',
+      kind: 'university',
+      country: 'IT',
+    };
+    expectProblem(await t.http().post('/api/institutions').set(bearer(cuniAdmin)).send(inst), 403);
+    const created = await t
+      .http()
+      .post('/api/institutions')
+      .set(bearer(await t.admin()))
+      .send(inst);
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual(inst);
+    expectProblem(
+      await t
+        .http()
+        .post('/api/institutions')
+        .set(bearer(await t.admin()))
+        .send(inst),
+      409,
+    );
+    const bad = await t
+      .http()
+      .post('/api/institutions')
+      .set(bearer(await t.admin()))
+      .send({ id: 'Bad Id', name: '', kind: 'school' });
+    expectProblem(bad, 400);
+    expect((bad.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'id',
+      'kind',
+      'name',
+    ]);
+    const noCountry = await t
+      .http()
+      .post('/api/institutions')
+      .set(bearer(await t.admin()))
+      .send({ id: 'x-agency', name: 'X', kind: 'agency' });
+    expectProblem(noCountry, 400);
+  });
+});
+
+describe('HTTP surface', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('answers unknown routes with 404 problem+json', async () => {
+    expectProblem(
+      await t
+        .http()
+        .get('/api/nothing-here')
+        .set(bearer(await t.admin())),
+      404,
+    );
+    expectProblem(await t.http().get('/nothing'), 404);
+  });
+
+  it('answers a body over 1 MB with 413 problem+json', async () => {
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(await t.admin()))
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ displayName: 'x'.repeat(1.1 * 1024 * 1024) }));
+    expectProblem(res, 413);
+  });
+
+  it('answers malformed JSON and 10,000-deep JSON with 400, and stays up', async () => {
+    const malformed = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(await t.admin()))
+      .set('Content-Type', 'application/json')
+      .send('{"email":');
+    expectProblem(malformed, 400);
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(await t.admin()))
+      .set('Content-Type', 'application/json')
+      .send(deep);
+    expectProblem(res, 400);
+    expect((await t.http().get('/health')).status).toBe(200);
+  });
+
+  it('sends security headers, a request id, and no x-powered-by', async () => {
+    const res = await t
+      .http()
+      .get('/api/me')
+      .set(bearer(await t.admin()))
+      .set('X-Request-Id', 'trace-abc-123');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.headers['x-request-id']).toBe('trace-abc-123');
+    const generated = await t.http().get('/health');
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves Swagger UI and an OpenAPI document describing every endpoint', async () => {
+    const ui = await t.http().get('/api/docs/');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toMatch(/swagger/i);
+    const doc = await t.http().get('/api/docs-json');
+    expect(doc.status).toBe(200);
+    const paths = Object.keys(doc.body.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/api/auth/login', '/api/me', '/api/users', '/api/institutions', '/health']),
+    );
+    for (const [path, item] of Object.entries(
+      doc.body.paths as Record<string, Record<string, { summary?: string }>>,
+    )) {
+      for (const op of Object.values(item)) expect([path, op.summary]).toEqual([path, expect.any(String)]);
+    }
+    expect(doc.body.components.schemas.CreateUserDto.required).toEqual(
+      expect.arrayContaining(['email', 'password', 'displayName', 'institutionId', 'roles']),
+    );
+  });
+
+  it('reports health 200 with PostgreSQL and Redis up', async () => {
+    const res = await t.http().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
+  });
+});
+
+describe('login throttling', () => {
+  it('locks an account after repeated failures with 429, even for the right password, and only that account', async () => {
+    const t = await startServer({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+    try {
+      const victim = await t.user('cuni', ['proposer']);
+      const other = await t.user('cuni', ['proposer']);
+      for (let i = 0; i < 3; i++) {
+        expect(
+          (await t.http().post('/api/auth/login').send({ email: victim.email, password: 'wrong-guess' }))
+            .status,
+        ).toBe(401);
+      }
+      const locked = await t
+        .http()
+        .post('/api/auth/login')
+        .send({ email: victim.email, password: DEFAULT_PASSWORD });
+      expectProblem(locked, 429);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(
+        (await t.http().post('/api/auth/login').send({ email: other.email, password: DEFAULT_PASSWORD }))
+          .status,
+      ).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('lets 50 colleagues behind one IP log in within a minute, but stops 100 bad logins from it', async () => {
+    const t = await startServer();
+    try {
+      const users = [];
+      for (let i = 0; i < 50; i++)
+        users.push(await t.user(['cuni', 'uhd', 'su'][i % 3], ['reviewer'], `colleague${i}`));
+      const logins = await Promise.all(
+        users.map((u) =>
+          t.http().post('/api/auth/login').send({ email: u.email, password: DEFAULT_PASSWORD }),
+        ),
+      );
+      expect(logins.map((r) => r.status)).toEqual(users.map(() => 200));
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        statuses.push(
+          (
+            await t
+              .http()
+              .post('/api/auth/login')
+              .send({ email: `guess${i}@x.test`, password: 'nope' })
+          ).status,
+        );
+      }
+      expect(statuses.slice(0, 50).every((s) => s === 401)).toBe(true);
+      expect(statuses.slice(51)).toEqual(statuses.slice(51).map(() => 429));
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('start-up and outages', () => {
+  it('exits with one clear line when Redis cannot be reached', async () => {
+    const p = startProcess(MAIN, testEnv({ PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' }));
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    const lines = p.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*docker compose up -d redis/);
+  });
+
+  it('exits with one clear line when PostgreSQL cannot be reached', async () => {
+    const p = startProcess(
+      MAIN,
+      testEnv({ PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/microcred' }),
+    );
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    const lines = p.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/microcred/);
+  });
+
+  it('refuses to start in production without JWT_SECRET', async () => {
+    const env = testEnv({ PORT: '0', NODE_ENV: 'production' });
+    delete env.JWT_SECRET;
+    const p = startProcess(MAIN, env);
+    expect((await p.exited).code).toBe(1);
+    expect(p.output().trim()).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+
+  it('answers health 503 naming Redis when Redis goes away, and 200 when it is back', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const redisArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const { spawn } = await import('node:child_process');
+    const startRedis = () => spawn('redis-server', redisArgs, { stdio: 'ignore' });
+    let redis = startRedis();
+    await new Promise((r) => setTimeout(r, 300));
+    const t = await startServer({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      expect((await t.http().get('/health')).status).toBe(200);
+      redis.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 500));
+      const down = await t.http().get('/health');
+      expectProblem(down, 503);
+      expect(down.body.down).toEqual(['redis']);
+      expect(down.body.detail).toMatch(/redis/);
+      redis = startRedis();
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = (await t.http().get('/health')).status;
+      }
+      expect(status).toBe(200);
+    } finally {
+      await t.stop();
+      redis.kill('SIGKILL');
+    }
+  });
+});
+
+describe('migrations', () => {
+  it('apply to an empty database, revert completely, and apply again', async () => {
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${url.pathname.slice(1)}_mig`;
+    const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
+    const migrate = (...args: string[]) =>
+      run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
+    const { Client } = await import('pg');
+    const tables = async () => {
+      const c = new Client({ connectionString: url.toString() });
+      await c.connect();
+      const r = await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
+      await c.end();
+      return r.rows.map((x: { tablename: string }) => x.tablename);
+    };
+    try {
+      expect((await migrate('run')).stdout).toMatch(/Applied/);
+      expect(await tables()).toEqual(expect.arrayContaining(['institutions', 'users', 'migrations']));
+      expect((await migrate('run')).stdout).toMatch(/Nothing to apply/);
+      await migrate('revert', '--all');
+      expect(await tables()).toEqual(['migrations']);
+      expect((await migrate('run')).stdout).toMatch(/Applied/);
+    } finally {
+      const c = new Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+      await c.end();
+    }
+  });
+});

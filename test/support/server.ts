@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import request from 'supertest';
+import type { Role } from '../../workflows/types.js';
+
+// E2E tests run the built service as a real process (`node dist/src/main.js`), exactly as users do.
+// (Jest on Node 20 also cannot load the CommonJS Nest packages that require the ESM-only @nestjs/*.)
+const ROOT = process.cwd();
+export const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+export const WORKER = path.join(ROOT, 'dist', 'src', 'worker.js');
+
+export const TEST_JWT_SECRET = 'e2e-test-secret-that-is-long-enough-0123456789';
+export const ADMIN = { email: 'admin@4euplus.eu', password: 'admin-e2e-Passw0rd!' };
+export const DEFAULT_PASSWORD = 'Correct-horse-battery-9';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment every e2e process gets: the run's fresh database and a Redis prefix of its own. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    DATABASE_URL: process.env.DATABASE_URL as string,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...overrides,
+  };
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts a node entry point with the given env; collects its output for failure messages. */
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): RunningProcess {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
+    env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => out, exited };
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  institutionId: string;
+  roles: Role[];
+  token: string;
+}
+
+export class TestServer {
+  private adminToken?: string;
+
+  constructor(
+    readonly url: string,
+    readonly env: Record<string, string>,
+    readonly proc: RunningProcess,
+  ) {}
+
+  http() {
+    return request(this.url);
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    const res = await this.http().post('/api/auth/login').send({ email, password });
+    if (res.status !== 200)
+      throw new Error(`login ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.accessToken as string;
+  }
+
+  async admin(): Promise<string> {
+    this.adminToken ??= await this.login(ADMIN.email, ADMIN.password);
+    return this.adminToken;
+  }
+
+  /** Creates a user through the API as the alliance admin and logs in as them. */
+  async user(institutionId: string, roles: Role[], label = roles.join('-')): Promise<TestUser> {
+    const email = `${label.replace(/_/g, '-')}.${randomUUID().slice(0, 8)}@${institutionId}.test`;
+    const res = await this.http()
+      .post('/api/users')
+      .set(bearer(await this.admin()))
+      .send({
+        email,
+        password: DEFAULT_PASSWORD,
+        displayName: `${label} at ${institutionId}`,
+        institutionId,
+        roles,
+      });
+    if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id, email, institutionId, roles, token: await this.login(email, DEFAULT_PASSWORD) };
+  }
+
+  /** SIGTERM and wait; SIGKILL if it does not stop within 10 s. */
+  async stop(): Promise<void> {
+    if (this.proc.child.exitCode !== null || this.proc.child.signalCode !== null) return;
+    this.proc.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.child.kill('SIGKILL'), 10_000);
+    await this.proc.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): Promise<unknown> {
+    this.proc.child.kill('SIGKILL');
+    return this.proc.exited;
+  }
+}
+
+/** Waits until GET url answers with one of the statuses, or the process exits, or time runs out. */
+export async function waitForHttp(
+  url: string,
+  proc: RunningProcess,
+  timeoutMs = 30_000,
+  statuses = [200, 503],
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`process exited during start-up:\n${proc.output().slice(-4000)}`);
+    try {
+      const res = await fetch(url);
+      if (statuses.includes(res.status)) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready after ${timeoutMs} ms:\n${proc.output().slice(-4000)}`);
+}
+
+/** Starts the API (`node dist/src/main.js`) on a free port and waits for /health. */
+export async function startServer(
+  overrides: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<TestServer> {
+  const port = await freePort();
+  const env = testEnv({ PORT: String(port), ...overrides });
+  const proc = startProcess(MAIN, env, nodeArgs);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, proc);
+  return new TestServer(url, env, proc);
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** A direct connection to the run's database, for checking what the service wrote. */
+export function testPool(): pg.Pool {
+  return new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigValidationError, loadAppConfig } from '../../src/config/app-config.js';
+
+describe('configuration', () => {
+  it('gives every variable its documented default', () => {
+    const c = loadAppConfig({});
+    expect(c).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/microcred',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      JWT_TTL: '1h',
+      ADMIN_EMAIL: 'admin@4euplus.eu',
+      WORKER: true,
+      REMINDER_FIRST_AFTER_MS: 5 * 86_400_000,
+      REMINDER_INTERVAL_MS: 3 * 86_400_000,
+      ESCALATION_AFTER_MS: 14 * 86_400_000,
+      ECTS_MIN: 1,
+      ECTS_MAX: 15,
+      MIGRATIONS_RUN: true,
+    });
+    expect(c.SMTP_URL).toBeUndefined();
+    expect(c.JWT_SECRET).toBeUndefined();
+  });
+
+  it('converts strings from the environment to numbers and booleans', () => {
+    const c = loadAppConfig({
+      PORT: '8080',
+      WORKER: 'off',
+      MIGRATIONS_RUN: 'false',
+      ECTS_MAX: '20',
+      ECTS_MIN: '0.5',
+    });
+    expect(c).toMatchObject({
+      PORT: 8080,
+      WORKER: false,
+      MIGRATIONS_RUN: false,
+      ECTS_MAX: 20,
+      ECTS_MIN: 0.5,
+    });
+  });
+
+  it('lists every invalid variable at once', () => {
+    try {
+      loadAppConfig({ PORT: 'eighty', REDIS_URL: 'http://x', WORKER: 'maybe', JWT_TTL: 'forever' });
+      throw new Error('expected a failure');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigValidationError);
+      const text = (e as ConfigValidationError).problems.join('\n');
+      for (const name of ['PORT', 'REDIS_URL', 'WORKER', 'JWT_TTL']) expect(text).toContain(name);
+    }
+  });
+
+  it('refuses production without JWT_SECRET, and a short secret anywhere', () => {
+    expect(() => loadAppConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadAppConfig({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
+    expect(loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).isProduction).toBe(true);
+  });
+
+  it('refuses an ECTS range that is upside down', () => {
+    expect(() => loadAppConfig({ ECTS_MIN: '10', ECTS_MAX: '5' })).toThrow(/ECTS_MIN/);
+  });
+});
