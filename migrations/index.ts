@@ -1,5 +1,6 @@
 // Every migration, in order. Listed explicitly (not globbed) so the same list works from dist/, from
 // the CLI and under Jest. Never edit a migration that has landed: add a new one.
 import { Foundation1795800000000 } from './1795800000000-foundation.js';
+import { Proposals1795810000000 } from './1795810000000-proposals.js';
 
-export const migrations = [Foundation1795800000000];
+export const migrations = [Foundation1795800000000, Proposals1795810000000];

@@ -280,10 +280,11 @@ describe('users and institutions', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t
-        .http()
-        .get(`/api/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-        .set(bearer(await t.admin()));
+      const res: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } =
+        await t
+          .http()
+          .get(`/api/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(bearer(await t.admin()));
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((u: { id: string }) => u.id));
