@@ -9,8 +9,11 @@ import { AppConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthModule } from '../health/health.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
+import { ProposalsModule } from '../proposals/proposals.module.js';
+import { QualityCriteriaModule } from '../quality-criteria/quality-criteria.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { WorkflowModule } from '../workflow/workflow.module.js';
 import { loggerParams } from './logging.js';
 
 /** The HTTP API process. */
@@ -23,6 +26,9 @@ import { loggerParams } from './logging.js';
     AuthModule,
     UsersModule,
     InstitutionsModule,
+    QualityCriteriaModule,
+    WorkflowModule,
+    ProposalsModule,
     HealthModule.register(),
   ],
   providers: [

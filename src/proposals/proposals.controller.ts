@@ -1,0 +1,146 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  type PipeTransform,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
+import { DomainError } from '../common/domain-error.js';
+import { ProblemResponses } from '../common/openapi.js';
+import { ReqMeta, type RequestMeta } from '../workflow/request-meta.js';
+import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
+import {
+  CreateProposalDto,
+  HistoryEntryDto,
+  ListProposalsQueryDto,
+  ProposalDto,
+  ProposalEventDto,
+  ProposalPageDto,
+  RevisionDiffDto,
+  UpdateProposalDto,
+} from './proposal.dto.js';
+import { ProposalsService } from './proposals.service.js';
+
+// An unparseable id is a proposal that does not exist: 404, the same as an invisible one.
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new DomainError('not-found', 404, 'Proposal not found'),
+});
+class RevisionNumberPipe implements PipeTransform<string, number> {
+  transform(v: string): number {
+    if (!/^[1-9]\d{0,5}$/.test(v)) throw new DomainError('not-found', 404, 'Revision not found');
+    return Number(v);
+  }
+}
+
+@ApiTags('proposals')
+@ApiBearerAuth()
+@Controller('api/proposals')
+export class ProposalsController {
+  constructor(
+    private readonly proposals: ProposalsService,
+    private readonly engine: WorkflowEngineService,
+  ) {}
+
+  @Post()
+  @Roles('proposer')
+  @ApiOperation({ summary: 'Create a proposal in draft; the lead is your institution' })
+  @ApiCreatedResponse({ type: ProposalDto })
+  @ProblemResponses(403)
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateProposalDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<ProposalDto> {
+    return this.proposals.toDto(user, await this.engine.create(user, dto, meta));
+  }
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'Proposals you may see (lead or partner institution; agencies once in agency alignment; all for alliance users), newest first',
+  })
+  @ApiOkResponse({ type: ProposalPageDto })
+  list(@CurrentUser() user: AuthUser, @Query() q: ListProposalsQueryDto): Promise<ProposalPageDto> {
+    return this.proposals.list(user, q);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A proposal with its pending parties and the events you may send now' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ProposalDto })
+  @ProblemResponses(404)
+  get(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<ProposalDto> {
+    return this.proposals.get(user, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Edit content (JSON merge patch) or partners; lead proposers, in draft or changesRequested',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ProposalDto })
+  @ProblemResponses(403, 404, 409)
+  async update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Body() dto: UpdateProposalDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<ProposalDto> {
+    return this.proposals.toDto(user, await this.engine.edit(user, id, dto, meta));
+  }
+
+  @Post(':id/events')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a workflow event (DESIGN.md section 5); the machine decides' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ProposalDto, description: 'The proposal after the event' })
+  @ProblemResponses(403, 404, 409, 422)
+  async send(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Body() dto: ProposalEventDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<ProposalDto> {
+    return this.proposals.toDto(user, await this.engine.send(user, id, dto, meta));
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'Decisions and state changes, oldest first' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: [HistoryEntryDto] })
+  @ProblemResponses(404)
+  history(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<HistoryEntryDto[]> {
+    return this.proposals.history(user, id);
+  }
+
+  @Get(':id/revisions/:a/diff/:b')
+  @ApiOperation({ summary: 'Field-by-field changes between two submitted revisions' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'a', type: Number })
+  @ApiParam({ name: 'b', type: Number })
+  @ApiOkResponse({ type: RevisionDiffDto })
+  @ProblemResponses(404)
+  diff(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Param('a', RevisionNumberPipe) a: number,
+    @Param('b', RevisionNumberPipe) b: number,
+  ): Promise<RevisionDiffDto> {
+    return this.proposals.diff(user, id, a, b);
+  }
+}

@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
+import { toActor } from '../auth/auth-user.js';
+import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
+import { DomainError, notFound } from '../common/domain-error.js';
+import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
+import { ProposalsRepository, type ProposalRow } from '../workflow/proposals.repository.js';
+import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
+import { diffJson } from './content-diff.js';
+import type {
+  HistoryEntryDto,
+  ListProposalsQueryDto,
+  PendingPartyDto,
+  ProposalDto,
+  ProposalSummaryDto,
+  RevisionDiffDto,
+} from './proposal.dto.js';
+
+/** Adds reminder times to pending parties ("why is it stuck"); provided by the reminders module. */
+export interface PendingTimesSource {
+  timesFor(
+    proposalId: string,
+    version: number,
+  ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>>;
+}
+
+/** The read side of proposals. Writes go through WorkflowEngineService. */
+@Injectable()
+export class ProposalsService {
+  private pendingTimes?: PendingTimesSource;
+
+  constructor(
+    private readonly repo: ProposalsRepository,
+    private readonly engine: WorkflowEngineService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  usePendingTimes(source: PendingTimesSource): void {
+    this.pendingTimes = source;
+  }
+
+  async getVisible(user: AuthUser, id: string): Promise<ProposalRow> {
+    const row = await this.repo.find(id);
+    if (!row || !ProposalsRepository.isVisibleTo(user, row)) throw notFound('Proposal');
+    return row;
+  }
+
+  async get(user: AuthUser, id: string): Promise<ProposalDto> {
+    return this.toDto(user, await this.getVisible(user, id));
+  }
+
+  /** The full view of a row for this caller: pending parties and the events it may send, from the machine. */
+  async toDto(user: AuthUser, row: ProposalRow): Promise<ProposalDto> {
+    const definition = this.engine.definitionOf(row);
+    const snapshot = definition.restore(row.snapshot);
+    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id, row.version) : new Map();
+    const pending: PendingPartyDto[] = definition.pendingParties(snapshot).map((p) => {
+      const t = times.get(p.key);
+      return {
+        ...p,
+        ...(p.reminded
+          ? {
+              nextReminderAt: t?.nextReminderAt?.toISOString() ?? null,
+              escalationAt: t?.escalationAt?.toISOString() ?? null,
+            }
+          : {}),
+      };
+    });
+    return {
+      id: row.id,
+      reference: row.reference,
+      leadInstitutionId: row.leadInstitutionId,
+      partnerInstitutionIds: row.partnerInstitutionIds,
+      state: row.state,
+      version: row.version,
+      revision: row.revision,
+      content: row.content,
+      workflow: { id: row.workflowId, version: row.workflowVersion },
+      createdBy: row.createdBy,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      pending,
+      availableEvents: definition.availableEvents(snapshot, toActor(user)),
+    };
+  }
+
+  async list(user: AuthUser, q: ListProposalsQueryDto): Promise<Page<ProposalSummaryDto>> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor<{ c: string; i: string }>(q.cursor, { c: 'string', i: 'string' });
+    const rows = await this.repo.list(user, {
+      state: q.state,
+      institutionId: q.institutionId,
+      limit: limit + 1,
+      after,
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => ({
+        id: r.id,
+        reference: r.reference,
+        title: typeof r.content.title === 'string' ? r.content.title : null,
+        leadInstitutionId: r.leadInstitutionId,
+        partnerInstitutionIds: r.partnerInstitutionIds,
+        state: r.state,
+        version: r.version,
+        revision: r.revision,
+        createdAt: r.createdAt.toISOString(),
+        updatedAt: r.updatedAt.toISOString(),
+      })),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
+    };
+  }
+
+  async history(user: AuthUser, id: string): Promise<HistoryEntryDto[]> {
+    const row = await this.getVisible(user, id);
+    const decisions: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT event, from_state AS "fromState", to_state AS "toState", revision, proposal_version AS version,
+              actor_id AS "actorId", actor_institution_id AS "actorInstitutionId", actor_role AS "actorRole",
+              comment, criteria, outcome, conditions, nqf_level AS "nqfLevel", external_reference AS reference, created_at AS at
+       FROM decisions WHERE proposal_id = $1 ORDER BY proposal_version`,
+      [id],
+    );
+    const created: HistoryEntryDto = {
+      event: 'CREATE',
+      fromState: null,
+      toState: 'draft',
+      revision: 1,
+      version: 1,
+      actorId: row.createdBy,
+      actorInstitutionId: row.leadInstitutionId,
+      actorRole: 'proposer',
+      at: row.createdAt.toISOString(),
+    };
+    return [
+      created,
+      ...decisions.map((d) => {
+        const entry: Record<string, unknown> = { ...d, at: (d.at as Date).toISOString() };
+        for (const k of ['comment', 'criteria', 'outcome', 'conditions', 'nqfLevel', 'reference'])
+          if (entry[k] === null) delete entry[k];
+        return entry as unknown as HistoryEntryDto;
+      }),
+    ];
+  }
+
+  async diff(user: AuthUser, id: string, a: number, b: number): Promise<RevisionDiffDto> {
+    await this.getVisible(user, id);
+    const rows: Array<{ revision: number; content: unknown; partners: string[] }> =
+      await this.dataSource.query(
+        `SELECT revision, content, partner_institution_ids AS partners FROM proposal_revisions
+       WHERE proposal_id = $1 AND revision = ANY ($2::int[])`,
+        [id, [a, b]],
+      );
+    const byRev = new Map(rows.map((r) => [r.revision, r]));
+    const missing = [a, b].filter((r) => !byRev.has(r));
+    if (missing.length) {
+      throw new DomainError('not-found', 404, `Revision ${missing.join(' and ')} has not been submitted`);
+    }
+    const from = byRev.get(a)!;
+    const to = byRev.get(b)!;
+    return {
+      from: a,
+      to: b,
+      changes: [
+        ...diffJson(from.content, to.content, 'content'),
+        ...diffJson([...from.partners].sort(), [...to.partners].sort(), 'partnerInstitutionIds'),
+      ],
+    };
+  }
+}

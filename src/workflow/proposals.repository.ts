@@ -1,0 +1,256 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
+
+/** A proposal row as the engine and the readers use it (snake_case mapped once, here). */
+export interface ProposalRow {
+  id: string;
+  reference: string;
+  leadInstitutionId: string;
+  partnerInstitutionIds: string[];
+  involvedCountries: string[];
+  agencyVisible: boolean;
+  state: string;
+  workflowId: string;
+  workflowVersion: number;
+  snapshot: Record<string, unknown>;
+  version: number;
+  revision: number;
+  content: Record<string, unknown>;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `id, reference, lead_institution_id AS "leadInstitutionId",
+  partner_institution_ids AS "partnerInstitutionIds", involved_countries AS "involvedCountries",
+  agency_visible AS "agencyVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
+  snapshot, version, revision, content, created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+export interface ProposalUpdate {
+  state: string;
+  snapshot: Record<string, unknown>;
+  revision: number;
+  content: Record<string, unknown>;
+  partnerInstitutionIds: string[];
+  involvedCountries: string[];
+  agencyVisible: boolean;
+}
+
+export interface DecisionInsert {
+  proposalId: string;
+  proposalVersion: number;
+  revision: number;
+  event: string;
+  fromState: string | null;
+  toState: string;
+  actorId: string;
+  actorInstitutionId: string;
+  actorRole: string;
+  comment?: string | null;
+  criteria?: unknown;
+  outcome?: string | null;
+  conditions?: string | null;
+  nqfLevel?: string | null;
+  externalReference?: string | null;
+}
+
+/**
+ * SQL where it matters: the visibility predicate, locking, compare-and-set. The SQL visibility
+ * predicate and `isVisibleTo` below state the same rule (DESIGN.md section 8) in two forms.
+ */
+@Injectable()
+export class ProposalsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Lead and partner users; agency users of an involved country once it reached agencyAlignment; alliance users. */
+  static visibilitySql(user: AuthUser, params: unknown[]): string {
+    if (user.institutionKind === 'alliance') return 'TRUE';
+    if (user.institutionKind === 'agency') {
+      params.push(user.country);
+      return `(p.agency_visible AND $${params.length} = ANY (p.involved_countries))`;
+    }
+    params.push(user.institutionId);
+    return `(p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids))`;
+  }
+
+  static isVisibleTo(
+    user: AuthUser,
+    row: Pick<
+      ProposalRow,
+      'leadInstitutionId' | 'partnerInstitutionIds' | 'agencyVisible' | 'involvedCountries'
+    >,
+  ): boolean {
+    if (user.institutionKind === 'alliance') return true;
+    if (user.institutionKind === 'agency')
+      return row.agencyVisible && user.country !== null && row.involvedCountries.includes(user.country);
+    return (
+      row.leadInstitutionId === user.institutionId || row.partnerInstitutionIds.includes(user.institutionId)
+    );
+  }
+
+  async find(id: string, em: EntityManager = this.dataSource.manager): Promise<ProposalRow | null> {
+    const rows: ProposalRow[] = await em.query(`SELECT ${COLUMNS} FROM proposals p WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Takes the row lock: concurrent events on one proposal queue here and then see each other's result. */
+  async lock(em: EntityManager, id: string): Promise<ProposalRow | null> {
+    const rows: ProposalRow[] = await em.query(
+      `SELECT ${COLUMNS} FROM proposals p WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async list(
+    user: AuthUser,
+    filter: { state?: string; institutionId?: string; limit: number; after?: { c: string; i: string } },
+  ): Promise<ProposalRow[]> {
+    const params: unknown[] = [];
+    const where = [ProposalsRepository.visibilitySql(user, params)];
+    if (filter.state) {
+      params.push(filter.state);
+      where.push(`p.state = $${params.length}`);
+    }
+    if (filter.institutionId) {
+      params.push(filter.institutionId);
+      where.push(
+        `(p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids))`,
+      );
+    }
+    if (filter.after) {
+      params.push(filter.after.c, filter.after.i);
+      where.push(`(p.created_at, p.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(filter.limit);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM proposals p WHERE ${where.join(' AND ')}
+       ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** Next human reference of the year; the counter row lock makes it unique under concurrency. */
+  async nextReference(em: EntityManager, year: number): Promise<string> {
+    const [{ last }]: Array<{ last: number }> = await em.query(
+      `INSERT INTO reference_counters (year, last) VALUES ($1, 1)
+       ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last`,
+      [year],
+    );
+    return `MC-${year}-${String(last).padStart(4, '0')}`;
+  }
+
+  async insert(
+    em: EntityManager,
+    row: Pick<
+      ProposalRow,
+      | 'id'
+      | 'reference'
+      | 'leadInstitutionId'
+      | 'partnerInstitutionIds'
+      | 'state'
+      | 'workflowId'
+      | 'workflowVersion'
+      | 'snapshot'
+      | 'revision'
+      | 'content'
+      | 'createdBy'
+    >,
+  ): Promise<ProposalRow> {
+    const rows: ProposalRow[] = await em.query(
+      `INSERT INTO proposals AS p (id, reference, lead_institution_id, partner_institution_ids, state, workflow_id,
+         workflow_version, snapshot, revision, content, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+      [
+        row.id,
+        row.reference,
+        row.leadInstitutionId,
+        row.partnerInstitutionIds,
+        row.state,
+        row.workflowId,
+        row.workflowVersion,
+        row.snapshot,
+        row.revision,
+        row.content,
+        row.createdBy,
+      ],
+    );
+    return rows[0];
+  }
+
+  /** Compare-and-set on `version`: returns the new row, or null when someone else changed it first. */
+  async update(
+    em: EntityManager,
+    id: string,
+    expectedVersion: number,
+    u: ProposalUpdate,
+  ): Promise<ProposalRow | null> {
+    const rows: ProposalRow[] = await em.query(
+      `UPDATE proposals AS p SET state = $3, snapshot = $4, revision = $5, content = $6, partner_institution_ids = $7,
+         involved_countries = $8, agency_visible = $9, version = version + 1, updated_at = now()
+       WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
+      [
+        id,
+        expectedVersion,
+        u.state,
+        u.snapshot,
+        u.revision,
+        u.content,
+        u.partnerInstitutionIds,
+        u.involvedCountries,
+        u.agencyVisible,
+      ],
+    );
+    // pg returns [rows, count] for UPDATE ... RETURNING through TypeORM's query()
+    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as ProposalRow[]) : rows;
+    return list[0] ?? null;
+  }
+
+  async insertDecision(em: EntityManager, d: DecisionInsert): Promise<void> {
+    await em.query(
+      `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
+         actor_institution_id, actor_role, comment, criteria, outcome, conditions, nqf_level, external_reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [
+        d.proposalId,
+        d.proposalVersion,
+        d.revision,
+        d.event,
+        d.fromState,
+        d.toState,
+        d.actorId,
+        d.actorInstitutionId,
+        d.actorRole,
+        d.comment ?? null,
+        d.criteria === undefined ? null : JSON.stringify(d.criteria),
+        d.outcome ?? null,
+        d.conditions ?? null,
+        d.nqfLevel ?? null,
+        d.externalReference ?? null,
+      ],
+    );
+  }
+
+  async insertRevision(
+    em: EntityManager,
+    proposalId: string,
+    revision: number,
+    content: unknown,
+    partners: string[],
+    submittedBy: string,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO proposal_revisions (proposal_id, revision, content, partner_institution_ids, submitted_by)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [proposalId, revision, content, partners, submittedBy],
+    );
+  }
+
+  async activeCriteriaIds(em: EntityManager): Promise<string[]> {
+    const rows: Array<{ id: string }> = await em.query(
+      `SELECT id FROM quality_criteria WHERE active ORDER BY position, id`,
+    );
+    return rows.map((r) => r.id);
+  }
+}
