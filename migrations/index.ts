@@ -2,5 +2,6 @@
 // the CLI and under Jest. Never edit a migration that has landed: add a new one.
 import { Foundation1795800000000 } from './1795800000000-foundation.js';
 import { Proposals1795810000000 } from './1795810000000-proposals.js';
+import { AuditLog1795820000000 } from './1795820000000-audit-log.js';
 
-export const migrations = [Foundation1795800000000, Proposals1795810000000];
+export const migrations = [Foundation1795800000000, Proposals1795810000000, AuditLog1795820000000];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ProblemDetailsFilter } from '../common/problem-details.filter.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
@@ -29,6 +30,7 @@ import { loggerParams } from './logging.js';
     QualityCriteriaModule,
     WorkflowModule,
     ProposalsModule,
+    AuditModule,
     HealthModule.register(),
   ],
   providers: [

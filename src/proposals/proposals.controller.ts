@@ -22,7 +22,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
-import { ReqMeta, type RequestMeta } from '../workflow/request-meta.js';
+import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
 import {
   CreateProposalDto,

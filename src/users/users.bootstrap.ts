@@ -1,14 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { PasswordService } from './password.service.js';
+import { DomainError } from '../common/domain-error.js';
+import { UsersService } from './users.service.js';
 
 const ALLIANCE_ID = '4euplus';
 
 /**
  * First start: when no user exists, create the alliance administrator from ADMIN_EMAIL/ADMIN_PASSWORD
- * (admin@4euplus.eu / admin outside production). Guarded by an advisory lock so parallel first starts
- * create exactly one.
+ * (admin@4euplus.eu / admin outside production). Goes through UsersService, so it is audited like any
+ * user creation; parallel first starts race on the unique e-mail and exactly one wins.
  */
 @Injectable()
 export class UsersBootstrap implements OnApplicationBootstrap {
@@ -16,34 +16,27 @@ export class UsersBootstrap implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-    private readonly passwords: PasswordService,
+    private readonly users: UsersService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM users`);
-    if (n > 0) return;
+    if ((await this.users.count()) > 0) return;
     const password = this.config.ADMIN_PASSWORD ?? (this.config.isProduction ? undefined : 'admin');
     if (!password) {
       this.logger.warn('No user exists and ADMIN_PASSWORD is not set: no administrator was created');
       return;
     }
-    const hash = await this.passwords.hash(password);
-    await this.dataSource.transaction(async (em) => {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtext('microcred:bootstrap-admin'))`);
-      const [{ n: again }] = await em.query(`SELECT count(*)::int AS n FROM users`);
-      if (again > 0) return;
-      await em.query(
-        `INSERT INTO users (email, display_name, institution_id, roles, password_hash) VALUES ($1, $2, $3, $4, $5)`,
-        [
-          this.config.ADMIN_EMAIL.trim().toLowerCase(),
-          'Alliance administrator',
-          ALLIANCE_ID,
-          ['admin'],
-          hash,
-        ],
-      );
+    try {
+      await this.users.create(null, {
+        email: this.config.ADMIN_EMAIL.trim().toLowerCase(),
+        password,
+        displayName: 'Alliance administrator',
+        institutionId: ALLIANCE_ID,
+        roles: ['admin'],
+      });
       this.logger.log('Created the bootstrap alliance administrator (ADMIN_EMAIL)');
-    });
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === 'email-taken')) throw e;
+    }
   }
 }

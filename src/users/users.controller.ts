@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
+import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import { CreateUserDto, ListUsersQueryDto, MeDto, UserDto, UserPageDto } from './user.dto.js';
 import { UsersService } from './users.service.js';
 
@@ -28,8 +29,12 @@ export class UsersController {
   })
   @ApiCreatedResponse({ type: UserDto })
   @ProblemResponses(403, 409)
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateUserDto): Promise<UserDto> {
-    return this.users.create(user, dto);
+  create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateUserDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<UserDto> {
+    return this.users.create(user, dto, meta);
   }
 
   @Get('users')

@@ -5,6 +5,7 @@ import type { InstitutionKind, Role } from '../../workflows/types.js';
 import { canAdminister, isAllianceAdmin, type AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { conflict, DomainError, forbidden, notFound } from '../common/domain-error.js';
+import { SYSTEM_REQUEST, type RequestMeta } from '../common/request-meta.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
 import { Institution } from '../institutions/institution.entity.js';
 import { PasswordService } from './password.service.js';
@@ -19,7 +20,12 @@ const ROLES_BY_KIND: Record<InstitutionKind, Role[]> = {
 };
 
 /** Hook for writing an audit entry in the same transaction as a user change (the audit module registers it). */
-export type UserCreatedHook = (em: EntityManager, actor: AuthUser | null, user: User) => Promise<void>;
+export type UserCreatedHook = (
+  em: EntityManager,
+  actor: AuthUser | null,
+  user: User,
+  meta: RequestMeta,
+) => Promise<void>;
 
 @Injectable()
 export class UsersService {
@@ -36,7 +42,11 @@ export class UsersService {
     this.createdHooks.push(hook);
   }
 
-  async create(actor: AuthUser | null, dto: CreateUserDto): Promise<UserDto> {
+  async create(
+    actor: AuthUser | null,
+    dto: CreateUserDto,
+    meta: RequestMeta = SYSTEM_REQUEST,
+  ): Promise<UserDto> {
     if (actor && !canAdminister(actor, dto.institutionId)) {
       throw forbidden(
         isAllianceAdmin(actor)
@@ -77,7 +87,7 @@ export class UsersService {
       );
       if (inserted.length === 0) throw conflict('email-taken', 'A user with this e-mail already exists');
       const row = await em.findOneByOrFail(User, { id: inserted[0].id });
-      for (const hook of this.createdHooks) await hook(em, actor, row);
+      for (const hook of this.createdHooks) await hook(em, actor, row, meta);
       return row;
     });
     this.logger.log({ userId: user.id, institutionId: user.institutionId }, 'user created');

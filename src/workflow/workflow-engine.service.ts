@@ -18,7 +18,7 @@ import { AppConfig } from '../config/app-config.js';
 import { InstitutionsService } from '../institutions/institutions.service.js';
 import { mergePatch } from '../proposals/content-diff.js';
 import { ProposalsRepository, type ProposalRow } from './proposals.repository.js';
-import type { RequestMeta } from './request-meta.js';
+import type { RequestMeta } from '../common/request-meta.js';
 
 export const REVIEW_WORKFLOW_ID = 'micro-credential-review';
 

@@ -1,0 +1,68 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * One hash-chained audit log per institution. `audit_heads` holds each chain's last seq and hash and
+ * is the row appenders lock (in institution-id order) to serialize appends to one chain. The database
+ * itself refuses UPDATE, DELETE and TRUNCATE on the entries.
+ */
+export class AuditLog1795820000000 implements MigrationInterface {
+  name = 'AuditLog1795820000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE audit_entries (
+        institution_id       text NOT NULL REFERENCES institutions(id),
+        seq                  bigint NOT NULL CHECK (seq >= 1),
+        at                   timestamptz(3) NOT NULL,
+        proposal_id          uuid,
+        proposal_reference   text,
+        actor_id             uuid,
+        actor_institution_id text,
+        actor_role           text,
+        action               text NOT NULL,
+        from_state           text,
+        to_state             text,
+        revision             int,
+        data                 jsonb NOT NULL DEFAULT '{}'::jsonb,
+        request_id           text,
+        client_ip            text,
+        prev_hash            char(64) NOT NULL,
+        hash                 char(64) NOT NULL,
+        PRIMARY KEY (institution_id, seq)
+      )`);
+    await q.query(
+      `CREATE INDEX audit_entries_proposal_idx ON audit_entries (institution_id, proposal_id, seq) WHERE proposal_id IS NOT NULL`,
+    );
+    await q.query(`CREATE INDEX audit_entries_action_idx ON audit_entries (institution_id, action, seq)`);
+    await q.query(
+      `CREATE INDEX audit_entries_actor_idx ON audit_entries (institution_id, actor_id, seq) WHERE actor_id IS NOT NULL`,
+    );
+    await q.query(`CREATE INDEX audit_entries_at_idx ON audit_entries (institution_id, at)`);
+
+    await q.query(`
+      CREATE TABLE audit_heads (
+        institution_id text PRIMARY KEY REFERENCES institutions(id),
+        seq            bigint NOT NULL,
+        hash           char(64) NOT NULL
+      )`);
+
+    await q.query(`
+      CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_entries is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER audit_entries_no_update_delete BEFORE UPDATE OR DELETE ON audit_entries
+      FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()`);
+    await q.query(`
+      CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+      FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE audit_heads`);
+    // DROP is a schema change by whoever runs migrations, not an edit of entries; the triggers go with the table.
+    await q.query(`DROP TABLE audit_entries`);
+    await q.query(`DROP FUNCTION audit_entries_append_only()`);
+  }
+}

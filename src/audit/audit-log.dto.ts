@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
+import { PageQueryDto } from '../common/pagination.dto.js';
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'proposalId must be a UUID' })
+  proposalId?: string;
+
+  @ApiPropertyOptional({
+    example: 'PARTNER_APPROVE',
+    description: 'CREATE, EDIT, an event type, USER_CREATE, REMINDER, ESCALATION',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z_]{0,39}$/, { message: 'action must be an action name such as PARTNER_APPROVE' })
+  action?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'actorId must be a UUID' })
+  actorId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries before this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+}
+
+export class AuditExportQueryDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @IsOptional()
+  @IsIn(['ndjson', 'csv'])
+  format?: 'ndjson' | 'csv';
+}
+
+export class AuditEntryDto {
+  @ApiProperty() institutionId!: string;
+  @ApiProperty({ description: '1, 2, 3… per institution, without gaps' }) seq!: number;
+  @ApiProperty({ description: 'Database time, ISO 8601 UTC with milliseconds' }) at!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) proposalId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) proposalReference!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'null for the system (reminders, bootstrap)',
+  })
+  actorId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) actorInstitutionId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) actorRole!: string | null;
+  @ApiProperty() action!: string;
+  @ApiProperty({ type: String, nullable: true }) fromState!: string | null;
+  @ApiProperty({ type: String, nullable: true }) toState!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) revision!: number | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'comment, criteria, changed fields before/after, …',
+  })
+  data!: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) clientIp!: string | null;
+  @ApiProperty() prevHash!: string;
+  @ApiProperty() hash!: string;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEntryDto] }) items!: AuditEntryDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class AuditVerifyDto {
+  @ApiProperty() institutionId!: string;
+  @ApiProperty() entries!: number;
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({ type: Number, nullable: true }) firstInvalidSeq!: number | null;
+  @ApiProperty() headHash!: string;
+}

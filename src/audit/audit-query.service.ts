@@ -1,0 +1,97 @@
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Injectable } from '@nestjs/common';
+import { stringify } from 'csv-stringify';
+import type { Response } from 'express';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
+import { notFound } from '../common/domain-error.js';
+import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
+import { CONTENT_FIELDS, type AuditEntry, type VerifyResult } from './audit-chain.js';
+import { readLog, verifyLog } from './audit-reader.js';
+import type { AuditQueryDto } from './audit-log.dto.js';
+import { AuditRepository } from './audit.repository.js';
+
+export const CSV_COLUMNS = [...CONTENT_FIELDS, 'prevHash', 'hash'] as const;
+
+/** Reading the logs: search, streamed export, verification. */
+@Injectable()
+export class AuditQueryService {
+  constructor(
+    private readonly repo: AuditRepository,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  async assertInstitution(id: string): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM institutions WHERE id = $1`, [id]);
+    if (rows.length === 0) throw notFound('Institution');
+  }
+
+  async search(institutionId: string, q: AuditQueryDto): Promise<Page<AuditEntry>> {
+    await this.assertInstitution(institutionId);
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor<{ s: number }>(q.cursor, { s: 'number' });
+    const rows = await this.repo.search(
+      institutionId,
+      {
+        proposalId: q.proposalId,
+        action: q.action,
+        actorId: q.actorId,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        beforeSeq: after?.s,
+      },
+      limit + 1,
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null };
+  }
+
+  /** Streams the whole log, oldest first, honouring back-pressure; stops reading when the client goes away. */
+  async export(institutionId: string, format: 'ndjson' | 'csv', res: Response): Promise<void> {
+    await this.assertInstitution(institutionId);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    res.status(200);
+    res.setHeader(
+      'Content-Type',
+      format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    );
+    res.setHeader('Content-Disposition', `attachment; filename="audit-${institutionId}-${stamp}.${format}"`);
+    await readLog(this.pool, institutionId, async ({ entries }) => {
+      const encode =
+        format === 'csv'
+          ? stringify({
+              header: true,
+              columns: [...CSV_COLUMNS],
+              cast: { object: (v) => JSON.stringify(v) },
+            })
+          : new Transform({
+              writableObjectMode: true,
+              transform(e: AuditEntry, _enc, done) {
+                done(null, `${JSON.stringify(e)}\n`);
+              },
+            });
+      const rows = new Transform({
+        objectMode: true,
+        transform(e: AuditEntry, _enc, done) {
+          // CSV wants arrays in column order; NDJSON the entry itself (with stable key order).
+          done(null, format === 'csv' ? CSV_COLUMNS.map((c) => e[c]) : e);
+        },
+      });
+      await pipeline(entries as unknown as NodeJS.ReadableStream, rows, encode, res).catch((e: unknown) => {
+        if (!res.destroyed) res.destroy(e as Error);
+      });
+    });
+  }
+
+  async verify(institutionId: string): Promise<VerifyResult> {
+    await this.assertInstitution(institutionId);
+    return verifyLog(this.pool, institutionId);
+  }
+}

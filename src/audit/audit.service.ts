@@ -1,0 +1,131 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import { diffJson } from '../proposals/content-diff.js';
+import { UsersService } from '../users/users.service.js';
+import {
+  WorkflowEngineService,
+  type ChangeParticipant,
+  type ProposalChange,
+} from '../workflow/workflow-engine.service.js';
+import { entryHash, type AuditEntry } from './audit-chain.js';
+import { AuditRepository } from './audit.repository.js';
+
+/** One thing that happened, to be written once into each involved institution's log. */
+export interface AuditRecord {
+  action: string;
+  proposalId?: string | null;
+  proposalReference?: string | null;
+  actor: { id: string; institutionId: string; role: string } | null;
+  fromState?: string | null;
+  toState?: string | null;
+  revision?: number | null;
+  data?: Record<string, unknown>;
+  meta: RequestMeta;
+}
+
+const EVENT_FIELDS = ['comment', 'criteria', 'outcome', 'conditions', 'nqfLevel', 'reference'] as const;
+
+/**
+ * Appends to the per-institution hash chains, always inside the caller's transaction: an entry
+ * exists exactly when its change does. It joins the workflow engine's transactions and user creation.
+ */
+@Injectable()
+export class AuditService implements OnModuleInit, ChangeParticipant {
+  private readonly logger = new Logger(AuditService.name);
+
+  constructor(
+    private readonly repo: AuditRepository,
+    private readonly engine: WorkflowEngineService,
+    private readonly users: UsersService,
+  ) {}
+
+  onModuleInit(): void {
+    this.engine.register(this);
+    this.users.onUserCreated((em, actor, user, meta) =>
+      this.record(em, [user.institutionId, ...(actor ? [actor.institutionId] : [])], {
+        action: 'USER_CREATE',
+        actor: actor ? { id: actor.id, institutionId: actor.institutionId, role: 'admin' } : null,
+        // ids and roles only: the log is immutable, so no names or e-mail addresses go in.
+        data: { userId: user.id, institutionId: user.institutionId, roles: user.roles },
+        meta,
+      }),
+    );
+  }
+
+  /** Writes the record into each listed institution's chain (duplicates removed), heads locked in id order. */
+  async record(em: EntityManager, institutionIds: string[], rec: AuditRecord): Promise<void> {
+    const ids = [...new Set(institutionIds)].sort();
+    const { heads, now } = await this.repo.lockHeads(em, ids);
+    const entries: AuditEntry[] = [...heads.keys()].map((institutionId) => {
+      const head = heads.get(institutionId)!;
+      const content = {
+        institutionId,
+        seq: head.seq + 1,
+        at: now,
+        proposalId: rec.proposalId ?? null,
+        proposalReference: rec.proposalReference ?? null,
+        actorId: rec.actor?.id ?? null,
+        actorInstitutionId: rec.actor?.institutionId ?? null,
+        actorRole: rec.actor?.role ?? null,
+        action: rec.action,
+        fromState: rec.fromState ?? null,
+        toState: rec.toState ?? null,
+        revision: rec.revision ?? null,
+        data: rec.data ?? {},
+        requestId: rec.meta.requestId,
+        clientIp: rec.meta.ip,
+      };
+      return { ...content, prevHash: head.hash, hash: entryHash(head.hash, content) };
+    });
+    await this.repo.insert(em, entries);
+  }
+
+  /** Logs involved in a proposal change: lead, partners before and after, and the actor's institution. */
+  static involved(change: ProposalChange): string[] {
+    return [
+      change.after.leadInstitutionId,
+      ...change.after.partnerInstitutionIds,
+      ...(change.before?.partnerInstitutionIds ?? []),
+      change.actor.institutionId,
+    ];
+  }
+
+  async inTransaction(em: EntityManager, change: ProposalChange): Promise<void> {
+    const { before, after, actor } = change;
+    let action: string;
+    let data: Record<string, unknown>;
+    if (change.kind === 'created') {
+      action = 'CREATE';
+      data = { partnerInstitutionIds: after.partnerInstitutionIds, content: after.content };
+    } else if (change.kind === 'edited') {
+      action = 'EDIT';
+      data = {
+        changes: [
+          ...diffJson(before!.content, after.content, 'content'),
+          ...diffJson(before!.partnerInstitutionIds, after.partnerInstitutionIds, 'partnerInstitutionIds'),
+        ],
+      };
+    } else {
+      action = change.event!.type;
+      data = {};
+      for (const k of EVENT_FIELDS) if (change.event![k] !== undefined) data[k] = change.event![k];
+    }
+    await this.record(em, AuditService.involved(change), {
+      action,
+      proposalId: after.id,
+      proposalReference: after.reference,
+      actor: actorOf(actor, change.actingRole),
+      fromState: before?.state ?? null,
+      toState: after.state,
+      revision: after.revision,
+      data,
+      meta: change.meta,
+    });
+  }
+}
+
+function actorOf(user: AuthUser, role: string) {
+  return { id: user.id, institutionId: user.institutionId, role };
+}
