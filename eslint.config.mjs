@@ -13,6 +13,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+      // False positives for values used only inside parameter decorators (@Param('id', pipe)).
+      'no-useless-assignment': 'off',
     },
   },
   {

@@ -10,7 +10,7 @@ runMain(async () => {
   const config = loadConfigOrFail();
   await checkPostgres(config);
   await checkRedis(config);
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot('api'), { bufferLogs: true });
   configureApp(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT);

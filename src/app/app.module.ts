@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '../audit/audit.module.js';
@@ -10,32 +10,53 @@ import { AppConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthModule } from '../health/health.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ProposalsModule } from '../proposals/proposals.module.js';
 import { QualityCriteriaModule } from '../quality-criteria/quality-criteria.module.js';
+import { QueueMetricsService } from '../queue/queue-metrics.service.js';
+import { QueueModule } from '../queue/queue.module.js';
 import { RedisModule } from '../redis/redis.module.js';
+import { PROCESS_ROLE, type ProcessRole } from '../reminders/queue-workers.service.js';
+import { RemindersModule } from '../reminders/reminders.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
+import { AdminController } from './admin.controller.js';
 import { loggerParams } from './logging.js';
 
-/** The HTTP API process. */
-@Module({
-  imports: [
-    AppConfigModule,
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
-    DatabaseModule,
-    RedisModule,
-    AuthModule,
-    UsersModule,
-    InstitutionsModule,
-    QualityCriteriaModule,
-    WorkflowModule,
-    ProposalsModule,
-    AuditModule,
-    HealthModule.register(),
-  ],
-  providers: [
-    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    { provide: APP_PIPE, useClass: AppValidationPipe },
-  ],
-})
-export class AppModule {}
+/**
+ * The application. `api` serves HTTP (src/main.ts) and runs the queue workers unless WORKER=off;
+ * `worker` is the same application without HTTP (src/worker.ts), for scaling out.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(role: ProcessRole = 'api'): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        AppConfigModule,
+        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
+        DatabaseModule,
+        RedisModule,
+        QueueModule,
+        AuthModule,
+        UsersModule,
+        InstitutionsModule,
+        QualityCriteriaModule,
+        WorkflowModule,
+        ProposalsModule,
+        AuditModule,
+        RemindersModule,
+        NotificationsModule,
+        HealthModule.register([{ provide: 'queue-health', useExisting: QueueMetricsService }]),
+      ],
+      controllers: [AdminController],
+      providers: [
+        { provide: PROCESS_ROLE, useValue: role },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useClass: AppValidationPipe },
+      ],
+      exports: [PROCESS_ROLE],
+    };
+  }
+}

@@ -27,6 +27,11 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
   const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: root, depth: 0 }];
   while (stack.length) {
     const { v, path, depth } = stack.pop()!;
+    // PostgreSQL text and jsonb cannot hold U+0000: refuse it here rather than fail at INSERT.
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { field: path || root, message: 'must not contain NUL characters' };
+      continue;
+    }
     if (v === null || typeof v !== 'object') continue;
     if (depth > MAX_DEPTH) return { field: path || root, message: `nested deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(v)) {
@@ -36,6 +41,8 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
     for (const key of Object.keys(v)) {
       const p = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) return { field: p, message: 'forbidden field name' };
+      if (key.includes('\u0000'))
+        return { field: path || root, message: 'field names must not contain NUL characters' };
       stack.push({ v: (v as Record<string, unknown>)[key], path: p, depth: depth + 1 });
     }
   }
@@ -71,7 +78,7 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query') {
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
       if (
         metadata.type === 'body' &&
         metadata.metatype &&

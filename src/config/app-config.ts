@@ -102,6 +102,12 @@ export class AppConfig {
   @Max(500)
   WORKER_CONCURRENCY = 20;
 
+  /** How long a worker holds a job before another worker may take it over (when that worker died). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  QUEUE_LOCK_MS = 30_000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })

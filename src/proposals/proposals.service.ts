@@ -21,7 +21,6 @@ import type {
 export interface PendingTimesSource {
   timesFor(
     proposalId: string,
-    version: number,
   ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>>;
 }
 
@@ -54,7 +53,7 @@ export class ProposalsService {
   async toDto(user: AuthUser, row: ProposalRow): Promise<ProposalDto> {
     const definition = this.engine.definitionOf(row);
     const snapshot = definition.restore(row.snapshot);
-    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id, row.version) : new Map();
+    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id) : new Map();
     const pending: PendingPartyDto[] = definition.pendingParties(snapshot).map((p) => {
       const t = times.get(p.key);
       return {

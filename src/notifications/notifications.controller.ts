@@ -1,0 +1,117 @@
+import { Controller, Get, HttpCode, Injectable, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { DataSource } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/decorators.js';
+import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
+import { DomainError, notFound } from '../common/domain-error.js';
+import { ProblemResponses } from '../common/openapi.js';
+import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination.dto.js';
+
+export class NotificationQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'true: only unread notifications' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'unread must be true or false' })
+  unread?: boolean;
+}
+
+export class NotificationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['reminder', 'escalation'] }) kind!: string;
+  @ApiProperty({ format: 'uuid' }) proposalId!: string;
+  @ApiProperty() proposalReference!: string;
+  @ApiProperty({ description: 'The stage the proposal was waiting in' }) state!: string;
+  @ApiProperty({ description: 'The pending party this is about' }) partyKey!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() body!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: String, nullable: true }) readAt!: string | null;
+}
+
+export class NotificationPageDto {
+  @ApiProperty({ type: [NotificationDto] }) items!: NotificationDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+const COLUMNS = `id, kind, proposal_id AS "proposalId", proposal_reference AS "proposalReference", state,
+  party_key AS "partyKey", title, body, created_at AS "createdAt", read_at AS "readAt"`;
+
+type Row = Omit<NotificationDto, 'createdAt' | 'readAt'> & { createdAt: Date; readAt: Date | null };
+const toDto = (r: Row): NotificationDto => ({
+  ...r,
+  createdAt: r.createdAt.toISOString(),
+  readAt: r.readAt?.toISOString() ?? null,
+});
+
+@Injectable()
+export class NotificationsService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async list(user: AuthUser, q: NotificationQueryDto): Promise<Page<NotificationDto>> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor<{ c: string; i: string }>(q.cursor, { c: 'string', i: 'string' });
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM notifications
+       WHERE user_id = $1 AND ($2::boolean IS NOT TRUE OR read_at IS NULL)
+         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [user.id, q.unread ?? null, after?.c ?? null, after?.i ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toDto),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
+    };
+  }
+
+  async markRead(user: AuthUser, id: string): Promise<NotificationDto> {
+    const rows: Row[] = await this.dataSource.query(
+      `UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+      [id, user.id],
+    );
+    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as Row[]) : rows;
+    if (!list[0]) throw notFound('Notification');
+    return toDto(list[0]);
+  }
+}
+
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new DomainError('not-found', 404, 'Notification not found'),
+});
+
+@ApiTags('notifications')
+@ApiBearerAuth()
+@Controller('api/me/notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Your reminders and escalations, newest first' })
+  @ApiOkResponse({ type: NotificationPageDto })
+  list(@CurrentUser() user: AuthUser, @Query() q: NotificationQueryDto): Promise<NotificationPageDto> {
+    return this.notifications.list(user, q);
+  }
+
+  @Post(':id/read')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark one of your notifications as read (idempotent)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: NotificationDto })
+  @ProblemResponses(404)
+  read(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<NotificationDto> {
+    return this.notifications.markRead(user, id);
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { AppConfig } from '../config/app-config.js';
+import { MailService } from '../mail/mail.service.js';
+import { EMAIL_QUEUE, REMINDERS_QUEUE } from '../queue/queue.constants.js';
+import { ReminderDeliveryService } from './reminder-delivery.service.js';
+import { ReminderReconcilerService } from './reminder-reconciler.service.js';
+
+/** 'api' runs workers unless WORKER=off; 'worker' (npm run start:worker) always does. */
+export const PROCESS_ROLE = Symbol('PROCESS_ROLE');
+export type ProcessRole = 'api' | 'worker';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The BullMQ workers of this process, created at bootstrap with the configured concurrency and lock
+ * time, and closed before the database pool on shutdown (jobs in hand finish or, past the lock time,
+ * are taken over by another worker).
+ */
+@Injectable()
+export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(QueueWorkersService.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @Inject(PROCESS_ROLE) private readonly role: ProcessRole,
+    private readonly config: AppConfig,
+    private readonly delivery: ReminderDeliveryService,
+    private readonly mail: MailService,
+    private readonly reconciler: ReminderReconcilerService,
+  ) {}
+
+  get enabled(): boolean {
+    return this.role === 'worker' || this.config.WORKER;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) return;
+    const opts = {
+      connection: { url: this.config.REDIS_URL, maxRetriesPerRequest: null },
+      prefix: `${this.config.REDIS_PREFIX}:bull`,
+      concurrency: this.config.WORKER_CONCURRENCY,
+      lockDuration: this.config.QUEUE_LOCK_MS,
+      stalledInterval: Math.max(500, Math.floor(this.config.QUEUE_LOCK_MS / 2)),
+      maxStalledCount: 1000,
+    };
+    this.workers.push(
+      new Worker(
+        REMINDERS_QUEUE,
+        (job: Job<{ scheduleId?: unknown }>) =>
+          this.delivery.deliver(idOf(job.data.scheduleId), job.id ?? null),
+        opts,
+      ),
+      new Worker(
+        EMAIL_QUEUE,
+        (job: Job<{ outboxId?: unknown }>) => this.mail.sendOutbox(idOf(job.data.outboxId)),
+        opts,
+      ),
+    );
+    for (const w of this.workers) {
+      w.on('error', (e) => this.logger.debug(`worker ${w.name}: ${e.message}`));
+      w.on('failed', (job, e) =>
+        this.logger.warn({ jobId: job?.id, queue: w.name, err: e.message }, 'job failed'),
+      );
+    }
+    this.reconciler.start();
+    this.logger.log(`queue workers started (concurrency ${opts.concurrency})`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.reconciler.stop();
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
+
+function idOf(v: unknown): string {
+  if (typeof v !== 'string' || !UUID.test(v)) throw new UnrecoverableError('job data holds no row id');
+  return v;
+}

@@ -1,0 +1,99 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { ProposalsService, type PendingTimesSource } from '../proposals/proposals.service.js';
+import {
+  WorkflowEngineService,
+  type ChangeParticipant,
+  type ProposalChange,
+} from '../workflow/workflow-engine.service.js';
+import { ReminderQueueService } from './reminder-queue.service.js';
+import { ReminderRepository, type ScheduleRow } from './reminder.repository.js';
+
+const stageEntryOf = (snapshot: unknown): number | null => {
+  const n = (snapshot as { context?: { stageEntry?: unknown } } | null)?.context?.stageEntry;
+  return typeof n === 'number' ? n : null;
+};
+
+/**
+ * Joins every workflow transaction: entering a reminded stage writes each pending party's first
+ * reminder and its escalation; a decision or a stage exit cancels what is no longer owed. After the
+ * commit the new rows' timers go to Redis (if Redis is down, the reconciler adds them later).
+ */
+@Injectable()
+export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit, PendingTimesSource {
+  private readonly pendingHandOver = new WeakMap<
+    ProposalChange,
+    { added: ScheduleRow[]; cancelled: string[] }
+  >();
+
+  constructor(
+    private readonly engine: WorkflowEngineService,
+    private readonly proposals: ProposalsService,
+    private readonly repo: ReminderRepository,
+    private readonly queue: ReminderQueueService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.engine.register(this);
+    this.proposals.usePendingTimes(this);
+  }
+
+  async inTransaction(em: EntityManager, change: ProposalChange): Promise<void> {
+    if (change.kind !== 'event') return;
+    const stageEntry = stageEntryOf(change.snapshot);
+    if (stageEntry === null) return;
+    const parties = change.definition.pendingParties(change.snapshot).filter((p) => p.reminded);
+    const cancelled = await this.repo.cancelStale(
+      em,
+      change.after.id,
+      stageEntry,
+      parties.map((p) => p.key),
+    );
+    let added: ScheduleRow[] = [];
+    if (stageEntry !== stageEntryOf(change.before?.snapshot)) {
+      added = await this.repo.insert(
+        em,
+        change.after.id,
+        stageEntry,
+        change.after.state,
+        parties.flatMap((p) => [
+          {
+            partyKey: p.key,
+            kind: 'reminder' as const,
+            attempt: 1,
+            delayMs: this.config.REMINDER_FIRST_AFTER_MS,
+          },
+          {
+            partyKey: p.key,
+            kind: 'escalation' as const,
+            attempt: 1,
+            delayMs: this.config.ESCALATION_AFTER_MS,
+          },
+        ]),
+      );
+    }
+    this.pendingHandOver.set(change, { added, cancelled });
+  }
+
+  async afterCommit(change: ProposalChange): Promise<void> {
+    const h = this.pendingHandOver.get(change);
+    if (!h) return;
+    await this.queue.schedule(h.added);
+    await this.queue.unschedule(h.cancelled);
+  }
+
+  async timesFor(
+    proposalId: string,
+  ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>> {
+    const out = new Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>();
+    for (const r of await this.repo.nextTimes(proposalId)) {
+      const t = out.get(r.partyKey) ?? { nextReminderAt: null, escalationAt: null };
+      if (r.kind === 'reminder') t.nextReminderAt = new Date(r.dueAt);
+      else t.escalationAt = new Date(r.dueAt);
+      out.set(r.partyKey, t);
+    }
+    return out;
+  }
+}
