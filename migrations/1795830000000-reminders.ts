@@ -62,6 +62,8 @@ export class Reminders1795830000000 implements MigrationInterface {
         body            text NOT NULL,
         status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent')),
         attempts        int NOT NULL DEFAULT 0,
+        -- a worker sending this row holds it until then; no transaction stays open during SMTP
+        claimed_until   timestamptz(3),
         last_error      text,
         created_at      timestamptz(3) NOT NULL DEFAULT now(),
         sent_at         timestamptz(3)

@@ -146,9 +146,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     const { problem, headers } = toProblem(exception);
-    if (problem.status >= 500) {
+    if (problem.status === 500) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error({ err, reqId: req?.id, status: problem.status }, 'request failed');
+    } else if (problem.status === 503 && !(exception instanceof DomainError)) {
+      this.logger.warn({ reqId: req?.id, err: (exception as Error)?.message }, 'database unavailable');
     }
     if (res.headersSent) {
       res.end();

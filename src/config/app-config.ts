@@ -50,6 +50,13 @@ export class AppConfig {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /** PostgreSQL connections per process. Keep it above 2 × WORKER_CONCURRENCY plus what HTTP needs. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(500)
+  DATABASE_POOL_SIZE = 30;
+
   /** Prefix of every Redis key this deployment writes (BullMQ queues, rate-limit counters). */
   @Matches(/^[a-zA-Z0-9_-]{1,40}$/, { message: 'REDIS_PREFIX may only hold letters, digits, _ and -' })
   REDIS_PREFIX = 'mc';
@@ -99,8 +106,8 @@ export class AppConfig {
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(500)
-  WORKER_CONCURRENCY = 20;
+  @Max(200)
+  WORKER_CONCURRENCY = 8;
 
   /** How long a worker holds a job before another worker may take it over (when that worker died). */
   @Transform(toInt)
@@ -183,6 +190,11 @@ export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
   const problems = flatten(validateSync(config, { forbidUnknownValues: true }));
   if (config.ECTS_MIN > config.ECTS_MAX) problems.push('ECTS_MIN must not exceed ECTS_MAX');
+  if (config.DATABASE_POOL_SIZE < 2 * config.WORKER_CONCURRENCY + 4) {
+    problems.push(
+      `DATABASE_POOL_SIZE (${config.DATABASE_POOL_SIZE}) must be at least 2 × WORKER_CONCURRENCY + 4 (${2 * config.WORKER_CONCURRENCY + 4}) so queue work cannot starve HTTP requests of connections`,
+    );
+  }
   if (config.isProduction && !config.JWT_SECRET) {
     problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
   }

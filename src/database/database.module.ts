@@ -8,7 +8,10 @@ import { dataSourceOptions } from './typeorm-options.js';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_URL, { migrationsRun: config.MIGRATIONS_RUN }),
+        ...dataSourceOptions(config.DATABASE_URL, {
+          migrationsRun: config.MIGRATIONS_RUN,
+          poolSize: config.DATABASE_POOL_SIZE,
+        }),
         // Start-up checks reachability before Nest boots; inside Nest, do not spin on retries.
         retryAttempts: 0,
       }),

@@ -30,44 +30,36 @@ export class MailService implements OnApplicationShutdown {
     return this.transporter;
   }
 
-  /** Sends one outbox row unless it was sent already; throws to let the queue retry. */
+  /**
+   * Sends one outbox row unless it was sent already; throws to let the queue retry. The row is claimed
+   * for a while first (a duplicate job then steps aside), so no transaction or connection is held
+   * while talking to the SMTP server.
+   */
   async sendOutbox(outboxId: string): Promise<'sent' | 'skipped'> {
     if (!this.config.SMTP_URL) return 'skipped';
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const claimed: Array<{ to: string; subject: string; body: string }> = await this.dataSource.query(
+      `UPDATE email_outbox SET claimed_until = now() + interval '2 minutes'
+       WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+       RETURNING to_address AS "to", subject, body`,
+      [outboxId],
+    );
+    const row = (Array.isArray(claimed[0]) ? (claimed[0] as unknown as typeof claimed) : claimed)[0];
+    if (!row) return 'skipped';
     try {
-      await runner.startTransaction();
-      // SKIP LOCKED: a duplicate job while another worker is sending this row simply steps aside.
-      const rows: Array<{ to: string; subject: string; body: string; status: string }> = await runner.query(
-        `SELECT to_address AS "to", subject, body, status FROM email_outbox WHERE id = $1 FOR UPDATE SKIP LOCKED`,
-        [outboxId],
+      await this.transport().sendMail({ to: row.to, subject: row.subject, text: row.body });
+    } catch (e) {
+      await this.dataSource.query(
+        `UPDATE email_outbox SET attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1`,
+        [outboxId, String((e as Error).message).slice(0, 500)],
       );
-      const row = rows[0];
-      if (!row || row.status === 'sent') {
-        await runner.commitTransaction();
-        return 'skipped';
-      }
-      try {
-        await this.transport().sendMail({ to: row.to, subject: row.subject, text: row.body });
-      } catch (e) {
-        await runner.rollbackTransaction();
-        await this.dataSource.query(
-          `UPDATE email_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`,
-          [outboxId, String((e as Error).message).slice(0, 500)],
-        );
-        this.logger.warn({ outboxId, err: (e as Error).message }, 'e-mail not sent; will retry');
-        throw e;
-      }
-      await runner.query(
-        `UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = $1`,
-        [outboxId],
-      );
-      await runner.commitTransaction();
-      return 'sent';
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
+      this.logger.warn({ outboxId, err: (e as Error).message }, 'e-mail not sent; will retry');
+      throw e;
     }
+    await this.dataSource.query(
+      `UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, claimed_until = NULL WHERE id = $1`,
+      [outboxId],
+    );
+    return 'sent';
   }
 
   onApplicationShutdown(): void {

@@ -61,7 +61,10 @@ export class ReviewWorld {
       const spec = actorSpec(name);
       this.users.set(name, await this.t.user(spec.institutionId, [...spec.roles], name));
     }
-    const res = await this.t.http().get('/api/quality-criteria').set(this.auth('cuniProposer'));
+    const res = await this.t
+      .http()
+      .get('/api/quality-criteria')
+      .set(bearer(await this.t.admin()));
     this.criteria = (res.body as Array<{ id: string }>).map((c) => c.id);
     return this;
   }

@@ -98,7 +98,9 @@ export class TestServer {
   async login(email: string, password: string): Promise<string> {
     const res = await this.http().post('/api/auth/login').send({ email, password });
     if (res.status !== 200)
-      throw new Error(`login ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      throw new Error(
+        `login ${email} failed: ${res.status} ${JSON.stringify(res.body)}\n${this.proc.output().slice(-3000)}`,
+      );
     return res.body.accessToken as string;
   }
 
