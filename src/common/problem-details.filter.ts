@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../database/db-errors.js';
 import { DomainError, FieldProblem } from './domain-error.js';
 
 const TITLES: Record<number, string> = {
@@ -24,37 +25,6 @@ export interface ProblemDetails {
   detail: string;
   errors?: FieldProblem[];
   [extension: string]: unknown;
-}
-
-/** PostgreSQL / driver errors that mean "the database is not reachable right now", not a bug. */
-const UNAVAILABLE_PG_CODES = new Set([
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-  '53300',
-]);
-const UNAVAILABLE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
-
-function isDatabaseUnavailable(e: unknown): boolean {
-  if (!e || typeof e !== 'object') return false;
-  const err = e as { code?: unknown; message?: unknown; driverError?: unknown };
-  if (
-    typeof err.code === 'string' &&
-    (UNAVAILABLE_PG_CODES.has(err.code) || UNAVAILABLE_NET_CODES.has(err.code))
-  )
-    return true;
-  const msg = typeof err.message === 'string' ? err.message : '';
-  if (
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|terminating connection/i.test(
-      msg,
-    )
-  )
-    return true;
-  return err.driverError ? isDatabaseUnavailable(err.driverError) : false;
 }
 
 /** Builds the problem document for any thrown value. Exported for places outside the HTTP pipeline. */

@@ -4,6 +4,7 @@ import { WorkflowRegistry } from '../../workflows/registry.js';
 import type { PendingParty } from '../../workflows/types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { withTransientRetry } from '../database/db-errors.js';
 import { ProposalsRepository } from '../workflow/proposals.repository.js';
 import { escalationRecipients, partyInstitutions, partyMembers } from './recipients.js';
 import { ReminderQueueService } from './reminder-queue.service.js';
@@ -50,104 +51,110 @@ export class ReminderDeliveryService {
       emails: [],
       early: null,
     };
-    const outcome = await this.dataSource.transaction(async (em): Promise<DeliveryOutcome> => {
-      const row = await this.repo.lock(em, scheduleId);
-      if (!row || row.status !== 'pending') return 'not-owed';
-      const [{ early }]: Array<{ early: boolean }> = await em.query(
-        `SELECT now() < $1::timestamptz AS early`,
-        [row.dueAt],
-      );
-      if (early) {
-        after.early = row;
-        return 'not-yet-due';
-      }
-      const proposal = await this.proposals.find(row.proposalId, em);
-      if (!proposal) return 'not-owed';
-      const definition = this.registry.get(proposal.workflowId, proposal.workflowVersion);
-      const snapshot = definition.restore(proposal.snapshot);
-      const context = (snapshot as unknown as { context: { stageEntry: number; stageEnteredAt: string } })
-        .context;
-      const stageEntry = context.stageEntry;
-      const party = definition.pendingParties(snapshot).find((p) => p.key === row.partyKey && p.reminded);
-      if (stageEntry !== row.stageEntry || !party) {
-        await this.repo.markCancelled(em, row.id);
-        return 'no-longer-pending';
-      }
-      const recipients =
-        row.kind === 'reminder' ? await partyMembers(em, party) : await escalationRecipients(em, party);
-      const stage = STAGE_NAMES[proposal.state] ?? proposal.state;
-      const title =
-        row.kind === 'reminder'
-          ? `Reminder: ${proposal.reference} is waiting for ${describeParty(party)} in ${stage}`
-          : `Escalation: ${proposal.reference} has waited for ${describeParty(party)} in ${stage} since ${new Date(context.stageEnteredAt).toISOString().slice(0, 10)}`;
-      const body =
-        row.kind === 'reminder'
-          ? `Micro-credential proposal ${proposal.reference} (${String(proposal.content.title ?? 'untitled')}) needs a decision from ${describeParty(party)}. Reminder ${row.attempt}.`
-          : `Proposal ${proposal.reference} is still waiting for ${describeParty(party)}. As an administrator, please see that it is handled.`;
-      const notifications: Array<{ id: string; userId: string }> = recipients.length
-        ? await em.query(
-            `INSERT INTO notifications (user_id, schedule_id, kind, proposal_id, proposal_reference, state, party_key, title, body)
+    const outcome = await withTransientRetry(() =>
+      this.dataSource.transaction(async (em): Promise<DeliveryOutcome> => {
+        // A retried attempt starts from scratch.
+        after.next = [];
+        after.emails = [];
+        after.early = null;
+        const row = await this.repo.lock(em, scheduleId);
+        if (!row || row.status !== 'pending') return 'not-owed';
+        const [{ early }]: Array<{ early: boolean }> = await em.query(
+          `SELECT now() < $1::timestamptz AS early`,
+          [row.dueAt],
+        );
+        if (early) {
+          after.early = row;
+          return 'not-yet-due';
+        }
+        const proposal = await this.proposals.find(row.proposalId, em);
+        if (!proposal) return 'not-owed';
+        const definition = this.registry.get(proposal.workflowId, proposal.workflowVersion);
+        const snapshot = definition.restore(proposal.snapshot);
+        const context = (snapshot as unknown as { context: { stageEntry: number; stageEnteredAt: string } })
+          .context;
+        const stageEntry = context.stageEntry;
+        const party = definition.pendingParties(snapshot).find((p) => p.key === row.partyKey && p.reminded);
+        if (stageEntry !== row.stageEntry || !party) {
+          await this.repo.markCancelled(em, row.id);
+          return 'no-longer-pending';
+        }
+        const recipients =
+          row.kind === 'reminder' ? await partyMembers(em, party) : await escalationRecipients(em, party);
+        const stage = STAGE_NAMES[proposal.state] ?? proposal.state;
+        const title =
+          row.kind === 'reminder'
+            ? `Reminder: ${proposal.reference} is waiting for ${describeParty(party)} in ${stage}`
+            : `Escalation: ${proposal.reference} has waited for ${describeParty(party)} in ${stage} since ${new Date(context.stageEnteredAt).toISOString().slice(0, 10)}`;
+        const body =
+          row.kind === 'reminder'
+            ? `Micro-credential proposal ${proposal.reference} (${String(proposal.content.title ?? 'untitled')}) needs a decision from ${describeParty(party)}. Reminder ${row.attempt}.`
+            : `Proposal ${proposal.reference} is still waiting for ${describeParty(party)}. As an administrator, please see that it is handled.`;
+        const notifications: Array<{ id: string; userId: string }> = recipients.length
+          ? await em.query(
+              `INSERT INTO notifications (user_id, schedule_id, kind, proposal_id, proposal_reference, state, party_key, title, body)
              SELECT u, $2, $3, $4, $5, $6, $7, $8, $9 FROM unnest($1::uuid[]) AS u
              ON CONFLICT (schedule_id, user_id) DO NOTHING RETURNING id, user_id AS "userId"`,
-            [
-              recipients.map((r) => r.id),
-              row.id,
-              row.kind,
-              proposal.id,
-              proposal.reference,
-              proposal.state,
-              party.key,
-              title,
-              body,
-            ],
-          )
-        : [];
-      if (this.config.SMTP_URL && notifications.length) {
-        const emailOf = new Map(recipients.map((r) => [r.id, r.email]));
-        const outbox: Array<{ id: string }> = await em.query(
-          `INSERT INTO email_outbox (notification_id, to_address, subject, body)
+              [
+                recipients.map((r) => r.id),
+                row.id,
+                row.kind,
+                proposal.id,
+                proposal.reference,
+                proposal.state,
+                party.key,
+                title,
+                body,
+              ],
+            )
+          : [];
+        if (this.config.SMTP_URL && notifications.length) {
+          const emailOf = new Map(recipients.map((r) => [r.id, r.email]));
+          const outbox: Array<{ id: string }> = await em.query(
+            `INSERT INTO email_outbox (notification_id, to_address, subject, body)
            SELECT n, e, $3, $4 FROM unnest($1::uuid[], $2::text[]) AS x(n, e) RETURNING id`,
-          [notifications.map((n) => n.id), notifications.map((n) => emailOf.get(n.userId)), title, body],
-        );
-        after.emails = outbox.map((o) => o.id);
-      }
-      await this.repo.markDelivered(em, row.id);
-      if (row.kind === 'reminder') {
-        after.next = await this.repo.insert(em, proposal.id, row.stageEntry, row.state, [
+            [notifications.map((n) => n.id), notifications.map((n) => emailOf.get(n.userId)), title, body],
+          );
+          after.emails = outbox.map((o) => o.id);
+        }
+        await this.repo.markDelivered(em, row.id);
+        if (row.kind === 'reminder') {
+          after.next = await this.repo.insert(em, proposal.id, row.stageEntry, row.state, [
+            {
+              partyKey: row.partyKey,
+              kind: 'reminder',
+              attempt: row.attempt + 1,
+              delayMs: this.config.REMINDER_INTERVAL_MS,
+            },
+          ]);
+        }
+        await this.audit.record(
+          em,
+          [
+            proposal.leadInstitutionId,
+            ...proposal.partnerInstitutionIds,
+            ...(await partyInstitutions(em, party)),
+          ],
           {
-            partyKey: row.partyKey,
-            kind: 'reminder',
-            attempt: row.attempt + 1,
-            delayMs: this.config.REMINDER_INTERVAL_MS,
+            action: row.kind === 'reminder' ? 'REMINDER' : 'ESCALATION',
+            proposalId: proposal.id,
+            proposalReference: proposal.reference,
+            actor: null,
+            fromState: proposal.state,
+            toState: proposal.state,
+            revision: proposal.revision,
+            data: {
+              partyKey: party.key,
+              attempt: row.attempt,
+              dueAt: new Date(row.dueAt).toISOString(),
+              recipients: notifications.length,
+            },
+            meta: { requestId: jobId, ip: null },
           },
-        ]);
-      }
-      await this.audit.record(
-        em,
-        [
-          proposal.leadInstitutionId,
-          ...proposal.partnerInstitutionIds,
-          ...(await partyInstitutions(em, party)),
-        ],
-        {
-          action: row.kind === 'reminder' ? 'REMINDER' : 'ESCALATION',
-          proposalId: proposal.id,
-          proposalReference: proposal.reference,
-          actor: null,
-          fromState: proposal.state,
-          toState: proposal.state,
-          revision: proposal.revision,
-          data: {
-            partyKey: party.key,
-            attempt: row.attempt,
-            dueAt: new Date(row.dueAt).toISOString(),
-            recipients: notifications.length,
-          },
-          meta: { requestId: jobId, ip: null },
-        },
-      );
-      return 'delivered';
-    });
+        );
+        return 'delivered';
+      }),
+    );
     // Timers and mail go to Redis only after the commit; if Redis refuses, the reconciler retries.
     if (after.early) await this.queue.schedule([after.early]);
     await this.queue.schedule(after.next);

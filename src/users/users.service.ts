@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { conflict, DomainError, forbidden, notFound } from '../common/domain-error.js';
 import { SYSTEM_REQUEST, type RequestMeta } from '../common/request-meta.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
+import { withTransientRetry } from '../database/db-errors.js';
 import { Institution } from '../institutions/institution.entity.js';
 import { PasswordService } from './password.service.js';
 import { CreateUserDto, ListUsersQueryDto, MeDto, UserDto } from './user.dto.js';
@@ -55,41 +56,43 @@ export class UsersService {
       );
     }
     const hash = await this.passwords.hash(dto.password);
-    const user = await this.dataSource.transaction(async (em) => {
-      const institution = await em.findOneBy(Institution, { id: dto.institutionId });
-      if (!institution) {
-        throw new DomainError(
-          'validation-failed',
-          400,
-          `institutionId: unknown institution ${dto.institutionId}`,
-          [{ field: 'institutionId', message: 'unknown institution' }],
-        );
-      }
-      const allowed = ROLES_BY_KIND[institution.kind];
-      const wrong = dto.roles.filter((r) => !allowed.includes(r));
-      if (wrong.length) {
-        throw new DomainError(
-          'validation-failed',
-          400,
-          `roles: ${wrong.join(', ')} not possible at a ${institution.kind}`,
-          [
-            {
-              field: 'roles',
-              message: `${wrong.join(', ')} not possible at a ${institution.kind} (allowed: ${allowed.join(', ')})`,
-            },
-          ],
-        );
-      }
-      const inserted: Array<{ id: string }> = await em.query(
-        `INSERT INTO users (email, display_name, institution_id, roles, password_hash)
+    const user = await withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        const institution = await em.findOneBy(Institution, { id: dto.institutionId });
+        if (!institution) {
+          throw new DomainError(
+            'validation-failed',
+            400,
+            `institutionId: unknown institution ${dto.institutionId}`,
+            [{ field: 'institutionId', message: 'unknown institution' }],
+          );
+        }
+        const allowed = ROLES_BY_KIND[institution.kind];
+        const wrong = dto.roles.filter((r) => !allowed.includes(r));
+        if (wrong.length) {
+          throw new DomainError(
+            'validation-failed',
+            400,
+            `roles: ${wrong.join(', ')} not possible at a ${institution.kind}`,
+            [
+              {
+                field: 'roles',
+                message: `${wrong.join(', ')} not possible at a ${institution.kind} (allowed: ${allowed.join(', ')})`,
+              },
+            ],
+          );
+        }
+        const inserted: Array<{ id: string }> = await em.query(
+          `INSERT INTO users (email, display_name, institution_id, roles, password_hash)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
-        [dto.email.toLowerCase(), dto.displayName.trim(), dto.institutionId, dto.roles, hash],
-      );
-      if (inserted.length === 0) throw conflict('email-taken', 'A user with this e-mail already exists');
-      const row = await em.findOneByOrFail(User, { id: inserted[0].id });
-      for (const hook of this.createdHooks) await hook(em, actor, row, meta);
-      return row;
-    });
+          [dto.email.toLowerCase(), dto.displayName.trim(), dto.institutionId, dto.roles, hash],
+        );
+        if (inserted.length === 0) throw conflict('email-taken', 'A user with this e-mail already exists');
+        const row = await em.findOneByOrFail(User, { id: inserted[0].id });
+        for (const hook of this.createdHooks) await hook(em, actor, row, meta);
+        return row;
+      }),
+    );
     this.logger.log({ userId: user.id, institutionId: user.institutionId }, 'user created');
     return toUserDto(user);
   }

@@ -15,6 +15,7 @@ import {
   type FieldProblem,
 } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { withTransientRetry } from '../database/db-errors.js';
 import { InstitutionsService } from '../institutions/institutions.service.js';
 import { mergePatch } from '../proposals/content-diff.js';
 import { ProposalsRepository, type ProposalRow } from './proposals.repository.js';
@@ -316,11 +317,14 @@ export class WorkflowEngineService {
 
   /** Runs the change and every participant in one transaction, then the after-commit effects. */
   private async commit(work: (em: EntityManager) => Promise<ProposalChange>): Promise<ProposalRow> {
-    const change = await this.dataSource.transaction(async (em) => {
-      const c = await work(em);
-      for (const p of this.participants) await p.inTransaction(em, c);
-      return c;
-    });
+    // A lost connection or a deadlock abort rolled everything back: running it again is safe.
+    const change = await withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        const c = await work(em);
+        for (const p of this.participants) await p.inTransaction(em, c);
+        return c;
+      }),
+    );
     this.logger.log(
       {
         proposalId: change.after.id,

@@ -88,8 +88,15 @@ export class TestServer {
   constructor(
     readonly url: string,
     readonly env: Record<string, string>,
-    readonly proc: RunningProcess,
+    public proc: RunningProcess,
+    readonly nodeArgs: string[] = [],
   ) {}
+
+  /** Starts the process again on the same port and database (after a stop or a kill). */
+  async restart(): Promise<void> {
+    this.proc = startProcess(MAIN, this.env, this.nodeArgs);
+    await waitForHttp(`${this.url}/health`, this.proc);
+  }
 
   http() {
     return request(this.url);
@@ -174,7 +181,7 @@ export async function startServer(
   const proc = startProcess(MAIN, env, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, proc);
-  return new TestServer(url, env, proc);
+  return new TestServer(url, env, proc, nodeArgs);
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

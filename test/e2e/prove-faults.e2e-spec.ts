@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type pg from 'pg';
+import { expectInvariants } from '../support/invariants.js';
+import { PLANS, RobustDriver, seeded } from '../support/lifecycle-driver.js';
+import { PrivateRedis, waitFor } from '../support/redis.js';
+import { ReviewWorld } from '../support/review-world.js';
+import { startProcess, startServer, testPool, WORKER, type RunningProcess, type TestServer } from '../support/server.js';
+
+// Fault injection (issue 6). Each scenario drives whole lifecycles through the API while something
+// breaks, then checks the guarantees of DESIGN.md section 9 in SQL. SOAK=1 runs the long versions.
+const SOAK = process.env.SOAK === '1';
+const SEED = Number(process.env.FAULT_SEED ?? 20261128);
+const FAST = {
+  REMINDER_FIRST_AFTER_MS: '300',
+  REMINDER_INTERVAL_MS: '700',
+  ESCALATION_AFTER_MS: '1200',
+  RECONCILE_INTERVAL_MS: '500',
+  QUEUE_LOCK_MS: '1500',
+  WORKER_CONCURRENCY: '4',
+};
+const FAULT_PRELOAD = path.join(process.cwd(), 'test', 'support', 'fault-injection.cjs');
+
+let db: pg.Pool;
+const cleanup: Array<() => Promise<unknown>> = [];
+beforeAll(() => {
+  db = testPool();
+  db.on('error', () => undefined); // PostgreSQL restarts below drop this pool's idle connections too
+});
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!().catch(() => undefined);
+});
+afterAll(async () => {
+  await db?.end();
+});
+
+async function setUp(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ w: ReviewWorld; t: TestServer; redis: PrivateRedis }> {
+  const redis = await PrivateRedis.start();
+  cleanup.push(() => redis.down());
+  const t = await startServer({ ...FAST, REDIS_URL: redis.url, ...env }, nodeArgs);
+  cleanup.push(() => t.stop());
+  const w = await new ReviewWorld(t).setUp([
+    'cuniProposer', 'cuniAdmin', 'uhdReviewer', 'suReviewer', 'qualityOfficer', 'nauLiaison', 'gacLiaison', 'hceresLiaison', 'allianceAdmin',
+  ]); // prettier-ignore
+  return { w, t, redis };
+}
+
+async function driveAll(driver: RobustDriver, count: number, parallel = 3): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const plan = PLANS[next++ % PLANS.length];
+        ids.push((await driver.drive(plan)).id);
+      }
+    }),
+  );
+  return ids;
+}
+
+async function settle(t: TestServer): Promise<void> {
+  // Give the reconciler a pass so every owed timer is back in Redis before the check.
+  await new Promise((r) => setTimeout(r, Number(FAST.RECONCILE_INTERVAL_MS) * 3));
+  await waitFor('health', async () => (await t.http().get('/health')).status === 200, 30_000);
+}
+
+describe('crash: kill -9 of the API and worker processes while lifecycles run', () => {
+  it('loses no committed decision, doubles none, and every lifecycle reaches its end', async () => {
+    const { w, t, redis } = await setUp({ WORKER: 'off' });
+    let worker: RunningProcess = startProcess(WORKER, { ...t.env });
+    cleanup.push(async () => worker.child.kill('SIGKILL'));
+    const random = seeded(SEED);
+    const kills = { api: 0, worker: 0 };
+    let stop = false;
+    const killer = (async () => {
+      while (!stop) {
+        await new Promise((r) => setTimeout(r, 200 + random() * 700));
+        if (stop) break;
+        if (random() < 0.6) {
+          kills.api++;
+          t.proc.child.kill('SIGKILL');
+          await t.proc.exited;
+          await t.restart();
+        } else {
+          kills.worker++;
+          worker.child.kill('SIGKILL');
+          await worker.exited;
+          worker = startProcess(WORKER, { ...t.env });
+        }
+      }
+    })();
+    const driver = new RobustDriver(w);
+    const ids = await driveAll(driver, SOAK ? 45 : 12);
+    stop = true;
+    await killer;
+    expect(driver.failures).toEqual([]);
+    expect(kills.api + kills.worker).toBeGreaterThan(2);
+    await settle(t);
+    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+  });
+});
+
+describe('PostgreSQL restarts (immediate) during lifecycles', () => {
+  it('answers 503 problem+json during the outage, never 500, and every lifecycle still ends as expected', async () => {
+    const { w, t, redis } = await setUp({});
+    const cluster = readdirSync('/etc/postgresql').sort().pop() as string;
+    let stop = false;
+    let restarts = 0;
+    const restarter = (async () => {
+      while (!stop && restarts < (SOAK ? 6 : 2)) {
+        await new Promise((r) => setTimeout(r, 1500));
+        execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart', '-m', 'immediate'], { stdio: 'ignore' });
+        restarts++;
+      }
+    })();
+    const driver = new RobustDriver(w);
+    const ids = await driveAll(driver, SOAK ? 18 : 6);
+    stop = true;
+    await restarter;
+    expect(restarts).toBeGreaterThan(0);
+    expect(driver.failures).toEqual([]);
+    expect(t.proc.output()).not.toMatch(/"status":500/);
+    await settle(t);
+    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+  });
+});
+
+describe('Redis outage and data loss during lifecycles', () => {
+  it('keeps deciding while Redis is down, and FLUSHALL loses no owed reminder', async () => {
+    const { w, t, redis } = await setUp({});
+    const driver = new RobustDriver(w);
+    const during = (async () => {
+      await new Promise((r) => setTimeout(r, 800));
+      await redis.down();
+      await new Promise((r) => setTimeout(r, 2000));
+      await redis.up();
+      await new Promise((r) => setTimeout(r, 800));
+      await redis.flushall();
+    })();
+    const ids = await driveAll(driver, SOAK ? 18 : 6);
+    await during;
+    expect(driver.failures).toEqual([]);
+    await settle(t);
+    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+  });
+});
+
+describe('persistence faults: a seeded fraction of database statements fail', () => {
+  it('keeps every transition all-or-nothing and every lifecycle on track', async () => {
+    const rate = SOAK ? '0.05' : '0.03';
+    const { w, t, redis } = await setUp({ FAULT_RATE: rate, FAULT_SEED: String(SEED) }, ['-r', FAULT_PRELOAD]);
+    const driver = new RobustDriver(w);
+    const ids = await driveAll(driver, SOAK ? 24 : 9);
+    expect(driver.failures).toEqual([]);
+    // The wrapper really failed statements (TypeORM logs each one).
+    expect(t.proc.output()).toMatch(/injected fault #\d+: connection lost/);
+    await settle(t);
+    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+  });
+});
