@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { machineEdges } from '../../workflows/machine-graph.js';
 import { WorkflowRegistry } from '../../workflows/registry.js';
 import { notFound } from '../common/domain-error.js';
+import { ProblemResponses } from '../common/openapi.js';
 import { QualityCriterionDto } from '../quality-criteria/quality-criteria.controller.js';
 import { QualityCriterion } from '../quality-criteria/quality-criterion.entity.js';
 
@@ -38,6 +39,7 @@ export class WorkflowsController {
   @Get(':id')
   @ApiOperation({ summary: 'The review machine: states, events, transitions, version and a Mermaid diagram' })
   @ApiOkResponse({ type: WorkflowDescriptionDto })
+  @ProblemResponses(404)
   async describe(@Param('id') id: string): Promise<WorkflowDescriptionDto> {
     const versions = this.registry.list().filter((d) => d.id === id);
     if (versions.length === 0) throw notFound('Workflow');

@@ -7,7 +7,14 @@ import { expectInvariants } from '../support/invariants.js';
 import { PLANS, RobustDriver, seeded } from '../support/lifecycle-driver.js';
 import { PrivateRedis, waitFor } from '../support/redis.js';
 import { ReviewWorld } from '../support/review-world.js';
-import { startProcess, startServer, testPool, WORKER, type RunningProcess, type TestServer } from '../support/server.js';
+import {
+  startProcess,
+  startServer,
+  testPool,
+  WORKER,
+  type RunningProcess,
+  type TestServer,
+} from '../support/server.js';
 
 // Fault injection (issue 6). Each scenario drives whole lifecycles through the API while something
 // breaks, then checks the guarantees of DESIGN.md section 9 in SQL. SOAK=1 runs the long versions.
@@ -36,7 +43,10 @@ afterAll(async () => {
   await db?.end();
 });
 
-async function setUp(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ w: ReviewWorld; t: TestServer; redis: PrivateRedis }> {
+async function setUp(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<{ w: ReviewWorld; t: TestServer; redis: PrivateRedis }> {
   const redis = await PrivateRedis.start();
   cleanup.push(() => redis.down());
   const t = await startServer({ ...FAST, REDIS_URL: redis.url, ...env }, nodeArgs);
@@ -99,7 +109,11 @@ describe('crash: kill -9 of the API and worker processes while lifecycles run', 
     expect(driver.failures).toEqual([]);
     expect(kills.api + kills.worker).toBeGreaterThan(2);
     await settle(t);
-    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+    await expectInvariants(db, {
+      accepted: driver.accepted,
+      proposalIds: ids,
+      redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` },
+    });
   });
 });
 
@@ -112,7 +126,11 @@ describe('PostgreSQL restarts (immediate) during lifecycles', () => {
     const restarter = (async () => {
       while (!stop && restarts < (SOAK ? 6 : 2)) {
         await new Promise((r) => setTimeout(r, 1500));
-        execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart', '-m', 'immediate'], { stdio: 'ignore' });
+        execFileSync(
+          'pg_ctlcluster',
+          ['--skip-systemctl-redirect', cluster, 'main', 'restart', '-m', 'immediate'],
+          { stdio: 'ignore' },
+        );
         restarts++;
       }
     })();
@@ -124,7 +142,11 @@ describe('PostgreSQL restarts (immediate) during lifecycles', () => {
     expect(driver.failures).toEqual([]);
     expect(t.proc.output()).not.toMatch(/"status":500/);
     await settle(t);
-    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+    await expectInvariants(db, {
+      accepted: driver.accepted,
+      proposalIds: ids,
+      redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` },
+    });
   });
 });
 
@@ -144,20 +166,31 @@ describe('Redis outage and data loss during lifecycles', () => {
     await during;
     expect(driver.failures).toEqual([]);
     await settle(t);
-    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+    await expectInvariants(db, {
+      accepted: driver.accepted,
+      proposalIds: ids,
+      redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` },
+    });
   });
 });
 
 describe('persistence faults: a seeded fraction of database statements fail', () => {
   it('keeps every transition all-or-nothing and every lifecycle on track', async () => {
     const rate = SOAK ? '0.05' : '0.03';
-    const { w, t, redis } = await setUp({ FAULT_RATE: rate, FAULT_SEED: String(SEED) }, ['-r', FAULT_PRELOAD]);
+    const { w, t, redis } = await setUp({ FAULT_RATE: rate, FAULT_SEED: String(SEED) }, [
+      '-r',
+      FAULT_PRELOAD,
+    ]);
     const driver = new RobustDriver(w);
     const ids = await driveAll(driver, SOAK ? 24 : 9);
     expect(driver.failures).toEqual([]);
     // The wrapper really failed statements (TypeORM logs each one).
     expect(t.proc.output()).toMatch(/injected fault #\d+: connection lost/);
     await settle(t);
-    await expectInvariants(db, { accepted: driver.accepted, proposalIds: ids, redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` } });
+    await expectInvariants(db, {
+      accepted: driver.accepted,
+      proposalIds: ids,
+      redis: { url: redis.url, prefix: `${t.env.REDIS_PREFIX}:bull` },
+    });
   });
 });

@@ -18,7 +18,8 @@ function random() {
 let injected = 0;
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function query(config, values, callback) {
-  const text = typeof config === 'string' ? config : config && typeof config.text === 'string' ? config.text : null;
+  const text =
+    typeof config === 'string' ? config : config && typeof config.text === 'string' ? config.text : null;
   const streaming = config && typeof config.submit === 'function';
   if (rate > 0 && text !== null && !streaming && !/^\s*ROLLBACK/i.test(text) && random() < rate) {
     injected++;

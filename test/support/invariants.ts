@@ -18,7 +18,11 @@ export interface AcceptedEvent {
  */
 export async function checkInvariants(
   db: pg.Pool,
-  opts: { accepted?: AcceptedEvent[]; redis?: { url: string; prefix: string } | null; proposalIds?: string[] } = {},
+  opts: {
+    accepted?: AcceptedEvent[];
+    redis?: { url: string; prefix: string } | null;
+    proposalIds?: string[];
+  } = {},
 ): Promise<string[]> {
   const bad: string[] = [];
   const scope = opts.proposalIds ? `AND p.id = ANY ($1::uuid[])` : '';
@@ -26,8 +30,12 @@ export async function checkInvariants(
 
   // 1. Every 2xx transition persisted exactly once, with version advanced by one.
   for (const a of opts.accepted ?? []) {
-    const { rows } = await db.query(`SELECT event FROM decisions WHERE proposal_id = $1 AND proposal_version = $2`, [a.proposalId, a.version]);
-    if (rows.length !== 1 || rows[0].event !== a.type) bad.push(`accepted ${a.type} v${a.version} of ${a.proposalId}: decisions ${JSON.stringify(rows)}`);
+    const { rows } = await db.query(
+      `SELECT event FROM decisions WHERE proposal_id = $1 AND proposal_version = $2`,
+      [a.proposalId, a.version],
+    );
+    if (rows.length !== 1 || rows[0].event !== a.type)
+      bad.push(`accepted ${a.type} v${a.version} of ${a.proposalId}: decisions ${JSON.stringify(rows)}`);
   }
   // version = 1 + decisions + content edits: nothing changed a proposal without a trace.
   const versions = await db.query(
@@ -37,13 +45,16 @@ export async function checkInvariants(
      FROM proposals p WHERE TRUE ${scope}`,
     params,
   );
-  for (const r of versions.rows) if (r.version !== 1 + r.decisions + r.edits) bad.push(`proposal ${r.id}: version ${r.version} but ${r.decisions} decisions + ${r.edits} edits`);
+  for (const r of versions.rows)
+    if (r.version !== 1 + r.decisions + r.edits)
+      bad.push(`proposal ${r.id}: version ${r.version} but ${r.decisions} decisions + ${r.edits} edits`);
   const seqs = await db.query(
     `SELECT proposal_id, array_agg(proposal_version ORDER BY proposal_version) AS v FROM decisions d
      WHERE TRUE ${scope.replace('p.id', 'd.proposal_id')} GROUP BY 1`,
     params,
   );
-  for (const r of seqs.rows) if (new Set(r.v).size !== r.v.length) bad.push(`proposal ${r.proposal_id}: duplicate decision versions`);
+  for (const r of seqs.rows)
+    if (new Set(r.v).size !== r.v.length) bad.push(`proposal ${r.proposal_id}: duplicate decision versions`);
 
   // 2. Each transition has its entry in the log of every involved institution (lead, partners, actor).
   const missing = await db.query(
@@ -58,13 +69,19 @@ export async function checkInvariants(
                          AND a.action = d.event AND a.actor_id = d.actor_id AND a.to_state = d.to_state AND a.revision = d.revision)`,
     params,
   );
-  for (const r of missing.rows) bad.push(`no audit entry in ${r.inst} for ${r.event} v${r.proposal_version} of ${r.proposal_id}`);
+  for (const r of missing.rows)
+    bad.push(`no audit entry in ${r.inst} for ${r.event} v${r.proposal_version} of ${r.proposal_id}`);
 
   // 3. Every chain verifies, seq without gaps, head agrees.
   const insts = await db.query(`SELECT id FROM institutions ORDER BY id`);
   for (const { id } of insts.rows) {
-    const head = await db.query(`SELECT seq::int AS seq, hash FROM audit_heads WHERE institution_id = $1`, [id]);
-    const { rows } = await db.query(`SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE institution_id = $1 ORDER BY seq`, [id]);
+    const head = await db.query(`SELECT seq::int AS seq, hash FROM audit_heads WHERE institution_id = $1`, [
+      id,
+    ]);
+    const { rows } = await db.query(
+      `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE institution_id = $1 ORDER BY seq`,
+      [id],
+    );
     const v = new ChainVerifier(id);
     for (const e of rows as AuditEntry[]) v.push(e);
     const result = v.finish(head.rows[0] ?? { seq: 0, hash: '0'.repeat(64) });
@@ -89,15 +106,24 @@ export async function checkInvariants(
     try {
       const def = registry.get(p.workflow_id, p.workflow_version);
       const snap = def.restore(p.snapshot);
-      if (def.stateOf(snap) !== p.state) bad.push(`proposal ${p.id}: state column ${p.state} but snapshot ${def.stateOf(snap)}`);
+      if (def.stateOf(snap) !== p.state)
+        bad.push(`proposal ${p.id}: state column ${p.state} but snapshot ${def.stateOf(snap)}`);
       parties = def.pendingParties(snap);
       stageEntry = (snap as unknown as { context: { stageEntry: number } }).context.stageEntry;
     } catch (e) {
-      bad.push(`proposal ${p.id}: snapshot does not restore on ${p.workflow_id}@${p.workflow_version}: ${(e as Error).message}`);
+      bad.push(
+        `proposal ${p.id}: snapshot does not restore on ${p.workflow_id}@${p.workflow_version}: ${(e as Error).message}`,
+      );
       continue;
     }
     for (const party of parties.filter((x) => x.reminded)) {
-      const has = owed.rows.some((r) => r.proposal_id === p.id && r.party_key === party.key && r.kind === 'reminder' && r.stage_entry === stageEntry);
+      const has = owed.rows.some(
+        (r) =>
+          r.proposal_id === p.id &&
+          r.party_key === party.key &&
+          r.kind === 'reminder' &&
+          r.stage_entry === stageEntry,
+      );
       if (!has) bad.push(`proposal ${p.id} (${p.state}): no owed reminder for pending ${party.key}`);
     }
   }
@@ -108,7 +134,8 @@ export async function checkInvariants(
       for (const r of owed.rows) {
         if (new Date(r.due_at).getTime() > soon) continue;
         const state = await queue.getJobState(`rem-${r.id}`);
-        if (!['delayed', 'waiting', 'active', 'prioritized', 'waiting-children'].includes(state)) bad.push(`owed reminder ${r.id} has no job (${state})`);
+        if (!['delayed', 'waiting', 'active', 'prioritized', 'waiting-children'].includes(state))
+          bad.push(`owed reminder ${r.id} has no job (${state})`);
       }
     } finally {
       await queue.close();
@@ -116,11 +143,16 @@ export async function checkInvariants(
   }
 
   // 5. No party got two notifications for one due time.
-  const dup = await db.query(`SELECT schedule_id, user_id FROM notifications GROUP BY 1, 2 HAVING count(*) > 1`);
+  const dup = await db.query(
+    `SELECT schedule_id, user_id FROM notifications GROUP BY 1, 2 HAVING count(*) > 1`,
+  );
   for (const r of dup.rows) bad.push(`two notifications for schedule ${r.schedule_id} and user ${r.user_id}`);
   return bad;
 }
 
-export async function expectInvariants(db: pg.Pool, opts: Parameters<typeof checkInvariants>[1] = {}): Promise<void> {
+export async function expectInvariants(
+  db: pg.Pool,
+  opts: Parameters<typeof checkInvariants>[1] = {},
+): Promise<void> {
   expect(await checkInvariants(db, opts)).toEqual([]);
 }

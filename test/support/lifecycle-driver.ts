@@ -77,10 +77,12 @@ export class RobustDriver {
     for (;;) {
       try {
         const res = await make();
-        if (res.status !== 502 && res.status !== 503) return { status: res.status, body: res.body as Record<string, unknown> };
+        if (res.status !== 502 && res.status !== 503)
+          return { status: res.status, body: res.body as Record<string, unknown> };
         this.outageAnswers.set(res.status, (this.outageAnswers.get(res.status) ?? 0) + 1);
         const b = res.body as { type?: string } | undefined;
-        if (res.status === 503 && !String(b?.type ?? '').includes('service-unavailable')) this.failures.push(`503 without problem+json: ${JSON.stringify(res.body)}`);
+        if (res.status === 503 && !String(b?.type ?? '').includes('service-unavailable'))
+          this.failures.push(`503 without problem+json: ${JSON.stringify(res.body)}`);
       } catch {
         // connection refused or reset: the process is restarting
       }
@@ -92,14 +94,21 @@ export class RobustDriver {
   async create(): Promise<{ id: string; version: number }> {
     const { revenueShares: _r, ...content } = (await import('./review-scenario.js')).VALID_CONTENT;
     const res = await this.request(() =>
-      this.w.t.http().post('/api/proposals').set(this.w.auth('cuniProposer')).send({ partnerInstitutionIds: ['uhd', 'su'], content }).timeout(20_000),
+      this.w.t
+        .http()
+        .post('/api/proposals')
+        .set(this.w.auth('cuniProposer'))
+        .send({ partnerInstitutionIds: ['uhd', 'su'], content })
+        .timeout(20_000),
     );
     if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.id as string, version: res.body.version as number };
   }
 
   async current(id: string): Promise<{ state: string; version: number }> {
-    const res = await this.request(() => this.w.t.http().get(`/api/proposals/${id}`).set(this.w.auth('allianceAdmin')).timeout(20_000));
+    const res = await this.request(() =>
+      this.w.t.http().get(`/api/proposals/${id}`).set(this.w.auth('allianceAdmin')).timeout(20_000),
+    );
     return { state: res.body.state as string, version: res.body.version as number };
   }
 
@@ -121,11 +130,23 @@ export class RobustDriver {
         this.accepted.push({ proposalId: p.id, type, version });
       } else if (res.status === 409 && String(res.body.type).includes('stale-version')) {
         // Our earlier attempt committed before the process died: the history says so.
-        const history = await this.request(() => this.w.t.http().get(`/api/proposals/${p.id}/history`).set(this.w.auth('allianceAdmin')).timeout(20_000));
+        const history = await this.request(() =>
+          this.w.t
+            .http()
+            .get(`/api/proposals/${p.id}/history`)
+            .set(this.w.auth('allianceAdmin'))
+            .timeout(20_000),
+        );
         const entries = history.body as unknown as Array<{ event: string; version: number; actorId: string }>;
         const last = entries[entries.length - 1];
-        if (last.event !== type || last.version !== version + 1 || last.actorId !== this.w.users.get(actor)!.id) {
-          this.failures.push(`${p.id}: stale after ${type}, but the last decision is ${JSON.stringify(last)}`);
+        if (
+          last.event !== type ||
+          last.version !== version + 1 ||
+          last.actorId !== this.w.users.get(actor)!.id
+        ) {
+          this.failures.push(
+            `${p.id}: stale after ${type}, but the last decision is ${JSON.stringify(last)}`,
+          );
         }
         this.recoveredCommits++;
         version = last.version;
@@ -136,7 +157,8 @@ export class RobustDriver {
       }
     }
     const now = await this.current(p.id);
-    if (now.state !== plan.final) this.failures.push(`${p.id}: ended in ${now.state}, expected ${plan.final}`);
+    if (now.state !== plan.final)
+      this.failures.push(`${p.id}: ended in ${now.state}, expected ${plan.final}`);
     return { id: p.id, state: now.state };
   }
 }

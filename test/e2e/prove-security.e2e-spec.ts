@@ -1,0 +1,576 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type pg from 'pg';
+import { decodePayload, signHs256, unsigned } from '../support/jwt.js';
+import { mutatedArbitrary, type OpenApiDoc, type Operation } from '../support/openapi-arbitrary.js';
+import { VALID_CONTENT } from '../support/review-scenario.js';
+import { actorSpec, ALL_ACTORS, ReviewWorld, type ActorName } from '../support/review-world.js';
+import {
+  bearer,
+  DEFAULT_PASSWORD,
+  startServer,
+  TEST_JWT_SECRET,
+  testPool,
+  type TestServer,
+} from '../support/server.js';
+
+const SOAK = process.env.SOAK === '1';
+const { revenueShares: _unused, ...CONTENT } = VALID_CONTENT;
+
+let t: TestServer;
+let w: ReviewWorld;
+let db: pg.Pool;
+let doc: OpenApiDoc;
+let draft: { id: string };
+let inAgency: { id: string };
+
+beforeAll(async () => {
+  t = await startServer({
+    REMINDER_FIRST_AFTER_MS: '600000',
+    ESCALATION_AFTER_MS: '600000',
+    LOGIN_MAX_FAILURES_PER_IP: '100000',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
+  });
+  w = await new ReviewWorld(t).setUp();
+  db = testPool();
+  doc = (await t.http().get('/api/docs-json')).body as OpenApiDoc;
+  draft = await w.create(CONTENT, ['uhd', 'su']);
+  inAgency = await w.proposalIn('agencyAlignment');
+});
+afterAll(async () => {
+  await db?.end();
+  await t?.stop();
+});
+
+/** What the database holds, in one row: a rejected request must leave it exactly as it was. */
+async function fingerprint(): Promise<string> {
+  const { rows } = await db.query(`SELECT
+    (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM institutions) AS institutions,
+    (SELECT count(*) FROM proposals) AS proposals, (SELECT coalesce(sum(version), 0) FROM proposals) AS versions,
+    (SELECT coalesce(sum(seq), 0) FROM audit_heads) AS audit, (SELECT count(*) FROM decisions) AS decisions,
+    (SELECT count(*) FROM notifications WHERE read_at IS NOT NULL) AS read`);
+  return JSON.stringify(rows[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization matrix, generated from the OpenAPI route table and the machine's events.
+// ---------------------------------------------------------------------------------------------
+
+type Who = ActorName | 'anonymous' | 'forged' | 'expired';
+const has = (a: ActorName, role: string) => (actorSpec(a).roles as readonly string[]).includes(role);
+const inst = (a: ActorName) => actorSpec(a).institutionId;
+const isAllianceAdmin = (a: ActorName) => inst(a) === '4euplus' && has(a, 'admin');
+const AGENCY_COUNTRY: Record<string, string> = { nau: 'CZ', gac: 'DE', hceres: 'FR', anvur: 'IT' };
+function seesProposal(a: ActorName, agencyStage: boolean): boolean {
+  const i = inst(a);
+  if (i === '4euplus') return true;
+  if (i in AGENCY_COUNTRY) return agencyStage && ['CZ', 'DE', 'FR'].includes(AGENCY_COUNTRY[i]);
+  return ['cuni', 'uhd', 'su'].includes(i);
+}
+
+interface Case {
+  label: string;
+  method: 'get' | 'post' | 'patch';
+  path: string;
+  body?: unknown;
+  /** Statuses this actor may legitimately get. 2xx outside this list is a failure. */
+  expect: number[];
+}
+
+/** Every route of the document must be here; the test fails on a route that is not. */
+const ROUTES: Record<string, (a: ActorName) => Case[]> = {
+  'get /health': () => [{ label: 'health', method: 'get', path: '/health', expect: [200] }],
+  'post /api/auth/login': () => [
+    {
+      label: 'login',
+      method: 'post',
+      path: '/api/auth/login',
+      body: { email: 'nobody@x.test', password: 'wrong' },
+      expect: [401],
+    },
+  ],
+  'get /api/me': () => [{ label: 'me', method: 'get', path: '/api/me', expect: [200] }],
+  'post /api/users': (a) =>
+    ['cuni', 'uhd'].map((target) => ({
+      label: `create user at ${target}`,
+      method: 'post' as const,
+      path: '/api/users',
+      body: {
+        email: `m-${randomUUID().slice(0, 8)}@${target}.test`,
+        password: DEFAULT_PASSWORD,
+        displayName: 'M',
+        institutionId: target,
+        roles: ['reviewer'],
+      },
+      expect: has(a, 'admin') && (isAllianceAdmin(a) || inst(a) === target) ? [201] : [403],
+    })),
+  'get /api/users': (a) => [
+    { label: 'list users', method: 'get', path: '/api/users', expect: has(a, 'admin') ? [200] : [403] },
+  ],
+  'get /api/institutions': () => [
+    { label: 'institutions', method: 'get', path: '/api/institutions', expect: [200] },
+  ],
+  'post /api/institutions': (a) => [
+    {
+      label: 'create institution',
+      method: 'post',
+      path: '/api/institutions',
+      body: { id: `m-${randomUUID().slice(0, 8)}`, name: 'M', kind: 'university', country: 'IT' },
+      expect: isAllianceAdmin(a) ? [201] : [403],
+    },
+  ],
+  'get /api/proposals': () => [
+    { label: 'list proposals', method: 'get', path: '/api/proposals', expect: [200] },
+  ],
+  'post /api/proposals': (a) => [
+    {
+      label: 'create proposal',
+      method: 'post',
+      path: '/api/proposals',
+      body: { content: {} },
+      expect:
+        has(a, 'proposer') && !['4euplus', ...Object.keys(AGENCY_COUNTRY)].includes(inst(a)) ? [201] : [403],
+    },
+  ],
+  'get /api/proposals/{id}': (a) => proposalReads(a, (id) => `/api/proposals/${id}`),
+  'get /api/proposals/{id}/history': (a) => proposalReads(a, (id) => `/api/proposals/${id}/history`),
+  'get /api/proposals/{id}/revisions/{a}/diff/{b}': (a) => [
+    {
+      label: 'diff agency-stage',
+      method: 'get',
+      path: `/api/proposals/${inAgency.id}/revisions/1/diff/1`,
+      expect: seesProposal(a, true) ? [200] : [404],
+    },
+    {
+      label: 'diff nonexistent',
+      method: 'get',
+      path: `/api/proposals/${randomUUID()}/revisions/1/diff/1`,
+      expect: [404],
+    },
+  ],
+  'patch /api/proposals/{id}': (a) => [
+    {
+      label: 'patch draft',
+      method: 'patch',
+      path: `/api/proposals/${draft.id}`,
+      body: { content: { title: 'Edited by the matrix' } },
+      expect: !seesProposal(a, false) ? [404] : has(a, 'proposer') && inst(a) === 'cuni' ? [200] : [403],
+    },
+    {
+      label: 'patch agency-stage',
+      method: 'patch',
+      path: `/api/proposals/${inAgency.id}`,
+      body: { content: { title: 'x' } },
+      expect: !seesProposal(a, true) ? [404] : has(a, 'proposer') && inst(a) === 'cuni' ? [409] : [403],
+    },
+    {
+      label: 'patch nonexistent',
+      method: 'patch',
+      path: `/api/proposals/${randomUUID()}`,
+      body: { content: {} },
+      expect: [404],
+    },
+  ],
+  'post /api/proposals/{id}/events': (a) => eventCases(a),
+  'get /api/institutions/{id}/audit': (a) => auditCases(a, ''),
+  'get /api/institutions/{id}/audit/export': (a) => auditCases(a, '/export'),
+  'get /api/institutions/{id}/audit/verify': (a) => auditCases(a, '/verify'),
+  'get /api/me/notifications': () => [
+    { label: 'notifications', method: 'get', path: '/api/me/notifications', expect: [200] },
+  ],
+  'post /api/me/notifications/{id}/read': () => [
+    {
+      label: 'read nonexistent',
+      method: 'post',
+      path: `/api/me/notifications/${randomUUID()}/read`,
+      expect: [404],
+    },
+  ],
+  'get /api/workflows/{id}': () => [
+    { label: 'workflow', method: 'get', path: '/api/workflows/micro-credential-review', expect: [200] },
+    { label: 'workflow nonexistent', method: 'get', path: '/api/workflows/nope', expect: [404] },
+  ],
+  'get /api/quality-criteria': () => [
+    { label: 'criteria', method: 'get', path: '/api/quality-criteria', expect: [200] },
+  ],
+  'get /api/admin/queues': (a) => [
+    { label: 'queues', method: 'get', path: '/api/admin/queues', expect: isAllianceAdmin(a) ? [200] : [403] },
+  ],
+};
+
+function proposalReads(a: ActorName, path: (id: string) => string): Case[] {
+  return [
+    { label: 'draft', method: 'get', path: path(draft.id), expect: seesProposal(a, false) ? [200] : [404] },
+    {
+      label: 'agency-stage',
+      method: 'get',
+      path: path(inAgency.id),
+      expect: seesProposal(a, true) ? [200] : [404],
+    },
+    { label: 'nonexistent', method: 'get', path: path(randomUUID()), expect: [404] },
+  ];
+}
+
+function auditCases(a: ActorName, suffix: string): Case[] {
+  return ['cuni', 'uhd', 'nowhere'].map((target) => ({
+    label: `audit${suffix} of ${target}`,
+    method: 'get' as const,
+    path: `/api/institutions/${target}/audit${suffix}`,
+    expect: isAllianceAdmin(a)
+      ? [target === 'nowhere' ? 404 : 200]
+      : has(a, 'admin') && inst(a) === target
+        ? [200]
+        : [403],
+  }));
+}
+
+const EVENTS = [
+  'SUBMIT',
+  'PARTNER_APPROVE',
+  'PARTNER_REQUEST_CHANGES',
+  'QUALITY_APPROVE',
+  'QUALITY_REQUEST_CHANGES',
+  'QUALITY_REJECT',
+  'AGENCY_CONFIRM',
+  'AGENCY_FLAG',
+  'PUBLISH',
+  'RETIRE',
+  'WITHDRAW',
+];
+const EVENT_BODY: Record<string, Record<string, unknown>> = {
+  PARTNER_REQUEST_CHANGES: { comment: 'c' },
+  QUALITY_REQUEST_CHANGES: { comment: 'c' },
+  QUALITY_REJECT: { comment: 'c' },
+  AGENCY_CONFIRM: { outcome: 'aligned' },
+  AGENCY_FLAG: { comment: 'c' },
+  RETIRE: { comment: 'c' },
+};
+function mayAct(event: string, a: ActorName): boolean {
+  const i = inst(a);
+  if (event === 'SUBMIT') return has(a, 'proposer') && i === 'cuni';
+  if (event.startsWith('PARTNER_')) return has(a, 'reviewer') && ['uhd', 'su'].includes(i);
+  if (event.startsWith('QUALITY_')) return has(a, 'quality_officer') && i !== 'cuni';
+  if (event.startsWith('AGENCY_'))
+    return has(a, 'agency_liaison') && ['CZ', 'DE', 'FR'].includes(AGENCY_COUNTRY[i]);
+  if (event === 'PUBLISH' || event === 'RETIRE') return has(a, 'admin') && ['cuni', '4euplus'].includes(i);
+  return (has(a, 'proposer') || has(a, 'admin')) && i === 'cuni';
+}
+/** Events against the agency-stage proposal; the ones this actor really may send are left out here (they would act). */
+function eventCases(a: ActorName): Case[] {
+  const handled = ['AGENCY_CONFIRM', 'AGENCY_FLAG', 'WITHDRAW'];
+  return EVENTS.filter((e) => !(seesProposal(a, true) && handled.includes(e) && mayAct(e, a))).flatMap(
+    (e) => [
+      {
+        label: `${e} on agency-stage`,
+        method: 'post' as const,
+        path: `/api/proposals/${inAgency.id}/events`,
+        body: { type: e, ...(e === 'QUALITY_APPROVE' ? w.allMet() : (EVENT_BODY[e] ?? {})) },
+        expect: [!seesProposal(a, true) ? 404 : !handled.includes(e) ? 409 : 403],
+      },
+      {
+        label: `${e} on nonexistent`,
+        method: 'post' as const,
+        path: `/api/proposals/${randomUUID()}/events`,
+        body: { type: e, ...(EVENT_BODY[e] ?? {}) },
+        expect: [404],
+      },
+    ],
+  );
+}
+
+function send(c: Case, who: Who, tokens: Record<string, string>) {
+  let req = t.http()[c.method](c.path);
+  if (who !== 'anonymous') req = req.set(bearer(tokens[who] ?? w.users.get(who as ActorName)!.token));
+  return c.body === undefined ? req : req.send(c.body as object);
+}
+
+describe('authorization matrix from the route table', () => {
+  it('covers every route of the OpenAPI document', () => {
+    const routes = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m} ${path}`),
+    );
+    const missing = routes.filter((r) => !(r in ROUTES));
+    expect(missing).toEqual([]);
+  });
+
+  it('gives every role and relation exactly the answers DESIGN allows: no unexpected 2xx', async () => {
+    const claims = decodePayload(await t.admin());
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = {
+      forged: unsigned({ ...claims, exp: now + 3600 }),
+      expired: signHs256({ ...claims, iat: now - 7200, exp: now - 3600 }, TEST_JWT_SECRET),
+    };
+    const publicRoutes = new Set(['get /health', 'post /api/auth/login']);
+    const wrong: string[] = [];
+    const before = await w.get(inAgency.id, 'allianceAdmin');
+    for (const [route, cases] of Object.entries(ROUTES)) {
+      for (const who of [...ALL_ACTORS, 'anonymous', 'forged', 'expired'] as Who[]) {
+        const actor = (['anonymous', 'forged', 'expired'].includes(who) ? 'cuniProposer' : who) as ActorName;
+        for (const c of cases(actor)) {
+          const expected =
+            ['anonymous', 'forged', 'expired'].includes(who) && !publicRoutes.has(route) ? [401] : c.expect;
+          const res = await send(c, who, tokens);
+          if (!expected.includes(res.status))
+            wrong.push(`${route} [${c.label}] as ${who}: ${res.status}, expected ${expected.join('/')}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    // None of the refused events moved the agency-stage proposal.
+    expect((await w.get(inAgency.id, 'allianceAdmin')).body.version).toBe(before.body.version);
+  });
+
+  it('answers an invisible proposal and a nonexistent one with the same 404, on every proposal route', async () => {
+    const ghost = randomUUID();
+    for (const suffix of ['', '/history', '/revisions/1/diff/1']) {
+      const invisible = await t
+        .http()
+        .get(`/api/proposals/${inAgency.id}${suffix}`)
+        .set(w.auth('unimiReviewer'));
+      const missing = await t.http().get(`/api/proposals/${ghost}${suffix}`).set(w.auth('unimiReviewer'));
+      expect([invisible.status, missing.status]).toEqual([404, 404]);
+      expect(invisible.body).toEqual(missing.body);
+    }
+    const p1 = await t
+      .http()
+      .patch(`/api/proposals/${inAgency.id}`)
+      .set(w.auth('unimiProposer'))
+      .send({ content: {} });
+    const p2 = await t
+      .http()
+      .patch(`/api/proposals/${ghost}`)
+      .set(w.auth('unimiProposer'))
+      .send({ content: {} });
+    expect([p1.status, p1.body]).toEqual([404, p2.body]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mass assignment
+// ---------------------------------------------------------------------------------------------
+
+describe('mass assignment', () => {
+  const KEYS = [
+    'id',
+    'state',
+    'version',
+    'revision',
+    'leadInstitutionId',
+    'workflow',
+    '__proto__',
+    'constructor',
+  ];
+  const bodies: Array<[string, 'post' | 'patch', () => string, () => Record<string, unknown>, ActorName]> = [
+    [
+      'login',
+      'post',
+      () => '/api/auth/login',
+      () => ({ email: 'admin@4euplus.eu', password: 'x' }),
+      'allianceAdmin',
+    ],
+    [
+      'create user',
+      'post',
+      () => '/api/users',
+      () => ({
+        email: `ma-${randomUUID().slice(0, 6)}@cuni.test`,
+        password: DEFAULT_PASSWORD,
+        displayName: 'x',
+        institutionId: 'cuni',
+        roles: ['reviewer'],
+      }),
+      'allianceAdmin',
+    ],
+    [
+      'create institution',
+      'post',
+      () => '/api/institutions',
+      () => ({ id: `ma-${randomUUID().slice(0, 6)}`, name: 'x', kind: 'university', country: 'IT' }),
+      'allianceAdmin',
+    ],
+    [
+      'create proposal',
+      'post',
+      () => '/api/proposals',
+      () => ({ partnerInstitutionIds: ['uhd'], content: { title: 'x' } }),
+      'cuniProposer',
+    ],
+    [
+      'patch proposal',
+      'patch',
+      () => `/api/proposals/${draft.id}`,
+      () => ({ content: { title: 'y' } }),
+      'cuniProposer',
+    ],
+    [
+      'send event',
+      'post',
+      () => `/api/proposals/${draft.id}/events`,
+      () => ({ type: 'SUBMIT' }),
+      'cuniProposer',
+    ],
+  ];
+  it.each(bodies)(
+    'refuses server-owned and prototype keys in the %s body with 400 and changes nothing',
+    async (_n, method, path, base, as) => {
+      // An institution's id is its slug, chosen by whoever creates it (DESIGN.md section 4): not server-owned there.
+      for (const key of KEYS.filter((k) => !(path() === '/api/institutions' && k === 'id'))) {
+        const before = await fingerprint();
+        // Built as text so __proto__ arrives as an own key, as a hostile client would send it.
+        const text = JSON.stringify(base()).replace(
+          /^\{/,
+          `{${JSON.stringify(key)}:${JSON.stringify(key === 'workflow' ? { id: 'x', version: 9 } : 'cuni')},`,
+        );
+        const res = await t
+          .http()
+          [method](path())
+          .set(w.auth(as))
+          .set('Content-Type', 'application/json')
+          .send(text);
+        expect([key, res.status]).toEqual([key, 400]);
+        expect((res.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(key);
+        expect(await fingerprint()).toBe(before);
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Schema fuzzing from the OpenAPI document
+// ---------------------------------------------------------------------------------------------
+
+describe('schema fuzzing from the OpenAPI document', () => {
+  it('never answers ≥ 500 or a status the document does not list, and a rejected request changes nothing', async () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({
+        path,
+        method: method as 'get' | 'post' | 'patch',
+        op: op as Operation,
+      })),
+    );
+    const ids = {
+      proposal: [draft.id, inAgency.id, randomUUID(), 'not-a-uuid', '%00'],
+      institution: ['cuni', 'uhd', 'nowhere', 'A B', '%00'],
+      generic: ['1', 'x', randomUUID()],
+    };
+    const failures: string[] = [];
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...operations),
+        fc.constantFrom(...(['anonymous', ...ALL_ACTORS] as Who[])),
+        fc.nat(),
+        fc.context(),
+        async ({ path, method, op }, who, n, ctx) => {
+          const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+            const pool =
+              path.startsWith('/api/proposals') && name === 'id'
+                ? ids.proposal
+                : path.startsWith('/api/institutions')
+                  ? ids.institution
+                  : name === 'a' || name === 'b'
+                    ? ['1', '2', '0', '-1', 'x']
+                    : ids.generic;
+            return pool[n % pool.length];
+          });
+          const query = (op.parameters ?? []).filter((p) => p.in === 'query');
+          const qs = query.length
+            ? fc.sample(
+                fc.record(
+                  Object.fromEntries(query.map((p) => [p.name, mutatedArbitrary(doc, p.schema ?? {})])),
+                  { requiredKeys: [] },
+                ),
+                { numRuns: 1, seed: n },
+              )[0]
+            : undefined;
+          const bodySchema = op.requestBody?.content['application/json']?.schema;
+          const body = bodySchema
+            ? fc.sample(mutatedArbitrary(doc, bodySchema), { numRuns: 1, seed: n })[0]
+            : undefined;
+          const before = await fingerprint();
+          let req = t.http()[method](url);
+          if (qs)
+            req = req.query(
+              Object.fromEntries(
+                Object.entries(qs as Record<string, unknown>).map(([k, v]) => [
+                  k,
+                  typeof v === 'string' ? v : JSON.stringify(v),
+                ]),
+              ),
+            );
+          if (who !== 'anonymous') req = req.set(bearer(w.users.get(who as ActorName)!.token));
+          // Sent as JSON text: the body may be a bare string, number, boolean or null, as hostile clients send.
+          const res =
+            body === undefined
+              ? await req
+              : await req.set('Content-Type', 'application/json').send(JSON.stringify(body));
+          sent++;
+          ctx.log(`${method.toUpperCase()} ${url} as ${who}: ${res.status}`);
+          const documented = Object.keys(op.responses);
+          if (res.status >= 500)
+            failures.push(
+              `${method} ${url} as ${who} body ${JSON.stringify(body)}: ${res.status} ${JSON.stringify(res.body)}`,
+            );
+          else if (!documented.includes(String(res.status)))
+            failures.push(`${method} ${path}: ${res.status} not in the document (${documented.join(', ')})`);
+          if (res.status >= 400 && (await fingerprint()) !== before)
+            failures.push(`${method} ${url}: rejected with ${res.status} but the database changed`);
+        },
+      ),
+      {
+        numRuns: SOAK ? 3000 : 400,
+        seed: Number(process.env.FAULT_SEED ?? (SOAK ? Date.now() % 2 ** 31 : 20261128)),
+      },
+    );
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThanOrEqual(SOAK ? 3000 : 400);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Body limits and abuse
+// ---------------------------------------------------------------------------------------------
+
+describe('body limits and abuse', () => {
+  it('answers 413 to 1.1 MB, 400 to 10,000-deep JSON, caps limit=1000000000, and stays up', async () => {
+    const big = await t
+      .http()
+      .post('/api/proposals')
+      .set(w.auth('cuniProposer'))
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ content: { summary: 'x'.repeat(1.1 * 1024 * 1024) } }));
+    expect(big.status).toBe(413);
+    const deep = await t
+      .http()
+      .post('/api/proposals')
+      .set(w.auth('cuniProposer'))
+      .set('Content-Type', 'application/json')
+      .send(`{"content":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`);
+    expect(deep.status).toBe(400);
+    const many = await t.http().get('/api/proposals?limit=1000000000').set(w.auth('allianceAdmin'));
+    expect(many.status).toBe(200);
+    expect(many.body.items.length).toBeLessThanOrEqual(100);
+    expect((await t.http().get('/health')).status).toBe(200);
+  });
+
+  it('answers 429 to 100 bad logins from one address', async () => {
+    const s = await startServer();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++)
+        statuses.push(
+          (
+            await s
+              .http()
+              .post('/api/auth/login')
+              .send({ email: `x${i}@x.test`, password: 'bad' })
+          ).status,
+        );
+      expect(statuses).toContain(429);
+      expect(statuses.filter((x) => x !== 401 && x !== 429)).toEqual([]);
+    } finally {
+      await s.stop();
+    }
+  });
+});
