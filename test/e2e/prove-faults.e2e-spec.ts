@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { jest, afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { expectInvariants } from '../support/invariants.js';
 import { PLANS, RobustDriver, seeded } from '../support/lifecycle-driver.js';
@@ -15,6 +15,9 @@ import {
   type RunningProcess,
   type TestServer,
 } from '../support/server.js';
+
+// Long scenarios; SOAK=1 (npm run test:soak) runs them longer still.
+jest.setTimeout(process.env.SOAK === '1' ? 1_800_000 : 240_000);
 
 // Fault injection (issue 6). Each scenario drives whole lifecycles through the API while something
 // breaks, then checks the guarantees of DESIGN.md section 9 in SQL. SOAK=1 runs the long versions.

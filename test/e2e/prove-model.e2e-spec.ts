@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { VALID_CONTENT } from '../support/review-scenario.js';
 import { actorSpec, ReviewWorld, type ActorName } from '../support/review-world.js';
 import { startServer, type TestServer } from '../support/server.js';
+
+// Long scenarios; SOAK=1 (npm run test:soak) runs them longer still.
+jest.setTimeout(process.env.SOAK === '1' ? 1_800_000 : 240_000);
 
 // Model-based lifecycles: fast-check generates random sequences of users sending random events
 // (valid and invalid) and content edits; a small model of DESIGN.md's rules, written without the

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type pg from 'pg';
 import { decodePayload, signHs256, unsigned } from '../support/jwt.js';
@@ -14,6 +14,9 @@ import {
   testPool,
   type TestServer,
 } from '../support/server.js';
+
+// Long scenarios; SOAK=1 (npm run test:soak) runs them longer still.
+jest.setTimeout(process.env.SOAK === '1' ? 1_800_000 : 240_000);
 
 const SOAK = process.env.SOAK === '1';
 const { revenueShares: _unused, ...CONTENT } = VALID_CONTENT;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Shows that the prove-it checks have teeth: each mutation below breaks one guarantee in a scratch
+# git worktree (the checkout itself is never touched), rebuilds, and runs the test that must then
+# FAIL. Prints one line per mutation: "caught" (the test failed, as it must) or "MISSED".
+# Usage: scripts/check-teeth.sh [name ...]   (default: all). Takes a few minutes.
+set -u
+root=$(git rev-parse --show-toplevel)
+work=$(mktemp -d /tmp/teeth-XXXXXX)
+trap 'git -C "$root" worktree remove --force "$work" >/dev/null 2>&1; rm -rf "$work"' EXIT
+git -C "$root" worktree add --detach "$work" HEAD >/dev/null 2>&1 || { echo "cannot create worktree"; exit 2; }
+ln -s "$root/node_modules" "$work/node_modules"
+
+# name | file | perl substitution | test file | test name pattern
+mutations=(
+  "no-row-lock|src/workflow/proposals.repository.ts|s/WHERE id = \\\$1 FOR UPDATE/WHERE id = \$1/; s/WHERE id = \\\$1 AND version = \\\$2 RETURNING/WHERE id = \$1 RETURNING/|test/e2e/proposals.e2e-spec.ts|16 simultaneous"
+  "no-visibility|src/workflow/proposals.repository.ts|s/if \\(user.institutionKind === 'alliance'\\) return true;/return true;/|test/e2e/prove-security.e2e-spec.ts|same 404"
+  "no-audit|src/audit/audit.service.ts|s/this.engine.register\\(this\\);//|test/e2e/prove-faults.e2e-spec.ts|Redis outage"
+  "audit-outside-transaction|src/workflow/workflow-engine.service.ts|s/for \\(const p of this.participants\\) await p.inTransaction\\(em, c\\);/for (const p of this.participants) await this.dataSource.transaction((em2) => p.inTransaction(em2, c));/|test/e2e/prove-faults.e2e-spec.ts|persistence faults"
+  "no-whitelist|src/common/validation.pipe.ts|s/forbidNonWhitelisted: true/forbidNonWhitelisted: false/|test/e2e/prove-security.e2e-spec.ts|mass assignment"
+  "no-hash-check|src/audit/audit-chain.ts|s/\\|\\| entryHash\\(e.prevHash, e\\) !== e.hash//|test/e2e/prove-audit.e2e-spec.ts|random places"
+  "double-partner-decision|workflows/micro-credential-review/rules.ts|s/return context.partnerApprovals.includes\\(actor.institutionId\\) \\? 'already-decided' : 'ok';/return 'ok';/|test/e2e/prove-model.e2e-spec.ts|model"
+  "deliver-twice|src/reminders/reminder-delivery.service.ts|s/if \\(!row \\|\\| row.status !== 'pending'\\) return 'not-owed';/if (!row) return 'not-owed';/; s/ON CONFLICT \\(schedule_id, user_id\\) DO NOTHING//|test/e2e/reminders.e2e-spec.ts|several times"
+  "undocumented-status|src/workflow/workflows.controller.ts|s/\\@ProblemResponses\\(404\\)//|test/e2e/prove-security.e2e-spec.ts|fuzzing"
+)
+
+want=("$@")
+status=0
+for m in "${mutations[@]}"; do
+  IFS='|' read -r name file subst testfile pattern <<<"$m"
+  if [ ${#want[@]} -gt 0 ] && [[ ! " ${want[*]} " == *" $name "* ]]; then continue; fi
+  git -C "$work" checkout -q -- .
+  before=$(md5sum "$work/$file" | cut -d' ' -f1)
+  perl -0pi -e "$subst" "$work/$file"
+  if [ "$before" = "$(md5sum "$work/$file" | cut -d' ' -f1)" ]; then echo "$name: mutation did not apply (update this script)"; status=1; continue; fi
+  if [ "$name" = "deliver-twice" ]; then
+    # the unique key in the migration enforces it too: drop it in the scratch copy
+    perl -0pi -e 's/,\n        UNIQUE \(schedule_id, user_id\)//' "$work/migrations/1795830000000-reminders.ts"
+  fi
+  (cd "$work" && npx nest build >/dev/null 2>&1) || { echo "$name: build failed"; status=1; continue; }
+  if (cd "$work" && node --experimental-vm-modules node_modules/jest/bin/jest.js -c jest.e2e.config.js "$testfile" -t "$pattern" >"$work/$name.log" 2>&1); then
+    echo "$name: MISSED (the test still passes: $testfile -t \"$pattern\")"; status=1
+  else
+    echo "$name: caught by $testfile -t \"$pattern\""
+  fi
+done
+exit $status
