@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { VALID_CONTENT } from '../support/review-scenario.js';
-import { actorSpec, ALL_ACTORS, ReviewWorld, type ActorName } from '../support/review-world.js';
+import {
+  EVENT_TYPES,
+  eventBody,
+  mayAct,
+  REACHED_AGENCY,
+  sees,
+  STATE_EVENTS,
+} from '../support/design-rules.js';
+import { ALL_ACTORS, ReviewWorld, type ActorName } from '../support/review-world.js';
 import { bearer, startServer, testPool, type TestServer } from '../support/server.js';
 
 let t: TestServer;
@@ -368,72 +376,25 @@ describe('content rules', () => {
 });
 
 describe('authorization matrix (every event × every relation × state)', () => {
-  const STATE_EVENTS: Record<string, string[]> = {
-    draft: ['SUBMIT', 'WITHDRAW'],
-    partnerReview: ['PARTNER_APPROVE', 'PARTNER_REQUEST_CHANGES', 'WITHDRAW'],
-    qualityReview: ['QUALITY_APPROVE', 'QUALITY_REQUEST_CHANGES', 'QUALITY_REJECT', 'WITHDRAW'],
-    agencyAlignment: ['AGENCY_CONFIRM', 'AGENCY_FLAG', 'WITHDRAW'],
-    changesRequested: ['SUBMIT', 'WITHDRAW'],
-    approved: ['PUBLISH'],
-    published: ['RETIRE'],
-    withdrawn: [],
-  };
-  const EVENTS = [
-    'SUBMIT',
-    'PARTNER_APPROVE',
-    'PARTNER_REQUEST_CHANGES',
-    'QUALITY_APPROVE',
-    'QUALITY_REQUEST_CHANGES',
-    'QUALITY_REJECT',
-    'AGENCY_CONFIRM',
-    'AGENCY_FLAG',
-    'PUBLISH',
-    'RETIRE',
-    'WITHDRAW',
+  const STATES = [
+    'draft',
+    'partnerReview',
+    'qualityReview',
+    'agencyAlignment',
+    'changesRequested',
+    'approved',
+    'published',
+    'withdrawn',
   ];
-  const AGENCY_COUNTRY: Record<string, string> = { nau: 'CZ', gac: 'DE', hceres: 'FR', anvur: 'IT' };
 
-  // DESIGN.md section 5, written out independently of the machine.
-  function mayAct(event: string, name: ActorName): boolean {
-    const { institutionId, roles } = actorSpec(name);
-    const has = (r: string) => (roles as readonly string[]).includes(r);
-    if (event === 'SUBMIT') return has('proposer') && institutionId === 'cuni';
-    if (event.startsWith('PARTNER_')) return has('reviewer') && ['uhd', 'su'].includes(institutionId);
-    if (event.startsWith('QUALITY_')) return has('quality_officer') && institutionId !== 'cuni';
-    if (event.startsWith('AGENCY_'))
-      return has('agency_liaison') && ['CZ', 'DE', 'FR'].includes(AGENCY_COUNTRY[institutionId]);
-    if (event === 'PUBLISH' || event === 'RETIRE')
-      return has('admin') && ['cuni', '4euplus'].includes(institutionId);
-    return (has('proposer') || has('admin')) && institutionId === 'cuni';
-  }
-  function sees(name: ActorName, state: string): boolean {
-    const { institutionId } = actorSpec(name);
-    if (institutionId === '4euplus') return true;
-    if (institutionId in AGENCY_COUNTRY || institutionId === 'nau') {
-      return (
-        ['agencyAlignment', 'approved', 'published'].includes(state) &&
-        ['nau', 'gac', 'hceres'].includes(institutionId)
-      );
-    }
-    return ['cuni', 'uhd', 'su'].includes(institutionId);
-  }
-  const BODIES: Record<string, Record<string, unknown>> = {
-    PARTNER_REQUEST_CHANGES: { comment: 'c' },
-    QUALITY_REQUEST_CHANGES: { comment: 'c' },
-    QUALITY_REJECT: { comment: 'c' },
-    AGENCY_CONFIRM: { outcome: 'aligned' },
-    AGENCY_FLAG: { comment: 'c' },
-    RETIRE: { comment: 'c' },
-  };
-
-  it.each(Object.keys(STATE_EVENTS))(
+  it.each(STATES)(
     'in %s answers 404/409/403 as DESIGN says and offers exactly the allowed events',
     async (state) => {
       const p = await w.proposalIn(state);
       const mismatches: string[] = [];
       for (const name of ALL_ACTORS) {
         const view = await w.get(p.id, name);
-        const visible = sees(name, state);
+        const visible = sees(name, REACHED_AGENCY.has(state));
         if (view.status !== (visible ? 200 : 404)) mismatches.push(`${name} GET ${view.status}`);
         const allowed = STATE_EVENTS[state].filter((e) => mayAct(e, name));
         if (visible && JSON.stringify(view.body.availableEvents) !== JSON.stringify(allowed)) {
@@ -441,10 +402,10 @@ describe('authorization matrix (every event × every relation × state)', () => 
             `${name} availableEvents ${JSON.stringify(view.body.availableEvents)} != ${JSON.stringify(allowed)}`,
           );
         }
-        for (const event of EVENTS) {
+        for (const event of EVENT_TYPES) {
           if (visible && STATE_EVENTS[state].includes(event) && mayAct(event, name)) continue; // would really act: covered by availableEvents
           const expected = !visible ? 404 : !STATE_EVENTS[state].includes(event) ? 409 : 403;
-          const body = event === 'QUALITY_APPROVE' ? w.allMet() : (BODIES[event] ?? {});
+          const body = eventBody(event, w.criteria);
           const res = await w.send(p.id, name, event, body);
           if (res.status !== expected)
             mismatches.push(`${name} ${event}: ${res.status} expected ${expected}`);
@@ -502,7 +463,15 @@ describe('listing and visibility', () => {
     const uhd = await ids('uhdReviewer');
     expect(uhd).toContain(mine.id);
     expect(uhd).not.toContain(other.id);
-    expect(await ids('unimiReviewer')).toEqual([]);
+    // unimi sees only proposals it takes part in (other suites may have created some), never these.
+    const unimi = await ids('unimiReviewer');
+    expect(unimi).not.toContain(mine.id);
+    expect(unimi).not.toContain(other.id);
+    const foreign = await db.query(
+      `SELECT id FROM proposals WHERE id = ANY ($1::uuid[]) AND lead_institution_id <> 'unimi' AND NOT ('unimi' = ANY (partner_institution_ids))`,
+      [unimi],
+    );
+    expect(foreign.rows).toEqual([]);
     const alliance = await ids('qualityOfficer');
     expect(alliance).toEqual(expect.arrayContaining([mine.id, other.id]));
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM proposals`);

@@ -1,6 +1,15 @@
 import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { VALID_CONTENT } from '../support/review-scenario.js';
+import {
+  COUNTRY_OF,
+  EVENT_TYPES,
+  eventBody,
+  INVOLVED_COUNTRIES,
+  mayAct,
+  sees,
+  STATE_EVENTS,
+} from '../support/design-rules.js';
 import { actorSpec, ReviewWorld, type ActorName } from '../support/review-world.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -17,21 +26,6 @@ const ACTORS: ActorName[] = [
   'cuniProposer', 'cuniAdmin', 'cuniReviewer', 'cuniQualityOfficer', 'uhdReviewer', 'suReviewer', 'uhdAdmin',
   'qualityOfficer', 'nauLiaison', 'gacLiaison', 'hceresLiaison', 'anvurLiaison', 'allianceAdmin', 'unimiReviewer',
 ]; // prettier-ignore
-const EVENTS = [
-  'SUBMIT', 'PARTNER_APPROVE', 'PARTNER_REQUEST_CHANGES', 'QUALITY_APPROVE', 'QUALITY_REQUEST_CHANGES', 'QUALITY_REJECT',
-  'AGENCY_CONFIRM', 'AGENCY_FLAG', 'PUBLISH', 'RETIRE', 'WITHDRAW',
-] as const; // prettier-ignore
-const COUNTRY: Record<string, string> = {
-  cuni: 'CZ',
-  uhd: 'DE',
-  su: 'FR',
-  nau: 'CZ',
-  gac: 'DE',
-  hceres: 'FR',
-  anvur: 'IT',
-  unimi: 'IT',
-};
-const INVOLVED = ['CZ', 'DE', 'FR'];
 
 interface Model {
   state: string;
@@ -48,35 +42,6 @@ interface Real {
   id: string;
 }
 
-const HANDLED: Record<string, string[]> = {
-  draft: ['SUBMIT', 'WITHDRAW'],
-  partnerReview: ['PARTNER_APPROVE', 'PARTNER_REQUEST_CHANGES', 'WITHDRAW'],
-  qualityReview: ['QUALITY_APPROVE', 'QUALITY_REQUEST_CHANGES', 'QUALITY_REJECT', 'WITHDRAW'],
-  agencyAlignment: ['AGENCY_CONFIRM', 'AGENCY_FLAG', 'WITHDRAW'],
-  changesRequested: ['SUBMIT', 'WITHDRAW'],
-  approved: ['PUBLISH'],
-  published: ['RETIRE'],
-};
-
-function visible(m: Model, actor: ActorName): boolean {
-  const { institutionId } = actorSpec(actor);
-  if (institutionId === '4euplus') return true;
-  if (['nau', 'gac', 'hceres', 'anvur'].includes(institutionId))
-    return m.reachedAgency && INVOLVED.includes(COUNTRY[institutionId]);
-  return ['cuni', 'uhd', 'su'].includes(institutionId);
-}
-
-function allowed(type: string, actor: ActorName): boolean {
-  const { institutionId: inst, roles } = actorSpec(actor);
-  const has = (r: string) => (roles as readonly string[]).includes(r);
-  if (type === 'SUBMIT') return has('proposer') && inst === 'cuni';
-  if (type.startsWith('PARTNER_')) return has('reviewer') && ['uhd', 'su'].includes(inst);
-  if (type.startsWith('QUALITY_')) return has('quality_officer') && inst !== 'cuni';
-  if (type.startsWith('AGENCY_')) return has('agency_liaison') && INVOLVED.includes(COUNTRY[inst]);
-  if (type === 'PUBLISH' || type === 'RETIRE') return has('admin') && (inst === 'cuni' || inst === '4euplus');
-  return (has('proposer') || has('admin')) && inst === 'cuni';
-}
-
 /** Expected status and, for 200, the model after the event. */
 function predict(
   m: Model,
@@ -84,12 +49,12 @@ function predict(
   type: string,
   notMet: boolean,
 ): { status: number; next?: Model } {
-  if (!visible(m, actor)) return { status: 404 };
-  if (!(HANDLED[m.state] ?? []).includes(type)) return { status: 409 };
-  if (!allowed(type, actor)) return { status: 403 };
+  if (!sees(actor, m.reachedAgency)) return { status: 404 };
+  if (!(STATE_EVENTS[m.state] ?? []).includes(type)) return { status: 409 };
+  if (!mayAct(type, actor)) return { status: 403 };
   const inst = actorSpec(actor).institutionId;
   if (type.startsWith('PARTNER_') && m.approvals.has(inst)) return { status: 409 };
-  if (type.startsWith('AGENCY_') && m.confirmations.has(COUNTRY[inst])) return { status: 409 };
+  if (type.startsWith('AGENCY_') && m.confirmations.has(COUNTRY_OF[inst])) return { status: 409 };
   if (type === 'SUBMIT' && !m.contentValid) return { status: 422 };
   if (type === 'QUALITY_APPROVE' && notMet) return { status: 422 };
   const n: Model = {
@@ -114,8 +79,8 @@ function predict(
       n.reachedAgency = true;
       break;
     case 'AGENCY_CONFIRM':
-      n.confirmations.add(COUNTRY[inst]);
-      if (n.confirmations.size === INVOLVED.length) n.state = 'approved';
+      n.confirmations.add(COUNTRY_OF[inst]);
+      if (n.confirmations.size === INVOLVED_COUNTRIES.length) n.state = 'approved';
       break;
     case 'PARTNER_REQUEST_CHANGES':
     case 'QUALITY_REQUEST_CHANGES':
@@ -139,26 +104,9 @@ function predict(
 }
 
 function body(w: ReviewWorld, type: string, notMet: boolean): Record<string, unknown> {
-  if (type === 'QUALITY_APPROVE') {
-    return {
-      criteria: w.criteria.map((criterion, i) => ({
-        criterion,
-        result: notMet && i === 0 ? 'not-met' : 'met',
-      })),
-    };
-  }
-  if (type === 'AGENCY_CONFIRM') return { outcome: 'aligned' };
-  if (
-    [
-      'PARTNER_REQUEST_CHANGES',
-      'QUALITY_REQUEST_CHANGES',
-      'QUALITY_REJECT',
-      'AGENCY_FLAG',
-      'RETIRE',
-    ].includes(type)
-  )
-    return { comment: 'because' };
-  return {};
+  const b = eventBody(type, w.criteria);
+  if (notMet && type === 'QUALITY_APPROVE') (b.criteria as Array<{ result: string }>)[0].result = 'not-met';
+  return b;
 }
 
 class SendEvent implements fc.AsyncCommand<Model, Real> {
@@ -191,7 +139,7 @@ class Advance implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const nextPartner = ['uhd', 'su'].find((p) => !m.approvals.has(p));
     const nextAgency = (['nauLiaison', 'gacLiaison', 'hceresLiaison'] as ActorName[]).find(
-      (a) => !m.confirmations.has(COUNTRY[actorSpec(a).institutionId]),
+      (a) => !m.confirmations.has(COUNTRY_OF[actorSpec(a).institutionId]),
     );
     const [actor, type]: [ActorName, string] =
       m.state === 'draft' || m.state === 'changesRequested'
@@ -262,7 +210,7 @@ describe('model-based lifecycles', () => {
       fc.constant(null).map(() => new Advance()),
       progress.map(([a, e]) => new SendEvent(a, e, false)),
       fc
-        .tuple(fc.constantFrom(...ACTORS), fc.constantFrom(...EVENTS), fc.boolean())
+        .tuple(fc.constantFrom(...ACTORS), fc.constantFrom(...EVENT_TYPES), fc.boolean())
         .map(([a, e, n]) => new SendEvent(a, e, n)),
       fc.boolean().map((v) => new EditContent(v)),
     ];

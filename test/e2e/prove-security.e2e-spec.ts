@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type pg from 'pg';
+import { AGENCIES, EVENT_TYPES, eventBody, mayAct, sees } from '../support/design-rules.js';
 import { decodePayload, signHs256, unsigned } from '../support/jwt.js';
 import { mutatedArbitrary, type OpenApiDoc, type Operation } from '../support/openapi-arbitrary.js';
 import { VALID_CONTENT } from '../support/review-scenario.js';
@@ -64,13 +65,8 @@ type Who = ActorName | 'anonymous' | 'forged' | 'expired';
 const has = (a: ActorName, role: string) => (actorSpec(a).roles as readonly string[]).includes(role);
 const inst = (a: ActorName) => actorSpec(a).institutionId;
 const isAllianceAdmin = (a: ActorName) => inst(a) === '4euplus' && has(a, 'admin');
-const AGENCY_COUNTRY: Record<string, string> = { nau: 'CZ', gac: 'DE', hceres: 'FR', anvur: 'IT' };
-function seesProposal(a: ActorName, agencyStage: boolean): boolean {
-  const i = inst(a);
-  if (i === '4euplus') return true;
-  if (i in AGENCY_COUNTRY) return agencyStage && ['CZ', 'DE', 'FR'].includes(AGENCY_COUNTRY[i]);
-  return ['cuni', 'uhd', 'su'].includes(i);
-}
+const seesProposal = sees;
+const AGENCY_INSTITUTIONS = AGENCIES;
 
 interface Case {
   label: string;
@@ -132,8 +128,7 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
       method: 'post',
       path: '/api/proposals',
       body: { content: {} },
-      expect:
-        has(a, 'proposer') && !['4euplus', ...Object.keys(AGENCY_COUNTRY)].includes(inst(a)) ? [201] : [403],
+      expect: has(a, 'proposer') && !['4euplus', ...AGENCY_INSTITUTIONS].includes(inst(a)) ? [201] : [403],
     },
   ],
   'get /api/proposals/{id}': (a) => proposalReads(a, (id) => `/api/proposals/${id}`),
@@ -228,54 +223,23 @@ function auditCases(a: ActorName, suffix: string): Case[] {
   }));
 }
 
-const EVENTS = [
-  'SUBMIT',
-  'PARTNER_APPROVE',
-  'PARTNER_REQUEST_CHANGES',
-  'QUALITY_APPROVE',
-  'QUALITY_REQUEST_CHANGES',
-  'QUALITY_REJECT',
-  'AGENCY_CONFIRM',
-  'AGENCY_FLAG',
-  'PUBLISH',
-  'RETIRE',
-  'WITHDRAW',
-];
-const EVENT_BODY: Record<string, Record<string, unknown>> = {
-  PARTNER_REQUEST_CHANGES: { comment: 'c' },
-  QUALITY_REQUEST_CHANGES: { comment: 'c' },
-  QUALITY_REJECT: { comment: 'c' },
-  AGENCY_CONFIRM: { outcome: 'aligned' },
-  AGENCY_FLAG: { comment: 'c' },
-  RETIRE: { comment: 'c' },
-};
-function mayAct(event: string, a: ActorName): boolean {
-  const i = inst(a);
-  if (event === 'SUBMIT') return has(a, 'proposer') && i === 'cuni';
-  if (event.startsWith('PARTNER_')) return has(a, 'reviewer') && ['uhd', 'su'].includes(i);
-  if (event.startsWith('QUALITY_')) return has(a, 'quality_officer') && i !== 'cuni';
-  if (event.startsWith('AGENCY_'))
-    return has(a, 'agency_liaison') && ['CZ', 'DE', 'FR'].includes(AGENCY_COUNTRY[i]);
-  if (event === 'PUBLISH' || event === 'RETIRE') return has(a, 'admin') && ['cuni', '4euplus'].includes(i);
-  return (has(a, 'proposer') || has(a, 'admin')) && i === 'cuni';
-}
 /** Events against the agency-stage proposal; the ones this actor really may send are left out here (they would act). */
 function eventCases(a: ActorName): Case[] {
   const handled = ['AGENCY_CONFIRM', 'AGENCY_FLAG', 'WITHDRAW'];
-  return EVENTS.filter((e) => !(seesProposal(a, true) && handled.includes(e) && mayAct(e, a))).flatMap(
+  return EVENT_TYPES.filter((e) => !(seesProposal(a, true) && handled.includes(e) && mayAct(e, a))).flatMap(
     (e) => [
       {
         label: `${e} on agency-stage`,
         method: 'post' as const,
         path: `/api/proposals/${inAgency.id}/events`,
-        body: { type: e, ...(e === 'QUALITY_APPROVE' ? w.allMet() : (EVENT_BODY[e] ?? {})) },
+        body: { type: e, ...eventBody(e, w.criteria) },
         expect: [!seesProposal(a, true) ? 404 : !handled.includes(e) ? 409 : 403],
       },
       {
         label: `${e} on nonexistent`,
         method: 'post' as const,
         path: `/api/proposals/${randomUUID()}/events`,
-        body: { type: e, ...(EVENT_BODY[e] ?? {}) },
+        body: { type: e, ...eventBody(e) },
         expect: [404],
       },
     ],
