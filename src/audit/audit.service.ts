@@ -98,7 +98,8 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
     let data: Record<string, unknown>;
     if (change.kind === 'created') {
       action = 'CREATE';
-      data = { partnerInstitutionIds: after.partnerInstitutionIds, content: after.content };
+      // The content itself stays in the proposal (and each submitted revision); the log names what was there.
+      data = { partnerInstitutionIds: after.partnerInstitutionIds, contentFields: Object.keys(after.content).sort() };
     } else if (change.kind === 'edited') {
       action = 'EDIT';
       data = {
