@@ -32,17 +32,23 @@ export class AuditRepository {
     em: EntityManager,
     institutionIds: string[],
   ): Promise<{ heads: Map<string, { seq: number; hash: string }>; now: string }> {
-    await em.query(
-      `INSERT INTO audit_heads (institution_id, seq, hash)
-       SELECT id, 0, repeat('0', 64) FROM institutions WHERE id = ANY ($1::text[]) ON CONFLICT DO NOTHING`,
-      [institutionIds],
-    );
-    const rows: Array<{ institutionId: string; seq: number; hash: string; now: string }> = await em.query(
-      `SELECT institution_id AS "institutionId", seq::int AS seq, hash,
-              to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now
-       FROM audit_heads WHERE institution_id = ANY ($1::text[]) ORDER BY institution_id FOR UPDATE`,
-      [institutionIds],
-    );
+    const select = () =>
+      em.query(
+        `SELECT institution_id AS "institutionId", seq::int AS seq, hash,
+                to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now
+         FROM audit_heads WHERE institution_id = ANY ($1::text[]) ORDER BY institution_id FOR UPDATE`,
+        [institutionIds],
+      ) as Promise<Array<{ institutionId: string; seq: number; hash: string; now: string }>>;
+    let rows = await select();
+    if (rows.length < institutionIds.length) {
+      // A chain's first entry: create its head (one round trip more, once per institution ever).
+      await em.query(
+        `INSERT INTO audit_heads (institution_id, seq, hash)
+         SELECT id, 0, repeat('0', 64) FROM institutions WHERE id = ANY ($1::text[]) ON CONFLICT DO NOTHING`,
+        [institutionIds],
+      );
+      rows = await select();
+    }
     return {
       heads: new Map(rows.map((r) => [r.institutionId, { seq: r.seq, hash: r.hash }])),
       now: rows[0]?.now ?? new Date().toISOString(),
@@ -63,12 +69,19 @@ export class AuditRepository {
       ]; // prettier-ignore
       return `(${values.map((v) => (params.push(v), `$${params.length}`)).join(', ')})`;
     });
-    await em.query(`INSERT INTO audit_entries (${cols.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    const n = params.length;
+    params.push(
+      entries.map((e) => e.institutionId),
+      entries.map((e) => e.seq),
+      entries.map((e) => e.hash),
+    );
+    // Entries and chain heads in one statement: one round trip while the head locks are held.
     await em.query(
-      `UPDATE audit_heads h SET seq = v.seq, hash = v.hash
-       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS v(institution_id, seq, hash)
-       WHERE h.institution_id = v.institution_id`,
-      [entries.map((e) => e.institutionId), entries.map((e) => e.seq), entries.map((e) => e.hash)],
+      `WITH appended AS (INSERT INTO audit_entries (${cols.join(', ')}) VALUES ${tuples.join(', ')} RETURNING 1)
+       UPDATE audit_heads h SET seq = v.seq, hash = v.hash
+       FROM unnest($${n + 1}::text[], $${n + 2}::bigint[], $${n + 3}::text[]) AS v(institution_id, seq, hash)
+       WHERE h.institution_id = v.institution_id AND (SELECT count(*) FROM appended) = ${entries.length}`,
+      params,
     );
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { RequestMeta } from '../common/request-meta.js';
@@ -33,7 +33,8 @@ const EVENT_FIELDS = ['comment', 'criteria', 'outcome', 'conditions', 'nqfLevel'
  */
 @Injectable()
 export class AuditService implements OnModuleInit, ChangeParticipant {
-  private readonly logger = new Logger(AuditService.name);
+  /** Last in the transaction: the chain heads are locked only just before COMMIT. */
+  readonly order = 100;
 
   constructor(
     private readonly repo: AuditRepository,
@@ -99,7 +100,10 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
     if (change.kind === 'created') {
       action = 'CREATE';
       // The content itself stays in the proposal (and each submitted revision); the log names what was there.
-      data = { partnerInstitutionIds: after.partnerInstitutionIds, contentFields: Object.keys(after.content).sort() };
+      data = {
+        partnerInstitutionIds: after.partnerInstitutionIds,
+        contentFields: Object.keys(after.content).sort(),
+      };
     } else if (change.kind === 'edited') {
       action = 'EDIT';
       data = {

@@ -22,6 +22,7 @@ const stageEntryOf = (snapshot: unknown): number | null => {
  */
 @Injectable()
 export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit, PendingTimesSource {
+  readonly order = 10;
   private readonly pendingHandOver = new WeakMap<
     ProposalChange,
     { added: ScheduleRow[]; cancelled: string[] }

@@ -75,6 +75,8 @@ export interface ProposalChange {
 
 /** Joins the engine's transaction; registered by the audit and reminder modules. */
 export interface ChangeParticipant {
+  /** Lower runs first. Writers that take contended locks (the audit chain heads) go last, to hold them briefly. */
+  readonly order: number;
   /** Runs inside the transaction, after the proposal row is written. Throwing rolls everything back. */
   inTransaction(em: EntityManager, change: ProposalChange): Promise<void>;
   /** Runs after commit (hand timers to Redis and the like); must not throw. */
@@ -127,6 +129,7 @@ export class WorkflowEngineService {
 
   register(participant: ChangeParticipant): void {
     this.participants.push(participant);
+    this.participants.sort((a, b) => a.order - b.order);
   }
 
   definitionOf(row: Pick<ProposalRow, 'workflowId' | 'workflowVersion'>): WorkflowDefinition {
