@@ -2,7 +2,16 @@
 // (0..1) and FAULT_SEED. Fails that seeded fraction of PostgreSQL statements the way a dropped
 // connection does (error 08006), always *before* the statement reaches the server, so a failure never
 // leaves the outcome of a COMMIT in doubt. ROLLBACK is never failed. Streaming cursors are left alone.
+// Faults start once the process listens for HTTP: start-up (migrations, bootstrap) is not under test.
+const net = require('node:net');
 const pg = require('pg');
+
+let armed = false;
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...args) {
+  this.once('listening', () => (armed = true));
+  return listen.apply(this, args);
+};
 
 const rate = Number(process.env.FAULT_RATE || 0);
 let state = Number(process.env.FAULT_SEED || 1) >>> 0;
@@ -21,7 +30,7 @@ pg.Client.prototype.query = function query(config, values, callback) {
   const text =
     typeof config === 'string' ? config : config && typeof config.text === 'string' ? config.text : null;
   const streaming = config && typeof config.submit === 'function';
-  if (rate > 0 && text !== null && !streaming && !/^\s*ROLLBACK/i.test(text) && random() < rate) {
+  if (armed && rate > 0 && text !== null && !streaming && !/^\s*ROLLBACK/i.test(text) && random() < rate) {
     injected++;
     const err = Object.assign(new Error(`injected fault #${injected}: connection lost`), { code: '08006' });
     const cb = typeof values === 'function' ? values : callback;

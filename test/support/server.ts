@@ -103,7 +103,12 @@ export class TestServer {
   }
 
   async login(email: string, password: string): Promise<string> {
-    const res = await this.http().post('/api/auth/login').send({ email, password });
+    let res = await this.http().post('/api/auth/login').send({ email, password });
+    // Like any client: a 503 (database briefly unreachable, or faults injected on purpose) is retried.
+    for (let i = 0; i < 8 && res.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await this.http().post('/api/auth/login').send({ email, password });
+    }
     if (res.status !== 200)
       throw new Error(
         `login ${email} failed: ${res.status} ${JSON.stringify(res.body)}\n${this.proc.output().slice(-3000)}`,
@@ -119,16 +124,22 @@ export class TestServer {
   /** Creates a user through the API as the alliance admin and logs in as them. */
   async user(institutionId: string, roles: Role[], label = roles.join('-')): Promise<TestUser> {
     const email = `${label.replace(/_/g, '-')}.${randomUUID().slice(0, 8)}@${institutionId}.test`;
-    const res = await this.http()
-      .post('/api/users')
-      .set(bearer(await this.admin()))
-      .send({
-        email,
-        password: DEFAULT_PASSWORD,
-        displayName: `${label} at ${institutionId}`,
-        institutionId,
-        roles,
-      });
+    const send = async () =>
+      this.http()
+        .post('/api/users')
+        .set(bearer(await this.admin()))
+        .send({
+          email,
+          password: DEFAULT_PASSWORD,
+          displayName: `${label} at ${institutionId}`,
+          institutionId,
+          roles,
+        });
+    let res = await send();
+    for (let i = 0; i < 8 && res.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await send();
+    }
     if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.id, email, institutionId, roles, token: await this.login(email, DEFAULT_PASSWORD) };
   }
