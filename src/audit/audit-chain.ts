@@ -1,7 +1,7 @@
 // The audit hash chain, pure (no Nest, no database): canonical encoding, hashing and verification.
 // The same code verifies the database (API, CLI) and exported files (CLI --file), so an auditor's
 // own tool only has to follow the rules written in the README.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** prevHash of every chain's first entry. */
@@ -50,8 +50,8 @@ export const CONTENT_FIELDS: ReadonlyArray<keyof AuditEntryContent> = [
   'clientIp',
 ];
 
-/** RFC 8785 (JSON Canonicalization Scheme) of exactly the content fields. */
-export function canonicalContent(e: AuditEntryContent): string {
+/** The general encoder: RFC 8785 (JSON Canonicalization Scheme) of exactly the content fields. */
+function canonicalContentGeneric(e: AuditEntryContent): string {
   const content: Record<string, unknown> = {};
   for (const f of CONTENT_FIELDS) content[f] = e[f] === undefined ? null : e[f];
   const text = canonicalize(content);
@@ -59,9 +59,62 @@ export function canonicalContent(e: AuditEntryContent): string {
   return text;
 }
 
-/** hash = lowercase hex SHA-256 of the UTF-8 bytes of prevHash followed by the canonical content. */
+/**
+ * The content fields in JCS order (Array#sort compares UTF-16 code units, as RFC 8785 does), each with
+ * its `"key":` prefix. The names are plain ASCII, so their JSON form needs no escaping.
+ */
+const SORTED_FIELDS = [...CONTENT_FIELDS].sort().map((f, i) => ({ f, prefix: `${i ? ',' : '{'}"${f}":` }));
+
+/** A scalar exactly as canonicalize() writes it, or undefined when the general encoder must decide. */
+function canonicalScalar(v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') {
+    // String#isWellFormed (Node 20) is what canonicalize() checks with; the ES2023 lib does not type it.
+    if (!(v as string & { isWellFormed(): boolean }).isWellFormed())
+      throw new Error('Lone surrogate is not allowed');
+    return JSON.stringify(v);
+  }
+  if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : undefined;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return undefined;
+}
+
+/**
+ * RFC 8785 (JSON Canonicalization Scheme) of exactly the content fields; absent values are null.
+ * Verifying a chain re-encodes every entry, and the general encoder (a sorted copy of the entry, key
+ * sorting and escaping at every level) dominated the verify profile. The top level of an entry is
+ * known: fixed keys in a fixed order and scalar values, so it is written directly and only `data` goes
+ * through canonicalize(). Anything unusual (a non-scalar outside `data`, a non-finite number) takes the
+ * general path, so the bytes are the same as canonicalize() of the whole content in every case.
+ */
+export function canonicalContent(e: AuditEntryContent): string {
+  let out = '';
+  for (const { f, prefix } of SORTED_FIELDS) {
+    const v = e[f];
+    let text: string | undefined;
+    if (f === 'data') {
+      if (
+        v !== null &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        Object.getPrototypeOf(v) === Object.prototype
+      )
+        text = Object.keys(v).length === 0 ? '{}' : canonicalize(v);
+      else text = canonicalScalar(v);
+    } else text = canonicalScalar(v);
+    if (text === undefined) return canonicalContentGeneric(e);
+    out += prefix + text;
+  }
+  return `${out}}`;
+}
+
+/**
+ * hash = lowercase hex SHA-256 of the UTF-8 bytes of prevHash followed by the canonical content.
+ * One-shot crypto.hash (no Hash object per entry): the same bytes and digest, about 2× faster, which
+ * counts when verify hashes a million entries.
+ */
 export function entryHash(prevHash: string, e: AuditEntryContent): string {
-  return createHash('sha256').update(prevHash, 'utf8').update(canonicalContent(e), 'utf8').digest('hex');
+  return hash('sha256', prevHash + canonicalContent(e), 'hex');
 }
 
 export interface VerifyResult {

@@ -1,6 +1,7 @@
 // Streams one institution's log oldest first straight from PostgreSQL (a server-side cursor), in a
 // read-only REPEATABLE READ transaction so the entries and the recorded head are one consistent view.
 // Shared by the API (export, verify) and the CLI. Memory stays constant whatever the log's size.
+import { Readable } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
 import { ChainVerifier, type AuditEntry, type VerifyResult } from './audit-chain.js';
@@ -51,6 +52,36 @@ export async function readLog<T>(
   }
 }
 
+/**
+ * Calls `each` for every entry. A Readable (the server-side cursor's stream) is drained synchronously
+ * on each 'readable' event: verify walks a million entries, and `for await` costs a promise and a trip
+ * through the stream's async iterator per entry, which showed up in the verify profile.
+ */
+async function forEachEntry(
+  entries: AsyncIterable<AuditEntry>,
+  each: (e: AuditEntry) => void,
+): Promise<void> {
+  if (!(entries instanceof Readable)) {
+    for await (const e of entries) each(e);
+    return;
+  }
+  const stream = entries;
+  await new Promise<void>((resolve, reject) => {
+    const onReadable = () => {
+      try {
+        for (let e = stream.read() as AuditEntry | null; e !== null; e = stream.read() as AuditEntry | null)
+          each(e);
+      } catch (err) {
+        stream.off('readable', onReadable);
+        reject(err as Error);
+      }
+    };
+    stream.on('readable', onReadable);
+    stream.once('end', resolve);
+    stream.once('error', reject);
+  });
+}
+
 /** Recomputes the whole chain. `onProgress` is called every `every` entries (for the CLI's progress bar). */
 export async function verifyLog(
   pool: Pool,
@@ -61,10 +92,10 @@ export async function verifyLog(
   return readLog(pool, institutionId, async ({ head, count, entries }) => {
     const verifier = new ChainVerifier(institutionId);
     let n = 0;
-    for await (const e of entries) {
+    await forEachEntry(entries, (e) => {
       verifier.push(e);
       if (onProgress && ++n % every === 0) onProgress(n, count);
-    }
+    });
     onProgress?.(n, count);
     return verifier.finish(head);
   });
