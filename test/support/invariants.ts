@@ -72,8 +72,14 @@ export async function checkInvariants(
   for (const r of missing.rows)
     bad.push(`no audit entry in ${r.inst} for ${r.event} v${r.proposal_version} of ${r.proposal_id}`);
 
-  // 3. Every chain verifies, seq without gaps, head agrees.
-  const insts = await db.query(`SELECT id FROM institutions ORDER BY id`);
+  // 3. Every chain verifies, seq without gaps, head agrees: every chain, or with a scope, every chain the
+  // scope's proposals wrote to (other suites tamper with logs of their own on purpose).
+  const insts = opts.proposalIds
+    ? await db.query(
+        `SELECT DISTINCT institution_id AS id FROM audit_entries WHERE proposal_id = ANY ($1::uuid[]) ORDER BY 1`,
+        [opts.proposalIds],
+      )
+    : await db.query(`SELECT id FROM institutions ORDER BY id`);
   for (const { id } of insts.rows) {
     const head = await db.query(`SELECT seq::int AS seq, hash FROM audit_heads WHERE institution_id = $1`, [
       id,
