@@ -2,8 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * One hash-chained audit log per institution. `audit_heads` holds each chain's last seq and hash and
- * is the row appenders lock (in institution-id order) to serialize appends to one chain. The database
- * itself refuses UPDATE, DELETE and TRUNCATE on the entries.
+ * is the row appenders lock (in institution-id order) to serialize appends to one chain; every
+ * institution gets its head when it is created. The database itself refuses UPDATE, DELETE and
+ * TRUNCATE on the entries.
  */
 export class AuditLog1795820000000 implements MigrationInterface {
   name = 'AuditLog1795820000000';
@@ -46,6 +47,18 @@ export class AuditLog1795820000000 implements MigrationInterface {
         hash           char(64) NOT NULL
       )`);
 
+    // Every institution has a chain head from its creation on, so an append never has to create one.
+    await q.query(`INSERT INTO audit_heads (institution_id, seq, hash) SELECT id, 0, repeat('0', 64) FROM institutions`);
+    await q.query(`
+      CREATE FUNCTION audit_head_for_new_institution() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO audit_heads (institution_id, seq, hash) VALUES (NEW.id, 0, repeat('0', 64)) ON CONFLICT DO NOTHING;
+        RETURN NEW;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER institutions_audit_head AFTER INSERT ON institutions
+      FOR EACH ROW EXECUTE FUNCTION audit_head_for_new_institution()`);
+
     await q.query(`
       CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -60,6 +73,8 @@ export class AuditLog1795820000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER institutions_audit_head ON institutions`);
+    await q.query(`DROP FUNCTION audit_head_for_new_institution()`);
     await q.query(`DROP TABLE audit_heads`);
     // DROP is a schema change by whoever runs migrations, not an edit of entries; the triggers go with the table.
     await q.query(`DROP TABLE audit_entries`);

@@ -245,13 +245,12 @@ const update = (state: string): string => `UPDATE proposals AS p SET state = ${s
 /**
  * One transition's statements, in the app's order and round trips (the run checks that order against
  * what the app sends, see checkStatements): lock the proposal, compare-and-set update, decision,
- * reminder cancel, [first rows of the next stage], lock the audit heads (id order), entries and heads in
- * one statement, COMMIT, then the read of pending reminder times for the answer. Where pgbench cannot
+ * reminder cancel, [first rows of the next stage], the audit append (heads locked in id order, hashed,
+ * inserted and moved in one statement), COMMIT, then the read of pending reminder times for the answer. Where pgbench cannot
  * pass what the app computes in JavaScript between statements, a statement keeps its work and changes
  * its form, which makes this baseline, if anything, slightly cheaper than the app's:
  *  - the proposal and actor come from bench_p3_targets, joined into the locking SELECT (one round trip);
- *  - audit entries are INSERT … SELECT from the locked heads (seq + 1, previous hash) with a fixed new
- *    hash (the app computes SHA-256 in Node), and the heads get seq + 1 and that hash;
+ *  - the audit append builds a shorter canonical template in SQL (the app sends one per chain);
  *  - half of the transactions change state and insert the two quality rows (the app's second approvals);
  *    the stage entry is random, so each cancel finds whatever earlier runs left pending;
  *  - ':' cannot appear in a literal (pgbench would take ':MI' for a variable): to_char's format is
@@ -261,7 +260,8 @@ const STEPS: Step[] = [
   { sql: 'START TRANSACTION' },
   {
     sql: `SELECT ${PROPOSAL_COLUMNS}, t.actor_inst, t.actor_user, t.involved, t.keep
-  FROM proposals p JOIN bench_p3_targets t ON t.proposal_id = p.id WHERE t.n = :n FOR UPDATE OF p`,
+  FROM proposals p JOIN bench_p3_targets t ON t.proposal_id = p.id
+  CROSS JOIN LATERAL pg_advisory_xact_lock(hashtextextended(p.id::text, 0)) WHERE t.n = :n FOR UPDATE OF p`,
     gset: '',
   },
   { sql: update(':state'), gset: 'new_', only: 'first' },
@@ -291,17 +291,22 @@ const STEPS: Step[] = [
     only: 'second',
   },
   {
-    sql: `SELECT institution_id AS "institutionId", seq::int AS seq, hash,
-  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"') AS now
-  FROM audit_heads WHERE institution_id = ANY (:involved::text[]) ORDER BY institution_id FOR UPDATE`,
-  },
-  {
-    sql: `WITH appended AS (INSERT INTO audit_entries (${AUDIT_INSERT_COLUMNS})
-  SELECT h.institution_id, h.seq + 1, now(), :id, :reference, :actor_user, :actor_inst, 'reviewer', 'PARTNER_APPROVE',
-  :state, :new_state, :new_revision, '{"comment": "${COMMENT}"}', :requestid, '127.0.0.1', h.hash, :newhash
-  FROM audit_heads h WHERE h.institution_id = ANY (:involved::text[]) RETURNING 1)
-  UPDATE audit_heads h SET seq = h.seq + 1, hash = :newhash
-  WHERE h.institution_id = ANY (:involved::text[]) AND (SELECT count(*) FROM appended) = 3`,
+    // The app's append: heads locked in id order, seq and time taken, the markers of its canonical
+    // template replaced, SHA-256 in PostgreSQL, entries inserted and heads moved, in one statement.
+    sql: `WITH v AS (SELECT inst AS institution_id, '{"action"' || chr(58) || '"PARTNER_APPROVE","at"' || chr(58) || '"@@at@@","seq"' || chr(58) || '"@@seq@@","data"' || chr(58) || '{"comment"' || chr(58) || '"${COMMENT}"}}' AS template
+    FROM unnest(:involved::text[]) AS inst),
+  heads AS (SELECT institution_id, seq, hash FROM audit_heads WHERE institution_id = ANY (:involved::text[]) ORDER BY institution_id FOR UPDATE),
+  t AS (SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"') AS at),
+  next AS (SELECT h.institution_id, h.seq + 1 AS seq, h.hash AS prev_hash, t.at,
+    replace(replace(v.template, '"@@seq@@"', (h.seq + 1)::text), '"@@at@@"', '"' || t.at || '"') AS canonical
+    FROM heads h JOIN v USING (institution_id) CROSS JOIN t),
+  hashed AS (SELECT n.*, encode(sha256(convert_to(n.prev_hash || n.canonical, 'UTF8')), 'hex') AS hash FROM next n),
+  appended AS (INSERT INTO audit_entries (${AUDIT_INSERT_COLUMNS})
+    SELECT institution_id, seq, at::timestamptz, :id, :reference, :actor_user, :actor_inst, 'reviewer', 'PARTNER_APPROVE',
+    :state, :new_state, :new_revision, '{"comment": "${COMMENT}"}', :requestid, '127.0.0.1', prev_hash, hash FROM hashed
+    RETURNING institution_id, seq, hash)
+  UPDATE audit_heads h SET seq = a.seq, hash = a.hash FROM appended a WHERE h.institution_id = a.institution_id
+  RETURNING a.institution_id`,
   },
   { sql: 'COMMIT' },
   {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { AuditEntry } from './audit-chain.js';
+import type { AuditEntry, AuditEntryContent } from './audit-chain.js';
 
 /** Columns as AuditEntry fields; `at` as exact ISO text so hashing never depends on Date parsing. */
 export const AUDIT_COLUMNS = `institution_id AS "institutionId", seq::int AS seq,
@@ -25,64 +25,58 @@ export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Locks the chain heads of these institutions in id order (a fixed order: no deadlocks between chains).
-   * Ids that are not institutions (a draft may name an unknown partner) have no log and are skipped.
+   * Appends one entry to each listed chain in a single statement: lock the heads (in institution-id
+   * order, so concurrent appends touching several chains never deadlock), take seq and database time,
+   * hash in PostgreSQL (sha256 of prevHash followed by the canonical content), insert, move the heads.
+   * The head locks are then held only until the COMMIT that follows. `templates` are each chain's
+   * canonical content with the markers standing in for seq and time (they are only known under the
+   * lock). Ids without a chain head (not an institution: a draft may name an unknown partner) are
+   * skipped. Returns the entries written.
    */
-  async lockHeads(
+  async append(
     em: EntityManager,
-    institutionIds: string[],
-  ): Promise<{ heads: Map<string, { seq: number; hash: string }>; now: string }> {
-    const select = () =>
-      em.query(
-        `SELECT institution_id AS "institutionId", seq::int AS seq, hash,
-                to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now
-         FROM audit_heads WHERE institution_id = ANY ($1::text[]) ORDER BY institution_id FOR UPDATE`,
-        [institutionIds],
-      ) as Promise<Array<{ institutionId: string; seq: number; hash: string; now: string }>>;
-    let rows = await select();
-    if (rows.length < institutionIds.length) {
-      // A chain's first entry: create its head (one round trip more, once per institution ever).
-      await em.query(
-        `INSERT INTO audit_heads (institution_id, seq, hash)
-         SELECT id, 0, repeat('0', 64) FROM institutions WHERE id = ANY ($1::text[]) ON CONFLICT DO NOTHING`,
-        [institutionIds],
-      );
-      rows = await select();
-    }
-    return {
-      heads: new Map(rows.map((r) => [r.institutionId, { seq: r.seq, hash: r.hash }])),
-      now: rows[0]?.now ?? new Date().toISOString(),
-    };
-  }
-
-  async insert(em: EntityManager, entries: AuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const cols = [
-      'institution_id', 'seq', 'at', 'proposal_id', 'proposal_reference', 'actor_id', 'actor_institution_id', 'actor_role',
-      'action', 'from_state', 'to_state', 'revision', 'data', 'request_id', 'client_ip', 'prev_hash', 'hash',
-    ]; // prettier-ignore
-    const params: unknown[] = [];
-    const tuples = entries.map((e) => {
-      const values = [
-        e.institutionId, e.seq, e.at, e.proposalId, e.proposalReference, e.actorId, e.actorInstitutionId, e.actorRole,
-        e.action, e.fromState, e.toState, e.revision, JSON.stringify(e.data), e.requestId, e.clientIp, e.prevHash, e.hash,
-      ]; // prettier-ignore
-      return `(${values.map((v) => (params.push(v), `$${params.length}`)).join(', ')})`;
-    });
-    const n = params.length;
-    params.push(
-      entries.map((e) => e.institutionId),
-      entries.map((e) => e.seq),
-      entries.map((e) => e.hash),
+    entry: Omit<AuditEntryContent, 'institutionId' | 'seq' | 'at'>,
+    templates: Array<{ institutionId: string; canonical: string }>,
+    markers: { seq: string; at: string },
+  ): Promise<Array<{ institutionId: string; seq: number; hash: string }>> {
+    if (templates.length === 0) return [];
+    const rows: Array<{ institutionId: string; seq: number; hash: string }> = await em.query(
+      `WITH v AS (SELECT * FROM unnest($1::text[], $2::text[]) AS v(institution_id, template)),
+       heads AS (SELECT institution_id, seq, hash FROM audit_heads
+                 WHERE institution_id = ANY ($1::text[]) ORDER BY institution_id FOR UPDATE),
+       t AS (SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at),
+       next AS (SELECT h.institution_id, h.seq + 1 AS seq, h.hash AS prev_hash, t.at,
+                       replace(replace(v.template, $3, (h.seq + 1)::text), $4, '"' || t.at || '"') AS canonical
+                FROM heads h JOIN v USING (institution_id) CROSS JOIN t),
+       hashed AS (SELECT n.*, encode(sha256(convert_to(n.prev_hash || n.canonical, 'UTF8')), 'hex') AS hash FROM next n),
+       appended AS (
+         INSERT INTO audit_entries (institution_id, seq, at, proposal_id, proposal_reference, actor_id, actor_institution_id,
+           actor_role, action, from_state, to_state, revision, data, request_id, client_ip, prev_hash, hash)
+         SELECT institution_id, seq, at::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, prev_hash, hash
+         FROM hashed
+         RETURNING institution_id, seq, hash)
+       UPDATE audit_heads h SET seq = a.seq, hash = a.hash FROM appended a WHERE h.institution_id = a.institution_id
+       RETURNING a.institution_id AS "institutionId", a.seq::int AS seq, a.hash`,
+      [
+        templates.map((t) => t.institutionId),
+        templates.map((t) => t.canonical),
+        JSON.stringify(markers.seq),
+        JSON.stringify(markers.at),
+        entry.proposalId,
+        entry.proposalReference,
+        entry.actorId,
+        entry.actorInstitutionId,
+        entry.actorRole,
+        entry.action,
+        entry.fromState,
+        entry.toState,
+        entry.revision,
+        JSON.stringify(entry.data),
+        entry.requestId,
+        entry.clientIp,
+      ],
     );
-    // Entries and chain heads in one statement: one round trip while the head locks are held.
-    await em.query(
-      `WITH appended AS (INSERT INTO audit_entries (${cols.join(', ')}) VALUES ${tuples.join(', ')} RETURNING 1)
-       UPDATE audit_heads h SET seq = v.seq, hash = v.hash
-       FROM unnest($${n + 1}::text[], $${n + 2}::bigint[], $${n + 3}::text[]) AS v(institution_id, seq, hash)
-       WHERE h.institution_id = v.institution_id AND (SELECT count(*) FROM appended) = ${entries.length}`,
-      params,
-    );
+    return Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
   }
 
   async head(institutionId: string): Promise<{ seq: number; hash: string } | null> {

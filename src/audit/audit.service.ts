@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -9,7 +10,7 @@ import {
   type ChangeParticipant,
   type ProposalChange,
 } from '../workflow/workflow-engine.service.js';
-import { entryHash, type AuditEntry } from './audit-chain.js';
+import { canonicalContent } from './audit-chain.js';
 import { AuditRepository } from './audit.repository.js';
 
 /** One thing that happened, to be written once into each involved institution's log. */
@@ -55,32 +56,37 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
     );
   }
 
-  /** Writes the record into each listed institution's chain (duplicates removed), heads locked in id order. */
+  /** Writes the record into each listed institution's chain (duplicates removed), in the caller's transaction. */
   async record(em: EntityManager, institutionIds: string[], rec: AuditRecord): Promise<void> {
     const ids = [...new Set(institutionIds)].sort();
-    const { heads, now } = await this.repo.lockHeads(em, ids);
-    const entries: AuditEntry[] = [...heads.keys()].map((institutionId) => {
-      const head = heads.get(institutionId)!;
-      const content = {
+    const entry = {
+      proposalId: rec.proposalId ?? null,
+      proposalReference: rec.proposalReference ?? null,
+      actorId: rec.actor?.id ?? null,
+      actorInstitutionId: rec.actor?.institutionId ?? null,
+      actorRole: rec.actor?.role ?? null,
+      action: rec.action,
+      fromState: rec.fromState ?? null,
+      toState: rec.toState ?? null,
+      revision: rec.revision ?? null,
+      data: rec.data ?? {},
+      requestId: rec.meta.requestId,
+      clientIp: rec.meta.ip,
+    };
+    // seq and time are only known once the chain heads are locked, inside the statement that appends:
+    // the canonical content is encoded here with unique markers in their place.
+    const nonce = randomUUID();
+    const markers = { seq: `@@seq-${nonce}@@`, at: `@@at-${nonce}@@` };
+    const templates = ids.map((institutionId) => ({
+      institutionId,
+      canonical: canonicalContent({
+        ...entry,
         institutionId,
-        seq: head.seq + 1,
-        at: now,
-        proposalId: rec.proposalId ?? null,
-        proposalReference: rec.proposalReference ?? null,
-        actorId: rec.actor?.id ?? null,
-        actorInstitutionId: rec.actor?.institutionId ?? null,
-        actorRole: rec.actor?.role ?? null,
-        action: rec.action,
-        fromState: rec.fromState ?? null,
-        toState: rec.toState ?? null,
-        revision: rec.revision ?? null,
-        data: rec.data ?? {},
-        requestId: rec.meta.requestId,
-        clientIp: rec.meta.ip,
-      };
-      return { ...content, prevHash: head.hash, hash: entryHash(head.hash, content) };
-    });
-    await this.repo.insert(em, entries);
+        seq: markers.seq as unknown as number,
+        at: markers.at,
+      }),
+    }));
+    await this.repo.append(em, entry, templates, markers);
   }
 
   /** Logs involved in a proposal change: lead, partners before and after, and the actor's institution. */

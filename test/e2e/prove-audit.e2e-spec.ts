@@ -80,11 +80,7 @@ async function genuineLog(n: number): Promise<{ id: string; entries: AuditEntry[
   try {
     await client.query('BEGIN');
     await insertRows(client, entries);
-    await client.query(`INSERT INTO audit_heads (institution_id, seq, hash) VALUES ($1, $2, $3)`, [
-      id,
-      n,
-      prev,
-    ]);
+    await client.query(`UPDATE audit_heads SET seq = $2, hash = $3 WHERE institution_id = $1`, [id, n, prev]);
     await client.query('COMMIT');
   } finally {
     client.release();
