@@ -241,11 +241,11 @@ export async function writeAuditLog(
   psql.stdin.end();
   const code = await exited;
   if (code !== 0) throw new Error(`COPY into audit_entries failed (${code}): ${psqlErr}`);
-  await db.query(`INSERT INTO audit_heads (institution_id, seq, hash) VALUES ($1, $2, $3)`, [
-    institutionId,
-    count,
-    prev,
-  ]);
+  await db.query(
+    `INSERT INTO audit_heads (institution_id, seq, hash) VALUES ($1, $2, $3)
+     ON CONFLICT (institution_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash`,
+    [institutionId, count, prev],
+  );
   await db.query('ANALYZE audit_entries');
   const seconds = (performance.now() - started) / 1000;
   return {
