@@ -27,6 +27,9 @@ export class AuditLog1795820000000 implements MigrationInterface {
         data                 jsonb NOT NULL DEFAULT '{}'::jsonb,
         request_id           text,
         client_ip            text,
+        -- the exact text hashed after prev_hash (RFC 8785 of the content fields above); verification
+        -- checks both the hash over it and that it says what the columns say
+        canonical            text NOT NULL,
         prev_hash            char(64) NOT NULL,
         hash                 char(64) NOT NULL,
         PRIMARY KEY (institution_id, seq)

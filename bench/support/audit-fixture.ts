@@ -9,7 +9,7 @@ import { canonicalContent, GENESIS_HASH, type AuditEntryContent } from '../../sr
 
 const COLUMNS = [
   'institution_id', 'seq', 'at', 'proposal_id', 'proposal_reference', 'actor_id', 'actor_institution_id',
-  'actor_role', 'action', 'from_state', 'to_state', 'revision', 'data', 'request_id', 'client_ip', 'prev_hash', 'hash',
+  'actor_role', 'action', 'from_state', 'to_state', 'revision', 'data', 'request_id', 'client_ip', 'canonical', 'prev_hash', 'hash',
 ]; // prettier-ignore
 
 const CRITERIA = [
@@ -233,7 +233,7 @@ export async function writeAuditLog(
       const prevHash = i === 0 ? chunkPrev : hashes[i - 1];
       text += `${[
         e.institutionId, e.seq, e.at, e.proposalId, e.proposalReference, e.actorId, e.actorInstitutionId, e.actorRole,
-        e.action, e.fromState, e.toState, e.revision, e.data, e.requestId, e.clientIp, prevHash, hashes[i],
+        e.action, e.fromState, e.toState, e.revision, e.data, e.requestId, e.clientIp, canon[i], prevHash, hashes[i],
       ].map(csv).join(',')}\n`; // prettier-ignore
     }
     if (!psql.stdin.write(text)) await new Promise((r) => psql.stdin.once('drain', r));

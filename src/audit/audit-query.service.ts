@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { notFound } from '../common/domain-error.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
 import { CONTENT_FIELDS, type AuditEntry, type VerifyResult } from './audit-chain.js';
-import { readLog, verifyLog } from './audit-reader.js';
+import { readEntries, readNdjsonLines, verifyLog } from './audit-reader.js';
 import type { AuditQueryDto } from './audit-log.dto.js';
 import { AuditRepository } from './audit.repository.js';
 
@@ -63,31 +63,40 @@ export class AuditQueryService {
       format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
     );
     res.setHeader('Content-Disposition', `attachment; filename="audit-${institutionId}-${stamp}.${format}"`);
-    await readLog(this.pool, institutionId, async ({ entries }) => {
-      const encode =
-        format === 'csv'
-          ? stringify({
-              header: true,
-              columns: [...CSV_COLUMNS],
-              cast: { object: (v) => JSON.stringify(v) },
-            })
-          : new Transform({
-              writableObjectMode: true,
-              transform(e: AuditEntry, _enc, done) {
-                done(null, `${JSON.stringify(e)}\n`);
-              },
-            });
-      const rows = new Transform({
-        objectMode: true,
-        transform(e: AuditEntry, _enc, done) {
-          // CSV wants arrays in column order; NDJSON the entry itself (with stable key order).
-          done(null, format === 'csv' ? CSV_COLUMNS.map((c) => e[c]) : e);
-        },
-      });
-      await pipeline(entries as unknown as NodeJS.ReadableStream, rows, encode, res).catch((e: unknown) => {
+    const send = (rows: AsyncIterable<unknown>, ...stages: NodeJS.ReadWriteStream[]) =>
+      pipeline([rows as unknown as NodeJS.ReadableStream, ...stages, res]).catch((e: unknown) => {
         if (!res.destroyed) res.destroy(e as Error);
       });
-    });
+    if (format === 'ndjson') {
+      await readNdjsonLines(this.pool, institutionId, (lines) =>
+        send(
+          lines,
+          new Transform({
+            writableObjectMode: true,
+            transform(row: { line: string }, _enc, done) {
+              done(null, `${row.line}\n`);
+            },
+          }),
+        ),
+      );
+      return;
+    }
+    await readEntries(this.pool, institutionId, (entries) =>
+      send(
+        entries,
+        // columns in CSV_COLUMNS order; `data` as JSON text
+        new Transform({
+          objectMode: true,
+          transform(e: AuditEntry, _enc, done) {
+            done(
+              null,
+              CSV_COLUMNS.map((c) => e[c]),
+            );
+          },
+        }),
+        stringify({ header: true, columns: [...CSV_COLUMNS], cast: { object: (v) => JSON.stringify(v) } }),
+      ),
+    );
   }
 
   async verify(institutionId: string): Promise<VerifyResult> {

@@ -1,24 +1,18 @@
-// Streams one institution's log oldest first straight from PostgreSQL (a server-side cursor), in a
-// read-only REPEATABLE READ transaction so the entries and the recorded head are one consistent view.
-// Shared by the API (export, verify) and the CLI. Memory stays constant whatever the log's size.
-import { Readable } from 'node:stream';
+// Reads one institution's log straight from PostgreSQL in a read-only REPEATABLE READ transaction, so
+// the entries and the recorded head are one consistent view. Shared by the API (export, verify) and
+// the CLI. Memory stays constant whatever the log's size.
 import type { Pool, PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
-import { ChainVerifier, type AuditEntry, type VerifyResult } from './audit-chain.js';
+import { GENESIS_HASH, type AuditEntry, type VerifyResult } from './audit-chain.js';
 import { AUDIT_COLUMNS } from './audit.repository.js';
 
-export interface LogSnapshot {
-  head: { seq: number; hash: string } | null;
-  count: number;
-  entries: AsyncIterable<AuditEntry>;
-}
+type Head = { seq: number; hash: string } | null;
 
-/** Opens a consistent snapshot of the log and hands its entries to `use`; always releases the client. */
-export async function readLog<T>(
+/** Runs `use` in a consistent read-only snapshot of the log; always releases the client. */
+async function inSnapshot<T>(
   pool: Pool,
   institutionId: string,
-  use: (log: LogSnapshot) => Promise<T>,
-  batchSize = 2000,
+  use: (client: PoolClient, head: Head) => Promise<T>,
 ): Promise<T> {
   const client: PoolClient = await pool.connect();
   let broken = false;
@@ -28,21 +22,7 @@ export async function readLog<T>(
       `SELECT seq::int AS seq, hash FROM audit_heads WHERE institution_id = $1`,
       [institutionId],
     );
-    const head = heads.rows[0] ?? null;
-    const stream = client.query(
-      new QueryStream(
-        `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE institution_id = $1 ORDER BY seq`,
-        [institutionId],
-        {
-          batchSize,
-        },
-      ),
-    );
-    try {
-      return await use({ head, count: head?.seq ?? 0, entries: stream as AsyncIterable<AuditEntry> });
-    } finally {
-      stream.destroy();
-    }
+    return await use(client, heads.rows[0] ?? null);
   } catch (e) {
     broken = true;
     throw e;
@@ -52,51 +32,127 @@ export async function readLog<T>(
   }
 }
 
-/**
- * Calls `each` for every entry. A Readable (the server-side cursor's stream) is drained synchronously
- * on each 'readable' event: verify walks a million entries, and `for await` costs a promise and a trip
- * through the stream's async iterator per entry, which showed up in the verify profile.
- */
-async function forEachEntry(
-  entries: AsyncIterable<AuditEntry>,
-  each: (e: AuditEntry) => void,
-): Promise<void> {
-  if (!(entries instanceof Readable)) {
-    for await (const e of entries) each(e);
-    return;
+/** A server-side cursor over rows of the log, oldest first (2,000 rows per round trip). */
+async function streamRows<T, R>(
+  client: PoolClient,
+  sql: string,
+  params: unknown[],
+  use: (rows: AsyncIterable<R>) => Promise<T>,
+): Promise<T> {
+  const stream = client.query(new QueryStream(sql, params, { batchSize: 2000 }));
+  try {
+    return await use(stream as AsyncIterable<R>);
+  } finally {
+    stream.destroy();
   }
-  const stream = entries;
-  await new Promise<void>((resolve, reject) => {
-    const onReadable = () => {
-      try {
-        for (let e = stream.read() as AuditEntry | null; e !== null; e = stream.read() as AuditEntry | null)
-          each(e);
-      } catch (err) {
-        stream.off('readable', onReadable);
-        reject(err as Error);
-      }
-    };
-    stream.on('readable', onReadable);
-    stream.once('end', resolve);
-    stream.once('error', reject);
-  });
 }
 
-/** Recomputes the whole chain. `onProgress` is called every `every` entries (for the CLI's progress bar). */
+/** The entries as columns (search results, CSV). */
+export function readEntries<T>(
+  pool: Pool,
+  institutionId: string,
+  use: (entries: AsyncIterable<AuditEntry>) => Promise<T>,
+): Promise<T> {
+  return inSnapshot(pool, institutionId, (client) =>
+    streamRows(
+      client,
+      `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE institution_id = $1 ORDER BY seq`,
+      [institutionId],
+      use,
+    ),
+  );
+}
+
+/**
+ * The entries as NDJSON lines, built from the stored canonical text: `{"prevHash":…,"hash":…,` and
+ * then the canonical content's members. What an auditor's tool re-hashes is exactly what was hashed.
+ */
+export function readNdjsonLines<T>(
+  pool: Pool,
+  institutionId: string,
+  use: (lines: AsyncIterable<{ line: string }>) => Promise<T>,
+): Promise<T> {
+  return inSnapshot(pool, institutionId, (client) =>
+    streamRows(
+      client,
+      `SELECT '{"prevHash":"' || prev_hash || '","hash":"' || hash || '",' || substr(canonical, 2) AS line
+       FROM audit_entries WHERE institution_id = $1 ORDER BY seq`,
+      [institutionId],
+      use,
+    ),
+  );
+}
+
+// One chunk of the chain, verified inside PostgreSQL: each entry's stored canonical text must say what
+// its columns say, hash (SHA-256 of prev_hash followed by that text) to its `hash`, link to the entry
+// before, and sit at the seq that follows. Reports the first seq where any of that fails, exactly as
+// ChainVerifier does for a file, and where the chunk ends so the next one continues from there.
+const VERIFY_CHUNK = `
+WITH chunk AS (
+  SELECT * FROM audit_entries WHERE institution_id = $1 AND seq > $2 ORDER BY seq LIMIT $5
+), checked AS (
+  SELECT seq, hash,
+         $3::bigint + row_number() OVER w AS expected_seq,
+         coalesce(lag(hash) OVER w, $4::text) AS expected_prev,
+         encode(sha256(convert_to(prev_hash || canonical, 'UTF8')), 'hex') AS recomputed,
+         prev_hash,
+         canonical::jsonb = jsonb_build_object(
+           'action', action, 'actorId', actor_id, 'actorInstitutionId', actor_institution_id, 'actorRole', actor_role,
+           'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'clientIp', client_ip, 'data', data,
+           'fromState', from_state, 'institutionId', institution_id, 'proposalId', proposal_id,
+           'proposalReference', proposal_reference, 'requestId', request_id, 'revision', revision, 'seq', seq,
+           'toState', to_state) AS columns_agree
+  FROM chunk WINDOW w AS (ORDER BY seq)
+)
+SELECT count(*)::int AS n,
+       max(seq)::bigint AS last_seq,
+       (array_agg(hash ORDER BY seq DESC))[1] AS last_hash,
+       (array_agg(CASE WHEN seq <> expected_seq THEN least(seq, expected_seq) ELSE seq END ORDER BY seq)
+          FILTER (WHERE seq <> expected_seq OR prev_hash <> expected_prev OR recomputed <> hash OR NOT columns_agree))[1]::bigint AS first_bad
+FROM checked`;
+
+/**
+ * Recomputes the whole chain in PostgreSQL, in chunks (constant memory, and `onProgress` after each
+ * for the CLI's progress bar). The offline verifier (exported file, ChainVerifier) applies the same
+ * rules in JavaScript, independently of the database.
+ */
 export async function verifyLog(
   pool: Pool,
   institutionId: string,
   onProgress?: (done: number, total: number) => void,
-  every = 10_000,
+  chunk = 50_000,
 ): Promise<VerifyResult> {
-  return readLog(pool, institutionId, async ({ head, count, entries }) => {
-    const verifier = new ChainVerifier(institutionId);
-    let n = 0;
-    await forEachEntry(entries, (e) => {
-      verifier.push(e);
-      if (onProgress && ++n % every === 0) onProgress(n, count);
-    });
-    onProgress?.(n, count);
-    return verifier.finish(head);
+  return inSnapshot(pool, institutionId, async (client, head) => {
+    let entries = 0;
+    let lastSeq = 0;
+    let lastHash = GENESIS_HASH;
+    let firstInvalid: number | null = null;
+    for (;;) {
+      const { rows } = await client.query<{
+        n: number;
+        last_seq: string | null;
+        last_hash: string | null;
+        first_bad: string | null;
+      }>(VERIFY_CHUNK, [institutionId, lastSeq, entries, lastHash, chunk]);
+      const r = rows[0];
+      if (r.n === 0) break;
+      if (firstInvalid === null && r.first_bad !== null) firstInvalid = Number(r.first_bad);
+      entries += r.n;
+      lastSeq = Number(r.last_seq);
+      lastHash = r.last_hash as string;
+      onProgress?.(entries, head?.seq ?? entries);
+      if (r.n < chunk) break;
+    }
+    // Entries removed from the end (or added after it) show against the head the appends recorded.
+    if (firstInvalid === null && head && (head.seq !== lastSeq || head.hash !== lastHash)) {
+      firstInvalid = head.seq > lastSeq ? lastSeq + 1 : head.seq + 1;
+    }
+    return {
+      institutionId,
+      entries,
+      valid: firstInvalid === null,
+      firstInvalidSeq: firstInvalid,
+      headHash: lastHash,
+    };
   });
 }

@@ -51,8 +51,9 @@ export class AuditRepository {
        hashed AS (SELECT n.*, encode(sha256(convert_to(n.prev_hash || n.canonical, 'UTF8')), 'hex') AS hash FROM next n),
        appended AS (
          INSERT INTO audit_entries (institution_id, seq, at, proposal_id, proposal_reference, actor_id, actor_institution_id,
-           actor_role, action, from_state, to_state, revision, data, request_id, client_ip, prev_hash, hash)
-         SELECT institution_id, seq, at::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, prev_hash, hash
+           actor_role, action, from_state, to_state, revision, data, request_id, client_ip, canonical, prev_hash, hash)
+         SELECT institution_id, seq, at::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, canonical,
+                prev_hash, hash
          FROM hashed
          RETURNING institution_id, seq, hash)
        UPDATE audit_heads h SET seq = a.seq, hash = a.hash FROM appended a WHERE h.institution_id = a.institution_id

@@ -356,8 +356,8 @@ describe('protection', () => {
         `UPDATE audit_entries SET seq = seq - 999999 WHERE institution_id = 'tamper-ins' AND seq > 1000000`,
       );
       await tamper(
-        `INSERT INTO audit_entries (institution_id, seq, at, action, data, prev_hash, hash)
-         SELECT 'tamper-ins', 3, now(), 'USER_CREATE', '{}'::jsonb, hash, repeat('a', 64) FROM audit_entries WHERE institution_id = 'tamper-ins' AND seq = 2`,
+        `INSERT INTO audit_entries (institution_id, seq, at, action, data, canonical, prev_hash, hash)
+         SELECT 'tamper-ins', 3, now(), 'USER_CREATE', '{}'::jsonb, '{}', hash, repeat('a', 64) FROM audit_entries WHERE institution_id = 'tamper-ins' AND seq = 2`,
       );
       expect(await verify('tamper-ins')).toMatchObject({ valid: false, firstInvalidSeq: 3 });
       const all = await cli('--all');

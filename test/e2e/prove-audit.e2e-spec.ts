@@ -3,6 +3,7 @@ import { jest, afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type pg from 'pg';
 import {
+  canonicalContent,
   entryHash,
   GENESIS_HASH,
   type AuditEntry,
@@ -51,10 +52,10 @@ async function insertRows(c: pg.PoolClient, rows: AuditEntry[]): Promise<void> {
   for (const e of rows) {
     await c.query(
       `INSERT INTO audit_entries (institution_id, seq, at, proposal_id, proposal_reference, actor_id, actor_institution_id, actor_role,
-         action, from_state, to_state, revision, data, request_id, client_ip, prev_hash, hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+         action, from_state, to_state, revision, data, request_id, client_ip, canonical, prev_hash, hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
       [e.institutionId, e.seq, e.at, e.proposalId, e.proposalReference, e.actorId, e.actorInstitutionId, e.actorRole, e.action,
-        e.fromState, e.toState, e.revision, JSON.stringify(e.data), e.requestId, e.clientIp, e.prevHash, e.hash], // prettier-ignore
+        e.fromState, e.toState, e.revision, JSON.stringify(e.data), e.requestId, e.clientIp, canonicalContent(e), e.prevHash, e.hash], // prettier-ignore
     );
   }
 }
@@ -119,11 +120,12 @@ async function tamper(log: { id: string; entries: AuditEntry[] }, how: Tamper, k
         );
         break;
       case 'edit-and-rehash': {
-        // A careful forger recomputes this entry's hash; the next entry no longer links to it.
+        // A careful forger rewrites the column, the stored canonical text and the hash alike; the next
+        // entry no longer links to it.
         const forged = { ...log.entries[k - 1], actorRole: 'admin' };
         await c.query(
-          `UPDATE audit_entries SET actor_role = 'admin', hash = $3 WHERE institution_id = $1 AND seq = $2`,
-          [id, k, entryHash(forged.prevHash, forged)],
+          `UPDATE audit_entries SET actor_role = 'admin', canonical = $4, hash = $3 WHERE institution_id = $1 AND seq = $2`,
+          [id, k, entryHash(forged.prevHash, forged), canonicalContent(forged)],
         );
         break;
       }
