@@ -154,7 +154,7 @@ export class ChainVerifier {
   finish(head?: { seq: number; hash: string } | null): VerifyResult {
     const lastSeq = this.expectedSeq - 1;
     if (this.firstInvalid === null && head && (head.seq !== lastSeq || head.hash !== this.prevHash)) {
-      this.firstInvalid = head.seq > lastSeq ? lastSeq + 1 : head.seq + 1;
+      this.firstInvalid = head.seq > lastSeq ? lastSeq + 1 : head.seq < lastSeq ? head.seq + 1 : lastSeq;
     }
     return {
       institutionId: this.institutionId,

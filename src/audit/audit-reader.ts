@@ -145,7 +145,7 @@ export async function verifyLog(
     }
     // Entries removed from the end (or added after it) show against the head the appends recorded.
     if (firstInvalid === null && head && (head.seq !== lastSeq || head.hash !== lastHash)) {
-      firstInvalid = head.seq > lastSeq ? lastSeq + 1 : head.seq + 1;
+      firstInvalid = head.seq > lastSeq ? lastSeq + 1 : head.seq < lastSeq ? head.seq + 1 : lastSeq;
     }
     return {
       institutionId,

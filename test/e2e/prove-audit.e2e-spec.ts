@@ -168,9 +168,9 @@ async function tamper(log: { id: string; entries: AuditEntry[] }, how: Tamper, k
     case 'insert-garbage':
       return k;
     case 'edit-and-rehash':
-      return k === n ? n + 1 : k + 1; // at the end only the recorded head tells
+      return k === n ? n : k + 1; // at the end, the recorded head no longer matches its hash
     case 'insert-forged':
-      return k + 1; // the forged entry links correctly; its successor no longer does (or the head, at the end)
+      return k === n + 1 ? k : k + 1; // it links correctly, its successor does not; at the end it lies beyond the recorded head
   }
 }
 

@@ -143,3 +143,21 @@ describe('ChainVerifier', () => {
     expect(verify(entries)).toMatchObject({ valid: false, firstInvalidSeq: 2 });
   });
 });
+
+describe('ChainVerifier and the recorded head', () => {
+  it('names the last entry when it was re-hashed after the head was recorded', () => {
+    const entries = chain(5);
+    const head = { seq: 5, hash: entries[4].hash };
+    const forged = { ...entries[4], actorRole: 'admin' };
+    entries[4] = { ...forged, hash: entryHash(forged.prevHash, forged) };
+    expect(verify(entries, head)).toMatchObject({ valid: false, firstInvalidSeq: 5 });
+  });
+
+  it('names the first entry beyond the recorded head', () => {
+    const entries = chain(6);
+    expect(verify(entries, { seq: 4, hash: entries[3].hash })).toMatchObject({
+      valid: false,
+      firstInvalidSeq: 5,
+    });
+  });
+});
