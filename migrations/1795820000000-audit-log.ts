@@ -51,7 +51,9 @@ export class AuditLog1795820000000 implements MigrationInterface {
       )`);
 
     // Every institution has a chain head from its creation on, so an append never has to create one.
-    await q.query(`INSERT INTO audit_heads (institution_id, seq, hash) SELECT id, 0, repeat('0', 64) FROM institutions`);
+    await q.query(
+      `INSERT INTO audit_heads (institution_id, seq, hash) SELECT id, 0, repeat('0', 64) FROM institutions`,
+    );
     await q.query(`
       CREATE FUNCTION audit_head_for_new_institution() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
