@@ -301,9 +301,9 @@ const STEPS: Step[] = [
     replace(replace(v.template, '"@@seq@@"', (h.seq + 1)::text), '"@@at@@"', '"' || t.at || '"') AS canonical
     FROM heads h JOIN v USING (institution_id) CROSS JOIN t),
   hashed AS (SELECT n.*, encode(sha256(convert_to(n.prev_hash || n.canonical, 'UTF8')), 'hex') AS hash FROM next n),
-  appended AS (INSERT INTO audit_entries (${AUDIT_INSERT_COLUMNS})
+  appended AS (INSERT INTO audit_entries (${AUDIT_INSERT_COLUMNS}, canonical)
     SELECT institution_id, seq, at::timestamptz, :id, :reference, :actor_user, :actor_inst, 'reviewer', 'PARTNER_APPROVE',
-    :state, :new_state, :new_revision, '{"comment": "${COMMENT}"}', :requestid, '127.0.0.1', prev_hash, hash FROM hashed
+    :state, :new_state, :new_revision, '{"comment": "${COMMENT}"}', :requestid, '127.0.0.1', prev_hash, hash, canonical FROM hashed
     RETURNING institution_id, seq, hash)
   UPDATE audit_heads h SET seq = a.seq, hash = a.hash FROM appended a WHERE h.institution_id = a.institution_id
   RETURNING a.institution_id`,
