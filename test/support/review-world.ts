@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import type { Role } from '../../workflows/types.js';
 import { LEAD, PARTNERS, SAMPLE_ACTORS, VALID_CONTENT, type SampleActorName } from './review-scenario.js';
-import { bearer, type TestServer, type TestUser } from './server.js';
+import { bearer, retryUnavailable, type TestServer, type TestUser } from './server.js';
 
 /** Extra relations to a cuni-led proposal with partners uhd and su, beyond the scenario's sample actors. */
 export const EXTRA_ACTORS = {
@@ -61,10 +61,9 @@ export class ReviewWorld {
       const spec = actorSpec(name);
       this.users.set(name, await this.t.user(spec.institutionId, [...spec.roles], name));
     }
-    const res = await this.t
-      .http()
-      .get('/api/quality-criteria')
-      .set(bearer(await this.t.admin()));
+    const token = await this.t.admin();
+    const res = await retryUnavailable(() => this.t.http().get('/api/quality-criteria').set(bearer(token)));
+    expect(res.status).toBe(200);
     this.criteria = (res.body as Array<{ id: string }>).map((c) => c.id);
     return this;
   }

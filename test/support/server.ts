@@ -74,6 +74,19 @@ export function startProcess(
   return { child, output: () => out, exited };
 }
 
+/**
+ * Like any client: a 503 (database briefly unreachable, or faults injected on purpose) is retried.
+ * Used for set-up steps only; the behaviour under test sees every status.
+ */
+export async function retryUnavailable<T extends { status: number }>(send: () => PromiseLike<T>): Promise<T> {
+  let res = await send();
+  for (let i = 0; i < 8 && res.status === 503; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    res = await send();
+  }
+  return res;
+}
+
 export interface TestUser {
   id: string;
   email: string;
@@ -103,12 +116,7 @@ export class TestServer {
   }
 
   async login(email: string, password: string): Promise<string> {
-    let res = await this.http().post('/api/auth/login').send({ email, password });
-    // Like any client: a 503 (database briefly unreachable, or faults injected on purpose) is retried.
-    for (let i = 0; i < 8 && res.status === 503; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      res = await this.http().post('/api/auth/login').send({ email, password });
-    }
+    const res = await retryUnavailable(() => this.http().post('/api/auth/login').send({ email, password }));
     if (res.status !== 200)
       throw new Error(
         `login ${email} failed: ${res.status} ${JSON.stringify(res.body)}\n${this.proc.output().slice(-3000)}`,
@@ -135,11 +143,7 @@ export class TestServer {
           institutionId,
           roles,
         });
-    let res = await send();
-    for (let i = 0; i < 8 && res.status === 503; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      res = await send();
-    }
+    const res = await retryUnavailable(send);
     if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.id, email, institutionId, roles, token: await this.login(email, DEFAULT_PASSWORD) };
   }
