@@ -12,6 +12,7 @@ import { CONTENT_FIELDS, type AuditEntry, type VerifyResult } from './audit-chai
 import { readEntries, readNdjsonLines, verifyLog } from './audit-reader.js';
 import type { AuditQueryDto } from './audit-log.dto.js';
 import { AuditRepository } from './audit.repository.js';
+import { csvSafeText } from './csv-cell.js';
 
 export const CSV_COLUMNS = [...CONTENT_FIELDS, 'prevHash', 'hash'] as const;
 
@@ -94,7 +95,11 @@ export class AuditQueryService {
             );
           },
         }),
-        stringify({ header: true, columns: [...CSV_COLUMNS], cast: { object: (v) => JSON.stringify(v) } }),
+        stringify({
+          header: true,
+          columns: [...CSV_COLUMNS],
+          cast: { object: (v) => JSON.stringify(v), string: csvSafeText },
+        }),
       ),
     );
   }

@@ -407,6 +407,20 @@ describe('export and offline verification', () => {
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, firstInvalidSeq: 2 });
 
+    // A request id a spreadsheet would run as a formula is exported as text.
+    const created = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin))
+      .set('X-Request-Id', '-2-3')
+      .send({
+        email: `csv.${Date.now()}@cuni.test`,
+        password: 'Correct-horse-battery-9',
+        displayName: 'CSV reader',
+        institutionId: 'cuni',
+        roles: ['reviewer'],
+      });
+    expect(created.status).toBe(201);
     const csv = await t.http().get('/api/institutions/cuni/audit/export?format=csv').set(bearer(admin));
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
@@ -415,6 +429,8 @@ describe('export and offline verification', () => {
       'institutionId,seq,at,proposalId,proposalReference,actorId,actorInstitutionId,actorRole,action,fromState,toState,revision,data,requestId,clientIp,prevHash,hash',
     );
     expect(csv.text.trim().split('\n').length).toBeGreaterThanOrEqual(lines.length + 1);
+    const userRow = csv.text.split('\n').find((l) => l.includes(created.body.id as string));
+    expect(userRow).toContain(",'-2-3,");
     expect(
       (await t.http().get('/api/institutions/cuni/audit/export?format=xml').set(bearer(admin))).status,
     ).toBe(400);
