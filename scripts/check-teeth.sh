@@ -12,7 +12,7 @@ ln -s "$root/node_modules" "$work/node_modules"
 
 # name | file | perl substitution (write a literal | as \x7c) | test file | test name pattern
 mutations=(
-  "no-row-lock|src/workflow/proposals.repository.ts|s/WHERE id = \\\$1 FOR UPDATE/WHERE id = \$1/; s/WHERE id = \\\$1 AND version = \\\$2 RETURNING/WHERE id = \$1 RETURNING/|test/e2e/proposals.e2e-spec.ts|16 simultaneous"
+  "no-row-lock|src/workflow/proposals.repository.ts|s/ CROSS JOIN LATERAL pg_advisory_xact_lock\\(hashtextextended\\(p.id::text, 0\\)\\)//; s/WHERE p.id = \\\$1 FOR UPDATE OF p/WHERE p.id = \\\$1/; s/WHERE id = \\\$1 AND version = \\\$2 RETURNING/WHERE id = \\\$1 AND \\\$2::int IS NOT NULL RETURNING/|test/e2e/proposals.e2e-spec.ts|16 simultaneous"
   "no-visibility|src/workflow/proposals.repository.ts|s/if \\(user.institutionKind === 'alliance'\\) return true;/if (user.id) return true;/|test/e2e/prove-security.e2e-spec.ts|same 404"
   "no-audit|src/audit/audit.service.ts|s/this.engine.register\\(this\\);//|test/e2e/prove-faults.e2e-spec.ts|Redis outage"
   "audit-outside-transaction|src/workflow/workflow-engine.service.ts|s/for \\(const p of this.participants\\) await p.inTransaction\\(em, c\\);/for (const p of this.participants) await this.dataSource.transaction((em2) => p.inTransaction(em2, c));/|test/e2e/prove-faults.e2e-spec.ts|persistence faults"
@@ -42,6 +42,8 @@ for m in "${mutations[@]}"; do
     echo "$name: MISSED (the test still passes: $testfile -t \"$pattern\")"; status=1
   else
     echo "$name: caught by $testfile -t \"$pattern\""
+    # how it failed, so a reader can tell it failed for the right reason (not, say, a build or SQL error)
+    grep -m6 -E '^\s+(●|Expected|Received|Error:|[-+] )' "$work/$name.log" | sed 's/^ */    /' || true
   fi
 done
 exit $status
