@@ -221,7 +221,7 @@ async function prepareTargets(p: PhaseContext): Promise<number> {
 
 const PROPOSAL_COLUMNS = `id, reference, lead_institution_id AS "leadInstitutionId",
   partner_institution_ids AS "partnerInstitutionIds", involved_countries AS "involvedCountries",
-  agency_visible AS "agencyVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
+  agency_visible AS "agencyVisible", quality_visible AS "qualityVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
   snapshot, version, revision, content, created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const SCHEDULE_COLUMNS = `id, proposal_id AS "proposalId", stage_entry AS "stageEntry", state, party_key AS "partyKey", kind, attempt,
@@ -239,7 +239,8 @@ interface Step {
 
 const update = (state: string): string => `UPDATE proposals AS p SET state = ${state}, snapshot = :snapshot,
   revision = :revision, content = :content, partner_institution_ids = :partnerInstitutionIds,
-  involved_countries = :involvedCountries, agency_visible = :agencyVisible, version = version + 1, updated_at = now()
+  involved_countries = :involvedCountries, agency_visible = :agencyVisible,
+  quality_visible = :qualityVisible, version = version + 1, updated_at = now()
   WHERE id = :id AND version = :version RETURNING ${PROPOSAL_COLUMNS}`;
 
 /**

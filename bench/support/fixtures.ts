@@ -190,9 +190,9 @@ export async function cloneProposals(db: pg.Pool, templates: Template[], count: 
       await client.query('BEGIN');
       await client.query(
         `INSERT INTO proposals (id, reference, lead_institution_id, partner_institution_ids, involved_countries,
-           agency_visible, state, workflow_id, workflow_version, snapshot, version, revision, content, created_by)
+           agency_visible, quality_visible, state, workflow_id, workflow_version, snapshot, version, revision, content, created_by)
          SELECT m.id, m.ref, t.lead_institution_id, t.partner_institution_ids, t.involved_countries, t.agency_visible,
-           t.state, t.workflow_id, t.workflow_version, t.snapshot, t.version, t.revision, t.content, t.created_by
+           t.quality_visible, t.state, t.workflow_id, t.workflow_version, t.snapshot, t.version, t.revision, t.content, t.created_by
          FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS m(id, tid, ref) JOIN proposals t ON t.id = m.tid`,
         [ids, from, refs],
       );

@@ -1,6 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { INSTITUTION_KINDS, type InstitutionKind } from '../../workflows/types.js';
+
+const CREATABLE_KINDS = ['university', 'agency'] as const;
 
 export class CreateInstitutionDto {
   @ApiProperty({
@@ -18,19 +20,15 @@ export class CreateInstitutionDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiProperty({ enum: INSTITUTION_KINDS })
-  @IsIn(INSTITUTION_KINDS)
-  kind!: InstitutionKind;
+  // There is one alliance office (`4euplus`, seeded): its users hold alliance-wide powers, so no other
+  // institution may be created with that kind.
+  @ApiProperty({ enum: CREATABLE_KINDS })
+  @IsIn(CREATABLE_KINDS, { message: `kind must be one of ${CREATABLE_KINDS.join(', ')}` })
+  kind!: Exclude<InstitutionKind, 'alliance'>;
 
-  @ApiPropertyOptional({
-    example: 'IT',
-    description: 'ISO 3166-1 alpha-2; required for universities and agencies',
-    nullable: true,
-  })
-  @ValidateIf((o: CreateInstitutionDto) => o.kind !== 'alliance' || o.country !== undefined)
-  @IsOptional()
+  @ApiProperty({ example: 'IT', description: 'ISO 3166-1 alpha-2' })
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as IT' })
-  country?: string;
+  country!: string;
 }
 
 export class InstitutionDto {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { conflict, fieldError } from '../common/domain-error.js';
+import { conflict } from '../common/domain-error.js';
 import type { InstitutionRef } from '../../workflows/types.js';
 import { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
 import { Institution } from './institution.entity.js';
@@ -29,12 +29,10 @@ export class InstitutionsService {
   }
 
   async create(dto: CreateInstitutionDto): Promise<InstitutionDto> {
-    if (dto.kind !== 'alliance' && !dto.country)
-      throw fieldError('country', `is required for kind ${dto.kind}`);
     const inserted = await this.repo
       .createQueryBuilder()
       .insert()
-      .values({ id: dto.id, name: dto.name, kind: dto.kind, country: dto.country ?? null })
+      .values({ id: dto.id, name: dto.name, kind: dto.kind, country: dto.country })
       .orIgnore()
       .returning('*')
       .execute();

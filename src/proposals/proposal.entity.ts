@@ -12,6 +12,7 @@ export class Proposal {
   @Column({ name: 'partner_institution_ids', type: 'text', array: true }) partnerInstitutionIds!: string[];
   @Column({ name: 'involved_countries', type: 'text', array: true }) involvedCountries!: string[];
   @Column({ name: 'agency_visible', type: 'boolean' }) agencyVisible!: boolean;
+  @Column({ name: 'quality_visible', type: 'boolean' }) qualityVisible!: boolean;
   @Column({ type: 'text' }) state!: string;
   @Column({ name: 'workflow_id', type: 'text' }) workflowId!: string;
   @Column({ name: 'workflow_version', type: 'int' }) workflowVersion!: number;

@@ -10,6 +10,7 @@ export interface ProposalRow {
   partnerInstitutionIds: string[];
   involvedCountries: string[];
   agencyVisible: boolean;
+  qualityVisible: boolean;
   state: string;
   workflowId: string;
   workflowVersion: number;
@@ -24,7 +25,7 @@ export interface ProposalRow {
 
 const COLUMNS = `id, reference, lead_institution_id AS "leadInstitutionId",
   partner_institution_ids AS "partnerInstitutionIds", involved_countries AS "involvedCountries",
-  agency_visible AS "agencyVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
+  agency_visible AS "agencyVisible", quality_visible AS "qualityVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
   snapshot, version, revision, content, created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 export interface ProposalUpdate {
@@ -35,6 +36,7 @@ export interface ProposalUpdate {
   partnerInstitutionIds: string[];
   involvedCountries: string[];
   agencyVisible: boolean;
+  qualityVisible: boolean;
 }
 
 export interface DecisionInsert {
@@ -63,7 +65,10 @@ export interface DecisionInsert {
 export class ProposalsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Lead and partner users; agency users of an involved country once it reached agencyAlignment; alliance users. */
+  /**
+   * Lead and partner users; quality officers of other universities once it reached qualityReview (they
+   * may decide there); agency users of an involved country once it reached agencyAlignment; alliance users.
+   */
   static visibilitySql(user: AuthUser, params: unknown[]): string {
     if (user.institutionKind === 'alliance') return 'TRUE';
     if (user.institutionKind === 'agency') {
@@ -71,21 +76,24 @@ export class ProposalsRepository {
       return `(p.agency_visible AND $${params.length} = ANY (p.involved_countries))`;
     }
     params.push(user.institutionId);
-    return `(p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids))`;
+    const own = `p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids)`;
+    return user.roles.includes('quality_officer') ? `(${own} OR p.quality_visible)` : `(${own})`;
   }
 
   static isVisibleTo(
     user: AuthUser,
     row: Pick<
       ProposalRow,
-      'leadInstitutionId' | 'partnerInstitutionIds' | 'agencyVisible' | 'involvedCountries'
+      'leadInstitutionId' | 'partnerInstitutionIds' | 'agencyVisible' | 'qualityVisible' | 'involvedCountries'
     >,
   ): boolean {
     if (user.institutionKind === 'alliance') return true;
     if (user.institutionKind === 'agency')
       return row.agencyVisible && user.country !== null && row.involvedCountries.includes(user.country);
     return (
-      row.leadInstitutionId === user.institutionId || row.partnerInstitutionIds.includes(user.institutionId)
+      row.leadInstitutionId === user.institutionId ||
+      row.partnerInstitutionIds.includes(user.institutionId) ||
+      (row.qualityVisible && user.roles.includes('quality_officer'))
     );
   }
 
@@ -194,7 +202,7 @@ export class ProposalsRepository {
   ): Promise<ProposalRow | null> {
     const rows: ProposalRow[] = await em.query(
       `UPDATE proposals AS p SET state = $3, snapshot = $4, revision = $5, content = $6, partner_institution_ids = $7,
-         involved_countries = $8, agency_visible = $9, version = version + 1, updated_at = now()
+         involved_countries = $8, agency_visible = $9, quality_visible = $10, version = version + 1, updated_at = now()
        WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
       [
         id,
@@ -206,6 +214,7 @@ export class ProposalsRepository {
         u.partnerInstitutionIds,
         u.involvedCountries,
         u.agencyVisible,
+        u.qualityVisible,
       ],
     );
     // pg returns [rows, count] for UPDATE ... RETURNING through TypeORM's query()

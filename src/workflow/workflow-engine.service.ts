@@ -209,6 +209,7 @@ export class WorkflowEngineService {
         partnerInstitutionIds: partners,
         involvedCountries: row.involvedCountries,
         agencyVisible: row.agencyVisible,
+        qualityVisible: row.qualityVisible,
       });
       if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
       return {
@@ -273,6 +274,7 @@ export class WorkflowEngineService {
           input.type === 'SUBMIT' ? ctx.partnerInstitutionIds : row.partnerInstitutionIds,
         involvedCountries: ctx.involvedCountries,
         agencyVisible: row.agencyVisible || state === 'agencyAlignment',
+        qualityVisible: row.qualityVisible || state === 'qualityReview',
       });
       if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
       const actingRole =

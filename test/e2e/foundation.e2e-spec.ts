@@ -336,6 +336,7 @@ describe('users and institutions', () => {
       .send({ id: 'Bad Id', name: '', kind: 'school' });
     expectProblem(bad, 400);
     expect((bad.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'country',
       'id',
       'kind',
       'name',
@@ -346,6 +347,14 @@ describe('users and institutions', () => {
       .set(bearer(await t.admin()))
       .send({ id: 'x-agency', name: 'X', kind: 'agency' });
     expectProblem(noCountry, 400);
+    // a second alliance office would give its admins alliance-wide powers
+    const alliance = await t
+      .http()
+      .post('/api/institutions')
+      .set(bearer(await t.admin()))
+      .send({ id: 'x-alliance', name: 'X', kind: 'alliance', country: 'IT' });
+    expectProblem(alliance, 400);
+    expect((alliance.body.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(['kind']);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   eventBody,
   mayAct,
   REACHED_AGENCY,
+  REACHED_QUALITY,
   sees,
   STATE_EVENTS,
 } from '../support/design-rules.js';
@@ -394,7 +395,7 @@ describe('authorization matrix (every event × every relation × state)', () => 
       const mismatches: string[] = [];
       for (const name of ALL_ACTORS) {
         const view = await w.get(p.id, name);
-        const visible = sees(name, REACHED_AGENCY.has(state));
+        const visible = sees(name, REACHED_AGENCY.has(state), REACHED_QUALITY.has(state));
         if (view.status !== (visible ? 200 : 404)) mismatches.push(`${name} GET ${view.status}`);
         const allowed = STATE_EVENTS[state].filter((e) => mayAct(e, name));
         if (visible && JSON.stringify(view.body.availableEvents) !== JSON.stringify(allowed)) {
@@ -481,6 +482,33 @@ describe('listing and visibility', () => {
     expect(drafts).not.toContain(mine.id);
     expect(await ids('nauLiaison')).not.toContain(mine.id);
     expect((await t.http().get('/api/proposals?state=bogus').set(w.auth('cuniProposer'))).status).toBe(400);
+  });
+
+  it('shows a proposal to quality officers of uninvolved universities from quality review on, so they can decide', async () => {
+    const listed = async (as: ActorName) => {
+      const res = await t.http().get('/api/proposals?state=qualityReview&limit=100').set(w.auth(as));
+      expect(res.status).toBe(200);
+      return (res.body.items as Array<{ id: string }>).map((i) => i.id);
+    };
+    const p = await w.proposalIn('partnerReview');
+    expect((await w.get(p.id, 'unimiQualityOfficer')).status).toBe(404);
+    await w.ok(p.id, 'uhdReviewer', 'PARTNER_APPROVE');
+    expect((await w.get(p.id, 'unimiQualityOfficer')).status).toBe(404);
+    await w.ok(p.id, 'suReviewer', 'PARTNER_APPROVE');
+    const inQuality = await w.get(p.id, 'unimiQualityOfficer');
+    expect([inQuality.status, inQuality.body.availableEvents]).toEqual([
+      200,
+      ['QUALITY_APPROVE', 'QUALITY_REQUEST_CHANGES', 'QUALITY_REJECT'],
+    ]);
+    expect(await listed('unimiQualityOfficer')).toContain(p.id);
+    // the same university's reviewers are not concerned
+    expect((await w.get(p.id, 'unimiReviewer')).status).toBe(404);
+    expect(await listed('unimiReviewer')).not.toContain(p.id);
+    const sent = await w.ok(p.id, 'unimiQualityOfficer', 'QUALITY_REQUEST_CHANGES', { comment: 'Sources?' });
+    expect(sent.state).toBe('changesRequested');
+    // it stays visible to the officer who decided, like a decided agency's proposal
+    expect((await w.get(p.id, 'unimiQualityOfficer')).status).toBe(200);
+    expect((await w.get(p.id, 'unimiQualityOfficer')).body.availableEvents).toEqual([]);
   });
 
   it('refuses proposal creation by non-proposers with 403', async () => {

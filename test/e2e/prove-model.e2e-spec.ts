@@ -25,6 +25,7 @@ const { revenueShares: _unused, ...CONTENT } = VALID_CONTENT;
 const ACTORS: ActorName[] = [
   'cuniProposer', 'cuniAdmin', 'cuniReviewer', 'cuniQualityOfficer', 'uhdReviewer', 'suReviewer', 'uhdAdmin',
   'qualityOfficer', 'nauLiaison', 'gacLiaison', 'hceresLiaison', 'anvurLiaison', 'allianceAdmin', 'unimiReviewer',
+  'unimiQualityOfficer',
 ]; // prettier-ignore
 
 interface Model {
@@ -35,6 +36,7 @@ interface Model {
   confirmations: Set<string>;
   contentValid: boolean;
   reachedAgency: boolean;
+  reachedQuality: boolean;
 }
 
 interface Real {
@@ -49,7 +51,7 @@ function predict(
   type: string,
   notMet: boolean,
 ): { status: number; next?: Model } {
-  if (!sees(actor, m.reachedAgency)) return { status: 404 };
+  if (!sees(actor, m.reachedAgency, m.reachedQuality)) return { status: 404 };
   if (!(STATE_EVENTS[m.state] ?? []).includes(type)) return { status: 409 };
   if (!mayAct(type, actor)) return { status: 403 };
   const inst = actorSpec(actor).institutionId;
@@ -72,7 +74,10 @@ function predict(
       break;
     case 'PARTNER_APPROVE':
       n.approvals.add(inst);
-      if (n.approvals.size === 2) n.state = 'qualityReview';
+      if (n.approvals.size === 2) {
+        n.state = 'qualityReview';
+        n.reachedQuality = true;
+      }
       break;
     case 'QUALITY_APPROVE':
       n.state = 'agencyAlignment';
@@ -225,6 +230,7 @@ describe('model-based lifecycles', () => {
           confirmations: new Set(),
           contentValid: true,
           reachedAgency: false,
+          reachedQuality: false,
         };
         await fc.asyncModelRun(() => ({ model, real: { w, id: created.id } }), cmds);
         reached.set(model.state, (reached.get(model.state) ?? 0) + 1);

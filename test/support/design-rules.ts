@@ -52,15 +52,24 @@ export function mayAct(event: string, a: ActorName): boolean {
   return (has(a, 'proposer') || has(a, 'admin')) && i === LEAD;
 }
 
-/** Lead and partner users always; agency users of involved countries once agency alignment was reached; alliance users. */
-export function sees(a: ActorName, reachedAgencyAlignment: boolean): boolean {
+/**
+ * Lead and partner users always; quality officers of any other university once quality review was
+ * reached (they may decide there); agency users of involved countries once agency alignment was
+ * reached; alliance users. Reaching agency alignment implies having passed quality review.
+ */
+export function sees(
+  a: ActorName,
+  reachedAgencyAlignment: boolean,
+  reachedQualityReview: boolean = reachedAgencyAlignment,
+): boolean {
   const i = inst(a);
   if (i === '4euplus') return true;
   if (AGENCIES.includes(i)) return reachedAgencyAlignment && INVOLVED_COUNTRIES.includes(COUNTRY_OF[i]);
-  return i === LEAD || PARTNERS.includes(i);
+  return i === LEAD || PARTNERS.includes(i) || (reachedQualityReview && has(a, 'quality_officer'));
 }
 
 export const REACHED_AGENCY = new Set(['agencyAlignment', 'approved', 'published', 'retired']);
+export const REACHED_QUALITY = new Set(['qualityReview', ...REACHED_AGENCY]);
 
 /** A body that passes the event's field rules, so refusals come from roles and states alone. */
 export function eventBody(type: string, criteria: string[] = []): Record<string, unknown> {

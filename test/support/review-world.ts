@@ -13,6 +13,7 @@ export const EXTRA_ACTORS = {
   unimiReviewer: { institutionId: 'unimi', roles: ['reviewer'] },
   unimiProposer: { institutionId: 'unimi', roles: ['proposer'] },
   unimiAdmin: { institutionId: 'unimi', roles: ['admin'] },
+  unimiQualityOfficer: { institutionId: 'unimi', roles: ['quality_officer'] },
   anvurLiaison: { institutionId: 'anvur', roles: ['agency_liaison'] },
   nauAdmin: { institutionId: 'nau', roles: ['admin'] },
 } as const satisfies Record<string, { institutionId: string; roles: Role[] }>;
