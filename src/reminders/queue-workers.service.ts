@@ -5,7 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { AppConfig } from '../config/app-config.js';
 import { MailService } from '../mail/mail.service.js';
 import { EMAIL_QUEUE, REMINDERS_QUEUE } from '../queue/queue.constants.js';
@@ -16,6 +16,8 @@ import { ReminderReconcilerService } from './reminder-reconciler.service.js';
 export const PROCESS_ROLE = Symbol('PROCESS_ROLE');
 export type ProcessRole = 'api' | 'worker';
 
+/** However far the clocks disagree, an early job does not spin: it waits at least this long. */
+const EARLY_RETRY_MS = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -53,8 +55,16 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
     this.workers.push(
       new Worker(
         REMINDERS_QUEUE,
-        (job: Job<{ scheduleId?: unknown }>) =>
-          this.delivery.deliver(idOf(job.data.scheduleId), job.id ?? null),
+        async (job: Job<{ scheduleId?: unknown }>, token?: string) => {
+          const result = await this.delivery.deliver(idOf(job.data.scheduleId), job.id ?? null);
+          // Early (the clocks of this process and PostgreSQL disagree): this very job waits until the
+          // row is due. Re-adding it under its id would be a no-op while it is still the active job.
+          if (result.outcome === 'not-yet-due') {
+            await job.moveToDelayed(Math.max(result.dueAt.getTime(), Date.now() + EARLY_RETRY_MS), token);
+            throw new DelayedError();
+          }
+          return result.outcome;
+        },
         opts,
       ),
       new Worker(

@@ -10,7 +10,8 @@ import { escalationRecipients, partyInstitutions, partyMembers } from './recipie
 import { ReminderQueueService } from './reminder-queue.service.js';
 import { ReminderRepository, type ScheduleRow } from './reminder.repository.js';
 
-export type DeliveryOutcome = 'delivered' | 'not-owed' | 'no-longer-pending' | 'not-yet-due';
+export type DeliveryOutcome =
+  { outcome: 'delivered' | 'not-owed' | 'no-longer-pending' } | { outcome: 'not-yet-due'; dueAt: Date };
 
 const STAGE_NAMES: Record<string, string> = {
   partnerReview: 'partner review',
@@ -26,8 +27,10 @@ function describeParty(p: PendingParty): string {
 }
 
 /**
- * Delivers one owed reminder or escalation, exactly once: the schedule row is locked, its status
- * checked, the notifications (unique per row and user), e-mail outbox rows, the audit entry, the next
+ * Delivers one owed reminder or escalation, exactly once: the proposal is locked first, as a transition
+ * locks it (so the two queue on one lock in one order instead of deadlocking on the schedule row and the
+ * notifications' foreign key, and the pending check sees the latest decision), then the schedule row
+ * is locked, its status checked, the notifications (unique per row and user), e-mail outbox rows, the audit entry, the next
  * reminder and the status change commit together. A duplicate or late job finds the row done and
  * returns quietly.
  */
@@ -46,29 +49,22 @@ export class ReminderDeliveryService {
   ) {}
 
   async deliver(scheduleId: string, jobId: string | null = null): Promise<DeliveryOutcome> {
-    const after: { next: ScheduleRow[]; emails: string[]; early: ScheduleRow | null } = {
-      next: [],
-      emails: [],
-      early: null,
-    };
-    const outcome = await withTransientRetry(() =>
+    const after: { next: ScheduleRow[]; emails: string[] } = { next: [], emails: [] };
+    const result = await withTransientRetry(() =>
       this.dataSource.transaction(async (em): Promise<DeliveryOutcome> => {
         // A retried attempt starts from scratch.
         after.next = [];
         after.emails = [];
-        after.early = null;
+        const proposalId = await this.repo.proposalOf(em, scheduleId);
+        if (!proposalId) return { outcome: 'not-owed' };
+        const proposal = await this.proposals.lock(em, proposalId);
         const row = await this.repo.lock(em, scheduleId);
-        if (!row || row.status !== 'pending') return 'not-owed';
+        if (!proposal || !row || row.status !== 'pending') return { outcome: 'not-owed' };
         const [{ early }]: Array<{ early: boolean }> = await em.query(
           `SELECT now() < $1::timestamptz AS early`,
           [row.dueAt],
         );
-        if (early) {
-          after.early = row;
-          return 'not-yet-due';
-        }
-        const proposal = await this.proposals.find(row.proposalId, em);
-        if (!proposal) return 'not-owed';
+        if (early) return { outcome: 'not-yet-due', dueAt: new Date(row.dueAt) };
         const definition = this.registry.get(proposal.workflowId, proposal.workflowVersion);
         const snapshot = definition.restore(proposal.snapshot);
         const context = (snapshot as unknown as { context: { stageEntry: number; stageEnteredAt: string } })
@@ -77,7 +73,7 @@ export class ReminderDeliveryService {
         const party = definition.pendingParties(snapshot).find((p) => p.key === row.partyKey && p.reminded);
         if (stageEntry !== row.stageEntry || !party) {
           await this.repo.markCancelled(em, row.id);
-          return 'no-longer-pending';
+          return { outcome: 'no-longer-pending' };
         }
         const recipients =
           row.kind === 'reminder' ? await partyMembers(em, party) : await escalationRecipients(em, party);
@@ -152,14 +148,13 @@ export class ReminderDeliveryService {
             meta: { requestId: jobId, ip: null },
           },
         );
-        return 'delivered';
+        return { outcome: 'delivered' };
       }),
     );
     // Timers and mail go to Redis only after the commit; if Redis refuses, the reconciler retries.
-    if (after.early) await this.queue.schedule([after.early]);
     await this.queue.schedule(after.next);
     await this.queue.sendEmails(after.emails);
-    if (outcome === 'delivered') this.logger.log({ scheduleId, jobId }, 'reminder delivered');
-    return outcome;
+    if (result.outcome === 'delivered') this.logger.log({ scheduleId, jobId }, 'reminder delivered');
+    return result;
   }
 }

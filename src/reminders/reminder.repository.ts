@@ -71,6 +71,15 @@ export class ReminderRepository {
     return (Array.isArray(rows[0]) ? (rows[0] as unknown as Array<{ id: string }>) : rows).map((r) => r.id);
   }
 
+  /** The row's proposal, read without a lock: the caller locks the proposal before the row. */
+  async proposalOf(em: EntityManager, id: string): Promise<string | null> {
+    const rows: Array<{ proposalId: string }> = await em.query(
+      `SELECT proposal_id AS "proposalId" FROM reminder_schedule WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.proposalId ?? null;
+  }
+
   async lock(em: EntityManager, id: string): Promise<ScheduleRow | null> {
     const rows: ScheduleRow[] = await em.query(
       `SELECT ${COLUMNS} FROM reminder_schedule WHERE id = $1 FOR UPDATE`,

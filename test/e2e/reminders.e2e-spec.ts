@@ -232,6 +232,77 @@ describe('exactly once', () => {
     await noDuplicates();
   });
 
+  it('lets decisions and deliveries of the same proposals run together without deadlocks', async () => {
+    const w = await world(
+      { ...FAST, REMINDER_FIRST_AFTER_MS: '20', REMINDER_INTERVAL_MS: '20', ESCALATION_AFTER_MS: '600000' },
+      ACTORS,
+    );
+    const deadlocks = async () =>
+      (
+        await db.query(
+          `SELECT pg_stat_force_next_flush(), (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database())::int AS n`,
+        )
+      ).rows[0].n as number;
+    const before = await deadlocks();
+    const proposals = await Promise.all(Array.from({ length: 12 }, () => w.create(CONTENT, ['uhd', 'su'])));
+    await Promise.all(proposals.map((p) => w.ok(p.id, 'cuniProposer', 'SUBMIT')));
+    // Reminders every 20 ms per party, while both partners decide on every proposal at once.
+    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all(
+      proposals.flatMap((p) => [
+        w.ok(p.id, 'uhdReviewer', 'PARTNER_APPROVE'),
+        w.ok(p.id, 'suReviewer', 'PARTNER_APPROVE'),
+      ]),
+    );
+    await new Promise((r) => setTimeout(r, 1200)); // statistics reach pg_stat_database within a second
+    expect(await deadlocks()).toBe(before);
+    const partners = await db.query(
+      `SELECT count(*)::int AS n FROM notifications n JOIN reminder_schedule r ON r.id = n.schedule_id
+       WHERE r.proposal_id = ANY ($1::uuid[]) AND r.party_key LIKE 'partner-%'`,
+      [proposals.map((p) => p.id)],
+    );
+    expect(partners.rows[0].n).toBeGreaterThan(0); // deliveries really ran alongside
+  });
+
+  it('holds a job that runs before its row is due until the row falls due, without the reconciler', async () => {
+    const w = await world(
+      {
+        ...FAST,
+        REMINDER_FIRST_AFTER_MS: '600000',
+        REMINDER_INTERVAL_MS: '600000',
+        ESCALATION_AFTER_MS: '600000',
+        RECONCILE_INTERVAL_MS: '600000',
+      },
+      ACTORS,
+    );
+    const p = await w.create(CONTENT, ['uhd']);
+    await w.ok(p.id, 'cuniProposer', 'SUBMIT');
+    const [row] = (await scheduleOf(p.id)).filter((r) => r.kind === 'reminder');
+    // Clocks that disagree: the row's own job runs now, the row is due in two seconds.
+    await db.query(`UPDATE reminder_schedule SET due_at = now() + interval '2 seconds' WHERE id = $1`, [
+      row.id,
+    ]);
+    const queue = new Queue('reminders', {
+      connection: { url: w.t.env.REDIS_URL },
+      prefix: `${w.t.env.REDIS_PREFIX}:bull`,
+    });
+    cleanup.push(() => queue.close());
+    const jobId = `rem-${row.id}`;
+    await queue.remove(jobId);
+    await queue.add('deliver', { scheduleId: row.id }, { jobId });
+    await waitFor(
+      'delivery once due',
+      async () => (await scheduleOf(p.id)).find((r) => r.id === row.id)?.status === 'delivered',
+      15_000,
+    );
+    const { rows } = await db.query(
+      `SELECT delivered_at >= due_at AS "onTime" FROM reminder_schedule WHERE id = $1`,
+      [row.id],
+    );
+    expect(rows[0].onTime).toBe(true);
+    expect((await notificationsOf(w, 'uhdReviewer', p.id)).length).toBe(1);
+  });
+
   it('loses nothing and doubles nothing when a worker process is killed mid-work', async () => {
     const redis = await PrivateRedis.start();
     cleanup.push(() => redis.down());
