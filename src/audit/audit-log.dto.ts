@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto.js';
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
@@ -24,11 +26,15 @@ export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  // ISO 8601 also has week and ordinal dates, which neither JavaScript nor PostgreSQL read: RFC 3339 only.
+  @Matches(RFC3339, { message: 'from must be a date or date-time such as 2026-11-28T10:00:00Z' })
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Entries before this time' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  // ISO 8601 also has week and ordinal dates, which neither JavaScript nor PostgreSQL read: RFC 3339 only.
+  @Matches(RFC3339, { message: 'to must be a date or date-time such as 2026-11-28T10:00:00Z' })
   to?: string;
 }
 

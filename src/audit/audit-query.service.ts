@@ -36,7 +36,7 @@ export class AuditQueryService {
   async search(institutionId: string, q: AuditQueryDto): Promise<Page<AuditEntry>> {
     await this.assertInstitution(institutionId);
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor<{ s: number }>(q.cursor, { s: 'number' });
+    const after = decodeCursor(q.cursor, { s: 'seq' });
     const rows = await this.repo.search(
       institutionId,
       {

@@ -8,10 +8,29 @@ export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(
+/** What a cursor field must be, checked before it reaches SQL (a bad cast there would be a 500). */
+export type CursorField = 'seq' | 'timestamp' | 'uuid';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+function fieldOk(v: unknown, kind: CursorField): boolean {
+  switch (kind) {
+    case 'seq':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    case 'timestamp':
+      return typeof v === 'string' && ISO_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v));
+    case 'uuid':
+      return typeof v === 'string' && UUID.test(v);
+  }
+}
+
+type CursorValue<K extends CursorField> = K extends 'seq' ? number : string;
+
+export function decodeCursor<S extends Record<string, CursorField>>(
   cursor: string | undefined,
-  shape: Record<keyof T, 'string' | 'number'>,
-): T | undefined {
+  shape: S,
+): { [K in keyof S]: CursorValue<S[K]> } | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   let parsed: unknown;
   try {
@@ -23,12 +42,12 @@ export function decodeCursor<T extends Record<string, string | number>>(
     parsed !== null &&
     typeof parsed === 'object' &&
     !Array.isArray(parsed) &&
-    Object.entries(shape).every(([k, t]) => typeof (parsed as Record<string, unknown>)[k] === t);
+    Object.entries(shape).every(([k, kind]) => fieldOk((parsed as Record<string, unknown>)[k], kind));
   if (!ok)
     throw new DomainError('validation-failed', 400, 'cursor: not a cursor this endpoint issued', [
       { field: 'cursor', message: 'not a cursor this endpoint issued' },
     ]);
-  return parsed as T;
+  return parsed as { [K in keyof S]: CursorValue<S[K]> };
 }
 
 export interface Page<T> {

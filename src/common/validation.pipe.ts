@@ -5,6 +5,11 @@ import { DomainError, FieldProblem } from './domain-error.js';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Deeper than any DTO of ours; stops a 10,000-deep document before recursive code walks it. */
 const MAX_DEPTH = 32;
+/**
+ * A lone UTF-16 surrogate (JSON allows "\ud800") is no Unicode text: jsonb refuses it and the canonical
+ * encoding of the audit log cannot hash it. In a `u` regex a lone surrogate is a code point of category Cs.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -30,6 +35,7 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
     // PostgreSQL text and jsonb cannot hold U+0000: refuse it here rather than fail at INSERT.
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return { field: path || root, message: 'must not contain NUL characters' };
+      if (LONE_SURROGATE.test(v)) return { field: path || root, message: 'must be valid Unicode text' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -41,8 +47,8 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
     for (const key of Object.keys(v)) {
       const p = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) return { field: p, message: 'forbidden field name' };
-      if (key.includes('\u0000'))
-        return { field: path || root, message: 'field names must not contain NUL characters' };
+      if (key.includes('\u0000') || LONE_SURROGATE.test(key))
+        return { field: path || root, message: 'field names must be valid Unicode text without NUL' };
       stack.push({ v: (v as Record<string, unknown>)[key], path: p, depth: depth + 1 });
     }
   }

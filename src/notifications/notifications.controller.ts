@@ -60,7 +60,7 @@ export class NotificationsService {
 
   async list(user: AuthUser, q: NotificationQueryDto): Promise<Page<NotificationDto>> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor<{ c: string; i: string }>(q.cursor, { c: 'string', i: 'string' });
+    const after = decodeCursor(q.cursor, { c: 'timestamp', i: 'uuid' });
     const rows: Row[] = await this.dataSource.query(
       `SELECT ${COLUMNS} FROM notifications
        WHERE user_id = $1 AND ($2::boolean IS NOT TRUE OR read_at IS NULL)

@@ -86,7 +86,7 @@ export class ProposalsService {
 
   async list(user: AuthUser, q: ListProposalsQueryDto): Promise<Page<ProposalSummaryDto>> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor<{ c: string; i: string }>(q.cursor, { c: 'string', i: 'string' });
+    const after = decodeCursor(q.cursor, { c: 'timestamp', i: 'uuid' });
     const rows = await this.repo.list(user, {
       state: q.state,
       institutionId: q.institutionId,

@@ -104,7 +104,7 @@ export class UsersService {
         throw forbidden('You may list only your own institution');
       institutionId = actor.institutionId;
     }
-    const after = decodeCursor<{ c: string; i: string }>(q.cursor, { c: 'string', i: 'string' });
+    const after = decodeCursor(q.cursor, { c: 'timestamp', i: 'uuid' });
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const qb = this.users
       .createQueryBuilder('u')

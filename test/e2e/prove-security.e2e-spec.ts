@@ -521,6 +521,41 @@ describe('body limits and abuse', () => {
     expect((await t.http().get('/health')).status).toBe(200);
   });
 
+  it('answers 400, naming the field, to crafted cursors, week dates and lone surrogates, and changes nothing', async () => {
+    const forge = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const admin = w.auth('allianceAdmin');
+    const cases: Array<[string, string]> = [
+      ['/api/institutions/cuni/audit', forge({ s: 1.5 })],
+      ['/api/institutions/cuni/audit', forge({ s: 1e21 })],
+      ['/api/institutions/cuni/audit', forge({ s: -1 })],
+      ['/api/me/notifications', forge({ c: 'yesterday', i: randomUUID() })],
+      ['/api/me/notifications', forge({ c: new Date().toISOString(), i: 'not-a-uuid' })],
+      ['/api/proposals', forge({ c: '2026-13-45T00:00:00.000Z', i: randomUUID() })],
+      ['/api/users', forge({ c: new Date().toISOString(), i: 42 })],
+    ];
+    for (const [path, cursor] of cases) {
+      const res = await t.http().get(`${path}?cursor=${cursor}`).set(admin);
+      expect([path, res.status, res.body.errors?.[0]?.field]).toEqual([path, 400, 'cursor']);
+    }
+    for (const param of ['from', 'to']) {
+      const res = await t.http().get(`/api/institutions/cuni/audit?${param}=2026-W01`).set(admin);
+      expect([res.status, res.body.errors?.[0]?.field]).toEqual([400, param]);
+    }
+    const before = await w.get(inAgency.id, 'allianceAdmin');
+    const lone = await w.send(inAgency.id, 'nauLiaison', 'AGENCY_FLAG', { comment: 'broken \ud800 text' });
+    expect([lone.status, lone.body.errors?.[0]?.field]).toEqual([400, 'comment']);
+    const loneKey = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .send({ content: { title: 'ok', extra: { '\udc00': 1 } } });
+    expect([loneKey.status, loneKey.body.errors?.[0]?.message]).toEqual([
+      400,
+      expect.stringMatching(/valid Unicode/),
+    ]);
+    expect((await w.get(inAgency.id, 'allianceAdmin')).body.version).toBe(before.body.version);
+  });
+
   it('answers 429 to 100 bad logins from one address', async () => {
     const s = await startServer();
     try {
