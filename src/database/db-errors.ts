@@ -39,10 +39,10 @@ export function isTransient(e: unknown): boolean {
  * Runs a transaction body again when it failed transiently. Only for units that are all-or-nothing
  * in PostgreSQL (a failed attempt committed nothing), which is what our transactions are.
  */
-export async function withTransientRetry<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+export async function withTransientRetry<T>(work: (attempt: number) => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await work();
+      return await work(attempt);
     } catch (e) {
       if (attempt >= attempts || !isTransient(e)) throw e;
       await new Promise((r) => setTimeout(r, 15 * attempt * attempt));

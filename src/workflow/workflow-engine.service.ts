@@ -153,32 +153,38 @@ export class WorkflowEngineService {
       leadInstitutionId: user.institutionId,
       createdAt: now.toISOString(),
     });
-    return this.commit(async (em) => {
-      const row = await this.proposals.insert(em, {
-        id: randomUUID(),
-        reference: await this.proposals.nextReference(em, now.getUTCFullYear()),
-        leadInstitutionId: user.institutionId,
-        partnerInstitutionIds: partners,
-        state: definition.stateOf(snapshot),
-        workflowId: definition.id,
-        workflowVersion: definition.version,
-        snapshot: definition.persist(snapshot),
-        revision: (snapshot.context as { revision: number }).revision,
-        content,
-        createdBy: user.id,
-      });
-      return {
-        kind: 'created',
-        before: null,
-        after: row,
-        actor: user,
-        actingRole: 'proposer',
-        event: null,
-        definition,
-        snapshot,
-        meta,
-      };
-    });
+    // The id is fixed before the first attempt: if a connection was lost during a COMMIT that did
+    // go through, the retry finds the row instead of creating the proposal a second time.
+    const id = randomUUID();
+    return this.commit(
+      async (em) => {
+        const row = await this.proposals.insert(em, {
+          id,
+          reference: await this.proposals.nextReference(em, now.getUTCFullYear()),
+          leadInstitutionId: user.institutionId,
+          partnerInstitutionIds: partners,
+          state: definition.stateOf(snapshot),
+          workflowId: definition.id,
+          workflowVersion: definition.version,
+          snapshot: definition.persist(snapshot),
+          revision: (snapshot.context as { revision: number }).revision,
+          content,
+          createdBy: user.id,
+        });
+        return {
+          kind: 'created',
+          before: null,
+          after: row,
+          actor: user,
+          actingRole: 'proposer',
+          event: null,
+          definition,
+          snapshot,
+          meta,
+        };
+      },
+      () => this.proposals.find(id),
+    );
   }
 
   async edit(user: AuthUser, id: string, input: EditInput, meta: RequestMeta): Promise<ProposalRow> {
@@ -321,15 +327,36 @@ export class WorkflowEngineService {
   }
 
   /** Runs the change and every participant in one transaction, then the after-commit effects. */
-  private async commit(work: (em: EntityManager) => Promise<ProposalChange>): Promise<ProposalRow> {
+  /**
+   * `committedEarlier`, for creations: before a retry, finds what an earlier attempt committed (a
+   * connection lost while COMMIT was in flight leaves that open), so it is returned, not repeated.
+   */
+  private async commit(
+    work: (em: EntityManager) => Promise<ProposalChange>,
+    committedEarlier?: () => Promise<ProposalRow | null>,
+  ): Promise<ProposalRow> {
     // A lost connection or a deadlock abort rolled everything back: running it again is safe.
-    const change = await withTransientRetry(() =>
-      this.dataSource.transaction(async (em) => {
-        const c = await work(em);
-        for (const p of this.participants) await p.inTransaction(em, c);
-        return c;
-      }),
+    const outcome = await withTransientRetry(
+      async (attempt): Promise<{ earlier: ProposalRow } | { change: ProposalChange }> => {
+        const earlier = attempt > 1 && committedEarlier ? await committedEarlier() : null;
+        if (earlier) return { earlier };
+        return {
+          change: await this.dataSource.transaction(async (em) => {
+            const c = await work(em);
+            for (const p of this.participants) await p.inTransaction(em, c);
+            return c;
+          }),
+        };
+      },
     );
+    if ('earlier' in outcome) {
+      this.logger.warn(
+        { proposalId: outcome.earlier.id },
+        'creation had committed before its connection was lost',
+      );
+      return outcome.earlier;
+    }
+    const { change } = outcome;
     this.logger.log(
       {
         proposalId: change.after.id,

@@ -199,3 +199,28 @@ describe('persistence faults: a seeded fraction of database statements fail', ()
     });
   });
 });
+
+describe('a COMMIT whose answer is lost', () => {
+  it('creates a proposal once when the connection drops after PostgreSQL committed it', async () => {
+    const { w, t } = await setUp(
+      { FAULT_LOST_COMMITS: '2', FAULT_LOST_COMMIT_AFTER: '^\\s*INSERT INTO proposals' },
+      ['-r', FAULT_PRELOAD],
+    );
+    for (const title of [`Lost commit ${SEED} a`, `Lost commit ${SEED} b`]) {
+      const res = await w.t
+        .http()
+        .post('/api/proposals')
+        .set(w.auth('cuniProposer'))
+        .send({ partnerInstitutionIds: ['uhd'], content: { title } });
+      expect(res.status).toBe(201);
+      const rows = await db.query(`SELECT id FROM proposals WHERE content->>'title' = $1`, [title]);
+      expect(rows.rows.map((r) => r.id)).toEqual([res.body.id]);
+      const created = await db.query(
+        `SELECT count(*)::int AS n FROM audit_entries WHERE proposal_id = $1 AND action = 'CREATE'`,
+        [res.body.id],
+      );
+      expect(created.rows[0].n).toBe(2); // cuni's log (lead and actor) and uhd's (partner), once each
+    }
+    expect(t.proc.output()).toMatch(/creation had committed before its connection was lost/);
+  });
+});

@@ -25,6 +25,10 @@ function random() {
 }
 
 let injected = 0;
+let lostCommits = Number(process.env.FAULT_LOST_COMMITS || 0);
+const lostCommitAfter = process.env.FAULT_LOST_COMMIT_AFTER
+  ? new RegExp(process.env.FAULT_LOST_COMMIT_AFTER, 'i')
+  : null;
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function query(config, values, callback) {
   const text =
@@ -39,6 +43,28 @@ pg.Client.prototype.query = function query(config, values, callback) {
       return undefined;
     }
     return Promise.reject(err);
+  }
+  if (armed && lostCommits > 0 && text !== null && !streaming) {
+    // FAULT_LOST_COMMITS=n: the next n COMMITs of a transaction that ran a statement matching
+    // FAULT_LOST_COMMIT_AFTER reach the server and commit, but the client is told the connection was
+    // lost: the one fault that leaves the outcome in doubt.
+    if (/^\s*(START TRANSACTION|BEGIN|ROLLBACK)/i.test(text)) this.__lostCommitPending = false;
+    if (lostCommitAfter && lostCommitAfter.test(text)) this.__lostCommitPending = true;
+    if (/^\s*COMMIT/i.test(text) && this.__lostCommitPending) {
+      this.__lostCommitPending = false;
+      lostCommits--;
+      const lost = Object.assign(new Error('injected fault: connection lost during COMMIT'), { code: '08006' });
+      const cb = typeof values === 'function' ? values : callback;
+      const done = original.call(this, text);
+      if (typeof cb === 'function') {
+        done.then(() => cb(lost), () => cb(lost));
+        return undefined;
+      }
+      return done.then(
+        () => Promise.reject(lost),
+        () => Promise.reject(lost),
+      );
+    }
   }
   return original.apply(this, arguments);
 };
