@@ -53,11 +53,16 @@ pg.Client.prototype.query = function query(config, values, callback) {
     if (/^\s*COMMIT/i.test(text) && this.__lostCommitPending) {
       this.__lostCommitPending = false;
       lostCommits--;
-      const lost = Object.assign(new Error('injected fault: connection lost during COMMIT'), { code: '08006' });
+      const lost = Object.assign(new Error('injected fault: connection lost during COMMIT'), {
+        code: '08006',
+      });
       const cb = typeof values === 'function' ? values : callback;
       const done = original.call(this, text);
       if (typeof cb === 'function') {
-        done.then(() => cb(lost), () => cb(lost));
+        done.then(
+          () => cb(lost),
+          () => cb(lost),
+        );
         return undefined;
       }
       return done.then(
