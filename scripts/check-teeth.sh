@@ -20,7 +20,7 @@ mutations=(
   "no-hash-check|src/audit/audit-reader.ts|s/ OR recomputed <> hash OR NOT columns_agree//|test/e2e/prove-audit.e2e-spec.ts|random places"
   "no-hash-check-offline|src/audit/audit-chain.ts|s/ \\x7c\\x7c entryHash\\(e.prevHash, e\\) !== e.hash//|test/e2e/audit.e2e-spec.ts|offline verifier"
   "double-partner-decision|workflows/micro-credential-review/rules.ts|s/return context.partnerApprovals.includes\\(actor.institutionId\\) \\? 'already-decided' : 'ok';/return 'ok';/|test/e2e/prove-model.e2e-spec.ts|model"
-  "deliver-twice|src/reminders/reminder-delivery.service.ts|s/if \\(!row \\x7c\\x7c row.status !== 'pending'\\) return 'not-owed';/if (!row) return 'not-owed';/; s/ON CONFLICT \\(schedule_id, user_id\\) DO NOTHING//|test/e2e/reminders.e2e-spec.ts|several times"
+  "deliver-twice|src/reminders/reminder-delivery.service.ts|s/ \\x7c\\x7c row.status !== 'pending'\\) return/) return/; s/ON CONFLICT \\(schedule_id, user_id\\) DO NOTHING//|test/e2e/reminders.e2e-spec.ts|several times"
   "undocumented-status|src/workflow/workflows.controller.ts|s/\\@ProblemResponses\\(404\\)//|test/e2e/prove-security.e2e-spec.ts|fuzzing"
 )
 
