@@ -7,34 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ApiClient } from './api-client.js';
 import { ADMIN, USER_PASSWORD } from './context.js';
+import { VALID_CONTENT } from '../../test/support/review-scenario.js';
 
 /** The universities of DESIGN.md section 4. */
 export const UNIVERSITIES = ['cuni', 'uhd', 'su', 'ucph', 'unimi', 'uw', 'unige', 'assas'] as const;
 
-/** A complete content that passes every submission rule (as test/support/review-scenario.ts has it). */
+/** The tests' complete content (it passes every submission rule), with revenue shares for this triple. */
 export function validContent(lead: string, partners: readonly string[]): Record<string, unknown> {
+  // 33.34 + 33.33 + 33.33 = 100, naming only lead and partners.
   return {
-    title: 'Data Literacy for Multilingual Research Teams',
-    summary: 'A short, assessed course on handling research data across languages and disciplines.',
-    learningOutcomes: [
-      {
-        description: 'Plan the management of a multilingual research data set.',
-        escoSkillUri: 'http://data.europa.eu/esco/skill/0f2d2b8a-3b1a-4d7e-9c1e-2a3b4c5d6e7f',
-      },
-      { description: 'Assess the quality of a data set against FAIR principles.' },
-    ],
-    ects: 5,
-    workloadHours: 140,
-    eqfLevel: 7,
-    assessment: { type: 'project', description: 'A data management plan, peer reviewed and graded.' },
-    participationForm: 'blended',
-    languages: ['en', 'cs', 'de', 'fr'],
-    targetGroups: ['master', 'doctoral'],
-    strategicAreas: ['data-literacy', 'multilingualism'],
-    qualityAssurance: 'Internal QA of the lead university (institutional accreditation).',
-    prerequisites: 'A completed bachelor degree.',
-    stackability: { stacksInto: ['MC-2026-0001'], composedOf: [] },
-    // Revenue shares may only name lead and partners: 33.34 + 33.33 + 33.33 = 100.
+    ...VALID_CONTENT,
     revenueShares: [
       { institutionId: lead, percent: 33.34 },
       { institutionId: partners[0], percent: 33.33 },

@@ -2,7 +2,6 @@
 // Every process started here is registered so that the bench stops it on any exit path.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { sleep } from './stats.js';
 
 export interface NodeProcess {
@@ -18,17 +17,8 @@ export interface NodeProcess {
 
 const running = new Set<NodeProcess>();
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One free-port finder for tests and bench.
+export { freePort } from '../../test/support/server.js';
 
 export function startNode(
   label: string,

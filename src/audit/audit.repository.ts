@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuditEntry, AuditEntryContent } from './audit-chain.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 /** Columns as AuditEntry fields; `at` as exact ISO text so hashing never depends on Date parsing. */
 export const AUDIT_COLUMNS = `institution_id AS "institutionId", seq::int AS seq,
@@ -77,7 +78,7 @@ export class AuditRepository {
         entry.clientIp,
       ],
     );
-    return Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
+    return returnedRows(rows);
   }
 
   async head(institutionId: string): Promise<{ seq: number; hash: string } | null> {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 /**
  * Sends e-mails from the outbox through nodemailer (SMTP_URL). The in-app notification was already
@@ -43,7 +44,7 @@ export class MailService implements OnApplicationShutdown {
        RETURNING to_address AS "to", subject, body`,
       [outboxId],
     );
-    const row = (Array.isArray(claimed[0]) ? (claimed[0] as unknown as typeof claimed) : claimed)[0];
+    const [row] = returnedRows<(typeof claimed)[number]>(claimed);
     if (!row) return 'skipped';
     try {
       await this.transport().sendMail({ to: row.to, subject: row.subject, text: row.body });

@@ -17,6 +17,7 @@ import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { DomainError, notFound } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination.dto.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 export class NotificationQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'true: only unread notifications' })
@@ -82,7 +83,7 @@ export class NotificationsService {
       `UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
       [id, user.id],
     );
-    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as Row[]) : rows;
+    const list = returnedRows<Row>(rows);
     if (!list[0]) throw notFound('Notification');
     return toDto(list[0]);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '../database/returned-rows.js';
 
 export interface ScheduleRow {
   id: string;
@@ -68,7 +69,7 @@ export class ReminderRepository {
        RETURNING id`,
       [proposalId, stageEntry, pendingKeys],
     );
-    return (Array.isArray(rows[0]) ? (rows[0] as unknown as Array<{ id: string }>) : rows).map((r) => r.id);
+    return returnedRows<{ id: string }>(rows).map((r) => r.id);
   }
 
   /** The row's proposal, read without a lock: the caller locks the proposal before the row. */

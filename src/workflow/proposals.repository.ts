@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
+import { returnedRows } from '../database/returned-rows.js';
 
 /** A proposal row as the engine and the readers use it (snake_case mapped once, here). */
 export interface ProposalRow {
@@ -217,8 +218,7 @@ export class ProposalsRepository {
         u.qualityVisible,
       ],
     );
-    // pg returns [rows, count] for UPDATE ... RETURNING through TypeORM's query()
-    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as ProposalRow[]) : rows;
+    const list = returnedRows<ProposalRow>(rows);
     return list[0] ?? null;
   }
 

@@ -16,6 +16,13 @@ const FAST = {
   QUEUE_LOCK_MS: '1500',
 };
 const SLOW_ESCALATION = { ...FAST, ESCALATION_AFTER_MS: '600000' };
+/** Nothing falls due by itself during a test: the test moves due times or adds jobs. */
+const NOTHING_DUE_SOON = {
+  ...FAST,
+  REMINDER_FIRST_AFTER_MS: '600000',
+  REMINDER_INTERVAL_MS: '600000',
+  ESCALATION_AFTER_MS: '600000',
+};
 
 let db: pg.Pool;
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -63,6 +70,16 @@ async function notificationsOf(w: ReviewWorld, who: ActorName, proposalId?: stri
       title: string;
     }>
   ).filter((n) => !proposalId || n.proposalId === proposalId);
+}
+
+/** The service's reminders queue, as a producer of our own (closed after the test). */
+function remindersQueue(w: ReviewWorld): Queue {
+  const queue = new Queue('reminders', {
+    connection: { url: w.t.env.REDIS_URL },
+    prefix: `${w.t.env.REDIS_PREFIX}:bull`,
+  });
+  cleanup.push(() => queue.close());
+  return queue;
 }
 
 async function scheduleOf(proposalId: string) {
@@ -179,24 +196,12 @@ describe('reminders', () => {
 
 describe('exactly once', () => {
   it('delivers a reminder whose job is added several times, and re-delivered after a stall, once', async () => {
-    const w = await world(
-      {
-        ...FAST,
-        REMINDER_FIRST_AFTER_MS: '600000',
-        REMINDER_INTERVAL_MS: '600000',
-        ESCALATION_AFTER_MS: '600000',
-      },
-      ACTORS,
-    );
+    const w = await world(NOTHING_DUE_SOON, ACTORS);
     const p = await w.create(CONTENT, ['uhd']);
     await w.ok(p.id, 'cuniProposer', 'SUBMIT');
     const [row] = (await scheduleOf(p.id)).filter((r) => r.kind === 'reminder');
     await db.query(`UPDATE reminder_schedule SET due_at = now() WHERE id = $1`, [row.id]);
-    const queue = new Queue('reminders', {
-      connection: { url: w.t.env.REDIS_URL },
-      prefix: `${w.t.env.REDIS_PREFIX}:bull`,
-    });
-    cleanup.push(() => queue.close());
+    const queue = remindersQueue(w);
     // A worker that takes a job and dies without finishing it: the job stalls and is delivered again.
     const dying = new Worker('reminders', () => new Promise(() => undefined), {
       connection: { url: w.t.env.REDIS_URL, maxRetriesPerRequest: null },
@@ -265,16 +270,7 @@ describe('exactly once', () => {
   });
 
   it('holds a job that runs before its row is due until the row falls due, without the reconciler', async () => {
-    const w = await world(
-      {
-        ...FAST,
-        REMINDER_FIRST_AFTER_MS: '600000',
-        REMINDER_INTERVAL_MS: '600000',
-        ESCALATION_AFTER_MS: '600000',
-        RECONCILE_INTERVAL_MS: '600000',
-      },
-      ACTORS,
-    );
+    const w = await world({ ...NOTHING_DUE_SOON, RECONCILE_INTERVAL_MS: '600000' }, ACTORS);
     const p = await w.create(CONTENT, ['uhd']);
     await w.ok(p.id, 'cuniProposer', 'SUBMIT');
     const [row] = (await scheduleOf(p.id)).filter((r) => r.kind === 'reminder');
@@ -282,11 +278,7 @@ describe('exactly once', () => {
     await db.query(`UPDATE reminder_schedule SET due_at = now() + interval '2 seconds' WHERE id = $1`, [
       row.id,
     ]);
-    const queue = new Queue('reminders', {
-      connection: { url: w.t.env.REDIS_URL },
-      prefix: `${w.t.env.REDIS_PREFIX}:bull`,
-    });
-    cleanup.push(() => queue.close());
+    const queue = remindersQueue(w);
     const jobId = `rem-${row.id}`;
     await queue.remove(jobId);
     await queue.add('deliver', { scheduleId: row.id }, { jobId });
