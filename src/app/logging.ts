@@ -5,10 +5,34 @@ import { AppConfig } from '../config/app-config.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Structured JSON logs; every line of a request carries its id. Never logs bodies, tokens or e-mail. */
+/**
+ * Logs for people at a terminal (pino-pretty: one coloured line per entry), JSON lines for everything
+ * else (files, containers, log shippers). Decided by whether stdout is a terminal; tests and `docker
+ * compose` get JSON.
+ */
+export function prettyTransport(isTty = process.stdout.isTTY === true): Params['pinoHttp'] {
+  return isTty
+    ? {
+        transport: {
+          target: 'pino-pretty',
+          options: {
+            colorize: true,
+            translateTime: 'SYS:HH:MM:ss.l',
+            singleLine: true,
+            ignore: 'pid,hostname,context,req,res,responseTime',
+            messageFormat:
+              '{if context}[{context}] {end}{msg}{if req} {req.method} {req.url} {res.statusCode} {responseTime} ms{end}',
+          },
+        },
+      }
+    : {};
+}
+
+/** Structured logs; every line of a request carries its id. Never logs bodies, tokens or e-mail. */
 export function loggerParams(config: AppConfig): Params {
   return {
     pinoHttp: {
+      ...prettyTransport(),
       level: config.LOG_LEVEL,
       genReqId: (req: IncomingMessage, res: ServerResponse) => {
         const incoming = req.headers['x-request-id'];
