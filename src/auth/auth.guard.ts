@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { unauthorized } from '../common/domain-error.js';
 import type { AuthUser } from './auth-user.js';
+import { CurrentUserService } from './current-user.service.js';
 import { IS_PUBLIC } from './decorators.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, userFromClaims } from './token.js';
 
@@ -13,6 +14,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
+    private readonly currentUser: CurrentUserService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -34,7 +36,9 @@ export class AuthGuard implements CanActivate {
     } catch {
       throw unauthorized();
     }
-    const user = userFromClaims(claims);
+    const fromToken = userFromClaims(claims);
+    // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
+    const user = fromToken && (await this.currentUser.resolve(fromToken));
     if (!user) throw unauthorized();
     req.user = user;
     return true;
