@@ -10,6 +10,7 @@ import { AppConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthModule } from '../health/health.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ProposalsModule } from '../proposals/proposals.module.js';
 import { QualityCriteriaModule } from '../quality-criteria/quality-criteria.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         AuditModule,
         RemindersModule,
         NotificationsModule,
+        MetricsModule,
         HealthModule.register([{ provide: 'queue-health', useExisting: QueueMetricsService }]),
       ],
       controllers: [AdminController],

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 export const BODY_LIMIT = '1mb';
 
@@ -17,6 +18,7 @@ export function configureApp(app: INestApplication): OpenAPIObject {
   const express = app as NestExpressApplication;
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
+  app.use(app.get(MetricsService).httpMiddleware());
   express.disable('x-powered-by');
   express.set('trust proxy', config.TRUST_PROXY);
   express.useBodyParser('json', { limit: BODY_LIMIT });

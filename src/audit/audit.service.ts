@@ -3,6 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { noteAuditAppends } from '../metrics/audit-appends.js';
 import { diffJson } from '../proposals/content-diff.js';
 import { UsersService, type UserChange } from '../users/users.service.js';
 import {
@@ -105,6 +106,7 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
       }),
     }));
     await this.repo.append(em, entry, templates, markers);
+    noteAuditAppends(em, rec.action, ids.length);
   }
 
   /** Logs involved in a proposal change: lead, partners before and after, and the actor's institution. */

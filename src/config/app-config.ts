@@ -32,7 +32,7 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
 
 /**
  * Every setting of the service, validated once at boot. Features inject this class; nothing else
- * reads process.env. Names and defaults follow DESIGN.md section 2; the extras are documented in the README.
+ * reads process.env. Names and defaults follow docs/contract.md section 2; the extras are documented in the README.
  */
 export class AppConfig {
   @IsIn(['development', 'production', 'test'])
@@ -165,6 +165,17 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Port of this process's Prometheus listener (GET /metrics), apart from the public API; 0: none. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 0;
+
+  /** Interface the metrics listener binds: loopback unless a scraper on another host needs it. */
+  @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'METRICS_HOST must be a host name or an IP address' })
+  METRICS_HOST = '127.0.0.1';
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -194,6 +205,9 @@ export function loadAppConfig(env: Record<string, unknown>): AppConfig {
     problems.push(
       `DATABASE_POOL_SIZE (${config.DATABASE_POOL_SIZE}) must be at least 2 × WORKER_CONCURRENCY + 4 (${2 * config.WORKER_CONCURRENCY + 4}) so queue work cannot starve HTTP requests of connections`,
     );
+  }
+  if (config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
+    problems.push('METRICS_PORT must differ from PORT: metrics stay off the public API');
   }
   if (config.isProduction && !config.JWT_SECRET) {
     problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
