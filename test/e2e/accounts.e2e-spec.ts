@@ -176,31 +176,53 @@ describe('the last active admin of an institution', () => {
   });
 
   it('holds when two admins demote each other at the same moment: exactly one wins', async () => {
-    for (let round = 0; round < 3; round++) {
-      const institution = ['uw', 'ucph', 'unimi'][round];
-      const a1 = await t.user(institution, ['admin'], `race-a1-${round}`);
-      const a2 = await t.user(institution, ['admin'], `race-a2-${round}`);
-      // Any other admin of the institution would make both legal: take them out first.
-      const { rows } = await db.query(
-        `SELECT id FROM users WHERE institution_id = $1 AND active AND 'admin' = ANY (roles) AND id NOT IN ($2, $3)`,
-        [institution, a1.id, a2.id],
-      );
-      for (const r of rows as Array<{ id: string }>)
-        expect((await patchUser(await t.admin(), r.id, { active: false })).status).toBe(200);
-      const [r1, r2] = await Promise.all([
+    const institution = 'uw';
+    const a1 = await t.user(institution, ['admin'], 'race-a1');
+    const a2 = await t.user(institution, ['admin'], 'race-a2');
+    // Any other admin of the institution would make both changes legal: take them out first.
+    const { rows } = await db.query(
+      `SELECT id FROM users WHERE institution_id = $1 AND active AND 'admin' = ANY (roles) AND id NOT IN ($2, $3)`,
+      [institution, a1.id, a2.id],
+    );
+    for (const r of rows as Array<{ id: string }>)
+      expect((await patchUser(await t.admin(), r.id, { active: false })).status).toBe(200);
+
+    // Make the overlap certain: hold the institution's audit chain head, which each change locks just
+    // before COMMIT, until both requests are inside their transactions and waiting on a lock.
+    const blocker = await db.connect();
+    let results: Res[];
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM audit_heads WHERE institution_id = $1 FOR UPDATE`, [institution]);
+      const both = Promise.all([
         patchUser(a1.token, a2.id, { roles: ['reviewer'] }),
         patchUser(a2.token, a1.id, { active: false }),
       ]);
-      const statuses = [r1.status, r2.status].sort();
-      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-      // The loser is refused by the rule (409), or already demoted (403) or closed (401) when it arrives.
-      expect(statuses.filter((s) => s !== 200).every((s) => [401, 403, 409].includes(s))).toBe(true);
-      const left = await db.query(
-        `SELECT count(*)::int AS n FROM users WHERE institution_id = $1 AND active AND 'admin' = ANY (roles)`,
-        [institution],
-      );
-      expect(left.rows[0].n).toBe(1);
+      const deadline = Date.now() + 15_000;
+      let waiting = 0;
+      while (waiting < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        const w = await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
+          [(await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid],
+        );
+        waiting = w.rows[0].n;
+      }
+      expect(waiting).toBe(2);
+      await blocker.query('COMMIT');
+      results = await both;
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
     }
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    const left = await db.query(
+      `SELECT count(*)::int AS n FROM users WHERE institution_id = $1 AND active AND 'admin' = ANY (roles)`,
+      [institution],
+    );
+    expect(left.rows[0].n).toBe(1);
   });
 });
 
