@@ -254,6 +254,8 @@ export class WorkflowEngineService {
     return this.commit(
       async (em) => {
         const row = await this.lockVisible(em, user, id);
+        // First: a machine version this release lacks answers the same 409 whatever else is sent.
+        const definition = this.definitionOf(row);
         if (!user.roles.includes('proposer') || user.institutionId !== row.leadInstitutionId) {
           throw forbidden("Only proposers of the lead institution edit a proposal's content");
         }
@@ -269,7 +271,6 @@ export class WorkflowEngineService {
         ) as Record<string, unknown>;
         const partners = input.partnerInstitutionIds ?? row.partnerInstitutionIds;
         await this.checkSave(em, content, partners, row.leadInstitutionId);
-        const definition = this.definitionOf(row);
         const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
         const after = await this.proposals.update(em, row.id, row.version, {
           state: row.state,
@@ -319,8 +320,8 @@ export class WorkflowEngineService {
     return this.commit(
       async (em) => {
         const row = await this.lockVisible(em, user, id);
-        this.checkExpectedVersion(row, input.expectedVersion);
         const definition = this.definitionOf(row);
+        this.checkExpectedVersion(row, input.expectedVersion);
         const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
         const event: Record<string, unknown> = {
           type: input.type,
