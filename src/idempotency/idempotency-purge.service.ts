@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
-/** Every hour, and a minute after start. Expired keys are also replaced lazily when reused. */
+/** Every hour, and soon after start. Expired keys are also replaced lazily when reused. */
 const PURGE_EVERY_MS = 60 * 60 * 1000;
-const FIRST_PURGE_AFTER_MS = 60 * 1000;
+const FIRST_PURGE_AFTER_MS = 2000;
 
 /**
  * Deletes Idempotency-Key rows older than 24 hours, so the table holds about a day of keyed changes.
