@@ -38,6 +38,12 @@ export function sendStored(res: Response, stored: StoredResponse): string {
   return stored.body;
 }
 
+/** "A; or b" from the reasons present, as one sentence. */
+function reasons(...parts: Array<string | undefined>): string {
+  const text = parts.filter(Boolean).join('; or ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 
 /**
@@ -58,22 +64,18 @@ export const IdempotentOperation = (own: { conflict?: string; unprocessable?: st
     }),
     ApiResponse({
       status: 409,
-      description: [
+      description: reasons(
         own.conflict,
-        `A request with this ${IDEMPOTENCY_HEADER} is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it)`,
-      ]
-        .filter(Boolean)
-        .join('; or: '),
+        `a request with this ${IDEMPOTENCY_HEADER} is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it)`,
+      ),
       content: PROBLEM,
     }),
     ApiResponse({
       status: 422,
-      description: [
+      description: reasons(
         own.unprocessable,
-        `This ${IDEMPOTENCY_HEADER} was used for another request (type urn:microcred:problem:idempotency-key-reused)`,
-      ]
-        .filter(Boolean)
-        .join('; or: '),
+        `this ${IDEMPOTENCY_HEADER} was used for another request (type urn:microcred:problem:idempotency-key-reused)`,
+      ),
       content: PROBLEM,
     }),
   );

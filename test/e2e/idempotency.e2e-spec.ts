@@ -351,3 +351,29 @@ describe('Idempotency-Key: 24 hours', () => {
     }
   });
 });
+
+describe('Idempotency-Key in the OpenAPI document', () => {
+  it('declares the optional header and its 409 and 422 answers on the three changing operations', async () => {
+    const doc = (await t.http().get('/api/docs-json')).body as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: Array<{ in: string; name: string; required?: boolean }>; responses: object }
+        >
+      >;
+    };
+    for (const [path, method] of [
+      ['/api/proposals', 'post'],
+      ['/api/proposals/{id}', 'patch'],
+      ['/api/proposals/{id}/events', 'post'],
+    ]) {
+      const op = doc.paths[path][method];
+      expect(op.parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'Idempotency-Key', required: false }),
+      );
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '409', '422']));
+    }
+    expect(Object.keys(doc.paths['/api/proposals/{id}'].get.responses)).toContain('409');
+  });
+});
