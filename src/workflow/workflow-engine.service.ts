@@ -200,6 +200,7 @@ export class WorkflowEngineService {
     // go through, the retry finds the row instead of creating the proposal a second time.
     const id = randomUUID();
     return this.commit(
+      idem,
       async (em) => {
         // Checked inside the transaction, after the key is claimed: a replay answers as the first time.
         if (!user.roles.includes('proposer') || user.institutionKind !== 'university') {
@@ -232,7 +233,6 @@ export class WorkflowEngineService {
         };
       },
       () => this.proposals.find(id),
-      idem,
     );
   }
 
@@ -251,53 +251,49 @@ export class WorkflowEngineService {
     meta: RequestMeta,
     idem?: IdempotentCall,
   ): Promise<ProposalRow | StoredResponse> {
-    return this.commit(
-      async (em) => {
-        const row = await this.lockVisible(em, user, id);
-        // First: a machine version this release lacks answers the same 409 whatever else is sent.
-        const definition = this.definitionOf(row);
-        if (!user.roles.includes('proposer') || user.institutionId !== row.leadInstitutionId) {
-          throw forbidden("Only proposers of the lead institution edit a proposal's content");
-        }
-        if (row.state !== 'draft' && row.state !== 'changesRequested') {
-          throw conflict(
-            'not-editable',
-            `Content can only change in draft or changesRequested, not in ${row.state}`,
-          );
-        }
-        this.checkExpectedVersion(row, input.expectedVersion);
-        const content = (
-          input.content === undefined ? row.content : mergePatch(row.content, input.content)
-        ) as Record<string, unknown>;
-        const partners = input.partnerInstitutionIds ?? row.partnerInstitutionIds;
-        await this.checkSave(em, content, partners, row.leadInstitutionId);
-        const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
-        const after = await this.proposals.update(em, row.id, row.version, {
-          state: row.state,
-          snapshot: row.snapshot,
-          revision: row.revision,
-          content,
-          partnerInstitutionIds: partners,
-          involvedCountries: row.involvedCountries,
-          agencyVisible: row.agencyVisible,
-          qualityVisible: row.qualityVisible,
-        });
-        if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
-        return {
-          kind: 'edited',
-          before: row,
-          after,
-          actor: user,
-          actingRole: 'proposer',
-          event: null,
-          definition,
-          snapshot,
-          meta,
-        };
-      },
-      undefined,
-      idem,
-    );
+    return this.commit(idem, async (em) => {
+      const row = await this.lockVisible(em, user, id);
+      // First: a machine version this release lacks answers the same 409 whatever else is sent.
+      const definition = this.definitionOf(row);
+      if (!user.roles.includes('proposer') || user.institutionId !== row.leadInstitutionId) {
+        throw forbidden("Only proposers of the lead institution edit a proposal's content");
+      }
+      if (row.state !== 'draft' && row.state !== 'changesRequested') {
+        throw conflict(
+          'not-editable',
+          `Content can only change in draft or changesRequested, not in ${row.state}`,
+        );
+      }
+      this.checkExpectedVersion(row, input.expectedVersion);
+      const content = (
+        input.content === undefined ? row.content : mergePatch(row.content, input.content)
+      ) as Record<string, unknown>;
+      const partners = input.partnerInstitutionIds ?? row.partnerInstitutionIds;
+      await this.checkSave(em, content, partners, row.leadInstitutionId);
+      const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
+      const after = await this.proposals.update(em, row.id, row.version, {
+        state: row.state,
+        snapshot: row.snapshot,
+        revision: row.revision,
+        content,
+        partnerInstitutionIds: partners,
+        involvedCountries: row.involvedCountries,
+        agencyVisible: row.agencyVisible,
+        qualityVisible: row.qualityVisible,
+      });
+      if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
+      return {
+        kind: 'edited',
+        before: row,
+        after,
+        actor: user,
+        actingRole: 'proposer',
+        event: null,
+        definition,
+        snapshot,
+        meta,
+      };
+    });
   }
 
   async send(user: AuthUser, id: string, input: EventInput, meta: RequestMeta): Promise<ProposalRow>;
@@ -317,99 +313,95 @@ export class WorkflowEngineService {
   ): Promise<ProposalRow | StoredResponse> {
     // Reference data the machine needs to judge, read before taking the row lock to keep it short.
     const institutions = input.type === 'SUBMIT' ? await this.institutions.refs() : [];
-    return this.commit(
-      async (em) => {
-        const row = await this.lockVisible(em, user, id);
-        const definition = this.definitionOf(row);
-        this.checkExpectedVersion(row, input.expectedVersion);
-        const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
-        const event: Record<string, unknown> = {
-          type: input.type,
-          actor: toActor(user),
-          at: new Date().toISOString(),
-        };
-        for (const key of ['comment', 'outcome', 'conditions', 'nqfLevel', 'reference'] as const) {
-          if (input[key] !== undefined) event[key] = input[key];
-        }
-        if (input.type === 'SUBMIT') {
-          event.submission = {
-            content: row.content,
-            partnerInstitutionIds: row.partnerInstitutionIds,
-            institutions,
-            ectsMin: this.config.ECTS_MIN,
-            ectsMax: this.config.ECTS_MAX,
-          };
-        }
-        if (input.type === 'QUALITY_APPROVE') {
-          event.criteria = input.criteria ?? [];
-          event.criteriaCatalogue = await this.proposals.activeCriteriaIds(em);
-        }
-        const refusal = definition.explainRefusal(snapshot, event);
-        if (refusal) throw refusalToError(refusal, input.type);
-
-        const [next, actions] = transition(definition.machine, snapshot, event as never);
-        const ctx = next.context as {
-          revision: number;
-          partnerInstitutionIds: string[];
-          involvedCountries: string[];
-        };
-        const state = definition.stateOf(next);
-        const after = await this.proposals.update(em, row.id, row.version, {
-          state,
-          snapshot: definition.persist(next),
-          revision: ctx.revision,
+    return this.commit(idem, async (em) => {
+      const row = await this.lockVisible(em, user, id);
+      const definition = this.definitionOf(row);
+      this.checkExpectedVersion(row, input.expectedVersion);
+      const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
+      const event: Record<string, unknown> = {
+        type: input.type,
+        actor: toActor(user),
+        at: new Date().toISOString(),
+      };
+      for (const key of ['comment', 'outcome', 'conditions', 'nqfLevel', 'reference'] as const) {
+        if (input[key] !== undefined) event[key] = input[key];
+      }
+      if (input.type === 'SUBMIT') {
+        event.submission = {
           content: row.content,
-          partnerInstitutionIds:
-            input.type === 'SUBMIT' ? ctx.partnerInstitutionIds : row.partnerInstitutionIds,
-          involvedCountries: ctx.involvedCountries,
-          agencyVisible: row.agencyVisible || state === 'agencyAlignment',
-          qualityVisible: row.qualityVisible || state === 'qualityReview',
-        });
-        if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
-        const actingRole =
-          (ACTING_ROLES[input.type] ?? []).find((r) => user.roles.includes(r)) ?? user.roles[0];
-        await this.proposals.insertDecision(em, {
-          proposalId: row.id,
-          proposalVersion: after.version,
-          revision: after.revision,
-          event: input.type,
-          fromState: row.state,
-          toState: state,
-          actorId: user.id,
-          actorInstitutionId: user.institutionId,
-          actorRole: actingRole,
-          comment: input.comment,
-          criteria: input.type === 'QUALITY_APPROVE' ? event.criteria : undefined,
-          outcome: input.outcome,
-          conditions: input.conditions,
-          nqfLevel: input.nqfLevel,
-          externalReference: input.reference,
-        });
-        if (actions.some((a) => (a as { type: string }).type === 'freezeRevision')) {
-          await this.proposals.insertRevision(
-            em,
-            row.id,
-            after.revision,
-            after.content,
-            after.partnerInstitutionIds,
-            user.id,
-          );
-        }
-        return {
-          kind: 'event',
-          before: row,
-          after,
-          actor: user,
-          actingRole,
-          event: input,
-          definition,
-          snapshot: next,
-          meta,
+          partnerInstitutionIds: row.partnerInstitutionIds,
+          institutions,
+          ectsMin: this.config.ECTS_MIN,
+          ectsMax: this.config.ECTS_MAX,
         };
-      },
-      undefined,
-      idem,
-    );
+      }
+      if (input.type === 'QUALITY_APPROVE') {
+        event.criteria = input.criteria ?? [];
+        event.criteriaCatalogue = await this.proposals.activeCriteriaIds(em);
+      }
+      const refusal = definition.explainRefusal(snapshot, event);
+      if (refusal) throw refusalToError(refusal, input.type);
+
+      const [next, actions] = transition(definition.machine, snapshot, event as never);
+      const ctx = next.context as {
+        revision: number;
+        partnerInstitutionIds: string[];
+        involvedCountries: string[];
+      };
+      const state = definition.stateOf(next);
+      const after = await this.proposals.update(em, row.id, row.version, {
+        state,
+        snapshot: definition.persist(next),
+        revision: ctx.revision,
+        content: row.content,
+        partnerInstitutionIds:
+          input.type === 'SUBMIT' ? ctx.partnerInstitutionIds : row.partnerInstitutionIds,
+        involvedCountries: ctx.involvedCountries,
+        agencyVisible: row.agencyVisible || state === 'agencyAlignment',
+        qualityVisible: row.qualityVisible || state === 'qualityReview',
+      });
+      if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
+      const actingRole =
+        (ACTING_ROLES[input.type] ?? []).find((r) => user.roles.includes(r)) ?? user.roles[0];
+      await this.proposals.insertDecision(em, {
+        proposalId: row.id,
+        proposalVersion: after.version,
+        revision: after.revision,
+        event: input.type,
+        fromState: row.state,
+        toState: state,
+        actorId: user.id,
+        actorInstitutionId: user.institutionId,
+        actorRole: actingRole,
+        comment: input.comment,
+        criteria: input.type === 'QUALITY_APPROVE' ? event.criteria : undefined,
+        outcome: input.outcome,
+        conditions: input.conditions,
+        nqfLevel: input.nqfLevel,
+        externalReference: input.reference,
+      });
+      if (actions.some((a) => (a as { type: string }).type === 'freezeRevision')) {
+        await this.proposals.insertRevision(
+          em,
+          row.id,
+          after.revision,
+          after.content,
+          after.partnerInstitutionIds,
+          user.id,
+        );
+      }
+      return {
+        kind: 'event',
+        before: row,
+        after,
+        actor: user,
+        actingRole,
+        event: input,
+        definition,
+        snapshot: next,
+        meta,
+      };
+    });
   }
 
   /**
@@ -420,9 +412,9 @@ export class WorkflowEngineService {
    * last; a retry (ours after a lost COMMIT, or the client's) then finds that answer and replays it.
    */
   private async commit(
+    idem: IdempotentCall | undefined,
     work: (em: EntityManager) => Promise<ProposalChange>,
     committedEarlier?: () => Promise<ProposalRow | null>,
-    idem?: IdempotentCall,
   ): Promise<ProposalRow | StoredResponse> {
     type Outcome =
       | { earlier: ProposalRow }

@@ -88,15 +88,19 @@ async function hold(sql: string, params: unknown[]): Promise<() => Promise<void>
   };
 }
 
-/** Until a backend of this database waits on a lock (the first request is inside its transaction). */
-async function someoneWaitsOnALock(): Promise<void> {
+/** Until the service waits on the held lock with a statement like `pattern` (inside its transaction). */
+async function serviceWaitsOn(pattern: string): Promise<void> {
   await waitFor('a request waiting on the held lock', async () => {
     const { rows } = await db.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+      [pattern],
     );
     return rows[0].n > 0;
   });
 }
+
+const PROPOSAL_LOCK = '%FOR UPDATE OF p%';
 
 describe('Idempotency-Key: a retry with the same key and body', () => {
   it('answers a creation again with the same status and bytes, and creates one proposal', async () => {
@@ -240,7 +244,7 @@ describe('Idempotency-Key: while the first request is still running', () => {
     let first: Promise<Response>;
     try {
       first = patch(p.id, { content: { summary: 'slow' } }, k).then((r) => r);
-      await someoneWaitsOnALock();
+      await serviceWaitsOn(PROPOSAL_LOCK);
       const second = await patch(p.id, { content: { summary: 'slow' } }, k);
       expect(second.status).toBe(409);
       expect(second.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -264,7 +268,7 @@ describe('Idempotency-Key: while the first request is still running', () => {
     let first: Promise<Response>;
     try {
       first = event(p.id, 'cuniProposer', { type: 'SUBMIT' }, k).then((r) => r);
-      await someoneWaitsOnALock();
+      await serviceWaitsOn(PROPOSAL_LOCK);
       const second = await event(p.id, 'cuniProposer', { type: 'SUBMIT' }, k);
       expect([second.status, second.body.type]).toEqual([
         409,
@@ -291,7 +295,7 @@ describe('Idempotency-Key: while the first request is still running', () => {
     let first: Promise<Response>;
     try {
       first = create('cuniProposer', body, k).then((r) => r);
-      await someoneWaitsOnALock();
+      await serviceWaitsOn('%INSERT INTO reference_counters%');
       const second = await create('cuniProposer', body, k);
       expect([second.status, second.body.type]).toEqual([
         409,
