@@ -418,7 +418,7 @@ export class WorkflowEngineService {
   ): Promise<ProposalRow | StoredResponse> {
     type Outcome =
       | { earlier: ProposalRow }
-      | { replay: StoredResponse }
+      | { replay: StoredResponse; attempt: number }
       | { change: ProposalChange; response: StoredResponse | null };
     // A lost connection or a deadlock abort rolled everything back: running it again is safe.
     const outcome = await withTransientRetry(async (attempt): Promise<Outcome> => {
@@ -428,7 +428,7 @@ export class WorkflowEngineService {
       return this.dataSource.transaction(async (em): Promise<Outcome> => {
         if (idem) {
           const stored = await this.idempotency.claim(em, idem);
-          if (stored) return { replay: stored };
+          if (stored) return { replay: stored, attempt };
         }
         const c = await work(em);
         for (const p of this.participants) await p.inTransaction(em, c);
@@ -446,9 +446,14 @@ export class WorkflowEngineService {
       return outcome.earlier;
     }
     if ('replay' in outcome) {
-      // The effects after the first commit may not have run (its answer was lost): the reconciler
-      // hands any timers it left to Redis.
-      this.logger.log({ userId: idem?.userId }, 'idempotent request answered from its stored response');
+      // Our own retry found it: the change had committed before the connection was lost. Its effects
+      // after the commit did not run; the reconciler hands any timers it left to Redis.
+      if (outcome.attempt > 1)
+        this.logger.warn(
+          { userId: idem?.userId },
+          'change had committed before its connection was lost; answered from its stored response',
+        );
+      else this.logger.log({ userId: idem?.userId }, 'idempotent request answered from its stored response');
       return outcome.replay;
     }
     const { change, response } = outcome;

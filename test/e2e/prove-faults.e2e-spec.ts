@@ -310,4 +310,65 @@ describe('a COMMIT whose answer is lost, retried with an Idempotency-Key', () =>
     expect(decisions.rows[0].n).toBe(1);
     expect(t.proc.output()).not.toMatch(/"status":500/);
   });
+
+  it("answers at once when only the change's COMMIT answer is lost: the service's own retry replays the stored answer", async () => {
+    // Lost: the COMMIT answer of the next seven transactions that write a proposal row. The unkeyed
+    // creations of the set-up take three (creation finds its committed row again); then one keyed
+    // creation, edit and event, each retried by the service, which finds the stored answer; last, an
+    // event without a key, whose retry cannot know that it committed.
+    const { w, t } = await setUp(
+      { FAULT_LOST_COMMITS: '7', FAULT_LOST_COMMIT_AFTER: '^\\s*(INSERT INTO proposals|UPDATE proposals)' },
+      ['-r', FAULT_PRELOAD],
+    );
+    const draft = await w.create({ title: 'Edited once' }, ['uhd']);
+    const ready = await w.create(VALID_CONTENT, ['uhd', 'su']);
+    const unkeyed = await w.create(VALID_CONTENT, ['uhd', 'su']);
+    const title = `Keyed lost commit, own retry ${SEED}`;
+    const stored = async (key: string) =>
+      (await db.query(`SELECT status, body FROM idempotency_keys WHERE key = $1`, [key])).rows;
+    const k1 = randomUUID();
+    const created = await t
+      .http()
+      .post('/api/proposals')
+      .set(w.auth('cuniProposer'))
+      .set('Idempotency-Key', k1)
+      .send({ partnerInstitutionIds: ['uhd'], content: { title } });
+    expect(created.status).toBe(201);
+    expect(await stored(k1)).toEqual([{ status: 201, body: created.text }]);
+    const k2 = randomUUID();
+    const edited = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .set('Idempotency-Key', k2)
+      .send({ content: { summary: 'Once' } });
+    expect([edited.status, edited.body.version]).toEqual([200, 2]);
+    expect(await stored(k2)).toEqual([{ status: 200, body: edited.text }]);
+    const k3 = randomUUID();
+    const submitted = await w.send(ready.id, 'cuniProposer', 'SUBMIT').set('Idempotency-Key', k3);
+    expect([submitted.status, submitted.body.state]).toEqual([200, 'partnerReview']);
+    expect(await stored(k3)).toEqual([{ status: 200, body: submitted.text }]);
+    // The control: without a key the same fault answers 409 for an event that did commit.
+    const blind = await w.send(unkeyed.id, 'cuniProposer', 'SUBMIT');
+    expect([blind.status, blind.body.type]).toEqual([409, 'urn:microcred:problem:event-not-allowed']);
+    const states = await db.query(`SELECT id, state, version FROM proposals WHERE id = ANY ($1)`, [
+      [draft.id, ready.id, unkeyed.id],
+    ]);
+    expect(Object.fromEntries(states.rows.map((r) => [r.id, [r.state, r.version]]))).toEqual({
+      [draft.id]: ['draft', 2],
+      [ready.id]: ['partnerReview', 2],
+      [unkeyed.id]: ['partnerReview', 2],
+    });
+    expect((await db.query(`SELECT id FROM proposals WHERE content->>'title' = $1`, [title])).rows).toEqual([
+      { id: created.body.id },
+    ]);
+    const decisions = await db.query(
+      `SELECT proposal_id AS id, count(*)::int AS n FROM decisions WHERE proposal_id = ANY ($1) GROUP BY 1`,
+      [[ready.id, unkeyed.id]],
+    );
+    expect(decisions.rows.map((r) => r.n)).toEqual([1, 1]);
+    expect(t.proc.output()).toMatch(
+      /change had committed before its connection was lost; answered from its stored response/,
+    );
+  });
 });
