@@ -22,6 +22,7 @@ mutations=(
   "double-partner-decision|workflows/micro-credential-review/rules.ts|s/return context.partnerApprovals.includes\\(actor.institutionId\\) \\? 'already-decided' : 'ok';/return 'ok';/|test/e2e/prove-model.e2e-spec.ts|model"
   "deliver-twice|src/reminders/reminder-delivery.service.ts|s/ \\x7c\\x7c row.status !== 'pending'\\) return/) return/; s/ON CONFLICT \\(schedule_id, user_id\\) DO NOTHING//|test/e2e/reminders.e2e-spec.ts|several times"
   "undocumented-status|src/workflow/workflows.controller.ts|s/\\@ProblemResponses\\(404\\)//|test/e2e/prove-security.e2e-spec.ts|fuzzing"
+  "idempotency-no-replay|src/idempotency/idempotency.repository.ts|s/return \\{ status: stored.status, body: stored.body \\};/return null;/|test/e2e/idempotency.e2e-spec.ts|same key and body"
 )
 
 want=("$@")
