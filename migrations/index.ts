@@ -6,6 +6,7 @@ import { AuditLog1795820000000 } from './1795820000000-audit-log.js';
 import { Reminders1795830000000 } from './1795830000000-reminders.js';
 import { QualityVisibility1795840000000 } from './1795840000000-quality-visibility.js';
 import { Accounts1795850000000 } from './1795850000000-accounts.js';
+import { IdempotencyKeys1795860000000 } from './1795860000000-idempotency-keys.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -14,4 +15,5 @@ export const migrations = [
   Reminders1795830000000,
   QualityVisibility1795840000000,
   Accounts1795850000000,
+  IdempotencyKeys1795860000000,
 ];

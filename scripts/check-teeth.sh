@@ -27,6 +27,7 @@ mutations=(
   "no-last-admin|src/users/users.service.ts|s/if \\(others\\[0\\].n === 0\\)/if (others[0].n < 0)/|test/e2e/accounts.e2e-spec.ts|last active admin"
   "no-institution-lock|src/users/users.service.ts|s/WHERE id = \\\$1 FOR NO KEY UPDATE/WHERE id = \\\$1/|test/e2e/accounts.e2e-spec.ts|same moment"
   "password-keeps-tokens|src/users/users.service.ts|s/token_generation = token_generation \\+ 1,/token_generation = token_generation + 0,/|test/e2e/accounts.e2e-spec.ts|password change"
+  "idempotency-no-replay|src/idempotency/idempotency.repository.ts|s/return \\{ status: stored.status, body: stored.body \\};/return null;/|test/e2e/idempotency.e2e-spec.ts|same key and body"
 )
 
 want=("$@")

@@ -8,6 +8,7 @@ import {
   Patch,
   Post,
   Query,
+  Res,
   type PipeTransform,
 } from '@nestjs/common';
 import {
@@ -16,14 +17,22 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
-import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
+import {
+  IdempotencyKey,
+  IdempotentOperation,
+  sendStored,
+  type IdempotencyKeyInfo,
+} from '../idempotency/idempotency.decorators.js';
+import { WorkflowEngineService, type IdempotentCall } from '../workflow/workflow-engine.service.js';
 import {
   CreateProposalDto,
   HistoryEntryDto,
@@ -40,6 +49,10 @@ import { ProposalsService } from './proposals.service.js';
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new DomainError('not-found', 404, 'Proposal not found'),
 });
+const UNKNOWN_VERSION =
+  'the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version)';
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+
 class RevisionNumberPipe implements PipeTransform<string, number> {
   transform(v: string): number {
     if (!/^[1-9]\d{0,5}$/.test(v)) throw new DomainError('not-found', 404, 'Revision not found');
@@ -61,12 +74,16 @@ export class ProposalsController {
   @ApiOperation({ summary: 'Create a proposal in draft; the lead is your institution' })
   @ApiCreatedResponse({ type: ProposalDto })
   @ProblemResponses(403)
+  @IdempotentOperation()
   async create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateProposalDto,
     @ReqMeta() meta: RequestMeta,
-  ): Promise<ProposalDto> {
-    return this.proposals.toDto(user, await this.engine.create(user, dto, meta));
+    @IdempotencyKey() key: IdempotencyKeyInfo | null,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ProposalDto | string> {
+    if (!key) return this.proposals.toDto(user, await this.engine.create(user, dto, meta));
+    return sendStored(res, await this.engine.create(user, dto, meta, this.idempotent(user, key, 201)));
   }
 
   @Get()
@@ -84,6 +101,7 @@ export class ProposalsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProposalDto })
   @ProblemResponses(404)
+  @ApiResponse({ status: 409, description: UNKNOWN_VERSION, content: PROBLEM })
   get(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<ProposalDto> {
     return this.proposals.get(user, id);
   }
@@ -94,14 +112,20 @@ export class ProposalsController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProposalDto })
-  @ProblemResponses(403, 404, 409)
+  @ProblemResponses(403, 404)
+  @IdempotentOperation({
+    conflict: `Not editable in this state, or \`expectedVersion\` is stale; or ${UNKNOWN_VERSION}`,
+  })
   async update(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateProposalDto,
     @ReqMeta() meta: RequestMeta,
-  ): Promise<ProposalDto> {
-    return this.proposals.toDto(user, await this.engine.edit(user, id, dto, meta));
+    @IdempotencyKey() key: IdempotencyKeyInfo | null,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ProposalDto | string> {
+    if (!key) return this.proposals.toDto(user, await this.engine.edit(user, id, dto, meta));
+    return sendStored(res, await this.engine.edit(user, id, dto, meta, this.idempotent(user, key, 200)));
   }
 
   @Post(':id/events')
@@ -109,14 +133,32 @@ export class ProposalsController {
   @ApiOperation({ summary: 'Send a workflow event (DESIGN.md section 5); the machine decides' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProposalDto, description: 'The proposal after the event' })
-  @ProblemResponses(403, 404, 409, 422)
+  @ProblemResponses(403, 404)
+  @IdempotentOperation({
+    conflict: `Not allowed in the current state, already decided, or \`expectedVersion\` is stale; or ${UNKNOWN_VERSION}`,
+    unprocessable: 'Refused by a workflow rule; `errors` lists every problem',
+  })
   async send(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: ProposalEventDto,
     @ReqMeta() meta: RequestMeta,
-  ): Promise<ProposalDto> {
-    return this.proposals.toDto(user, await this.engine.send(user, id, dto, meta));
+    @IdempotencyKey() key: IdempotencyKeyInfo | null,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ProposalDto | string> {
+    if (!key) return this.proposals.toDto(user, await this.engine.send(user, id, dto, meta));
+    return sendStored(res, await this.engine.send(user, id, dto, meta, this.idempotent(user, key, 200)));
+  }
+
+  /** The answer is rendered inside the change's transaction (so it is stored with it), reading through `em`. */
+  private idempotent(user: AuthUser, key: IdempotencyKeyInfo, status: number): IdempotentCall {
+    return {
+      userId: user.id,
+      key: key.key,
+      fingerprint: key.fingerprint,
+      status,
+      render: (em, row) => this.proposals.toDto(user, row, em),
+    };
   }
 
   @Get(':id/history')

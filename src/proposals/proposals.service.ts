@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { toActor } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
@@ -21,6 +21,7 @@ import type {
 export interface PendingTimesSource {
   timesFor(
     proposalId: string,
+    em?: EntityManager,
   ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>>;
 }
 
@@ -49,11 +50,14 @@ export class ProposalsService {
     return this.toDto(user, await this.getVisible(user, id));
   }
 
-  /** The full view of a row for this caller: pending parties and the events it may send, from the machine. */
-  async toDto(user: AuthUser, row: ProposalRow): Promise<ProposalDto> {
+  /**
+   * The full view of a row for this caller: pending parties and the events it may send, from the machine.
+   * `em`: inside a change's transaction (an idempotent answer is rendered there), to see its own writes.
+   */
+  async toDto(user: AuthUser, row: ProposalRow, em?: EntityManager): Promise<ProposalDto> {
     const definition = this.engine.definitionOf(row);
     const snapshot = definition.restore(row.snapshot);
-    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id) : new Map();
+    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id, em) : new Map();
     const pending: PendingPartyDto[] = definition.pendingParties(snapshot).map((p) => {
       const t = times.get(p.key);
       return {

@@ -11,7 +11,8 @@ import { ReminderQueueService } from './reminder-queue.service.js';
 import { ReminderRepository, type ScheduleRow } from './reminder.repository.js';
 
 export type DeliveryOutcome =
-  { outcome: 'delivered' | 'not-owed' | 'no-longer-pending' } | { outcome: 'not-yet-due'; dueAt: Date };
+  | { outcome: 'delivered' | 'not-owed' | 'no-longer-pending' | 'unknown-workflow-version' }
+  | { outcome: 'not-yet-due'; dueAt: Date };
 
 const STAGE_NAMES: Record<string, string> = {
   partnerReview: 'partner review',
@@ -65,6 +66,20 @@ export class ReminderDeliveryService {
           [row.dueAt],
         );
         if (early) return { outcome: 'not-yet-due', dueAt: new Date(row.dueAt) };
+        if (!this.registry.has(proposal.workflowId, proposal.workflowVersion)) {
+          // A release without this machine version (rolled back): retrying cannot help, so the job
+          // ends quietly and the row stays owed. The reconciler offers it again each pass, and a
+          // release that has the version delivers it.
+          this.logger.warn(
+            {
+              scheduleId,
+              proposalId: proposal.id,
+              workflow: `${proposal.workflowId}@${proposal.workflowVersion}`,
+            },
+            'reminder held: this release does not have the workflow version the proposal runs on',
+          );
+          return { outcome: 'unknown-workflow-version' };
+        }
         const definition = this.registry.get(proposal.workflowId, proposal.workflowVersion);
         const snapshot = definition.restore(proposal.snapshot);
         const context = (snapshot as unknown as { context: { stageEntry: number; stageEnteredAt: string } })

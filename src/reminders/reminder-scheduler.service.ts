@@ -87,9 +87,10 @@ export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit
 
   async timesFor(
     proposalId: string,
+    em?: EntityManager,
   ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>> {
     const out = new Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>();
-    for (const r of await this.repo.nextTimes(proposalId)) {
+    for (const r of await this.repo.nextTimes(proposalId, em)) {
       const t = out.get(r.partyKey) ?? { nextReminderAt: null, escalationAt: null };
       if (r.kind === 'reminder') t.nextReminderAt = new Date(r.dueAt);
       else t.escalationAt = new Date(r.dueAt);

@@ -114,8 +114,11 @@ export class ReminderRepository {
   }
 
   /** Next reminder and escalation per pending party of the proposal's current stage entry. */
-  async nextTimes(proposalId: string): Promise<Array<{ partyKey: string; kind: string; dueAt: Date }>> {
-    return this.dataSource.query(
+  async nextTimes(
+    proposalId: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<Array<{ partyKey: string; kind: string; dueAt: Date }>> {
+    return em.query(
       `SELECT party_key AS "partyKey", kind, min(due_at) AS "dueAt" FROM reminder_schedule
        WHERE proposal_id = $1 AND status = 'pending' GROUP BY party_key, kind`,
       [proposalId],

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { checkContentTypes } from '../../workflows/micro-credential-review/index.js';
-import { WorkflowRegistry } from '../../workflows/registry.js';
+import { checkContentTypes, checkPartnerIds } from '../../workflows/micro-credential-review/index.js';
+import { UnknownWorkflowError, WorkflowRegistry } from '../../workflows/registry.js';
 import type { Refusal, Role, WorkflowDefinition } from '../../workflows/types.js';
 import { toActor, type AuthUser } from '../auth/auth-user.js';
 import {
@@ -16,6 +16,11 @@ import {
 } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { withTransientRetry } from '../database/db-errors.js';
+import {
+  IdempotencyRepository,
+  type IdempotentRequest,
+  type StoredResponse,
+} from '../idempotency/idempotency.repository.js';
 import { InstitutionsService } from '../institutions/institutions.service.js';
 import { mergePatch } from '../proposals/content-diff.js';
 import { ProposalsRepository, type ProposalRow } from './proposals.repository.js';
@@ -73,6 +78,18 @@ export interface ProposalChange {
   meta: RequestMeta;
 }
 
+/**
+ * A change sent with an Idempotency-Key: the key is claimed first in the change's transaction and the
+ * answer, rendered inside it, is stored with the change (src/idempotency). The engine then answers the
+ * stored response: the first time and on every replay the same status and bytes.
+ */
+export interface IdempotentCall extends IdempotentRequest {
+  /** The status of a successful answer (201 for creation, 200 otherwise). */
+  status: number;
+  /** The response body for the committed row; runs inside the transaction, so reads go through `em`. */
+  render(em: EntityManager, row: ProposalRow): Promise<unknown>;
+}
+
 /** Joins the engine's transaction; registered by the audit and reminder modules. */
 export interface ChangeParticipant {
   /** Lower runs first. Writers that take contended locks (the audit chain heads) go last, to hold them briefly. */
@@ -125,6 +142,7 @@ export class WorkflowEngineService {
     private readonly registry: WorkflowRegistry,
     private readonly institutions: InstitutionsService,
     private readonly config: AppConfig,
+    private readonly idempotency: IdempotencyRepository,
   ) {}
 
   register(participant: ChangeParticipant): void {
@@ -132,21 +150,46 @@ export class WorkflowEngineService {
     this.participants.sort((a, b) => a.order - b.order);
   }
 
+  /**
+   * The machine a proposal runs on. A version this build does not know (a release was rolled back
+   * after proposals started on a newer one) is a 409 problem, not a 500: nothing can be shown or
+   * decided on it until a release that has it runs again.
+   */
   definitionOf(row: Pick<ProposalRow, 'workflowId' | 'workflowVersion'>): WorkflowDefinition {
-    return this.registry.get(row.workflowId, row.workflowVersion);
+    try {
+      return this.registry.get(row.workflowId, row.workflowVersion);
+    } catch (e) {
+      if (!(e instanceof UnknownWorkflowError)) throw e;
+      throw new DomainError(
+        'unknown-workflow-version',
+        409,
+        `This proposal runs on workflow ${row.workflowId} version ${row.workflowVersion}, which this release of the service does not have; it can be listed and its history read, but not shown in full or changed until a release with that version runs`,
+        undefined,
+        undefined,
+        { workflow: { id: row.workflowId, version: row.workflowVersion } },
+      );
+    }
   }
 
   snapshotOf(row: ProposalRow): AnyMachineSnapshot {
     return this.definitionOf(row).restore(row.snapshot) as AnyMachineSnapshot;
   }
 
-  async create(user: AuthUser, input: CreateInput, meta: RequestMeta): Promise<ProposalRow> {
-    if (!user.roles.includes('proposer') || user.institutionKind !== 'university') {
-      throw forbidden('Only proposers of a university create proposals');
-    }
+  async create(user: AuthUser, input: CreateInput, meta: RequestMeta): Promise<ProposalRow>;
+  async create(
+    user: AuthUser,
+    input: CreateInput,
+    meta: RequestMeta,
+    idem: IdempotentCall,
+  ): Promise<StoredResponse>;
+  async create(
+    user: AuthUser,
+    input: CreateInput,
+    meta: RequestMeta,
+    idem?: IdempotentCall,
+  ): Promise<ProposalRow | StoredResponse> {
     const content = input.content ?? {};
     const partners = input.partnerInstitutionIds ?? [];
-    this.checkSave(content, partners, user.institutionId);
     const definition = this.registry.latest(REVIEW_WORKFLOW_ID);
     const now = new Date();
     const [snapshot] = initialTransition(definition.machine, {
@@ -157,7 +200,13 @@ export class WorkflowEngineService {
     // go through, the retry finds the row instead of creating the proposal a second time.
     const id = randomUUID();
     return this.commit(
+      idem,
       async (em) => {
+        // Checked inside the transaction, after the key is claimed: a replay answers as the first time.
+        if (!user.roles.includes('proposer') || user.institutionKind !== 'university') {
+          throw forbidden('Only proposers of a university create proposals');
+        }
+        await this.checkSave(em, content, partners, user.institutionId);
         const row = await this.proposals.insert(em, {
           id,
           reference: await this.proposals.nextReference(em, now.getUTCFullYear()),
@@ -187,9 +236,25 @@ export class WorkflowEngineService {
     );
   }
 
-  async edit(user: AuthUser, id: string, input: EditInput, meta: RequestMeta): Promise<ProposalRow> {
-    return this.commit(async (em) => {
+  async edit(user: AuthUser, id: string, input: EditInput, meta: RequestMeta): Promise<ProposalRow>;
+  async edit(
+    user: AuthUser,
+    id: string,
+    input: EditInput,
+    meta: RequestMeta,
+    idem: IdempotentCall,
+  ): Promise<StoredResponse>;
+  async edit(
+    user: AuthUser,
+    id: string,
+    input: EditInput,
+    meta: RequestMeta,
+    idem?: IdempotentCall,
+  ): Promise<ProposalRow | StoredResponse> {
+    return this.commit(idem, async (em) => {
       const row = await this.lockVisible(em, user, id);
+      // First: a machine version this release lacks answers the same 409 whatever else is sent.
+      const definition = this.definitionOf(row);
       if (!user.roles.includes('proposer') || user.institutionId !== row.leadInstitutionId) {
         throw forbidden("Only proposers of the lead institution edit a proposal's content");
       }
@@ -204,8 +269,7 @@ export class WorkflowEngineService {
         input.content === undefined ? row.content : mergePatch(row.content, input.content)
       ) as Record<string, unknown>;
       const partners = input.partnerInstitutionIds ?? row.partnerInstitutionIds;
-      this.checkSave(content, partners, row.leadInstitutionId);
-      const definition = this.definitionOf(row);
+      await this.checkSave(em, content, partners, row.leadInstitutionId);
       const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
       const after = await this.proposals.update(em, row.id, row.version, {
         state: row.state,
@@ -232,13 +296,27 @@ export class WorkflowEngineService {
     });
   }
 
-  async send(user: AuthUser, id: string, input: EventInput, meta: RequestMeta): Promise<ProposalRow> {
+  async send(user: AuthUser, id: string, input: EventInput, meta: RequestMeta): Promise<ProposalRow>;
+  async send(
+    user: AuthUser,
+    id: string,
+    input: EventInput,
+    meta: RequestMeta,
+    idem: IdempotentCall,
+  ): Promise<StoredResponse>;
+  async send(
+    user: AuthUser,
+    id: string,
+    input: EventInput,
+    meta: RequestMeta,
+    idem?: IdempotentCall,
+  ): Promise<ProposalRow | StoredResponse> {
     // Reference data the machine needs to judge, read before taking the row lock to keep it short.
     const institutions = input.type === 'SUBMIT' ? await this.institutions.refs() : [];
-    return this.commit(async (em) => {
+    return this.commit(idem, async (em) => {
       const row = await this.lockVisible(em, user, id);
-      this.checkExpectedVersion(row, input.expectedVersion);
       const definition = this.definitionOf(row);
+      this.checkExpectedVersion(row, input.expectedVersion);
       const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
       const event: Record<string, unknown> = {
         type: input.type,
@@ -326,29 +404,40 @@ export class WorkflowEngineService {
     });
   }
 
-  /** Runs the change and every participant in one transaction, then the after-commit effects. */
   /**
+   * Runs the change and every participant in one transaction, then the after-commit effects.
    * `committedEarlier`, for creations: before a retry, finds what an earlier attempt committed (a
    * connection lost while COMMIT was in flight leaves that open), so it is returned, not repeated.
+   * `idem`: the Idempotency-Key is claimed first in the same transaction and the rendered answer stored
+   * last; a retry (ours after a lost COMMIT, or the client's) then finds that answer and replays it.
    */
   private async commit(
+    idem: IdempotentCall | undefined,
     work: (em: EntityManager) => Promise<ProposalChange>,
     committedEarlier?: () => Promise<ProposalRow | null>,
-  ): Promise<ProposalRow> {
+  ): Promise<ProposalRow | StoredResponse> {
+    type Outcome =
+      | { earlier: ProposalRow }
+      | { replay: StoredResponse; attempt: number }
+      | { change: ProposalChange; response: StoredResponse | null };
     // A lost connection or a deadlock abort rolled everything back: running it again is safe.
-    const outcome = await withTransientRetry(
-      async (attempt): Promise<{ earlier: ProposalRow } | { change: ProposalChange }> => {
-        const earlier = attempt > 1 && committedEarlier ? await committedEarlier() : null;
-        if (earlier) return { earlier };
-        return {
-          change: await this.dataSource.transaction(async (em) => {
-            const c = await work(em);
-            for (const p of this.participants) await p.inTransaction(em, c);
-            return c;
-          }),
-        };
-      },
-    );
+    const outcome = await withTransientRetry(async (attempt): Promise<Outcome> => {
+      // With a key the stored answer is the proof of an earlier commit, and it is what to answer.
+      const earlier = attempt > 1 && committedEarlier && !idem ? await committedEarlier() : null;
+      if (earlier) return { earlier };
+      return this.dataSource.transaction(async (em): Promise<Outcome> => {
+        if (idem) {
+          const stored = await this.idempotency.claim(em, idem);
+          if (stored) return { replay: stored, attempt };
+        }
+        const c = await work(em);
+        for (const p of this.participants) await p.inTransaction(em, c);
+        if (!idem) return { change: c, response: null };
+        const response = { status: idem.status, body: JSON.stringify(await idem.render(em, c.after)) };
+        await this.idempotency.record(em, idem, response);
+        return { change: c, response };
+      });
+    });
     if ('earlier' in outcome) {
       this.logger.warn(
         { proposalId: outcome.earlier.id },
@@ -356,7 +445,18 @@ export class WorkflowEngineService {
       );
       return outcome.earlier;
     }
-    const { change } = outcome;
+    if ('replay' in outcome) {
+      // Our own retry found it: the change had committed before the connection was lost. Its effects
+      // after the commit did not run; the reconciler hands any timers it left to Redis.
+      if (outcome.attempt > 1)
+        this.logger.warn(
+          { userId: idem?.userId },
+          'change had committed before its connection was lost; answered from its stored response',
+        );
+      else this.logger.log({ userId: idem?.userId }, 'idempotent request answered from its stored response');
+      return outcome.replay;
+    }
+    const { change, response } = outcome;
     this.logger.log(
       {
         proposalId: change.after.id,
@@ -377,7 +477,7 @@ export class WorkflowEngineService {
           ),
         );
     }
-    return change.after;
+    return response ?? change.after;
   }
 
   private async lockVisible(em: EntityManager, user: AuthUser, id: string): Promise<ProposalRow> {
@@ -395,18 +495,24 @@ export class WorkflowEngineService {
     }
   }
 
-  /** Types at every save (400 naming the field); completeness waits for SUBMIT. */
-  private checkSave(content: unknown, partners: string[], leadInstitutionId: string): void {
+  /**
+   * Types and partners at every save (400 naming the field): each partner a known university other
+   * than the lead, named once. Completeness waits for SUBMIT.
+   */
+  private async checkSave(
+    em: EntityManager,
+    content: unknown,
+    partners: string[],
+    leadInstitutionId: string,
+  ): Promise<void> {
     const problems: FieldProblem[] = checkContentTypes(content);
-    partners.forEach((p, i) => {
-      if (p === leadInstitutionId)
-        problems.push({
-          field: `partnerInstitutionIds[${i}]`,
-          message: 'the lead institution cannot be its own partner',
-        });
-    });
-    if (new Set(partners).size !== partners.length)
-      problems.push({ field: 'partnerInstitutionIds', message: 'duplicate institutions' });
+    if (partners.length > 0) {
+      const institutions: Array<{ id: string; kind: string }> = await em.query(
+        `SELECT id, kind FROM institutions WHERE id = ANY ($1::text[])`,
+        [partners],
+      );
+      problems.push(...checkPartnerIds(partners, leadInstitutionId, institutions).problems);
+    }
     if (problems.length) {
       throw new DomainError(
         'validation-failed',

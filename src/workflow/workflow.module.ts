@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
 import { QualityCriterion } from '../quality-criteria/quality-criterion.entity.js';
 import { ProposalsRepository } from './proposals.repository.js';
@@ -9,7 +10,7 @@ import { WorkflowsController } from './workflows.controller.js';
 
 /** The workflow runtime: machine registry, the one writer of workflow state, the machine description. */
 @Module({
-  imports: [InstitutionsModule, TypeOrmModule.forFeature([QualityCriterion])],
+  imports: [InstitutionsModule, IdempotencyModule, TypeOrmModule.forFeature([QualityCriterion])],
   controllers: [WorkflowsController],
   providers: [workflowRegistryProvider, ProposalsRepository, WorkflowEngineService],
   exports: [workflowRegistryProvider, ProposalsRepository, WorkflowEngineService],

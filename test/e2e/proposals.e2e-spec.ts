@@ -249,13 +249,56 @@ describe('content rules', () => {
     expect(problemFields(res.body)).toContain(field);
   });
 
-  it('refuses SUBMIT naming an unknown partner (422) and a non-university partner', async () => {
-    const p = await w.create(VALID_CONTENT, ['uhd', 'nowhere', 'hceres']);
+  it('refuses unknown, non-university, lead and repeated partners at every save with 400 naming each', async () => {
+    const created = await t
+      .http()
+      .post('/api/proposals')
+      .set(w.auth('cuniProposer'))
+      .send({
+        partnerInstitutionIds: ['uhd', 'nowhere', 'hceres', '4euplus', 'cuni', 'uhd'],
+        content: VALID_CONTENT,
+      });
+    expect(created.status).toBe(400);
+    expect(problemFields(created.body)).toEqual([1, 2, 3, 4, 5].map((i) => `partnerInstitutionIds[${i}]`));
+    const p = await w.create(VALID_CONTENT, ['uhd']);
+    const cases: Array<[string[], string]> = [
+      [['uhd', 'nowhere'], 'partnerInstitutionIds[1]'],
+      [['anvur'], 'partnerInstitutionIds[0]'],
+      [['4euplus'], 'partnerInstitutionIds[0]'],
+      [['cuni'], 'partnerInstitutionIds[0]'],
+      [['su', 'su'], 'partnerInstitutionIds[1]'],
+    ];
+    for (const [partnerInstitutionIds, field] of cases) {
+      const res = await t
+        .http()
+        .patch(`/api/proposals/${p.id}`)
+        .set(w.auth('cuniProposer'))
+        .send({ partnerInstitutionIds });
+      expect([res.status, problemFields(res.body)]).toEqual([400, [field]]);
+    }
+    expect((await w.get(p.id)).body).toMatchObject({ version: 1, partnerInstitutionIds: ['uhd'] });
+  });
+
+  it('still refuses SUBMIT (422) of a proposal saved with an unknown partner before partners were checked at save', async () => {
+    const p = await w.create(VALID_CONTENT, ['uhd']);
+    await db.query(`UPDATE proposals SET partner_institution_ids = '{uhd,nowhere,hceres}' WHERE id = $1`, [
+      p.id,
+    ]);
     const res = await w.send(p.id, 'cuniProposer', 'SUBMIT');
     expect(res.status).toBe(422);
     expect(problemFields(res.body)).toEqual(
       expect.arrayContaining(['partnerInstitutionIds[1]', 'partnerInstitutionIds[2]']),
     );
+    // Any save names the partners to fix.
+    const edit = await t
+      .http()
+      .patch(`/api/proposals/${p.id}`)
+      .set(w.auth('cuniProposer'))
+      .send({ content: { title: 'Fixed title' } });
+    expect([edit.status, problemFields(edit.body)]).toEqual([
+      400,
+      ['partnerInstitutionIds[1]', 'partnerInstitutionIds[2]'],
+    ]);
   });
 
   it('checks types at every save with 400 naming the field, and changes nothing', async () => {

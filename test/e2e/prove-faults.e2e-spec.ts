@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { jest, afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -6,6 +7,7 @@ import type pg from 'pg';
 import { expectInvariants } from '../support/invariants.js';
 import { PLANS, RobustDriver, seeded } from '../support/lifecycle-driver.js';
 import { PrivateRedis, waitFor } from '../support/redis.js';
+import { VALID_CONTENT } from '../support/review-scenario.js';
 import { ReviewWorld } from '../support/review-world.js';
 import {
   startProcess,
@@ -222,5 +224,151 @@ describe('a COMMIT whose answer is lost', () => {
       expect(created.rows[0].n).toBe(2); // cuni's log (lead and actor) and uhd's (partner), once each
     }
     expect(t.proc.output()).toMatch(/creation had committed before its connection was lost/);
+  });
+});
+
+describe('a COMMIT whose answer is lost, retried with an Idempotency-Key', () => {
+  it('has exactly one effect and answers the committed 200/201 to the retry, for a creation, an edit without expectedVersion and an event', async () => {
+    // Every keyed transaction starts by claiming its key. The first attempt commits the change and its
+    // stored answer but is told the connection was lost; the service's own three retries find the
+    // stored answer, and their COMMITs are lost too, so the client gets 503 and retries with its key.
+    const { w, t } = await setUp({ FAULT_LOST_COMMITS: '12', FAULT_LOST_COMMIT_AFTER: "'idempotency:'" }, [
+      '-r',
+      FAULT_PRELOAD,
+    ]);
+    const title = `Keyed lost commit ${SEED}`;
+    const draft = await w.create({ title: 'Edited once' }, ['uhd']);
+    const ready = await w.create(VALID_CONTENT, ['uhd', 'su']);
+    const calls = [
+      {
+        key: randomUUID(),
+        send: (key: string) =>
+          t
+            .http()
+            .post('/api/proposals')
+            .set(w.auth('cuniProposer'))
+            .set('Idempotency-Key', key)
+            .send({ partnerInstitutionIds: ['uhd'], content: { title } }),
+        status: 201,
+      },
+      {
+        key: randomUUID(),
+        send: (key: string) =>
+          t
+            .http()
+            .patch(`/api/proposals/${draft.id}`)
+            .set(w.auth('cuniProposer'))
+            .set('Idempotency-Key', key)
+            .send({ content: { summary: 'Once' } }),
+        status: 200,
+      },
+      {
+        key: randomUUID(),
+        send: (key: string) =>
+          t
+            .http()
+            .post(`/api/proposals/${ready.id}/events`)
+            .set(w.auth('cuniProposer'))
+            .set('Idempotency-Key', key)
+            .send({ type: 'SUBMIT' }),
+        status: 200,
+      },
+    ];
+    // First attempts: committed, but the answer never arrives.
+    for (const c of calls) {
+      const lost = await c.send(c.key);
+      expect([lost.status, lost.body.type]).toEqual([503, 'urn:microcred:problem:service-unavailable']);
+    }
+    // Retries with the same keys: the committed answers, byte for byte as stored with the change.
+    for (const c of calls) {
+      const retry = await c.send(c.key);
+      expect(retry.status).toBe(c.status);
+      const { rows } = await db.query(`SELECT status, body FROM idempotency_keys WHERE key = $1`, [c.key]);
+      expect(rows).toEqual([{ status: c.status, body: retry.text }]);
+      expect((await c.send(c.key)).text).toBe(retry.text);
+    }
+    const created = await db.query(`SELECT id FROM proposals WHERE content->>'title' = $1`, [title]);
+    expect(created.rows).toHaveLength(1);
+    const audited = async (id: string, action: string) =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM audit_entries WHERE proposal_id = $1 AND action = $2`,
+          [id, action],
+        )
+      ).rows[0].n as number;
+    expect(await audited(created.rows[0].id, 'CREATE')).toBe(2); // cuni's log and uhd's, once each
+    expect(await audited(draft.id, 'EDIT')).toBe(2);
+    expect(await audited(ready.id, 'SUBMIT')).toBe(3); // cuni, uhd, su
+    const versions = await db.query(
+      `SELECT id, version FROM proposals WHERE id = ANY ($1) ORDER BY version`,
+      [[created.rows[0].id, draft.id, ready.id]],
+    );
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 2]);
+    const decisions = await db.query(`SELECT count(*)::int AS n FROM decisions WHERE proposal_id = $1`, [
+      ready.id,
+    ]);
+    expect(decisions.rows[0].n).toBe(1);
+    expect(t.proc.output()).not.toMatch(/"status":500/);
+  });
+
+  it("answers at once when only the change's COMMIT answer is lost: the service's own retry replays the stored answer", async () => {
+    // Lost: the COMMIT answer of the next seven transactions that write a proposal row. The unkeyed
+    // creations of the set-up take three (creation finds its committed row again); then one keyed
+    // creation, edit and event, each retried by the service, which finds the stored answer; last, an
+    // event without a key, whose retry cannot know that it committed.
+    const { w, t } = await setUp(
+      { FAULT_LOST_COMMITS: '7', FAULT_LOST_COMMIT_AFTER: '^\\s*(INSERT INTO proposals|UPDATE proposals)' },
+      ['-r', FAULT_PRELOAD],
+    );
+    const draft = await w.create({ title: 'Edited once' }, ['uhd']);
+    const ready = await w.create(VALID_CONTENT, ['uhd', 'su']);
+    const unkeyed = await w.create(VALID_CONTENT, ['uhd', 'su']);
+    const title = `Keyed lost commit, own retry ${SEED}`;
+    const stored = async (key: string) =>
+      (await db.query(`SELECT status, body FROM idempotency_keys WHERE key = $1`, [key])).rows;
+    const k1 = randomUUID();
+    const created = await t
+      .http()
+      .post('/api/proposals')
+      .set(w.auth('cuniProposer'))
+      .set('Idempotency-Key', k1)
+      .send({ partnerInstitutionIds: ['uhd'], content: { title } });
+    expect(created.status).toBe(201);
+    expect(await stored(k1)).toEqual([{ status: 201, body: created.text }]);
+    const k2 = randomUUID();
+    const edited = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .set('Idempotency-Key', k2)
+      .send({ content: { summary: 'Once' } });
+    expect([edited.status, edited.body.version]).toEqual([200, 2]);
+    expect(await stored(k2)).toEqual([{ status: 200, body: edited.text }]);
+    const k3 = randomUUID();
+    const submitted = await w.send(ready.id, 'cuniProposer', 'SUBMIT').set('Idempotency-Key', k3);
+    expect([submitted.status, submitted.body.state]).toEqual([200, 'partnerReview']);
+    expect(await stored(k3)).toEqual([{ status: 200, body: submitted.text }]);
+    // The control: without a key the same fault answers 409 for an event that did commit.
+    const blind = await w.send(unkeyed.id, 'cuniProposer', 'SUBMIT');
+    expect([blind.status, blind.body.type]).toEqual([409, 'urn:microcred:problem:event-not-allowed']);
+    const states = await db.query(`SELECT id, state, version FROM proposals WHERE id = ANY ($1)`, [
+      [draft.id, ready.id, unkeyed.id],
+    ]);
+    expect(Object.fromEntries(states.rows.map((r) => [r.id, [r.state, r.version]]))).toEqual({
+      [draft.id]: ['draft', 2],
+      [ready.id]: ['partnerReview', 2],
+      [unkeyed.id]: ['partnerReview', 2],
+    });
+    expect((await db.query(`SELECT id FROM proposals WHERE content->>'title' = $1`, [title])).rows).toEqual([
+      { id: created.body.id },
+    ]);
+    const decisions = await db.query(
+      `SELECT proposal_id AS id, count(*)::int AS n FROM decisions WHERE proposal_id = ANY ($1) GROUP BY 1`,
+      [[ready.id, unkeyed.id]],
+    );
+    expect(decisions.rows.map((r) => r.n)).toEqual([1, 1]);
+    expect(t.proc.output()).toMatch(
+      /change had committed before its connection was lost; answered from its stored response/,
+    );
   });
 });

@@ -264,31 +264,46 @@ function checkPartners(input: SubmissionCheckInput, out: Problem[]): string[] {
     out.push({ field: 'partnerInstitutionIds', message: 'at least one partner institution is required' });
     return [];
   }
+  const { problems, valid } = checkPartnerIds(partners, leadInstitutionId, institutions);
+  out.push(...problems);
+  return valid;
+}
+
+/**
+ * Each partner a known university other than the lead, named once. Checked at every save of a
+ * proposal (the engine, 400) and again at SUBMIT (the machine, 422), in the same words.
+ */
+export function checkPartnerIds(
+  partners: readonly unknown[],
+  leadInstitutionId: string,
+  institutions: unknown,
+): { problems: Problem[]; valid: string[] } {
+  const problems: Problem[] = [];
   const byId = new Map(institutionList(institutions).map((inst) => [inst.id, inst]));
   const seen = new Set<string>();
   const valid: string[] = [];
   partners.forEach((id: unknown, i) => {
     const field = `partnerInstitutionIds[${i}]`;
     if (typeof id !== 'string') {
-      out.push({ field, message: 'must be an institution id' });
+      problems.push({ field, message: 'must be an institution id' });
       return;
     }
     if (id === leadInstitutionId) {
-      out.push({ field, message: 'the lead institution cannot be its own partner' });
+      problems.push({ field, message: 'the lead institution cannot be its own partner' });
       return;
     }
     if (seen.has(id)) {
-      out.push({ field, message: `duplicate partner "${id}"` });
+      problems.push({ field, message: `duplicate partner "${id}"` });
       return;
     }
     seen.add(id);
     const institution = byId.get(id);
-    if (!institution) out.push({ field, message: `unknown institution "${id}"` });
+    if (!institution) problems.push({ field, message: `unknown institution "${id}"` });
     else if (institution.kind !== 'university')
-      out.push({ field, message: `"${id}" is not a university (kind ${institution.kind})` });
+      problems.push({ field, message: `"${id}" is not a university (kind ${institution.kind})` });
     else valid.push(id);
   });
-  return valid;
+  return { problems, valid };
 }
 
 function isInstitutionRef(value: unknown): value is InstitutionRef {
