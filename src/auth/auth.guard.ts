@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { unauthorized } from '../common/domain-error.js';
+import { DelegationLookup } from '../deputies/delegation-lookup.js';
 import type { AuthUser } from './auth-user.js';
 import { IS_PUBLIC } from './decorators.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, userFromClaims } from './token.js';
@@ -13,6 +14,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
+    private readonly delegations: DelegationLookup,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -36,7 +38,7 @@ export class AuthGuard implements CanActivate {
     }
     const user = userFromClaims(claims);
     if (!user) throw unauthorized();
-    req.user = user;
+    req.user = await this.delegations.apply(user);
     return true;
   }
 }

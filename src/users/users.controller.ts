@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
+import { AllowWithoutRoles, CurrentUser, Roles } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import { CreateUserDto, ListUsersQueryDto, MeDto, UserDto, UserPageDto } from './user.dto.js';
@@ -14,6 +14,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @AllowWithoutRoles()
   @ApiOperation({ summary: 'The caller: user, institution and roles' })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthUser): Promise<MeDto> {

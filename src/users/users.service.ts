@@ -130,6 +130,11 @@ export class UsersService {
     return {
       ...toUserDto(user),
       institution: { id: inst.id, name: inst.name, kind: inst.kind, country: inst.country },
+      waitingForRoles: actor.roles.length === 0,
+      actingFor: Object.entries(actor.actingFor ?? {}).map(([role, onBehalfOf]) => ({
+        role: role as Role,
+        onBehalfOf: onBehalfOf as string,
+      })),
     };
   }
 
