@@ -271,8 +271,15 @@ export class OidcService {
         this.config.OIDC_CLIENT_ID as string,
         this.config.OIDC_CLIENT_SECRET as string,
         undefined,
-        // Plain http is accepted by the configuration only on loopback outside production (tests, development).
-        issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : undefined,
+        {
+          execute: [
+            // The ID token comes straight from the token endpoint over TLS, which alone would suffice
+            // (OIDC Core 3.1.3.7); its signature is checked against the provider's JWKS as well.
+            oidc.enableNonRepudiationChecks,
+            // Plain http is accepted by the configuration only on loopback outside production (tests, development).
+            ...(issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : []),
+          ],
+        },
       )
       .catch((e: unknown) => {
         this.discovered = undefined;
