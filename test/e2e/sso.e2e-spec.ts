@@ -237,6 +237,30 @@ describe('university sign-in (OpenID Connect)', () => {
     expect(await countUsers(email)).toBe(0);
   });
 
+  it('reports an error answer of the provider (the person cancelled or is unknown there)', async () => {
+    refusedWith(await new TestBrowser().signIn(appUrl, 'nobody-at-the-provider'), 'provider-error');
+  });
+
+  it('makes one user of one person signing in for the first time in two browsers at once', async () => {
+    const email = uniqueEmail('cuni.cz');
+    const who = await person({ email, email_verified: true, schac_home_organization: 'cuni.cz' });
+    const [a, b] = [new TestBrowser(), new TestBrowser()];
+    const [ca, cb] = [await a.authorize(appUrl, who), await b.authorize(appUrl, who)];
+    const [ra, rb] = await Promise.all([a.get(ca.callbackUrl), b.get(cb.callbackUrl)]);
+    const ids = await Promise.all(
+      [ra, rb].map(async (r) => {
+        expect(r.status).toBe(303);
+        const me = await t
+          .http()
+          .get('/api/me')
+          .set(bearer(sessionToken(r) as string));
+        return me.body.id as string;
+      }),
+    );
+    expect(ids[0]).toBe(ids[1]);
+    expect(await countUsers(email)).toBe(1);
+  });
+
   it('refuses an ID token that has already expired', async () => {
     const email = uniqueEmail('cuni.cz');
     const who = await person({ email, email_verified: true, schac_home_organization: 'cuni.cz' });
