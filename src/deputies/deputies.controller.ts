@@ -52,6 +52,16 @@ export class DeputiesController {
     return this.deputies.list(user);
   }
 
+  @Get(':id')
+  @AllowWithoutRoles()
+  @ApiOperation({ summary: 'One delegation you named or stand in for' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DeputyDto })
+  @ProblemResponses(404)
+  get(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<DeputyDto> {
+    return this.deputies.get(user, id);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'End one of your delegations now' })

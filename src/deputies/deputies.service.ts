@@ -96,6 +96,16 @@ export class DeputiesService {
     };
   }
 
+  /** One delegation, to its principal or its deputy; 404 to anyone else, as for a missing one. */
+  async get(user: AuthUser, id: string): Promise<DeputyDto> {
+    const rows: Row[] = await this.dataSource.query(
+      `${SELECT} WHERE d.id = $1 AND (d.principal_id = $3 OR d.deputy_id = $3)`,
+      [id, DELEGABLE_ROLES, user.id],
+    );
+    if (!rows[0]) throw notFound('Deputy');
+    return toDto(rows[0]);
+  }
+
   /** Ends a delegation at once (the principal's own only; another's answers 404 like a missing one). */
   async remove(user: AuthUser, id: string, meta: RequestMeta): Promise<void> {
     await withTransientRetry(() =>

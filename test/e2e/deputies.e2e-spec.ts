@@ -132,6 +132,15 @@ describe('deputies', () => {
     expect(lists.body.deputyFor.map((d: { id: string; active: boolean }) => [d.id, d.active])).toContainEqual(
       [now.id, true],
     );
+    const one = await t.http().get(`/api/me/deputies/${now.id}`).set(w.auth('uhdReviewer'));
+    expect(one.body).toMatchObject({
+      id: now.id,
+      principalId: userId('uhdReviewer'),
+      deputyId: userId('uhdProposer'),
+      roles: ['reviewer'],
+      active: true,
+    });
+    expect((await t.http().get(`/api/me/deputies/${now.id}`).set(w.auth('uhdAdmin'))).status).toBe(404);
     // Ending the delegation takes effect at the next request.
     const other = await w.ok((await w.create()).id, 'cuniProposer', 'SUBMIT');
     expect((await t.http().delete(`/api/me/deputies/${now.id}`).set(w.auth('uhdProposer'))).status).toBe(404);

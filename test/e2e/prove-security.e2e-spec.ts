@@ -234,6 +234,9 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   'get /api/me/deputies': () => [
     { label: 'deputies', method: 'get', path: '/api/me/deputies', expect: [200] },
   ],
+  'get /api/me/deputies/{id}': () => [
+    { label: 'deputy nonexistent', method: 'get', path: `/api/me/deputies/${randomUUID()}`, expect: [404] },
+  ],
   'delete /api/me/deputies/{id}': () => [
     { label: 'end nonexistent', method: 'delete', path: `/api/me/deputies/${randomUUID()}`, expect: [404] },
   ],
