@@ -29,7 +29,7 @@ describe('OpenID Connect configuration', () => {
   });
 
   it('accepts an https issuer with client credentials', () => {
-    expect(problemsOf({ OIDC_ISSUER: 'https://proxy.myacademicid.org/OIDC', ...CLIENT })).toEqual([]);
+    expect(problemsOf({ OIDC_ISSUER: 'https://idp.example.org/oidc', ...CLIENT })).toEqual([]);
   });
 
   it('accepts a plain http issuer only on loopback and never in production', () => {
