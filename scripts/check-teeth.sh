@@ -22,6 +22,10 @@ mutations=(
   "double-partner-decision|workflows/micro-credential-review/rules.ts|s/return context.partnerApprovals.includes\\(actor.institutionId\\) \\? 'already-decided' : 'ok';/return 'ok';/|test/e2e/prove-model.e2e-spec.ts|model"
   "deliver-twice|src/reminders/reminder-delivery.service.ts|s/ \\x7c\\x7c row.status !== 'pending'\\) return/) return/; s/ON CONFLICT \\(schedule_id, user_id\\) DO NOTHING//|test/e2e/reminders.e2e-spec.ts|several times"
   "undocumented-status|src/workflow/workflows.controller.ts|s/\\@ProblemResponses\\(404\\)//|test/e2e/prove-security.e2e-spec.ts|fuzzing"
+  "oidc-no-state-check|src/sso/oidc.service.ts|s/if \\(currentUrl.searchParams.get\\('state'\\) !== tx.state\\) throw new SignInRefused\\('state-mismatch'\\);//; s/expectedState: tx.state,/expectedState: oidc.skipStateCheck,/|test/e2e/sso.e2e-spec.ts|state is not"
+  "oidc-link-unverified-email|src/sso/oidc-claims.ts|s/ && claims.email_verified === true//|test/e2e/sso.e2e-spec.ts|did not verify"
+  "deputy-before-period|src/deputies/delegation-lookup.ts|s/ AND d.starts_at <= now\\(\\)//|test/e2e/deputies.e2e-spec.ts|only within the period"
+  "deputy-no-reminders|src/reminders/recipients.ts|s/if \\(!DELEGABLE_ROLES.includes\\(party.role\\) /if (true /|test/e2e/deputies.e2e-spec.ts|reminders"
 )
 
 want=("$@")
