@@ -28,6 +28,10 @@ mutations=(
   "no-institution-lock|src/users/users.service.ts|s/WHERE id = \\\$1 FOR NO KEY UPDATE/WHERE id = \\\$1/|test/e2e/accounts.e2e-spec.ts|same moment"
   "password-keeps-tokens|src/users/users.service.ts|s/token_generation = token_generation \\+ 1,/token_generation = token_generation + 0,/|test/e2e/accounts.e2e-spec.ts|password change"
   "idempotency-no-replay|src/idempotency/idempotency.repository.ts|s/return \\{ status: stored.status, body: stored.body \\};/return null;/|test/e2e/idempotency.e2e-spec.ts|same key and body"
+  "oidc-no-state-check|src/sso/oidc.service.ts|s/if \\(currentUrl.searchParams.get\\('state'\\) !== tx.state\\) throw new SignInRefused\\('state-mismatch'\\);//; s/expectedState: tx.state,/expectedState: oidc.skipStateCheck,/|test/e2e/sso.e2e-spec.ts|state is not"
+  "oidc-link-unverified-email|src/sso/oidc-claims.ts|s/ && claims.email_verified === true//|test/e2e/sso.e2e-spec.ts|did not verify"
+  "deputy-before-period|src/deputies/delegation-lookup.ts|s/ AND d.starts_at <= now\\(\\)//|test/e2e/deputies.e2e-spec.ts|only within the period"
+  "deputy-no-reminders|src/reminders/recipients.ts|s/if \\(!DELEGABLE_ROLES.includes\\(party.role\\) /if (true /|test/e2e/deputies.e2e-spec.ts|reminders"
 )
 
 want=("$@")

@@ -8,6 +8,7 @@ import { AppValidationPipe } from '../common/validation.pipe.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { DeputiesModule } from '../deputies/deputies.module.js';
 import { HealthModule } from '../health/health.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
@@ -19,6 +20,7 @@ import { QueueModule } from '../queue/queue.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { PROCESS_ROLE, type ProcessRole } from '../reminders/queue-workers.service.js';
 import { RemindersModule } from '../reminders/reminders.module.js';
+import { SsoModule } from '../sso/sso.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
 import { AdminController } from './admin.controller.js';
@@ -50,6 +52,8 @@ export class AppModule {
         RemindersModule,
         NotificationsModule,
         MetricsModule,
+        SsoModule,
+        DeputiesModule,
         HealthModule.register([{ provide: 'queue-health', useExisting: QueueMetricsService }]),
       ],
       controllers: [AdminController],

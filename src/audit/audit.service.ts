@@ -142,6 +142,9 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
       action = change.event!.type;
       data = {};
       for (const k of EVENT_FIELDS) if (change.event![k] !== undefined) data[k] = change.event![k];
+      // A deputy's decision names the colleague it was taken for (DESIGN 10.5).
+      const principal = actor.actingFor?.[change.actingRole];
+      if (principal) data.onBehalfOf = principal;
     }
     await this.record(em, AuditService.involved(change), {
       action,

@@ -2,9 +2,15 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Role } from '../../workflows/types.js';
-import { forbidden } from '../common/domain-error.js';
+import { DomainError, forbidden } from '../common/domain-error.js';
 import { canAdminister, isAllianceAdmin, type AuthUser } from './auth-user.js';
-import { ADMIN_OF_PARAM, ALLIANCE_ADMIN_ONLY, IS_PUBLIC, REQUIRED_ROLES } from './decorators.js';
+import {
+  ADMIN_OF_PARAM,
+  ALLIANCE_ADMIN_ONLY,
+  IS_PUBLIC,
+  REQUIRED_ROLES,
+  WITHOUT_ROLES,
+} from './decorators.js';
 
 /** Role and institution checks declared with @Roles / @AdminOf / @AllianceAdminOnly. Runs after AuthGuard. */
 @Injectable()
@@ -17,6 +23,8 @@ export class AccessGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const user = req.user;
     if (!user) return false;
+    if (user.roles.length === 0 && !this.reflector.getAllAndOverride<boolean>(WITHOUT_ROLES, targets))
+      throw new DomainError('no-roles', 403, 'Your account is waiting for an administrator to grant roles');
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
     if (roles?.length && !roles.some((r) => user.roles.includes(r))) {
       throw forbidden(`Requires one of the roles: ${roles.join(', ')}`);

@@ -10,7 +10,18 @@ export interface AuthUser {
   roles: Role[];
   /** The id (`jti`) of the access token that authenticated this request; absent for system actors. */
   tokenId?: string;
+  /**
+   * Review roles held now only as someone's deputy (DESIGN 10.5), with the principal each is held for.
+   * They are also in `roles` (so rules and visibility treat them alike); the audit names the principal.
+   */
+  actingFor?: Partial<Record<Role, string>>;
 }
+
+/** Roles a deputy may receive: the review roles, never `admin` or `proposer`. */
+export const DELEGABLE_ROLES: readonly Role[] = ['reviewer', 'quality_officer', 'agency_liaison'];
+
+/** The roles the user holds in their own right (delegated ones left out). */
+export const ownRoles = (u: AuthUser): Role[] => u.roles.filter((r) => !u.actingFor?.[r]);
 
 export const isAllianceAdmin = (u: AuthUser) => u.institutionKind === 'alliance' && u.roles.includes('admin');
 export const isAllianceUser = (u: AuthUser) => u.institutionKind === 'alliance';

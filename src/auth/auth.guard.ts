@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { unauthorized } from '../common/domain-error.js';
+import { DelegationLookup } from '../deputies/delegation-lookup.js';
 import type { AuthUser } from './auth-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { IS_PUBLIC } from './decorators.js';
@@ -15,6 +16,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     private readonly currentUser: CurrentUserService,
+    private readonly delegations: DelegationLookup,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -40,7 +42,7 @@ export class AuthGuard implements CanActivate {
     // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
     const user = fromToken && (await this.currentUser.resolve(fromToken));
     if (!user) throw unauthorized();
-    req.user = user;
+    req.user = await this.delegations.apply(user);
     return true;
   }
 }

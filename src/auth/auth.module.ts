@@ -6,6 +6,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS_CLIENT } from '../redis/redis.module.js';
+import { DelegationLookup } from '../deputies/delegation-lookup.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
@@ -59,6 +60,7 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
     AuthService,
     CurrentUserService,
     JwtSecretService,
+    DelegationLookup,
     {
       provide: RedisThrottlerStorage,
       inject: [REDIS_CLIENT, AppConfig],
@@ -67,6 +69,6 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [JwtModule],
+  exports: [JwtModule, JwtSecretService],
 })
 export class AuthModule {}

@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import ms from 'ms';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { unauthorized } from '../common/domain-error.js';
+import { DomainError, unauthorized } from '../common/domain-error.js';
 import { Institution } from '../institutions/institution.entity.js';
 import { PasswordService } from '../users/password.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -39,10 +39,18 @@ export class AuthService {
       this.logger.log({ userId: user?.id ?? null }, 'login failed');
       throw unauthorized('Invalid e-mail or password');
     }
-    await Promise.all(hits.map((h) => this.throttleStorage.refund(h.key, h.throttler)));
     const institution = await this.dataSource
       .getRepository(Institution)
       .findOneByOrFail({ id: user.institutionId });
+    // Checked only after the password proved right, so it tells nothing to someone guessing.
+    if (institution.passwordLoginDisabled) {
+      throw new DomainError(
+        'password-login-disabled',
+        403,
+        'Password sign-in is disabled for your institution: sign in with your university account',
+      );
+    }
+    await Promise.all(hits.map((h) => this.throttleStorage.refund(h.key, h.throttler)));
     const expiresIn = ttlSeconds(this.config.JWT_TTL);
     const accessToken = await this.jwt.signAsync(
       claimsOf(

@@ -10,6 +10,7 @@ export const PUBLIC_OPERATION = 'x-public';
 export const REQUIRED_ROLES = 'auth:roles';
 export const ADMIN_OF_PARAM = 'auth:admin-of';
 export const ALLIANCE_ADMIN_ONLY = 'auth:alliance-admin';
+export const WITHOUT_ROLES = 'auth:without-roles';
 
 /** No token needed (login, health, docs). */
 export const Public = () =>
@@ -20,6 +21,9 @@ export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
 export const AdminOf = (param: string) => SetMetadata(ADMIN_OF_PARAM, param);
 /** Only an admin of the alliance office (`4euplus`). */
 export const AllianceAdminOnly = () => SetMetadata(ALLIANCE_ADMIN_ONLY, true);
+
+/** Open to signed-in users who have no roles yet (waiting for an administrator); every other route refuses them. */
+export const AllowWithoutRoles = () => SetMetadata(WITHOUT_ROLES, true);
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
   const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();

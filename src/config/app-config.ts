@@ -175,6 +175,35 @@ export class AppConfig {
   /** Interface the metrics listener binds: loopback unless a scraper on another host needs it. */
   @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'METRICS_HOST must be a host name or an IP address' })
   METRICS_HOST = '127.0.0.1';
+  /** The service's origin as browsers and identity providers reach it; default http://localhost:PORT outside production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/?#\s]+$/, {
+    message: 'PUBLIC_URL must be an origin such as https://qa.4euplus.eu',
+  })
+  PUBLIC_URL?: string;
+
+  /** OpenID Connect issuer (discovery at ISSUER/.well-known/openid-configuration); unset: no university sign-in. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'OIDC_ISSUER must be an https:// URL' })
+  OIDC_ISSUER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_SECRET?: string;
+
+  /** Scopes asked for at sign-in. */
+  @Matches(/^openid( [\x21\x23-\x5b\x5d-\x7e]+)*$/, {
+    message: 'OIDC_SCOPES must start with openid and be separated by single spaces',
+  })
+  OIDC_SCOPES = 'openid email profile schac_home_organization';
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
@@ -191,11 +220,37 @@ function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`));
 }
 
+const OPTIONAL_WITHOUT_DEFAULT = ['PUBLIC_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'];
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** University sign-in: complete client settings, https (plain http only on loopback, and never in production). */
+function oidcProblems(config: AppConfig): string[] {
+  if (!config.OIDC_ISSUER) return [];
+  const problems: string[] = [];
+  let issuer: URL | null = null;
+  try {
+    issuer = new URL(config.OIDC_ISSUER);
+  } catch {
+    problems.push('OIDC_ISSUER must be a URL');
+  }
+  if (issuer?.protocol === 'http:') {
+    if (config.isProduction) problems.push('OIDC_ISSUER must use https:// when NODE_ENV=production');
+    else if (!LOOPBACK.test(issuer.hostname))
+      problems.push('OIDC_ISSUER may use http:// only on loopback (127.0.0.1, localhost, [::1])');
+  }
+  if (!config.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID is required when OIDC_ISSUER is set');
+  if (!config.OIDC_CLIENT_SECRET) problems.push('OIDC_CLIENT_SECRET is required when OIDC_ISSUER is set');
+  if (config.isProduction && !config.PUBLIC_URL)
+    problems.push('PUBLIC_URL is required when OIDC_ISSUER is set and NODE_ENV=production');
+  return problems;
+}
+
 /** Builds the typed configuration from an environment-like record, or throws listing every problem. */
 export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL']) {
+  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL', ...OPTIONAL_WITHOUT_DEFAULT]) {
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
@@ -212,6 +267,8 @@ export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   if (config.isProduction && !config.JWT_SECRET) {
     problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
   }
+  problems.push(...oidcProblems(config));
   if (problems.length > 0) throw new ConfigValidationError(problems);
+  if (!config.PUBLIC_URL && !config.isProduction) config.PUBLIC_URL = `http://localhost:${config.PORT}`;
   return config;
 }

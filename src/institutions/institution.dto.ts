@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { INSTITUTION_KINDS, type InstitutionKind } from '../../workflows/types.js';
 
@@ -36,4 +36,8 @@ export class InstitutionDto {
   @ApiProperty({ example: 'Charles University' }) name!: string;
   @ApiProperty({ enum: INSTITUTION_KINDS }) kind!: InstitutionKind;
   @ApiProperty({ example: 'CZ', nullable: true, type: String }) country!: string | null;
+  @ApiPropertyOptional({ type: [String], example: ['cuni.cz'], description: 'Home-organisation domains' })
+  domains?: string[];
+  @ApiPropertyOptional({ description: 'true: its users sign in only with their university account' })
+  passwordLoginDisabled?: boolean;
 }

@@ -15,6 +15,10 @@ export class Institution {
   @Column({ type: 'char', length: 2, nullable: true })
   country!: string | null;
 
+  /** Users of this institution sign in only through OpenID Connect (PATCH /api/institutions/:id). */
+  @Column({ name: 'password_login_disabled', type: 'boolean', default: false })
+  passwordLoginDisabled!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -14,7 +14,16 @@ export class InstitutionsService {
 
   async list(): Promise<InstitutionDto[]> {
     const rows = await this.repo.find({ order: { kind: 'ASC', id: 'ASC' } });
-    return rows.map(toDto);
+    const domains: Array<{ institutionId: string; domains: string[] }> = await this.repo.query(
+      `SELECT institution_id AS "institutionId", array_agg(domain ORDER BY domain) AS domains
+       FROM institution_domains GROUP BY institution_id`,
+    );
+    const byId = new Map(domains.map((d) => [d.institutionId, d.domains]));
+    return rows.map((r) => ({
+      ...toDto(r),
+      domains: byId.get(r.id) ?? [],
+      passwordLoginDisabled: r.passwordLoginDisabled,
+    }));
   }
 
   /** Institutions are reference data that only grows; reading them per request is one indexed scan of ~20 rows. */

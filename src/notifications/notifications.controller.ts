@@ -29,11 +29,20 @@ export class NotificationQueryDto extends PageQueryDto {
 
 export class NotificationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['reminder', 'escalation'] }) kind!: string;
-  @ApiProperty({ format: 'uuid' }) proposalId!: string;
-  @ApiProperty() proposalReference!: string;
-  @ApiProperty({ description: 'The stage the proposal was waiting in' }) state!: string;
-  @ApiProperty({ description: 'The pending party this is about' }) partyKey!: string;
+  @ApiProperty({ enum: ['reminder', 'escalation', 'user-waiting'] }) kind!: string;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true }) proposalId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) proposalReference!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The stage the proposal was waiting in' })
+  state!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The pending party this is about' })
+  partyKey!: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: '`user-waiting`: the user who signed in for the first time and waits for roles',
+  })
+  subjectUserId!: string | null;
   @ApiProperty() title!: string;
   @ApiProperty() body!: string;
   @ApiProperty() createdAt!: string;
@@ -46,7 +55,7 @@ export class NotificationPageDto {
 }
 
 const COLUMNS = `id, kind, proposal_id AS "proposalId", proposal_reference AS "proposalReference", state,
-  party_key AS "partyKey", title, body, created_at AS "createdAt", read_at AS "readAt"`;
+  party_key AS "partyKey", subject_user_id AS "subjectUserId", title, body, created_at AS "createdAt", read_at AS "readAt"`;
 
 type Row = Omit<NotificationDto, 'createdAt' | 'readAt'> & { createdAt: Date; readAt: Date | null };
 const toDto = (r: Row): NotificationDto => ({

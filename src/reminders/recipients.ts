@@ -1,13 +1,29 @@
 import type { EntityManager } from 'typeorm';
 import type { PendingParty } from '../../workflows/types.js';
+import { DELEGABLE_ROLES } from '../auth/auth-user.js';
 
 export interface Recipient {
   id: string;
   email: string;
 }
 
-/** Users who must act for a pending party: its role, at its institution (or its country's agencies). */
+/** Users who must act for a pending party, and whoever stands in for one of them now as a deputy (review roles). */
 export async function partyMembers(em: EntityManager, party: PendingParty): Promise<Recipient[]> {
+  const members = await holders(em, party);
+  if (!DELEGABLE_ROLES.includes(party.role) || members.length === 0) return members;
+  const deputies: Recipient[] = await em.query(
+    `SELECT DISTINCT u.id, u.email FROM deputies d
+     JOIN users u ON u.id = d.deputy_id JOIN users p ON p.id = d.principal_id
+     WHERE d.principal_id = ANY ($1::uuid[]) AND d.starts_at <= now() AND d.ends_at > now()
+       AND u.institution_id = p.institution_id`,
+    [members.map((m) => m.id)],
+  );
+  const ids = new Set(members.map((m) => m.id));
+  return [...members, ...deputies.filter((d) => !ids.has(d.id))].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Users holding the party's role at its institution (or its country's agencies). */
+async function holders(em: EntityManager, party: PendingParty): Promise<Recipient[]> {
   if (party.kind === 'agency') {
     return em.query(
       `SELECT u.id, u.email FROM users u JOIN institutions i ON i.id = u.institution_id

@@ -90,8 +90,20 @@ export class UserDto {
   @ApiProperty() updatedAt!: string;
 }
 
+export class ActingForDto {
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ format: 'uuid', description: 'The user this role is held for, as their deputy' })
+  onBehalfOf!: string;
+}
+
 export class MeDto extends UserDto {
   @ApiProperty({ type: InstitutionDto }) institution!: InstitutionDto;
+  @ApiProperty({
+    description: 'No roles (own or as a deputy): the account waits for an administrator to grant roles',
+  })
+  waitingForRoles!: boolean;
+  @ApiProperty({ type: [ActingForDto], description: 'Review roles held right now as a deputy' })
+  actingFor!: ActingForDto[];
 }
 
 export class UserPageDto {

@@ -9,8 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
 import { notFound } from '../common/domain-error.js';
+import { AllowWithoutRoles, CurrentUser, Roles } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import {
@@ -31,6 +31,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @AllowWithoutRoles()
   @ApiOperation({ summary: 'The caller: user, institution and roles' })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthUser): Promise<MeDto> {

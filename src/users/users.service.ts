@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import type { InstitutionKind } from '../../workflows/types.js';
+import type { InstitutionKind, Role } from '../../workflows/types.js';
 import { canAdminister, isAllianceAdmin, type AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { conflict, DomainError, fieldError, forbidden, notFound } from '../common/domain-error.js';
@@ -240,6 +240,11 @@ export class UsersService {
     return {
       ...toUserDto(user),
       institution: { id: inst.id, name: inst.name, kind: inst.kind, country: inst.country },
+      waitingForRoles: actor.roles.length === 0,
+      actingFor: Object.entries(actor.actingFor ?? {}).map(([role, onBehalfOf]) => ({
+        role: role as Role,
+        onBehalfOf: onBehalfOf as string,
+      })),
     };
   }
 

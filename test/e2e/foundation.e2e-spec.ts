@@ -187,7 +187,14 @@ describe('users and institutions', () => {
     ]) {
       expect(byId[id]).toBeDefined();
     }
-    expect(byId.cuni).toEqual({ id: 'cuni', name: 'Charles University', kind: 'university', country: 'CZ' });
+    expect(byId.cuni).toEqual({
+      id: 'cuni',
+      name: 'Charles University',
+      kind: 'university',
+      country: 'CZ',
+      domains: [],
+      passwordLoginDisabled: false,
+    });
     expect(byId['4euplus']).toMatchObject({ kind: 'alliance', country: null });
     expect(byId.hceres).toMatchObject({ kind: 'agency', country: 'FR' });
   });

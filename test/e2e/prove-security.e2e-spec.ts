@@ -76,7 +76,7 @@ const AGENCY_INSTITUTIONS = AGENCIES;
 
 interface Case {
   label: string;
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   body?: unknown;
   /** Statuses this actor may legitimately get. 2xx outside this list is a failure. */
@@ -225,6 +225,54 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   'get /api/quality-criteria': () => [
     { label: 'criteria', method: 'get', path: '/api/quality-criteria', expect: [200] },
   ],
+  'get /api/auth/oidc/config': () => [
+    { label: 'oidc config', method: 'get', path: '/api/auth/oidc/config', expect: [200] },
+  ],
+  // OpenID Connect is not configured in this run: the sign-in routes do not exist.
+  'get /api/auth/oidc/login': () => [
+    { label: 'oidc login', method: 'get', path: '/api/auth/oidc/login', expect: [404] },
+  ],
+  'get /api/auth/oidc/callback': () => [
+    { label: 'oidc callback', method: 'get', path: '/api/auth/oidc/callback?code=c&state=s', expect: [404] },
+  ],
+  'patch /api/institutions/{id}': (a) => [
+    {
+      label: 'password sign-in setting of cuni',
+      method: 'patch',
+      path: '/api/institutions/cuni',
+      body: { passwordLoginDisabled: false },
+      expect: has(a, 'admin') && (isAllianceAdmin(a) || inst(a) === 'cuni') ? [200] : [403],
+    },
+    {
+      label: 'domains of cuni',
+      method: 'patch',
+      path: '/api/institutions/cuni',
+      body: { domains: [] },
+      expect: isAllianceAdmin(a) ? [200] : [403],
+    },
+  ],
+  'post /api/me/deputies': (a) => [
+    {
+      label: 'name a deputy who is no colleague',
+      method: 'post',
+      path: '/api/me/deputies',
+      body: {
+        userId: randomUUID(),
+        from: new Date().toISOString(),
+        to: new Date(Date.now() + 3600_000).toISOString(),
+      },
+      expect: ['reviewer', 'quality_officer', 'agency_liaison'].some((r) => has(a, r)) ? [400] : [403],
+    },
+  ],
+  'get /api/me/deputies': () => [
+    { label: 'deputies', method: 'get', path: '/api/me/deputies', expect: [200] },
+  ],
+  'get /api/me/deputies/{id}': () => [
+    { label: 'deputy nonexistent', method: 'get', path: `/api/me/deputies/${randomUUID()}`, expect: [404] },
+  ],
+  'delete /api/me/deputies/{id}': () => [
+    { label: 'end nonexistent', method: 'delete', path: `/api/me/deputies/${randomUUID()}`, expect: [404] },
+  ],
   'get /api/admin/queues': (a) => [
     { label: 'queues', method: 'get', path: '/api/admin/queues', expect: isAllianceAdmin(a) ? [200] : [403] },
   ],
@@ -301,7 +349,13 @@ describe('authorization matrix from the route table', () => {
       forged: unsigned({ ...claims, exp: now + 3600 }),
       expired: signHs256({ ...claims, iat: now - 7200, exp: now - 3600 }, TEST_JWT_SECRET),
     };
-    const publicRoutes = new Set(['get /health', 'post /api/auth/login']);
+    const publicRoutes = new Set([
+      'get /health',
+      'post /api/auth/login',
+      'get /api/auth/oidc/config',
+      'get /api/auth/oidc/login',
+      'get /api/auth/oidc/callback',
+    ]);
     const wrong: string[] = [];
     const before = await w.get(inAgency.id, 'allianceAdmin');
     for (const [route, cases] of Object.entries(ROUTES)) {

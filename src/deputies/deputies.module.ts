@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { DeputiesController } from './deputies.controller.js';
+import { DeputiesService } from './deputies.service.js';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [DeputiesController],
+  providers: [DeputiesService],
+})
+export class DeputiesModule {}

@@ -1,0 +1,33 @@
+import { Body, Controller, Param, Patch } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AdminOf, CurrentUser } from '../auth/decorators.js';
+import { ProblemResponses } from '../common/openapi.js';
+import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
+import { InstitutionSettingsDto, UpdateInstitutionDto } from './institution-settings.dto.js';
+import { InstitutionSettingsService } from './institution-settings.service.js';
+
+@ApiTags('institutions')
+@ApiBearerAuth()
+@Controller('api/institutions')
+export class InstitutionSettingsController {
+  constructor(private readonly settings: InstitutionSettingsService) {}
+
+  @Patch(':id')
+  @AdminOf('id')
+  @ApiOperation({
+    summary: 'Sign-in settings of an institution',
+    description:
+      '`domains` (alliance admin): the home-organisation domains that place a first-time university sign-in here. `passwordLoginDisabled` (admin of the institution or alliance admin): refuse password sign-in for its users (403 `password-login-disabled`). Audited as INSTITUTION_UPDATE.',
+  })
+  @ApiOkResponse({ type: InstitutionSettingsDto })
+  @ProblemResponses(400, 403, 404, 409)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body() dto: UpdateInstitutionDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<InstitutionSettingsDto> {
+    return this.settings.update(user, id, dto, meta);
+  }
+}
