@@ -56,7 +56,11 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       const add = (status: number, description: string) => {
         op.responses[String(status)] ??= { description, content: PROBLEM };
       };
-      const isPublic = path === '/api/auth/login' || path.startsWith('/health');
+      const isPublic =
+        path === '/api/auth/login' ||
+        path.startsWith('/health') ||
+        path.startsWith('/api/catalogue') ||
+        path === '/sitemap.xml';
       if (!path.startsWith('/health')) add(400, 'Malformed or invalid input; `errors` names each field');
       if (!isPublic) add(401, 'Missing, invalid or expired access token');
       if (method !== 'get') add(413, 'Body over 1 MB');
