@@ -9,7 +9,16 @@ import { ProblemResponses } from '../common/openapi.js';
 import { AnalyticsQueryDto, StagesDto, ThroughputDto, WaitingDto, WaitingQueryDto } from './analytics.dto.js';
 import { AnalyticsService } from './analytics.service.js';
 
-const STAGE_COLUMNS = ['stage', 'institutionId', 'entered', 'left', 'medianMs', 'p90Ms', 'waiting', 'overdue'];
+const STAGE_COLUMNS = [
+  'stage',
+  'institutionId',
+  'entered',
+  'left',
+  'medianMs',
+  'p90Ms',
+  'waiting',
+  'overdue',
+];
 const THROUGHPUT_COLUMNS = ['month', 'submitted', 'approved', 'published', 'rejected'];
 const WAITING_COLUMNS = [
   'proposalId',
@@ -40,7 +49,9 @@ function answer(
   json: unknown,
 ): void {
   res.setHeader('Cache-Control', 'private, no-store');
-  const csv = format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+  const csv =
+    format === 'csv' ||
+    (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
   if (!csv) {
     res.status(200).json(json);
     return;

@@ -103,7 +103,8 @@ export class WaitingRowDto {
     type: String,
     nullable: true,
     example: 'partner-uhd',
-    description: 'The pending party (partner-<institution>, quality, agency-<country>, lead-<institution>, publisher)',
+    description:
+      'The pending party (partner-<institution>, quality, agency-<country>, lead-<institution>, publisher)',
   })
   partyKey!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'partner' }) partyKind!: string | null;

@@ -91,7 +91,10 @@ export class CatalogueQueryDto extends PageQueryDto {
   @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { each: true, message: 'institutionId must be an institution id' })
   institutionId?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'ESCO skill URI of a learning outcome; repeat for "any of"' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'ESCO skill URI of a learning outcome; repeat for "any of"',
+  })
   @IsOptional()
   @Transform(toList)
   @IsArray()
@@ -204,7 +207,8 @@ export class PathwayEdgeDto {
 }
 
 export class PathwayDto {
-  @ApiProperty({ type: [String], description: 'From the smallest part to the largest whole' }) nodes!: string[];
+  @ApiProperty({ type: [String], description: 'From the smallest part to the largest whole' })
+  nodes!: string[];
   @ApiProperty({ description: 'ECTS of the micro-credentials on it' }) totalEcts!: number;
   @ApiProperty({ description: 'It passes through a retired micro-credential' }) retired!: boolean;
 }

@@ -207,7 +207,9 @@ export class CatalogueService {
     const numeric = new Set<Facet>(['eqfLevel', 'ects']);
     for (const f of FACETS)
       out[f].sort((a, b) =>
-        numeric.has(f) ? Number(a.value) - Number(b.value) : b.count - a.count || a.value.localeCompare(b.value),
+        numeric.has(f)
+          ? Number(a.value) - Number(b.value)
+          : b.count - a.count || a.value.localeCompare(b.value),
       );
     return out;
   }
@@ -234,7 +236,14 @@ export class CatalogueService {
     const known = await this.lookup([...e.stacksInto, ...e.composedOf]);
     const link = (value: string): StackLinkDto => {
       if (kindOf(value) === 'programme')
-        return { kind: 'programme', reference: null, url: value, title: null, status: 'not-in-catalogue', href: null };
+        return {
+          kind: 'programme',
+          reference: null,
+          url: value,
+          title: null,
+          status: 'not-in-catalogue',
+          href: null,
+        };
       const k = known.get(value);
       return {
         kind: 'micro-credential',
@@ -290,9 +299,7 @@ export class CatalogueService {
           identifier: e.leadInstitutionId,
           name: e.leadName,
         },
-        ...(typeof content.prerequisites === 'string'
-          ? { coursePrerequisites: content.prerequisites }
-          : {}),
+        ...(typeof content.prerequisites === 'string' ? { coursePrerequisites: content.prerequisites } : {}),
         ...(typeof content.participationForm === 'string'
           ? {
               hasCourseInstance: {
@@ -351,7 +358,8 @@ export class CatalogueService {
       for (const r of rows) {
         // Wholes of an upward node: what it stacks into, and entries composed of it.
         if (up.has(r.reference)) for (const w of r.stacksInto) (addEdge(r.reference, w), nextUp.push(w));
-        for (const part of r.composedOf) if (up.has(part)) (addEdge(part, r.reference), nextUp.push(r.reference));
+        for (const part of r.composedOf)
+          if (up.has(part)) (addEdge(part, r.reference), nextUp.push(r.reference));
         // Parts of a downward node: what it is composed of, and entries that stack into it.
         if (down.has(r.reference)) for (const p of r.composedOf) (addEdge(p, r.reference), nextDown.push(p));
         for (const whole of r.stacksInto)

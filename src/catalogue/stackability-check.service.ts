@@ -31,7 +31,8 @@ export class StackabilityCheckService implements SubmitCheck, OnModuleInit {
       if (kind === 'invalid')
         problems.push({
           field: e.field,
-          message: 'must be a micro-credential reference such as MC-2026-0007, or the https URL of a programme',
+          message:
+            'must be a micro-credential reference such as MC-2026-0007, or the https URL of a programme',
         });
       else if (kind === 'reference') refs.push(e);
     }
