@@ -355,15 +355,21 @@ export class CatalogueService {
       const nextDown: string[] = [];
       const up = new Set(upFrontier);
       const down = new Set(downFrontier);
+      const upEdge = (part: string, whole: string) => {
+        addEdge(part, whole);
+        nextUp.push(whole);
+      };
+      const downEdge = (part: string, whole: string) => {
+        addEdge(part, whole);
+        nextDown.push(part);
+      };
       for (const r of rows) {
         // Wholes of an upward node: what it stacks into, and entries composed of it.
-        if (up.has(r.reference)) for (const w of r.stacksInto) (addEdge(r.reference, w), nextUp.push(w));
-        for (const part of r.composedOf)
-          if (up.has(part)) (addEdge(part, r.reference), nextUp.push(r.reference));
+        if (up.has(r.reference)) for (const w of r.stacksInto) upEdge(r.reference, w);
+        for (const part of r.composedOf) if (up.has(part)) upEdge(part, r.reference);
         // Parts of a downward node: what it is composed of, and entries that stack into it.
-        if (down.has(r.reference)) for (const p of r.composedOf) (addEdge(p, r.reference), nextDown.push(p));
-        for (const whole of r.stacksInto)
-          if (down.has(whole)) (addEdge(r.reference, whole), nextDown.push(r.reference));
+        if (down.has(r.reference)) for (const p of r.composedOf) downEdge(p, r.reference);
+        for (const whole of r.stacksInto) if (down.has(whole)) downEdge(r.reference, whole);
       }
       upFrontier = [...new Set(nextUp)].filter((n) => !ups.has(n) && kindOf(n) === 'reference');
       downFrontier = [...new Set(nextDown)].filter((n) => !downs.has(n) && kindOf(n) === 'reference');
