@@ -77,11 +77,13 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
          (CASE x.lang WHEN 'en' THEN 'english' WHEN 'de' THEN 'german' WHEN 'fr' THEN 'french'
                       WHEN 'it' THEN 'italian' ELSE 'simple' END)::regconfig,
          created_at + interval '30 days'
+       -- The "0 * s" ties each aggregate to its own generate_series (an aggregate of outer columns only
+       -- would belong to the outer query).
        FROM gen g CROSS JOIN LATERAL (
          SELECT
-           (SELECT string_agg(w[1 + floor(random() * cardinality(w))::int], ' ') FROM generate_series(1, 4 + (g.g % 3))) AS title,
-           (SELECT string_agg(w[1 + floor(random() * cardinality(w))::int], ' ') FROM generate_series(1, 20 + (g.g % 7))) AS summary,
-           (SELECT string_agg(w[1 + floor(random() * cardinality(w))::int], ' ') FROM generate_series(1, 18 + (g.g % 5))) AS outcomes,
+           (SELECT string_agg(w[1 + floor(random() * cardinality(w))::int + 0 * s], ' ') FROM generate_series(1, 4 + (g.g % 3)) s) AS title,
+           (SELECT string_agg(w[1 + floor(random() * cardinality(w))::int + 0 * s], ' ') FROM generate_series(1, 20 + (g.g % 7)) s) AS summary,
+           (SELECT string_agg(w[1 + floor(random() * cardinality(w))::int + 0 * s], ' ') FROM generate_series(1, 18 + (g.g % 5)) s) AS outcomes,
            (ARRAY['en', 'en', 'en', 'de', 'fr', 'it', 'cs'])[1 + (g.g % 7)] AS lang,
            (SELECT array_agg(DISTINCT a) FROM unnest(ARRAY[
               (ARRAY['multilingualism', 'critical-thinking', 'data-literacy', 'social-engagement', 'entrepreneurship'])[1 + (g.g % 5)],
@@ -90,9 +92,16 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
        WHERE NOT g.waiting`,
       [words],
     );
+    // updated_at is the time of the last change, as the engine keeps it.
+    await c.query(
+      `UPDATE proposals p SET updated_at = d.last FROM (
+         SELECT d.proposal_id, max(d.created_at) AS last FROM decisions d JOIN gen g ON g.id = d.proposal_id GROUP BY 1) d
+       WHERE p.id = d.proposal_id`,
+    );
     await c.query(`UPDATE catalogue_state SET version = version + 1 WHERE id = 1`);
     await c.query('COMMIT');
-    await c.query('ANALYZE proposals, decisions, catalogue_entries');
+    // As autovacuum would after such a load: statistics and the visibility map.
+    await c.query('VACUUM ANALYZE proposals, decisions, catalogue_entries');
   } catch (e) {
     await c.query('ROLLBACK').catch(() => undefined);
     throw e;

@@ -48,9 +48,15 @@ export class AnalyticsService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The caller's proposals as a CTE body over `proposals p`, with the lead filter. */
-  private visible(user: AuthUser, institutionId: string | undefined, params: unknown[]): string {
+  /** The caller's proposals as a CTE body over `proposals p`, with the lead filter and `extra`. */
+  private visible(
+    user: AuthUser,
+    institutionId: string | undefined,
+    params: unknown[],
+    extra?: string,
+  ): string {
     const where = [ProposalsRepository.visibilitySql(user, params)];
+    if (extra) where.push(extra);
     if (institutionId) {
       params.push(institutionId);
       where.push(`p.lead_institution_id = $${params.length}`);
@@ -67,8 +73,15 @@ export class AnalyticsService {
    */
   async stages(user: AuthUser, q: AnalyticsQueryDto): Promise<StagesDto> {
     const { from, to } = window(q, 90 * DAY_MS);
-    const params: unknown[] = [];
-    const visible = this.visible(user, q.institutionId, params);
+    const params: unknown[] = [from, STAGES];
+    // A proposal whose last change (updated_at) came before the window neither entered nor left a
+    // stage in it; it only counts if it is still waiting somewhere.
+    const visible = this.visible(
+      user,
+      q.institutionId,
+      params,
+      `(p.updated_at >= $1 OR p.state = ANY ($2::text[]))`,
+    );
     params.push(from, to, this.config.ESCALATION_AFTER_MS, STAGES, REMINDED_STAGES);
     const [f, t, esc, stages, reminded] = [5, 4, 3, 2, 1].map((k) => `$${params.length - k + 1}`);
     const rows: StageRowDto[] = await this.dataSource.query(

@@ -97,10 +97,18 @@ export class CatalogueService {
     const where = [`e.status = 'published'`];
     let rank = '0::float8';
     if (text !== undefined) {
-      const t = add(text);
-      const tsq = QUERY_CONFIGS.map((c) => `websearch_to_tsquery('${c}', ${t})`).join(' || ');
-      where.push(`(e.search @@ (${tsq}) OR ${t} <% e.title)`);
-      rank = `(ts_rank_cd(e.search, (${tsq}))::float8 + word_similarity(${t}, e.title)::float8)`;
+      const { tsquery, found } = await this.parse(text);
+      if (found) {
+        // Full-text matches: the GIN index, ranked by cover density with title > summary > outcomes.
+        const tq = add(tsquery);
+        where.push(`e.search @@ ${tq}::tsquery`);
+        rank = `ts_rank_cd(e.search, ${tq}::tsquery)::float8`;
+      } else {
+        // No word matched anywhere: a typo, perhaps. Titles that look like the query (pg_trgm).
+        const t = add(text);
+        where.push(`${t} <% e.title`);
+        rank = `word_similarity(${t}, e.title)::float8`;
+      }
     }
     const filters = this.filters(q, add);
     const [items, facets] = await Promise.all([
@@ -125,6 +133,26 @@ export class CatalogueService {
       nextCursor,
       facets,
     };
+  }
+
+  /**
+   * The query parsed in every configuration, duplicates dropped (most words stem alike in several
+   * languages), as one tsquery; and whether any entry matches it. Found nothing: the typo path.
+   * Passing the tsquery on as a constant lets the planner see it (and pick the GIN index).
+   */
+  private async parse(text: string): Promise<{ tsquery: string; found: boolean }> {
+    const parsed = QUERY_CONFIGS.map((c) => `websearch_to_tsquery('${c}', $1)`).join(', ');
+    const rows: Array<{ tsquery: string | null; found: boolean }> = await this.dataSource.query(
+      `WITH t AS (
+         SELECT string_agg(DISTINCT '(' || x::text || ')', ' | ') AS tsquery
+         FROM unnest(ARRAY[${parsed}]) x WHERE numnode(x) > 0)
+       SELECT tsquery, tsquery IS NOT NULL AND EXISTS (
+         SELECT 1 FROM catalogue_entries e WHERE e.status = 'published' AND e.search @@ t.tsquery::tsquery) AS found
+       FROM t`,
+      [text],
+    );
+    const tsquery = rows[0]?.tsquery ?? null;
+    return { tsquery: tsquery ?? '', found: tsquery !== null && rows[0].found };
   }
 
   /** One SQL predicate per filter; a facet applies all but its own. */
