@@ -8,6 +8,7 @@ import { runP3 } from './scenarios/p3-transitions.js';
 import { runP4 } from './scenarios/p4-reminders.js';
 import { runP5 } from './scenarios/p5-audit.js';
 import { runP6, deadlockFigure, readDeadlocks } from './scenarios/p6-concurrent-writers.js';
+import { runP8 } from './scenarios/p8-catalogue.js';
 import type { PhaseContext } from './scenarios/phase.js';
 import { ApiClient } from './support/api-client.js';
 import { BenchContext, RESULTS_DIR } from './support/context.js';
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
     await api.stop();
     await phase('P4', () => runP4(p));
     await phase('P5', () => runP5(p));
+    await phase('P8', () => runP8(p));
   } catch (e) {
     failures.setUp = describe(e);
     log(`failed: ${describe(e)}`);

@@ -8,6 +8,7 @@ import { QualityVisibility1795840000000 } from './1795840000000-quality-visibili
 import { Accounts1795850000000 } from './1795850000000-accounts.js';
 import { IdempotencyKeys1795860000000 } from './1795860000000-idempotency-keys.js';
 import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
+import { Catalogue1795890000000 } from './1795890000000-catalogue.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -18,4 +19,5 @@ export const migrations = [
   Accounts1795850000000,
   IdempotencyKeys1795860000000,
   SsoDeputies1795900000000,
+  Catalogue1795890000000,
 ];

@@ -5,9 +5,12 @@
 //   MODE=proposal  answers GET /api/proposals/:id by running the app's own SQL: the same repository
 //                  methods (proposal row, then pending reminder times), fed a plain pg pool instead
 //                  of TypeORM, so the statements cannot drift from what the app runs.
+//   MODE=catalogue answers GET /api/catalogue?… (P8) with the app's own CatalogueService (catalogue
+//                  version for the ETag, the ranked page, the facets), fed a plain pg pool.
 // Run as its own process (like the API), so it gets a core of its own the way the API does.
 import http from 'node:http';
 import pg from 'pg';
+import { CatalogueService } from '../../src/catalogue/catalogue.service.js';
 import { ReminderRepository } from '../../src/reminders/reminder.repository.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
 
@@ -20,19 +23,25 @@ function repositories(pool: pg.Pool): { proposals: ProposalsRepository; reminder
   return { proposals: new ProposalsRepository(dataSource), reminders: new ReminderRepository(dataSource) };
 }
 
+function catalogueService(pool: pg.Pool): CatalogueService {
+  const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;
+  return new CatalogueService({ query } as never);
+}
+
 function main(): void {
   const mode = process.env.MODE ?? 'static';
   const port = Number(process.env.PORT ?? 0);
   const staticBody = Buffer.from(process.env.BODY ?? '{}');
   const statements = JSON.parse(process.env.STATEMENTS ?? '[]') as Array<{ sql: string; params?: unknown[] }>;
   const pool =
-    mode === 'proposal' || mode === 'sql'
+    mode === 'proposal' || mode === 'sql' || mode === 'catalogue'
       ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 30) })
       : null;
   // An idle client's error (server restart, network) must not take the baseline down mid-run.
   pool?.on('error', (e) => process.stderr.write(`pg pool: ${e.message}\n`));
   const repos = pool && mode === 'proposal' ? repositories(pool) : null;
   const PROPOSAL = /^\/api\/proposals\/([0-9a-f-]{36})$/;
+  const catalogue = pool && mode === 'catalogue' ? catalogueService(pool) : null;
 
   const server = http.createServer((req, res) => {
     const send = (status: number, body: Buffer | string) => {
@@ -47,6 +56,25 @@ function main(): void {
       void (async () => {
         for (const st of statements) await pool.query(st.sql, st.params);
         send(200, staticBody);
+      })().catch((e: unknown) => send(500, JSON.stringify({ error: String(e) })));
+      return;
+    }
+    if (catalogue) {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        if (url.pathname !== '/api/catalogue') return send(404, '{"status":404}');
+        const list = (k: string) => (url.searchParams.has(k) ? url.searchParams.getAll(k) : undefined);
+        const version = await catalogue.version();
+        const body = await catalogue.search({
+          q: url.searchParams.get('q') ?? undefined,
+          strategicArea: list('strategicArea'),
+          eqfLevel: list('eqfLevel')?.map(Number),
+          language: list('language'),
+          institutionId: list('institutionId'),
+          limit: Number(url.searchParams.get('limit') ?? 20),
+        });
+        res.setHeader('etag', CatalogueService.etag(version, req.url ?? ''));
+        send(200, JSON.stringify(body));
       })().catch((e: unknown) => send(500, JSON.stringify({ error: String(e) })));
       return;
     }

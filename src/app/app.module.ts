@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { ProblemDetailsFilter } from '../common/problem-details.filter.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
 import { AppConfig } from '../config/app-config.js';
@@ -54,6 +56,8 @@ export class AppModule {
         MetricsModule,
         SsoModule,
         DeputiesModule,
+        CatalogueModule,
+        AnalyticsModule,
         HealthModule.register([{ provide: 'queue-health', useExisting: QueueMetricsService }]),
       ],
       controllers: [AdminController],

@@ -100,6 +100,15 @@ export interface ChangeParticipant {
   afterCommit?(change: ProposalChange): Promise<void>;
 }
 
+/**
+ * A rule of SUBMIT that needs the database (e.g. stackability references must exist and close no
+ * cycle). The engine runs it inside the transaction, after the row lock, and adds its problems to the
+ * machine's own: the machine stays pure.
+ */
+export interface SubmitCheck {
+  check(em: EntityManager, row: ProposalRow): Promise<FieldProblem[]>;
+}
+
 function refusalToError(refusal: Refusal, type: string): DomainError {
   switch (refusal.code) {
     case 'unknown-event':
@@ -135,6 +144,7 @@ function refusalToError(refusal: Refusal, type: string): DomainError {
 export class WorkflowEngineService {
   private readonly logger = new Logger(WorkflowEngineService.name);
   private readonly participants: ChangeParticipant[] = [];
+  private readonly submitChecks: SubmitCheck[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -148,6 +158,10 @@ export class WorkflowEngineService {
   register(participant: ChangeParticipant): void {
     this.participants.push(participant);
     this.participants.sort((a, b) => a.order - b.order);
+  }
+
+  useSubmitCheck(check: SubmitCheck): void {
+    this.submitChecks.push(check);
   }
 
   /**
@@ -340,7 +354,11 @@ export class WorkflowEngineService {
         event.criteriaCatalogue = await this.proposals.activeCriteriaIds(em);
       }
       const refusal = definition.explainRefusal(snapshot, event);
-      if (refusal) throw refusalToError(refusal, input.type);
+      if (refusal && refusal.code !== 'rule') throw refusalToError(refusal, input.type);
+      const problems = refusal?.code === 'rule' ? [...refusal.problems] : [];
+      if (input.type === 'SUBMIT')
+        for (const c of this.submitChecks) problems.push(...(await c.check(em, row)));
+      if (problems.length) throw refusalToError({ code: 'rule', problems }, input.type);
 
       const [next, actions] = transition(definition.machine, snapshot, event as never);
       const ctx = next.context as {

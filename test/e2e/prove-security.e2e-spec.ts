@@ -30,6 +30,7 @@ let draft: { id: string };
 let inAgency: { id: string };
 /** Users the matrix edits (harmlessly: the same display name again and again), one per institution. */
 let accountTargets: Record<'cuni' | 'uhd', { id: string }>;
+let inAgencyRef: string;
 
 beforeAll(async () => {
   t = await startServer({
@@ -42,7 +43,9 @@ beforeAll(async () => {
   db = testPool();
   doc = (await t.http().get('/api/docs-json')).body as OpenApiDoc;
   draft = await w.create(CONTENT, ['uhd', 'su']);
-  inAgency = await w.proposalIn('agencyAlignment');
+  const agencyStage = await w.proposalIn('agencyAlignment');
+  inAgency = agencyStage;
+  inAgencyRef = agencyStage.reference;
   accountTargets = {
     cuni: await t.user('cuni', ['reviewer'], 'matrix-target'),
     uhd: await t.user('uhd', ['reviewer'], 'matrix-target'),
@@ -276,7 +279,37 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   'get /api/admin/queues': (a) => [
     { label: 'queues', method: 'get', path: '/api/admin/queues', expect: isAllianceAdmin(a) ? [200] : [403] },
   ],
+  'get /api/catalogue': () => [
+    { label: 'catalogue', method: 'get', path: '/api/catalogue?q=data', expect: [200] },
+  ],
+  'get /api/catalogue/{reference}': () => catalogueCases(''),
+  'get /api/catalogue/{reference}/pathways': () => catalogueCases('/pathways'),
+  'get /sitemap.xml': () => [{ label: 'sitemap', method: 'get', path: '/sitemap.xml', expect: [200] }],
+  'get /api/analytics/stages': (a) => analyticsCases(a, 'stages'),
+  'get /api/analytics/throughput': (a) => analyticsCases(a, 'throughput'),
+  'get /api/analytics/waiting': (a) => analyticsCases(a, 'waiting'),
 };
+
+/** Public: an unpublished proposal's reference is as absent as one that does not exist. */
+function catalogueCases(suffix: string): Case[] {
+  return [
+    { label: 'unpublished', method: 'get', path: `/api/catalogue/${inAgencyRef}${suffix}`, expect: [404] },
+    { label: 'nonexistent', method: 'get', path: `/api/catalogue/MC-1999-9999${suffix}`, expect: [404] },
+  ];
+}
+
+function analyticsCases(a: ActorName, table: string): Case[] {
+  const may = ['admin', 'quality_officer', 'agency_liaison'].some((r) => has(a, r));
+  return [
+    { label: table, method: 'get', path: `/api/analytics/${table}`, expect: may ? [200] : [403] },
+    {
+      label: `${table} as CSV`,
+      method: 'get',
+      path: `/api/analytics/${table}?format=csv&institutionId=cuni`,
+      expect: may ? [200] : [403],
+    },
+  ];
+}
 
 function proposalReads(a: ActorName, path: (id: string) => string): Case[] {
   return [
@@ -355,6 +388,10 @@ describe('authorization matrix from the route table', () => {
       'get /api/auth/oidc/config',
       'get /api/auth/oidc/login',
       'get /api/auth/oidc/callback',
+      'get /api/catalogue',
+      'get /api/catalogue/{reference}',
+      'get /api/catalogue/{reference}/pathways',
+      'get /sitemap.xml',
     ]);
     const wrong: string[] = [];
     const before = await w.get(inAgency.id, 'allianceAdmin');

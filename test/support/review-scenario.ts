@@ -93,7 +93,8 @@ export const VALID_CONTENT: Record<string, unknown> = {
   strategicAreas: ['data-literacy', 'multilingualism'],
   qualityAssurance: 'Internal QA of Charles University (institutional accreditation by NAU).',
   prerequisites: 'A completed bachelor degree.',
-  stackability: { stacksInto: ['MC-2026-0001'], composedOf: [] },
+  // An external programme: MC-… references must name an existing micro-credential at SUBMIT.
+  stackability: { stacksInto: ['https://www.cuni.cz/en/programmes/data-science-msc'], composedOf: [] },
   revenueShares: [
     { institutionId: 'cuni', percent: 33.34 },
     { institutionId: 'uhd', percent: 33.33 },

@@ -1,0 +1,133 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { stringify } from 'csv-stringify/sync';
+import type { Request, Response } from 'express';
+import { csvSafeText } from '../audit/csv-cell.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
+import { ProblemResponses } from '../common/openapi.js';
+import { AnalyticsQueryDto, StagesDto, ThroughputDto, WaitingDto, WaitingQueryDto } from './analytics.dto.js';
+import { AnalyticsService } from './analytics.service.js';
+
+const STAGE_COLUMNS = [
+  'stage',
+  'institutionId',
+  'entered',
+  'left',
+  'medianMs',
+  'p90Ms',
+  'waiting',
+  'overdue',
+];
+const THROUGHPUT_COLUMNS = ['month', 'submitted', 'approved', 'published', 'rejected'];
+const WAITING_COLUMNS = [
+  'proposalId',
+  'reference',
+  'title',
+  'state',
+  'leadInstitutionId',
+  'partyKey',
+  'partyKind',
+  'since',
+  'waitingMs',
+  'remindersSent',
+  'lastReminderAt',
+  'nextReminderAt',
+  'escalated',
+  'escalatedAt',
+  'overdue',
+];
+
+/** JSON, or CSV when asked (`?format=csv` or `Accept: text/csv`); text cells cannot run as formulas. */
+function answer(
+  req: Request,
+  res: Response,
+  format: 'json' | 'csv' | undefined,
+  name: string,
+  columns: string[],
+  rows: object[],
+  json: unknown,
+): void {
+  res.setHeader('Cache-Control', 'private, no-store');
+  const csv =
+    format === 'csv' ||
+    (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+  if (!csv) {
+    res.status(200).json(json);
+    return;
+  }
+  res
+    .status(200)
+    .type('text/csv; charset=utf-8')
+    .setHeader('Content-Disposition', `attachment; filename="${name}.csv"`)
+    .send(
+      stringify(rows as Array<Record<string, unknown>>, {
+        header: true,
+        columns,
+        cast: { boolean: (v) => String(v), string: csvSafeText },
+      }),
+    );
+}
+
+/**
+ * Why work is stuck, for admins, quality officers and agency liaisons, each over the proposals they
+ * may see. Computed from decisions and the reminder schedule with SQL on every request.
+ */
+@ApiTags('analytics')
+@ApiBearerAuth()
+@Roles('admin', 'quality_officer', 'agency_liaison')
+@Controller('api/analytics')
+export class AnalyticsController {
+  constructor(private readonly analytics: AnalyticsService) {}
+
+  @Get('stages')
+  @ApiOperation({
+    summary:
+      'Per stage and per lead institution: entered, left, median and p90 time in stage, waiting now, overdue',
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: StagesDto })
+  @ProblemResponses(403)
+  async stages(
+    @CurrentUser() user: AuthUser,
+    @Query() q: AnalyticsQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const out = await this.analytics.stages(user, q);
+    answer(req, res, q.format, 'stages', STAGE_COLUMNS, out.rows, out);
+  }
+
+  @Get('throughput')
+  @ApiOperation({ summary: 'Per UTC month: submitted, approved, published, rejected' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: ThroughputDto })
+  @ProblemResponses(403)
+  async throughput(
+    @CurrentUser() user: AuthUser,
+    @Query() q: AnalyticsQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const out = await this.analytics.throughput(user, q);
+    answer(req, res, q.format, 'throughput', THROUGHPUT_COLUMNS, out.rows, out);
+  }
+
+  @Get('waiting')
+  @ApiOperation({
+    summary:
+      'Every waiting proposal, one row per pending party: since when, reminders sent, escalated or not (oldest first)',
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: WaitingDto })
+  @ProblemResponses(403)
+  async waiting(
+    @CurrentUser() user: AuthUser,
+    @Query() q: WaitingQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const items = await this.analytics.waiting(user, q);
+    answer(req, res, q.format, 'waiting', WAITING_COLUMNS, items, { items });
+  }
+}

@@ -1,0 +1,156 @@
+import { Controller, Get, Param, Query, Req, Res, type PipeTransform } from '@nestjs/common';
+import {
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Public } from '../auth/decorators.js';
+import { DomainError } from '../common/domain-error.js';
+import { ProblemResponses } from '../common/openapi.js';
+import { CatalogueEntryDto, CataloguePageDto, CatalogueQueryDto, PathwaysDto } from './catalogue.dto.js';
+import { CatalogueService } from './catalogue.service.js';
+import { MC_REFERENCE } from './stackability.js';
+
+/** Public and cacheable: a shared cache may keep an answer a minute, then revalidates with the ETag. */
+export const CATALOGUE_CACHE_CONTROL = 'public, max-age=60, must-revalidate';
+
+/** Anything that is not a reference is a micro-credential that does not exist: 404. */
+class ReferencePipe implements PipeTransform<string, string> {
+  transform(v: string): string {
+    if (!MC_REFERENCE.test(v)) throw new DomainError('not-found', 404, 'Micro-credential not found');
+    return v;
+  }
+}
+
+/** RFC 9110 If-None-Match: a list of entity tags (weak comparison) or `*`. */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+}
+
+const NOT_MODIFIED = { status: 304, description: 'Not modified: your copy (If-None-Match) is current' };
+const IF_NONE_MATCH = { name: 'If-None-Match', required: false, description: 'The ETag of your copy' };
+
+/**
+ * The public catalogue (no token): published micro-credentials only, no personal data. Every
+ * answer carries an ETag made of the catalogue version (it moves in the transaction of every
+ * publish and retire) and the request, so a matching If-None-Match is answered 304 before any
+ * search runs.
+ */
+@ApiTags('catalogue')
+@Public()
+@Controller()
+export class CatalogueController {
+  constructor(private readonly catalogue: CatalogueService) {}
+
+  private async conditional(
+    req: Request,
+    res: Response,
+    contentType: string,
+    produce: () => Promise<unknown>,
+  ): Promise<void> {
+    const version = await this.catalogue.version();
+    const etag = CatalogueService.etag(version, `${originOf(req)} ${req.originalUrl}`);
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', CATALOGUE_CACHE_CONTROL);
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (noneMatch(req.headers['if-none-match'], etag)) {
+      res.status(304).end();
+      return;
+    }
+    const body = await produce();
+    res
+      .status(200)
+      .type(contentType)
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+
+  @Get('api/catalogue')
+  @ApiOperation({
+    summary:
+      'Search the published micro-credentials (public): ranked full-text search, filters, facet counts, cursor paging',
+  })
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiOkResponse({ type: CataloguePageDto })
+  @ApiResponse(NOT_MODIFIED)
+  async search(@Query() q: CatalogueQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.conditional(req, res, 'application/json', () => this.catalogue.search(q));
+  }
+
+  @Get('api/catalogue/:reference')
+  @ApiOperation({
+    summary:
+      'One micro-credential of the catalogue (public): published content, agency alignments, resolved stackability, export links, schema.org Course',
+  })
+  @ApiParam({ name: 'reference', example: 'MC-2026-0007' })
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiOkResponse({ type: CatalogueEntryDto })
+  @ApiResponse(NOT_MODIFIED)
+  @ProblemResponses(404)
+  async detail(
+    @Param('reference', ReferencePipe) reference: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.conditional(req, res, 'application/json', () =>
+      this.catalogue.detail(reference, originOf(req)),
+    );
+  }
+
+  @Get('api/catalogue/:reference/pathways')
+  @ApiOperation({
+    summary: 'The stackability graph around a micro-credential (public), with the total ECTS of each pathway',
+  })
+  @ApiParam({ name: 'reference', example: 'MC-2026-0007' })
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiOkResponse({ type: PathwaysDto })
+  @ApiResponse(NOT_MODIFIED)
+  @ProblemResponses(404)
+  async pathways(
+    @Param('reference', ReferencePipe) reference: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.conditional(req, res, 'application/json', () => this.catalogue.pathways(reference));
+  }
+
+  @Get('sitemap.xml')
+  @ApiOperation({ summary: "Sitemap of the catalogue's public pages (the web app's /catalogue pages)" })
+  @ApiProduces('application/xml')
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiOkResponse({ description: 'sitemaps.org XML' })
+  @ApiResponse(NOT_MODIFIED)
+  async sitemap(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.conditional(req, res, 'application/xml', async () => {
+      const origin = originOf(req);
+      const entries = await this.catalogue.sitemapEntries();
+      const url = (loc: string, lastmod?: Date) =>
+        `  <url><loc>${xml(loc)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ''}</url>`;
+      return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        url(`${origin}/catalogue`),
+        ...entries.map((e) => url(`${origin}/catalogue/${e.reference}`, e.publishedAt)),
+        '</urlset>',
+        '',
+      ].join('\n');
+    });
+  }
+}
+
+/** The service's own origin as the client reached it (trust proxy decides whether X-Forwarded-* count). */
+function originOf(req: Request): string {
+  const host = req.get('host') ?? 'localhost';
+  // A Host header is not trusted to carry markup into XML or JSON-LD.
+  return `${req.protocol}://${/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host) ? host : 'localhost'}`;
+}
+
+function xml(s: string): string {
+  return s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

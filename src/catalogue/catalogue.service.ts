@@ -1,0 +1,475 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
+import { DomainError, notFound } from '../common/domain-error.js';
+import { QUERY_CONFIGS } from './catalogue-writer.service.js';
+import type {
+  CatalogueEntryDto,
+  CatalogueFacetsDto,
+  CatalogueItemDto,
+  CataloguePageDto,
+  CatalogueQueryDto,
+  PathwayDto,
+  PathwaysDto,
+  StackLinkDto,
+} from './catalogue.dto.js';
+import { MC_REFERENCE, kindOf } from './stackability.js';
+
+const ITEM_COLUMNS = `e.reference, e.title, e.summary, e.ects::float8 AS ects, e.eqf_level AS "eqfLevel",
+  e.languages, e.strategic_areas AS "strategicAreas", e.lead_institution_id AS "leadInstitutionId",
+  e.partner_institution_ids AS "partnerInstitutionIds", e.published_at AS "publishedAt"`;
+
+type Row = Omit<CatalogueItemDto, 'publishedAt'> & { publishedAt: Date; rank?: number };
+
+/** A cursor: rank + reference when searching, publication time + reference otherwise. */
+type Cursor = { r: number; ref: string } | { p: string; ref: string };
+
+function badCursor(): DomainError {
+  return new DomainError('validation-failed', 400, 'cursor: not a cursor this endpoint issued', [
+    { field: 'cursor', message: 'not a cursor this endpoint issued' },
+  ]);
+}
+
+function decode(cursor: string | undefined, searching: boolean): Cursor | undefined {
+  if (!cursor) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  const o = v as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null || typeof o.ref !== 'string' || !MC_REFERENCE.test(o.ref))
+    throw badCursor();
+  if (searching && typeof o.r === 'number' && Number.isFinite(o.r) && o.r >= 0 && o.r < 1e6)
+    return { r: o.r, ref: o.ref };
+  if (
+    !searching &&
+    typeof o.p === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(o.p) &&
+    !Number.isNaN(Date.parse(o.p))
+  )
+    return { p: o.p, ref: o.ref };
+  throw badCursor();
+}
+
+const encode = (c: Cursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+
+const FACETS = ['strategicArea', 'eqfLevel', 'ects', 'language', 'institutionId', 'escoSkillUri'] as const;
+type Facet = (typeof FACETS)[number];
+
+/**
+ * The public catalogue, read from `catalogue_entries` only (never from proposals or users): search
+ * with facets, the detail of one entry, and the stackability graph around it.
+ */
+@Injectable()
+export class CatalogueService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Moves with every publish and retire (same transaction); the ETags are made of it. */
+  async version(): Promise<string> {
+    const rows: Array<{ version: string }> = await this.dataSource.query(
+      `SELECT version::text AS version FROM catalogue_state WHERE id = 1`,
+    );
+    return rows[0]?.version ?? '0';
+  }
+
+  /** A strong ETag for what this request answers: the catalogue version and the request itself. */
+  static etag(version: string, request: string): string {
+    return `"c${version}-${createHash('sha256').update(request).digest('base64url').slice(0, 22)}"`;
+  }
+
+  async search(q: CatalogueQueryDto): Promise<CataloguePageDto> {
+    const text = q.q?.trim() ? q.q.trim() : undefined;
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decode(q.cursor, text !== undefined);
+    if (q.ectsMin !== undefined && q.ectsMax !== undefined && q.ectsMin > q.ectsMax)
+      throw new DomainError('validation-failed', 400, 'ectsMax: must not be below ectsMin', [
+        { field: 'ectsMax', message: 'must not be below ectsMin' },
+      ]);
+
+    const params: unknown[] = [];
+    const add = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where = [`e.status = 'published'`];
+    let rank = '0::float8';
+    if (text !== undefined) {
+      const { tsquery, found } = await this.parse(text);
+      if (found) {
+        // Full-text matches: the GIN index, ranked by cover density with title > summary > outcomes.
+        const tq = add(tsquery);
+        where.push(`e.search @@ ${tq}::tsquery`);
+        rank = `ts_rank_cd(e.search, ${tq}::tsquery)::float8`;
+      } else {
+        // No word matched anywhere: a typo, perhaps. Titles that look like the query (pg_trgm).
+        const t = add(text);
+        where.push(`${t} <% e.title`);
+        rank = `word_similarity(${t}, e.title)::float8`;
+      }
+    }
+    const filters = this.filters(q, add);
+    const [items, facets] = await Promise.all([
+      this.items(where, filters, rank, text !== undefined, after, limit, [...params]),
+      this.facets(where, filters, [...params]),
+    ]);
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor =
+      items.length > limit && last
+        ? encode(
+            text !== undefined
+              ? { r: last.rank ?? 0, ref: last.reference }
+              : { p: last.publishedAt.toISOString(), ref: last.reference },
+          )
+        : null;
+    return {
+      items: page.map(({ rank: _r, publishedAt, ...rest }) => ({
+        ...rest,
+        publishedAt: publishedAt.toISOString(),
+      })),
+      nextCursor,
+      facets,
+    };
+  }
+
+  /**
+   * The query parsed in every configuration, duplicates dropped (most words stem alike in several
+   * languages), as one tsquery; and whether any entry matches it. Found nothing: the typo path.
+   * Passing the tsquery on as a constant lets the planner see it (and pick the GIN index).
+   */
+  private async parse(text: string): Promise<{ tsquery: string; found: boolean }> {
+    const parsed = QUERY_CONFIGS.map((c) => `websearch_to_tsquery('${c}', $1)`).join(', ');
+    const rows: Array<{ tsquery: string | null; found: boolean }> = await this.dataSource.query(
+      `WITH t AS (
+         SELECT string_agg(DISTINCT '(' || x::text || ')', ' | ') AS tsquery
+         FROM unnest(ARRAY[${parsed}]) x WHERE numnode(x) > 0)
+       SELECT tsquery, tsquery IS NOT NULL AND EXISTS (
+         SELECT 1 FROM catalogue_entries e WHERE e.status = 'published' AND e.search @@ t.tsquery::tsquery) AS found
+       FROM t`,
+      [text],
+    );
+    const tsquery = rows[0]?.tsquery ?? null;
+    return { tsquery: tsquery ?? '', found: tsquery !== null && rows[0].found };
+  }
+
+  /** One SQL predicate per filter; a facet applies all but its own. */
+  private filters(q: CatalogueQueryDto, add: (v: unknown) => string): Record<Facet, string | null> {
+    const ects: string[] = [];
+    if (q.ectsMin !== undefined) ects.push(`e.ects >= ${add(q.ectsMin)}::numeric`);
+    if (q.ectsMax !== undefined) ects.push(`e.ects <= ${add(q.ectsMax)}::numeric`);
+    return {
+      strategicArea: q.strategicArea?.length ? `e.strategic_areas && ${add(q.strategicArea)}::text[]` : null,
+      eqfLevel: q.eqfLevel?.length ? `e.eqf_level = ANY (${add(q.eqfLevel)}::int[])` : null,
+      ects: ects.length ? ects.join(' AND ') : null,
+      language: q.language?.length ? `e.languages && ${add(q.language)}::text[]` : null,
+      institutionId: q.institutionId?.length ? `e.institution_ids && ${add(q.institutionId)}::text[]` : null,
+      escoSkillUri: q.escoSkillUri?.length ? `e.esco_skill_uris && ${add(q.escoSkillUri)}::text[]` : null,
+    };
+  }
+
+  private async items(
+    where: string[],
+    filters: Record<Facet, string | null>,
+    rank: string,
+    searching: boolean,
+    after: Cursor | undefined,
+    limit: number,
+    params: unknown[],
+  ): Promise<Row[]> {
+    const conds = [...where, ...Object.values(filters).filter((f): f is string => f !== null)];
+    const outer: string[] = [];
+    if (after && 'r' in after) {
+      params.push(after.r, after.ref);
+      const [r, ref] = [`$${params.length - 1}::float8`, `$${params.length}`];
+      outer.push(`(s.rank < ${r} OR (s.rank = ${r} AND s.reference > ${ref}))`);
+    } else if (after && 'p' in after) {
+      params.push(after.p, after.ref);
+      const [p, ref] = [`$${params.length - 1}::timestamptz`, `$${params.length}`];
+      outer.push(`(s."publishedAt" < ${p} OR (s."publishedAt" = ${p} AND s.reference > ${ref}))`);
+    }
+    params.push(limit + 1);
+    const order = searching ? 's.rank DESC, s.reference' : 's."publishedAt" DESC, s.reference';
+    return this.dataSource.query(
+      `SELECT * FROM (SELECT ${ITEM_COLUMNS}, ${rank} AS rank FROM catalogue_entries e WHERE ${conds.join(' AND ')}) s
+       ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
+       ORDER BY ${order} LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /**
+   * Disjunctive facets in one statement: the matches of q are read once, each filter becomes a
+   * boolean column, and each facet counts its values among the rows that pass every other filter.
+   */
+  private async facets(
+    where: string[],
+    filters: Record<Facet, string | null>,
+    params: unknown[],
+  ): Promise<CatalogueFacetsDto> {
+    const flag = (f: Facet) => `${filters[f] ?? 'TRUE'} AS f_${f}`;
+    const others = (f: Facet) =>
+      FACETS.filter((g) => g !== f && filters[g] !== null)
+        .map((g) => `f_${g}`)
+        .join(' AND ') || 'TRUE';
+    const rows: Array<{ facet: Facet; value: string; count: number }> = await this.dataSource.query(
+      `WITH base AS MATERIALIZED (
+         SELECT e.strategic_areas, e.eqf_level, e.ects, e.languages, e.institution_ids, e.esco_skill_uris,
+           ${FACETS.map(flag).join(', ')}
+         FROM catalogue_entries e WHERE ${where.join(' AND ')})
+       SELECT 'strategicArea' AS facet, v AS value, count(*)::int AS count
+         FROM base, unnest(strategic_areas) v WHERE ${others('strategicArea')} GROUP BY v
+       UNION ALL SELECT 'eqfLevel', eqf_level::text, count(*)::int FROM base WHERE ${others('eqfLevel')} GROUP BY eqf_level
+       UNION ALL SELECT 'ects', (ects::float8)::text, count(*)::int FROM base WHERE ${others('ects')} GROUP BY ects
+       UNION ALL SELECT 'language', v, count(*)::int FROM base, unnest(languages) v WHERE ${others('language')} GROUP BY v
+       UNION ALL SELECT 'institutionId', v, count(*)::int FROM base, unnest(institution_ids) v
+         WHERE ${others('institutionId')} GROUP BY v
+       UNION ALL (SELECT 'escoSkillUri', v, count(*)::int FROM base, unnest(esco_skill_uris) v
+         WHERE ${others('escoSkillUri')} GROUP BY v ORDER BY count(*) DESC, v LIMIT 20)`,
+      params,
+    );
+    const out = Object.fromEntries(FACETS.map((f) => [f, []])) as unknown as CatalogueFacetsDto;
+    for (const r of rows) out[r.facet].push({ value: r.value, count: r.count });
+    const numeric = new Set<Facet>(['eqfLevel', 'ects']);
+    for (const f of FACETS)
+      out[f].sort((a, b) =>
+        numeric.has(f)
+          ? Number(a.value) - Number(b.value)
+          : b.count - a.count || a.value.localeCompare(b.value),
+      );
+    return out;
+  }
+
+  async detail(reference: string, origin: string): Promise<CatalogueEntryDto> {
+    const rows: Array<
+      Row & {
+        status: string;
+        retiredAt: Date | null;
+        content: Record<string, unknown>;
+        alignments: CatalogueEntryDto['alignments'];
+        stacksInto: string[];
+        composedOf: string[];
+        leadName: string;
+      }
+    > = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS}, e.status, e.retired_at AS "retiredAt", e.content, e.alignments,
+         e.stacks_into AS "stacksInto", e.composed_of AS "composedOf", i.name AS "leadName"
+       FROM catalogue_entries e JOIN institutions i ON i.id = e.lead_institution_id WHERE e.reference = $1`,
+      [reference],
+    );
+    const e = rows[0];
+    if (!e) throw notFound('Micro-credential');
+    const known = await this.lookup([...e.stacksInto, ...e.composedOf]);
+    const link = (value: string): StackLinkDto => {
+      if (kindOf(value) === 'programme')
+        return {
+          kind: 'programme',
+          reference: null,
+          url: value,
+          title: null,
+          status: 'not-in-catalogue',
+          href: null,
+        };
+      const k = known.get(value);
+      return {
+        kind: 'micro-credential',
+        reference: value,
+        url: null,
+        title: k?.title ?? null,
+        status: k?.status ?? 'not-in-catalogue',
+        href: k ? `/api/catalogue/${value}` : null,
+      };
+    };
+    const base = `/api/catalogue/${e.reference}`;
+    const publishedAt = e.publishedAt.toISOString();
+    const content = e.content;
+    return {
+      reference: e.reference,
+      title: e.title,
+      summary: e.summary,
+      ects: e.ects,
+      eqfLevel: e.eqfLevel,
+      languages: e.languages,
+      strategicAreas: e.strategicAreas,
+      leadInstitutionId: e.leadInstitutionId,
+      partnerInstitutionIds: e.partnerInstitutionIds,
+      publishedAt,
+      status: e.status,
+      retiredAt: e.retiredAt ? e.retiredAt.toISOString() : null,
+      content,
+      alignments: e.alignments,
+      stackability: { stacksInto: e.stacksInto.map(link), composedOf: e.composedOf.map(link) },
+      exports: {
+        ob3Achievement: `${base}/exports/ob3-achievement`,
+        ob3Endorsement: `${base}/exports/ob3-endorsement`,
+        elm: `${base}/exports/elm`,
+      },
+      schemaOrg: {
+        '@context': 'https://schema.org',
+        '@type': 'Course',
+        '@id': `${origin}/catalogue/${e.reference}`,
+        url: `${origin}/catalogue/${e.reference}`,
+        courseCode: e.reference,
+        name: e.title,
+        description: e.summary,
+        inLanguage: e.languages,
+        educationalLevel: `EQF level ${e.eqfLevel}`,
+        numberOfCredits: { '@type': 'StructuredValue', value: e.ects, unitText: 'ECTS' },
+        teaches: Array.isArray(content.learningOutcomes)
+          ? (content.learningOutcomes as Array<{ description?: unknown }>)
+              .map((o) => o.description)
+              .filter((d): d is string => typeof d === 'string')
+          : [],
+        provider: {
+          '@type': 'CollegeOrUniversity',
+          identifier: e.leadInstitutionId,
+          name: e.leadName,
+        },
+        ...(typeof content.prerequisites === 'string' ? { coursePrerequisites: content.prerequisites } : {}),
+        ...(typeof content.participationForm === 'string'
+          ? {
+              hasCourseInstance: {
+                '@type': 'CourseInstance',
+                courseMode: content.participationForm,
+              },
+            }
+          : {}),
+        datePublished: publishedAt,
+      },
+    };
+  }
+
+  private async lookup(
+    values: string[],
+  ): Promise<Map<string, { title: string; status: string; ects: number }>> {
+    const refs = [...new Set(values.filter((v) => kindOf(v) === 'reference'))];
+    if (!refs.length) return new Map();
+    const rows: Array<{ reference: string; title: string; status: string; ects: number }> =
+      await this.dataSource.query(
+        `SELECT reference, title, status, ects::float8 AS ects FROM catalogue_entries WHERE reference = ANY ($1::text[])`,
+        [refs],
+      );
+    return new Map(rows.map((r) => [r.reference, r]));
+  }
+
+  /**
+   * The graph around one entry: everything it counts towards (transitively) and everything that
+   * counts towards it, as the catalogue's published entries declare it (an unpublished proposal's
+   * declarations are not public). Bounded: 200 nodes, 100 pathways.
+   */
+  async pathways(reference: string): Promise<PathwaysDto> {
+    const exists: Array<{ reference: string }> = await this.dataSource.query(
+      `SELECT reference FROM catalogue_entries WHERE reference = $1`,
+      [reference],
+    );
+    if (!exists.length) throw notFound('Micro-credential');
+    const edges = new Map<string, { from: string; to: string }>();
+    const addEdge = (from: string, to: string) => edges.set(`${from}\n${to}`, { from, to });
+    const ups = new Set([reference]);
+    const downs = new Set([reference]);
+    let upFrontier = [reference];
+    let downFrontier = [reference];
+    const MAX_NODES = 200;
+    for (let depth = 0; depth < 20 && (upFrontier.length || downFrontier.length); depth++) {
+      const rows: Array<{ reference: string; stacksInto: string[]; composedOf: string[] }> =
+        await this.dataSource.query(
+          `SELECT reference, stacks_into AS "stacksInto", composed_of AS "composedOf" FROM catalogue_entries
+           WHERE reference = ANY ($1::text[]) OR composed_of && $2::text[] OR stacks_into && $3::text[]`,
+          [[...upFrontier, ...downFrontier], upFrontier, downFrontier],
+        );
+      const nextUp: string[] = [];
+      const nextDown: string[] = [];
+      const up = new Set(upFrontier);
+      const down = new Set(downFrontier);
+      const upEdge = (part: string, whole: string) => {
+        addEdge(part, whole);
+        nextUp.push(whole);
+      };
+      const downEdge = (part: string, whole: string) => {
+        addEdge(part, whole);
+        nextDown.push(part);
+      };
+      for (const r of rows) {
+        // Wholes of an upward node: what it stacks into, and entries composed of it.
+        if (up.has(r.reference)) for (const w of r.stacksInto) upEdge(r.reference, w);
+        for (const part of r.composedOf) if (up.has(part)) upEdge(part, r.reference);
+        // Parts of a downward node: what it is composed of, and entries that stack into it.
+        if (down.has(r.reference)) for (const p of r.composedOf) downEdge(p, r.reference);
+        for (const whole of r.stacksInto) if (down.has(whole)) downEdge(r.reference, whole);
+      }
+      upFrontier = [...new Set(nextUp)].filter((n) => !ups.has(n) && kindOf(n) === 'reference');
+      downFrontier = [...new Set(nextDown)].filter((n) => !downs.has(n) && kindOf(n) === 'reference');
+      for (const n of nextUp) ups.add(n);
+      for (const n of nextDown) downs.add(n);
+      if (ups.size + downs.size > MAX_NODES) break;
+    }
+    const ids = [...new Set([...ups, ...downs])];
+    const known = await this.lookup(ids);
+    const nodeOf = (id: string) => {
+      const k = known.get(id);
+      const programme = kindOf(id) === 'programme';
+      return {
+        id,
+        kind: programme ? 'programme' : 'micro-credential',
+        title: k?.title ?? null,
+        ects: k?.ects ?? null,
+        status: k?.status ?? 'not-in-catalogue',
+        retired: k?.status === 'retired',
+      };
+    };
+    const nodes = ids.map(nodeOf);
+    const retired = new Set(nodes.filter((n) => n.retired).map((n) => n.id));
+    const edgeList = [...edges.values()]
+      .filter((e) => (ups.has(e.from) && ups.has(e.to)) || (downs.has(e.from) && downs.has(e.to)))
+      .map((e) => ({ ...e, retired: retired.has(e.from) || retired.has(e.to) }));
+    // Chains through the entry: every downward path reversed, joined to every upward path.
+    const succ = new Map<string, string[]>();
+    const pred = new Map<string, string[]>();
+    for (const e of edgeList) {
+      if (ups.has(e.from) && ups.has(e.to)) succ.set(e.from, [...(succ.get(e.from) ?? []), e.to]);
+      if (downs.has(e.from) && downs.has(e.to)) pred.set(e.to, [...(pred.get(e.to) ?? []), e.from]);
+    }
+    const walk = (start: string, next: Map<string, string[]>): string[][] => {
+      const out: string[][] = [];
+      const go = (path: string[]) => {
+        if (out.length >= 100) return;
+        const more = (next.get(path[path.length - 1]) ?? []).filter((n) => !path.includes(n));
+        if (!more.length) out.push(path);
+        for (const n of more) go([...path, n]);
+      };
+      go([start]);
+      return out;
+    };
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const pathways: PathwayDto[] = [];
+    for (const down of walk(reference, pred))
+      for (const up of walk(reference, succ)) {
+        if (pathways.length >= 100) break;
+        const chain = [...down.slice(1).reverse(), ...up];
+        if (chain.length < 2) continue;
+        pathways.push({
+          nodes: chain,
+          totalEcts: chain.reduce((s, id) => s + (byId.get(id)?.ects ?? 0), 0),
+          retired: chain.some((id) => retired.has(id)),
+        });
+      }
+    const standing = pathways.filter((p) => !p.retired).map((p) => p.totalEcts);
+    return {
+      reference,
+      nodes,
+      edges: edgeList,
+      pathways,
+      totalEcts: standing.length ? Math.max(...standing) : (byId.get(reference)?.ects ?? 0),
+    };
+  }
+
+  /** Every published entry, for the sitemap. */
+  async sitemapEntries(): Promise<Array<{ reference: string; publishedAt: Date }>> {
+    return this.dataSource.query(
+      `SELECT reference, published_at AS "publishedAt" FROM catalogue_entries e
+       WHERE e.status = 'published' ORDER BY published_at DESC, reference LIMIT 50000`,
+    );
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { FieldProblem } from '../common/domain-error.js';
+import type { ProposalRow } from '../workflow/proposals.repository.js';
+import { WorkflowEngineService, type SubmitCheck } from '../workflow/workflow-engine.service.js';
+import { cycleProblems, declaredEdges, kindOf, stackEntries } from './stackability.js';
+
+/** States whose micro-credential can no longer be stacked with (it will never be offered, or no longer is). */
+const UNAVAILABLE = ['withdrawn', 'rejected', 'retired'];
+
+/**
+ * The database half of the stackability rule at SUBMIT: every `MC-…` entry names a micro-credential
+ * that exists and is still available, and no entry closes a cycle with what the other submitted
+ * micro-credentials declare. Runs in the engine's transaction; the machine itself stays pure.
+ */
+@Injectable()
+export class StackabilityCheckService implements SubmitCheck, OnModuleInit {
+  constructor(private readonly engine: WorkflowEngineService) {}
+
+  onModuleInit(): void {
+    this.engine.useSubmitCheck(this);
+  }
+
+  async check(em: EntityManager, row: ProposalRow): Promise<FieldProblem[]> {
+    // Blank entries are the machine's own "must not be blank" problem.
+    const entries = stackEntries(row.content).filter((e) => e.value !== '');
+    const problems: FieldProblem[] = [];
+    const refs = [];
+    for (const e of entries) {
+      const kind = kindOf(e.value);
+      if (kind === 'invalid')
+        problems.push({
+          field: e.field,
+          message:
+            'must be a micro-credential reference such as MC-2026-0007, or the https URL of a programme',
+        });
+      else if (kind === 'reference') refs.push(e);
+    }
+    if (refs.length === 0) return problems;
+    // One such submission at a time: two concurrent ones could each close half of a cycle.
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('stackability-graph', 0))`);
+    const found: Array<{ reference: string; state: string }> = await em.query(
+      `SELECT reference, state FROM proposals WHERE reference = ANY ($1::text[])`,
+      [refs.map((r) => r.value)],
+    );
+    const stateOf = new Map(found.map((f) => [f.reference, f.state]));
+    const existing = refs.filter((r) => {
+      if (r.value === row.reference) return true; // a self-reference is reported as a cycle below
+      const state = stateOf.get(r.value);
+      if (state !== undefined && !UNAVAILABLE.includes(state)) return true;
+      // One message for "no such reference" and "not available", so the state of another
+      // institution's proposal is not revealed.
+      problems.push({
+        field: r.field,
+        message: `no available micro-credential ${r.value}: it does not exist, or was withdrawn, rejected or retired`,
+      });
+      return false;
+    });
+    // What every other submitted micro-credential declares (drafts declare nothing yet).
+    const others: Array<{ reference: string; stackability: unknown }> = await em.query(
+      `SELECT reference, content -> 'stackability' AS stackability FROM proposals
+       WHERE id <> $1 AND state NOT IN ('draft', 'withdrawn', 'rejected')
+         AND jsonb_typeof(content -> 'stackability') = 'object'`,
+      [row.id],
+    );
+    const edges = others.flatMap((o) => declaredEdges(o.reference, { stackability: o.stackability }));
+    problems.push(...cycleProblems(row.reference, existing, edges));
+    return problems;
+  }
+}

@@ -1,0 +1,353 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type pg from 'pg';
+import type { Role } from '../../workflows/types.js';
+import { VALID_CONTENT } from '../support/review-scenario.js';
+import { bearer, startServer, testPool, type TestServer, type TestUser } from '../support/server.js';
+
+jest.setTimeout(240_000);
+
+// A university of this suite's own leads every proposal here, so the figures are exact whatever
+// other suites write into the same database. Decisions are driven through HTTP, then their times are
+// set to a known timeline (the immutability trigger is bypassed for that, as a test fixture only).
+const X = `an${randomUUID().slice(0, 6)}`;
+const H = 3_600_000;
+const WINDOW = 'from=2026-06-01T00:00:00Z&to=2026-09-01T00:00:00Z';
+const { revenueShares: _shares, ...CONTENT } = VALID_CONTENT;
+
+let t: TestServer;
+let db: pg.Pool;
+const u: Record<string, TestUser> = {};
+let allianceToken: string;
+const ids: Record<string, string> = {};
+const refs: Record<string, string> = {};
+
+const as = (name: string) => bearer(name === 'alliance' ? allianceToken : u[name].token);
+
+async function send(id: string, who: string, type: string, body: Record<string, unknown> = {}) {
+  const res = await t
+    .http()
+    .post(`/api/proposals/${id}/events`)
+    .set(as(who))
+    .send({ type, ...body });
+  if (res.status !== 200) throw new Error(`${who} ${type}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+const allMet = async () => {
+  const res = await t.http().get('/api/quality-criteria').set(as('alliance'));
+  return { criteria: (res.body as Array<{ id: string }>).map((c) => ({ criterion: c.id, result: 'met' })) };
+};
+
+/** Sets the proposal's creation and its decisions (in version order) to these times. */
+async function retime(id: string, createdAt: string, hoursAfter: number[]): Promise<void> {
+  const c = await db.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query(`SET LOCAL session_replication_role = replica`);
+    await c.query(`UPDATE proposals SET created_at = $2 WHERE id = $1`, [id, createdAt]);
+    const { rowCount } = await c.query(
+      `WITH d AS (SELECT id, row_number() OVER (ORDER BY proposal_version) AS n FROM decisions WHERE proposal_id = $1)
+       UPDATE decisions SET created_at = $2::timestamptz + ($3::float8[])[d.n] * interval '1 hour'
+       FROM d WHERE decisions.id = d.id`,
+      [id, createdAt, hoursAfter],
+    );
+    expect(rowCount).toBe(hoursAfter.length);
+    await c.query('COMMIT');
+  } finally {
+    c.release();
+  }
+}
+
+beforeAll(async () => {
+  t = await startServer({ WORKER: 'off' });
+  db = testPool();
+  allianceToken = await t.admin();
+  const inst = await t
+    .http()
+    .post('/api/institutions')
+    .set(as('alliance'))
+    .send({ id: X, name: `Analytics ${X}`, kind: 'university', country: 'IT' });
+  expect(inst.status).toBe(201);
+  const specs: Array<[string, string, Role[]]> = [
+    ['proposer', X, ['proposer']],
+    ['admin', X, ['admin']],
+    ['uhdReviewer', 'uhd', ['reviewer']],
+    ['suReviewer', 'su', ['reviewer']],
+    ['uhdAdmin', 'uhd', ['admin']],
+    ['unimiAdmin', 'unimi', ['admin']],
+    ['quality', '4euplus', ['quality_officer']],
+    ['anvur', 'anvur', ['agency_liaison']],
+    ['gac', 'gac', ['agency_liaison']],
+  ];
+  for (const [name, institution, roles] of specs) u[name] = await t.user(institution, roles, name);
+  const met = await allMet();
+
+  const create = async (key: string, partners: string[], title = `Analytics ${key}`) => {
+    const res = await t
+      .http()
+      .post('/api/proposals')
+      .set(as('proposer'))
+      .send({ partnerInstitutionIds: partners, content: { ...CONTENT, title } });
+    expect(res.status).toBe(201);
+    ids[key] = res.body.id;
+    refs[key] = res.body.reference;
+    return res.body.id as string;
+  };
+  // P1: published. P2: approved, waits on its publisher. P3: waits in qualityReview.
+  // P4: changes requested, resubmitted, waits in partnerReview. P5: rejected.
+  const p1 = await create('P1', ['uhd']);
+  await send(p1, 'proposer', 'SUBMIT');
+  await send(p1, 'uhdReviewer', 'PARTNER_APPROVE');
+  await send(p1, 'quality', 'QUALITY_APPROVE', met);
+  await send(p1, 'anvur', 'AGENCY_CONFIRM', { outcome: 'aligned' });
+  await send(p1, 'gac', 'AGENCY_CONFIRM', { outcome: 'aligned' });
+  await send(p1, 'admin', 'PUBLISH');
+  const p2 = await create('P2', ['uhd']);
+  await send(p2, 'proposer', 'SUBMIT');
+  await send(p2, 'uhdReviewer', 'PARTNER_APPROVE');
+  await send(p2, 'quality', 'QUALITY_APPROVE', met);
+  await send(p2, 'anvur', 'AGENCY_CONFIRM', { outcome: 'aligned' });
+  await send(p2, 'gac', 'AGENCY_CONFIRM', { outcome: 'aligned' });
+  const p3 = await create('P3', ['su'], '=HYPERLINK("http://evil.test")');
+  await send(p3, 'proposer', 'SUBMIT');
+  await send(p3, 'suReviewer', 'PARTNER_APPROVE');
+  const p4 = await create('P4', ['uhd']);
+  await send(p4, 'proposer', 'SUBMIT');
+  await send(p4, 'uhdReviewer', 'PARTNER_REQUEST_CHANGES', { comment: 'More sources.' });
+  await send(p4, 'proposer', 'SUBMIT');
+  const p5 = await create('P5', ['su']);
+  await send(p5, 'proposer', 'SUBMIT');
+  await send(p5, 'suReviewer', 'PARTNER_APPROVE');
+  await send(p5, 'quality', 'QUALITY_REJECT', { comment: 'Out of scope.' });
+
+  // Hours after creation of each decision. Completed partnerReview visits: 10, 20, 30, 40, 50 h.
+  await retime(p1, '2026-06-01T00:00:00Z', [1, 11, 21, 31, 41, 45]);
+  await retime(p2, '2026-06-02T00:00:00Z', [1, 21, 41, 51, 61]);
+  await retime(p3, '2026-07-01T00:00:00Z', [1, 31]);
+  await retime(p4, '2026-07-02T00:00:00Z', [1, 41, 51]);
+  await retime(p5, '2026-08-01T00:00:00Z', [1, 51, 61]);
+  // P3's quality officers: reminded once, escalated, next reminder owed.
+  await db.query(
+    `UPDATE reminder_schedule SET status = 'delivered',
+       delivered_at = CASE kind WHEN 'reminder' THEN '2026-07-07T07:00:00Z'::timestamptz ELSE '2026-07-16T07:00:00Z' END
+     WHERE proposal_id = $1 AND party_key = 'quality' AND status = 'pending'`,
+    [p3],
+  );
+  await db.query(
+    `INSERT INTO reminder_schedule (proposal_id, stage_entry, state, party_key, kind, attempt, due_at)
+     SELECT proposal_id, stage_entry, state, party_key, 'reminder', 2, '2030-01-01T00:00:00Z'
+     FROM reminder_schedule WHERE proposal_id = $1 AND party_key = 'quality' AND kind = 'reminder'`,
+    [p3],
+  );
+});
+afterAll(async () => {
+  await db?.end();
+  await t?.stop();
+});
+
+type StageRow = {
+  stage: string;
+  institutionId: string | null;
+  entered: number;
+  left: number;
+  medianMs: number | null;
+  p90Ms: number | null;
+  waiting: number;
+  overdue: number | null;
+};
+
+async function stages(
+  who: string,
+  query = `${WINDOW}&institutionId=${X}`,
+): Promise<Record<string, StageRow>> {
+  const res = await t.http().get(`/api/analytics/stages?${query}`).set(as(who));
+  expect(res.status).toBe(200);
+  return Object.fromEntries(
+    (res.body.rows as StageRow[]).filter((r) => r.institutionId === null).map((r) => [r.stage, r]),
+  );
+}
+
+describe('analytics of stages, throughput and waiting', () => {
+  it('computes entered, left, median and p90 time in stage, waiting and overdue from the decisions', async () => {
+    const res = await t.http().get(`/api/analytics/stages?${WINDOW}&institutionId=${X}`).set(as('alliance'));
+    expect(res.body).toMatchObject({
+      from: '2026-06-01T00:00:00.000Z',
+      to: '2026-09-01T00:00:00.000Z',
+      escalationAfterMs: 14 * 24 * H,
+    });
+    const row = (stage: string, institutionId: string | null) =>
+      (res.body.rows as StageRow[]).find((r) => r.stage === stage && r.institutionId === institutionId);
+    // percentile_cont: median of 10..50 h is 30 h; p90 is 40 + 0.6 × 10 = 46 h.
+    expect(row('partnerReview', null)).toEqual({
+      stage: 'partnerReview',
+      institutionId: null,
+      entered: 6,
+      left: 5,
+      medianMs: 30 * H,
+      p90Ms: 46 * H,
+      waiting: 1,
+      overdue: 1,
+    });
+    expect(row('partnerReview', X)).toEqual({ ...row('partnerReview', null), institutionId: X });
+    // Completed 10, 10, 20 h: median 10 h, p90 10 + 0.8 × 10 = 18 h.
+    expect(row('qualityReview', null)).toMatchObject({
+      entered: 4,
+      left: 3,
+      medianMs: 10 * H,
+      p90Ms: 18 * H,
+      waiting: 1,
+      overdue: 1,
+    });
+    expect(row('agencyAlignment', null)).toMatchObject({
+      entered: 2,
+      left: 2,
+      medianMs: 20 * H,
+      p90Ms: 20 * H,
+      waiting: 0,
+      overdue: 0,
+    });
+    expect(row('changesRequested', null)).toMatchObject({
+      entered: 1,
+      left: 1,
+      medianMs: 10 * H,
+      waiting: 0,
+    });
+    expect(row('approved', null)).toMatchObject({
+      entered: 2,
+      left: 1,
+      medianMs: 4 * H,
+      waiting: 1,
+      overdue: null,
+    });
+    expect(row('draft', null)).toMatchObject({
+      entered: 5,
+      left: 5,
+      medianMs: 1 * H,
+      p90Ms: 1 * H,
+      waiting: 0,
+    });
+    // A window holding only July: partnerReview visits that ended then are P3's (30 h) and P4's first (40 h).
+    const july = await stages(
+      'alliance',
+      `from=2026-07-01T00:00:00Z&to=2026-08-01T00:00:00Z&institutionId=${X}`,
+    );
+    expect(july.partnerReview).toMatchObject({ entered: 3, left: 2, medianMs: 35 * H, p90Ms: 39 * H });
+  });
+
+  it('counts monthly throughput: submitted, approved, published, rejected', async () => {
+    const res = await t.http().get(`/api/analytics/throughput?${WINDOW}&institutionId=${X}`).set(as('admin'));
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toEqual([
+      { month: '2026-06', submitted: 2, approved: 2, published: 1, rejected: 0 },
+      { month: '2026-07', submitted: 3, approved: 0, published: 0, rejected: 0 },
+      { month: '2026-08', submitted: 1, approved: 0, published: 0, rejected: 1 },
+    ]);
+  });
+
+  it('lists every waiting proposal with its pending party, since when, reminders sent and escalation', async () => {
+    const res = await t.http().get(`/api/analytics/waiting?institutionId=${X}`).set(as('quality'));
+    expect(res.status).toBe(200);
+    const items = res.body.items as Array<Record<string, unknown>>;
+    expect(items.map((i) => [i.reference, i.state, i.partyKey])).toEqual([
+      [refs.P2, 'approved', 'publisher'],
+      [refs.P3, 'qualityReview', 'quality'],
+      [refs.P4, 'partnerReview', 'partner-uhd'],
+    ]);
+    expect(items[0]).toMatchObject({
+      since: '2026-06-04T13:00:00.000Z',
+      remindersSent: 0,
+      escalated: false,
+      overdue: false,
+    });
+    expect(items[1]).toMatchObject({
+      proposalId: ids.P3,
+      partyKind: 'quality',
+      since: '2026-07-02T07:00:00.000Z',
+      remindersSent: 1,
+      lastReminderAt: '2026-07-07T07:00:00.000Z',
+      escalated: true,
+      escalatedAt: '2026-07-16T07:00:00.000Z',
+      nextReminderAt: '2030-01-01T00:00:00.000Z',
+      overdue: true,
+    });
+    expect(items[2]).toMatchObject({
+      partyKind: 'partner',
+      since: '2026-07-04T03:00:00.000Z',
+      remindersSent: 0,
+      escalated: false,
+      overdue: true,
+    });
+    expect(Number(items[2].waitingMs)).toBeGreaterThan(
+      Date.now() - Date.parse('2026-07-04T03:00:00Z') - 60_000,
+    );
+  });
+
+  it('answers each table as CSV on ?format=csv or Accept: text/csv, with formula cells neutralised', async () => {
+    const csv = await t
+      .http()
+      .get(`/api/analytics/stages?${WINDOW}&institutionId=${X}&format=csv`)
+      .set(as('admin'));
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toBe('stage,institutionId,entered,left,medianMs,p90Ms,waiting,overdue');
+    expect(lines).toContain(`partnerReview,,6,5,${30 * H},${46 * H},1,1`);
+    const through = await t
+      .http()
+      .get(`/api/analytics/throughput?${WINDOW}&institutionId=${X}`)
+      .set(as('admin'))
+      .set('Accept', 'text/csv');
+    expect(through.text.trim().split('\n')).toEqual([
+      'month,submitted,approved,published,rejected',
+      '2026-06,2,2,1,0',
+      '2026-07,3,0,0,0',
+      '2026-08,1,0,0,1',
+    ]);
+    const waiting = await t
+      .http()
+      .get(`/api/analytics/waiting?institutionId=${X}&format=csv`)
+      .set(as('admin'));
+    expect(waiting.text).toContain(`"'=HYPERLINK(""http://evil.test"")"`);
+    expect(waiting.text).not.toMatch(/,"?=HYPERLINK/);
+  });
+
+  it('scopes every table to the proposals the caller may see, and refuses other roles', async () => {
+    // Partner admin (uhd): P1, P2, P4. Completed partnerReview visits 10, 20, 40 h.
+    expect((await stages('uhdAdmin')).partnerReview).toMatchObject({
+      entered: 4,
+      left: 3,
+      medianMs: 20 * H,
+      waiting: 1,
+    });
+    // Italian agency: only what reached agencyAlignment in an involved country (P1, P2).
+    expect((await stages('anvur')).partnerReview).toMatchObject({
+      entered: 2,
+      left: 2,
+      medianMs: 15 * H,
+      waiting: 0,
+    });
+    // Uninvolved university admin: nothing.
+    expect(await stages('unimiAdmin')).toEqual({});
+    const waiting = await t.http().get(`/api/analytics/waiting?institutionId=${X}`).set(as('anvur'));
+    expect((waiting.body.items as Array<{ reference: string }>).map((i) => i.reference)).toEqual([refs.P2]);
+    const uninvolved = await t
+      .http()
+      .get(`/api/analytics/throughput?${WINDOW}&institutionId=${X}`)
+      .set(as('unimiAdmin'));
+    expect(uninvolved.body.rows.map((r: { submitted: number }) => r.submitted)).toEqual([0, 0, 0]);
+    for (const path of ['stages', 'throughput', 'waiting']) {
+      for (const who of ['proposer', 'uhdReviewer'])
+        expect([path, who, (await t.http().get(`/api/analytics/${path}`).set(as(who))).status]).toEqual([
+          path,
+          who,
+          403,
+        ]);
+      expect((await t.http().get(`/api/analytics/${path}`)).status).toBe(401);
+    }
+    const bad = await t
+      .http()
+      .get('/api/analytics/stages?from=2026-09-01T00:00:00Z&to=2026-06-01T00:00:00Z')
+      .set(as('admin'));
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'to']);
+  });
+});
