@@ -29,6 +29,24 @@ const COLUMNS = `id, reference, lead_institution_id AS "leadInstitutionId",
   agency_visible AS "agencyVisible", quality_visible AS "qualityVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
   snapshot, version, revision, content, created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
+/** What a list item needs. */
+export type ProposalListRow = Pick<
+  ProposalRow,
+  | 'id'
+  | 'reference'
+  | 'leadInstitutionId'
+  | 'partnerInstitutionIds'
+  | 'state'
+  | 'version'
+  | 'revision'
+  | 'createdAt'
+  | 'updatedAt'
+> & { title: string | null };
+
+const LIST_COLUMNS = `p.id, p.reference, p.title, p.lead_institution_id AS "leadInstitutionId",
+  p.partner_institution_ids AS "partnerInstitutionIds", p.state, p.version, p.revision,
+  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+
 export interface ProposalUpdate {
   state: string;
   snapshot: Record<string, unknown>;
@@ -74,11 +92,19 @@ export class ProposalsRepository {
     if (user.institutionKind === 'alliance') return 'TRUE';
     if (user.institutionKind === 'agency') {
       params.push(user.country);
-      return `(p.agency_visible AND $${params.length} = ANY (p.involved_countries))`;
+      return `(p.agency_visible AND p.involved_countries @> ARRAY[$${params.length}]::text[])`;
     }
     params.push(user.institutionId);
-    const own = `p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids)`;
+    const own = ProposalsRepository.involvesSql(`$${params.length}`);
     return user.roles.includes('quality_officer') ? `(${own} OR p.quality_visible)` : `(${own})`;
+  }
+
+  /**
+   * Lead or partner. Containment (`@>`), not `= ANY`: only containment can use the GIN index on the
+   * partner array (and its statistics give the planner a real estimate).
+   */
+  static involvesSql(param: string): string {
+    return `p.lead_institution_id = ${param} OR p.partner_institution_ids @> ARRAY[${param}]::text[]`;
   }
 
   static isVisibleTo(
@@ -118,10 +144,15 @@ export class ProposalsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * A page of what the user may see, newest first. Reads only what a list item shows (the stored
+   * `title`, never content or snapshot), along an index in the ORDER BY's order: (created_at, id) or,
+   * with a state filter, (state, created_at, id).
+   */
   async list(
     user: AuthUser,
     filter: { state?: string; institutionId?: string; limit: number; after?: { c: string; i: string } },
-  ): Promise<ProposalRow[]> {
+  ): Promise<ProposalListRow[]> {
     const params: unknown[] = [];
     const where = [ProposalsRepository.visibilitySql(user, params)];
     if (filter.state) {
@@ -130,9 +161,7 @@ export class ProposalsRepository {
     }
     if (filter.institutionId) {
       params.push(filter.institutionId);
-      where.push(
-        `(p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids))`,
-      );
+      where.push(`(${ProposalsRepository.involvesSql(`$${params.length}`)})`);
     }
     if (filter.after) {
       params.push(filter.after.c, filter.after.i);
@@ -140,7 +169,7 @@ export class ProposalsRepository {
     }
     params.push(filter.limit);
     return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM proposals p WHERE ${where.join(' AND ')}
+      `SELECT ${LIST_COLUMNS} FROM proposals p WHERE ${where.join(' AND ')}
        ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
       params,
     );
