@@ -106,7 +106,7 @@ async function main(): Promise<number> {
       // A fresh API (the main one is stopped after P6), default configuration, worker in-process.
       const api7 = await ctx.startApi('api-p7');
       try {
-        return await runP7({ ...p, api: api7 });
+        return await runP7({ ...p, api: api7, apiClient: new ApiClient(api7.url) });
       } finally {
         await api7.stop();
       }

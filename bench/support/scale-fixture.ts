@@ -192,43 +192,57 @@ export async function generateScaleData(
   // Audit entries, an equal share per university log, appended after what the API wrote: actions
   // mixed like the service's, each about a proposal the university is involved in. prev_hash links
   // each entry to the one before (the chain's shape), but the hashes are not SHA-256 over the
-  // canonical text: P7 only searches, `verify` would report these logs broken.
+  // canonical text (md5 pairs, cheaper): P7 only searches, `verify` would report these logs broken.
   const share = Math.floor(auditEntries / UNIVERSITIES.length);
-  for (const uni of UNIVERSITIES) {
-    await db.query(
-      `WITH inst AS (
-         SELECT h.seq AS head, h.hash AS head_hash,
-                array_agg(p.id ORDER BY p.created_at) AS ids, array_agg(p.reference ORDER BY p.created_at) AS refs,
-                (SELECT array_agg(id) FROM users WHERE institution_id = $1) AS actors
-         FROM audit_heads h JOIN proposals p
-           ON p.reference LIKE 'MC-2098-%' AND (p.lead_institution_id = $1 OR p.partner_institution_ids @> ARRAY[$1]::text[])
-         WHERE h.institution_id = $1 GROUP BY h.seq, h.hash),
+  // Building the secondary indexes once afterwards is several times faster than updating them row by
+  // row; the primary key stays (each log is appended in seq order, at the right edge of the btree).
+  const { rows: indexes } = await db.query<{ name: string; def: string }>(
+    `SELECT indexname AS name, indexdef AS def FROM pg_indexes
+     WHERE tablename = 'audit_entries' AND indexname <> 'audit_entries_pkey'`,
+  );
+  for (const ix of indexes) await db.query(`DROP INDEX ${ix.name}`);
+  const appendLog = (uni: string) =>
+    db.query(
+      `WITH props AS MATERIALIZED (
+         SELECT (row_number() OVER (ORDER BY p.created_at))::int - 1 AS k, p.id, p.reference FROM proposals p
+         WHERE p.reference LIKE 'MC-2098-%' AND (p.lead_institution_id = $1 OR p.partner_institution_ids @> ARRAY[$1]::text[])),
+       n AS (SELECT count(*)::int AS n FROM props),
+       h AS (SELECT seq AS head, hash AS head_hash FROM audit_heads WHERE institution_id = $1),
+       who AS (SELECT array_agg(id) AS actors FROM users WHERE institution_id = $1),
        e AS (
-         SELECT i.head + g AS seq, g, i.head, i.head_hash,
-                1 + (g::bigint * 7919) % cardinality(i.ids) AS k, i.ids, i.refs,
-                i.actors[1 + g % cardinality(i.actors)] AS actor,
+         SELECT h.head + g AS seq, g, h.head_hash, props.id, props.reference, who.actors[1 + g % cardinality(who.actors)] AS actor,
                 (ARRAY['PARTNER_APPROVE','PARTNER_APPROVE','PARTNER_APPROVE','SUBMIT','SUBMIT','REMINDER','REMINDER','REMINDER',
                        'EDIT','EDIT','EDIT','CREATE','QUALITY_APPROVE','AGENCY_CONFIRM','ESCALATION','PUBLISH'])[1 + g % 16] AS action
-         FROM inst i CROSS JOIN generate_series(1, $2::int) AS g)
+         FROM generate_series(1, $2::int) AS g CROSS JOIN h CROSS JOIN n CROSS JOIN who
+         JOIN props ON props.k = (g::bigint * 7919) % n.n)
        INSERT INTO audit_entries (institution_id, seq, at, proposal_id, proposal_reference, actor_id, actor_institution_id,
          actor_role, action, from_state, to_state, revision, data, request_id, client_ip, canonical, prev_hash, hash)
-       SELECT $1, e.seq, now() + e.g * interval '1 millisecond', e.ids[e.k], e.refs[e.k],
+       SELECT $1, e.seq, now() + e.g * interval '1 millisecond', e.id, e.reference,
               CASE WHEN e.action IN ('REMINDER', 'ESCALATION') THEN NULL ELSE e.actor END,
               CASE WHEN e.action IN ('REMINDER', 'ESCALATION') THEN NULL ELSE $1 END,
               CASE WHEN e.action IN ('REMINDER', 'ESCALATION') THEN NULL ELSE 'reviewer' END,
-              e.action, 'partnerReview', 'partnerReview', 1,
-              jsonb_build_object('n', e.g), 'p7-' || e.g, NULL,
+              e.action, 'partnerReview', 'partnerReview', 1, jsonb_build_object('n', e.g), 'p7-' || e.g, NULL,
               json_build_object('action', e.action, 'seq', e.seq)::text,
-              CASE WHEN e.g = 1 THEN e.head_hash ELSE encode(sha256(convert_to($1 || ':' || (e.seq - 1), 'UTF8')), 'hex') END,
-              encode(sha256(convert_to($1 || ':' || e.seq, 'UTF8')), 'hex')
-       FROM e`,
+              CASE WHEN e.g = 1 THEN e.head_hash ELSE md5($1 || (e.seq - 1)) || md5((e.seq - 1) || $1) END,
+              md5($1 || e.seq) || md5(e.seq || $1)
+       FROM e ORDER BY e.seq`,
       [uni, share],
     );
-    await db.query(
-      `UPDATE audit_heads SET seq = seq + $2, hash = encode(sha256(convert_to($1 || ':' || (seq + $2), 'UTF8')), 'hex')
-       WHERE institution_id = $1`,
-      [uni, share],
-    );
+  // Two logs at a time (the machine's two cores).
+  for (let i = 0; i < UNIVERSITIES.length; i += 2)
+    await Promise.all(UNIVERSITIES.slice(i, i + 2).map(appendLog));
+  await db.query(
+    `UPDATE audit_heads SET seq = seq + $2, hash = md5(institution_id || (seq + $2)) || md5((seq + $2) || institution_id)
+     WHERE institution_id = ANY ($1::text[])`,
+    [UNIVERSITIES, share],
+  );
+  const c = await db.connect();
+  try {
+    await c.query(`SET maintenance_work_mem = '256MB'`);
+    for (const ix of indexes) await c.query(ix.def);
+    await c.query(`RESET maintenance_work_mem`);
+  } finally {
+    c.release();
   }
   const auditS = lap();
   await db.query(
