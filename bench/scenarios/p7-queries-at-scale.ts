@@ -149,6 +149,12 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
       bare: () => get(`/api/institutions/cuni/audit?proposalId=${someProposal()}`, allianceHeader),
       explain: (ds) => new AuditRepository(ds).search('cuni', { proposalId: someProposal() }, 21),
     },
+    {
+      name: 'GET /api/institutions/cuni/audit (newest first)',
+      app: () => get('/api/institutions/cuni/audit', { authorization: `Bearer ${adminToken}` }),
+      bare: () => get('/api/institutions/cuni/audit', allianceHeader),
+      explain: (ds) => new AuditRepository(ds).search('cuni', {}, 21),
+    },
   ];
 
   const plans: Record<string, Array<{ sql: string; plan: ReturnType<typeof planSummary> }>> = {};

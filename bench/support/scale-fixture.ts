@@ -201,8 +201,19 @@ export async function generateScaleData(
      WHERE tablename = 'audit_entries' AND indexname <> 'audit_entries_pkey'`,
   );
   for (const ix of indexes) await db.query(`DROP INDEX ${ix.name}`);
-  const appendLog = (uni: string) =>
-    db.query(
+  const appendLog = async (uni: string) => {
+    const client = await db.connect();
+    try {
+      // The join and the seq order in memory, not in temporary files.
+      await client.query(`SET work_mem = '128MB'`);
+      await appendOne(client, uni);
+      await client.query(`RESET work_mem`);
+    } finally {
+      client.release();
+    }
+  };
+  const appendOne = (client: pg.PoolClient, uni: string) =>
+    client.query(
       `WITH props AS MATERIALIZED (
          SELECT (row_number() OVER (ORDER BY p.created_at))::int - 1 AS k, p.id, p.reference FROM proposals p
          WHERE p.reference LIKE 'MC-2098-%' AND (p.lead_institution_id = $1 OR p.partner_institution_ids @> ARRAY[$1]::text[])),
@@ -221,7 +232,7 @@ export async function generateScaleData(
               CASE WHEN e.action IN ('REMINDER', 'ESCALATION') THEN NULL ELSE e.actor END,
               CASE WHEN e.action IN ('REMINDER', 'ESCALATION') THEN NULL ELSE $1 END,
               CASE WHEN e.action IN ('REMINDER', 'ESCALATION') THEN NULL ELSE 'reviewer' END,
-              e.action, 'partnerReview', 'partnerReview', 1, jsonb_build_object('n', e.g), 'p7-' || e.g, NULL,
+              e.action, 'partnerReview', 'partnerReview', 1, '{}'::jsonb, NULL, NULL,
               json_build_object('action', e.action, 'seq', e.seq)::text,
               CASE WHEN e.g = 1 THEN e.head_hash ELSE md5($1 || (e.seq - 1)) || md5((e.seq - 1) || $1) END,
               md5($1 || e.seq) || md5(e.seq || $1)
