@@ -22,6 +22,7 @@ export class ReminderReconcilerService {
   private running?: Promise<unknown>;
   private started = false;
   private again = false;
+  private reason?: string;
 
   constructor(
     private readonly repo: ReminderRepository,
@@ -42,7 +43,7 @@ export class ReminderReconcilerService {
    */
   requestPass(reason: string): void {
     if (!this.started) return;
-    this.logger.log({ reason }, 'reconcile pass requested');
+    this.reason = reason;
     if (this.running) {
       this.again = true;
       return;
@@ -65,6 +66,8 @@ export class ReminderReconcilerService {
   private tick(): void {
     this.timer = undefined;
     this.again = false;
+    if (this.reason) this.logger.log({ reason: this.reason }, 'reconcile pass on request');
+    this.reason = undefined;
     this.running = this.reconcile()
       .catch((e: unknown) => this.logger.warn(`reconcile pass failed: ${(e as Error).message}`))
       .finally(() => {
