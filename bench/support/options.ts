@@ -71,7 +71,8 @@ const QUICK: Sizes = {
 };
 
 export const USAGE = `npm run bench -- [--quick] [--only P1,P3] [--profile] [--keep]
-  --quick     smoke run (< 3 min): shorter runs, 100,000 audit entries instead of 1,000,000
+  --quick     smoke run: shorter runs, 100,000 audit entries instead of 1,000,000 (P5) and
+              20,000 proposals / 500,000 audit entries instead of 200,000 / 5,000,000 (P7)
   --only      run only these phases (${PHASES.join(', ')}); setup always runs
   --profile   start the API/worker with --cpu-prof; print the hottest functions (skews the figures)
   --keep      keep the bench database and Redis keys afterwards (for EXPLAIN ANALYZE and the like)`;

@@ -203,6 +203,8 @@ export async function generateScaleData(
   for (const ix of indexes) await db.query(`DROP INDEX ${ix.name}`);
   const appendLog = async (uni: string) => {
     const client = await db.connect();
+    // A PostgreSQL restart (another suite's fault test) must fail the phase, not kill the bench.
+    client.on('error', () => undefined);
     try {
       // The join and the seq order in memory, not in temporary files.
       await client.query(`SET work_mem = '128MB'`);
@@ -248,6 +250,7 @@ export async function generateScaleData(
     [UNIVERSITIES, share],
   );
   const c = await db.connect();
+  c.on('error', () => undefined);
   try {
     await c.query(`SET maintenance_work_mem = '256MB'`);
     for (const ix of indexes) await c.query(ix.def);
