@@ -9,6 +9,7 @@ import { runP4 } from './scenarios/p4-reminders.js';
 import { runP5 } from './scenarios/p5-audit.js';
 import { runP6, deadlockFigure, readDeadlocks } from './scenarios/p6-concurrent-writers.js';
 import { runP8 } from './scenarios/p8-catalogue.js';
+import { runP7 } from './scenarios/p7-queries-at-scale.js';
 import type { PhaseContext } from './scenarios/phase.js';
 import { ApiClient } from './support/api-client.js';
 import { BenchContext, RESULTS_DIR } from './support/context.js';
@@ -102,6 +103,15 @@ async function main(): Promise<number> {
     await api.stop();
     await phase('P4', () => runP4(p));
     await phase('P5', () => runP5(p));
+    await phase('P7', async () => {
+      // A fresh API (the main one is stopped after P6), default configuration, worker in-process.
+      const api7 = await ctx.startApi('api-p7');
+      try {
+        return await runP7({ ...p, api: api7, apiClient: new ApiClient(api7.url) });
+      } finally {
+        await api7.stop();
+      }
+    });
     await phase('P8', () => runP8(p));
   } catch (e) {
     failures.setUp = describe(e);

@@ -7,8 +7,9 @@ import { Reminders1795830000000 } from './1795830000000-reminders.js';
 import { QualityVisibility1795840000000 } from './1795840000000-quality-visibility.js';
 import { Accounts1795850000000 } from './1795850000000-accounts.js';
 import { IdempotencyKeys1795860000000 } from './1795860000000-idempotency-keys.js';
-import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
+import { QueriesAtScale1795870000000 } from './1795870000000-queries-at-scale.js';
 import { Catalogue1795890000000 } from './1795890000000-catalogue.js';
+import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -18,6 +19,7 @@ export const migrations = [
   QualityVisibility1795840000000,
   Accounts1795850000000,
   IdempotencyKeys1795860000000,
-  SsoDeputies1795900000000,
+  QueriesAtScale1795870000000,
   Catalogue1795890000000,
+  SsoDeputies1795900000000,
 ];

@@ -7,10 +7,17 @@
 //                  of TypeORM, so the statements cannot drift from what the app runs.
 //   MODE=catalogue answers GET /api/catalogue?… (P8) with the app's own CatalogueService (catalogue
 //                  version for the ETag, the ranked page, the facets), fed a plain pg pool.
+//   MODE=p7        P7's read paths the same way: GET /api/proposals (list), /api/me/notifications and
+//                  /api/institutions/:id/audit?proposalId= run the app's own repository/service code;
+//                  the user comes as base64url JSON in x-bench-user instead of a token.
 // Run as its own process (like the API), so it gets a core of its own the way the API does.
 import http from 'node:http';
 import pg from 'pg';
+import { AuditQueryService } from '../../src/audit/audit-query.service.js';
 import { CatalogueService } from '../../src/catalogue/catalogue.service.js';
+import { AuditRepository } from '../../src/audit/audit.repository.js';
+import type { AuthUser } from '../../src/auth/auth-user.js';
+import { NotificationsService } from '../../src/notifications/notifications.controller.js';
 import { ReminderRepository } from '../../src/reminders/reminder.repository.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
 
@@ -28,13 +35,42 @@ function catalogueService(pool: pg.Pool): CatalogueService {
   return new CatalogueService({ query } as never);
 }
 
+const AUDIT = /^\/api\/institutions\/([a-z0-9-]+)\/audit$/;
+
+/** P7's routes: the service's own code for each, fed a plain pg pool. */
+async function p7(pool: pg.Pool, req: http.IncomingMessage): Promise<string | null> {
+  const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;
+  const dataSource = { query, manager: { query } } as never;
+  const user = JSON.parse(
+    Buffer.from(String(req.headers['x-bench-user'] ?? ''), 'base64url').toString('utf8'),
+  ) as AuthUser;
+  const url = new URL(req.url ?? '/', 'http://bare');
+  const q = Object.fromEntries(url.searchParams);
+  if (url.pathname === '/api/proposals') {
+    const rows = await new ProposalsRepository(dataSource).list(user, {
+      state: q.state,
+      institutionId: q.institutionId,
+      limit: 21,
+    });
+    return JSON.stringify({ items: rows.slice(0, 20), nextCursor: rows.length > 20 ? 'more' : null });
+  }
+  if (url.pathname === '/api/me/notifications')
+    return JSON.stringify(await new NotificationsService(dataSource).list(user, {}));
+  const audit = AUDIT.exec(url.pathname);
+  if (audit) {
+    const service = new AuditQueryService(new AuditRepository(dataSource), dataSource);
+    return JSON.stringify(await service.search(audit[1], { proposalId: q.proposalId }));
+  }
+  return null;
+}
+
 function main(): void {
   const mode = process.env.MODE ?? 'static';
   const port = Number(process.env.PORT ?? 0);
   const staticBody = Buffer.from(process.env.BODY ?? '{}');
   const statements = JSON.parse(process.env.STATEMENTS ?? '[]') as Array<{ sql: string; params?: unknown[] }>;
   const pool =
-    mode === 'proposal' || mode === 'sql' || mode === 'catalogue'
+    mode === 'proposal' || mode === 'sql' || mode === 'catalogue' || mode === 'p7'
       ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 30) })
       : null;
   // An idle client's error (server restart, network) must not take the baseline down mid-run.
@@ -76,6 +112,13 @@ function main(): void {
         res.setHeader('etag', CatalogueService.etag(version, req.url ?? ''));
         send(200, JSON.stringify(body));
       })().catch((e: unknown) => send(500, JSON.stringify({ error: String(e) })));
+      return;
+    }
+    if (mode === 'p7' && pool) {
+      void p7(pool, req).then(
+        (body) => send(body === null ? 404 : 200, body ?? '{"status":404}'),
+        (e: unknown) => send(500, JSON.stringify({ error: String(e) })),
+      );
       return;
     }
     if (!repos) return send(200, staticBody);

@@ -1,7 +1,7 @@
 // Command-line options and the sizes of every phase. Quick mode keeps the shape of the full run
 // (same phases, same baselines) with shorter runs and smaller data, so it stays a smoke test.
 
-export const PHASES = ['P1', 'P2', 'P3', 'P6', 'P4', 'P5', 'P8'] as const;
+export const PHASES = ['P1', 'P2', 'P3', 'P6', 'P4', 'P5', 'P7', 'P8'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Sizes {
@@ -71,7 +71,8 @@ const QUICK: Sizes = {
 };
 
 export const USAGE = `npm run bench -- [--quick] [--only P1,P3] [--profile] [--keep]
-  --quick     smoke run (< 3 min): shorter runs, 100,000 audit entries instead of 1,000,000
+  --quick     smoke run: shorter runs, 100,000 audit entries instead of 1,000,000 (P5) and
+              20,000 proposals / 500,000 audit entries instead of 200,000 / 5,000,000 (P7)
   --only      run only these phases (${PHASES.join(', ')}); setup always runs
   --profile   start the API/worker with --cpu-prof; print the hottest functions (skews the figures)
   --keep      keep the bench database and Redis keys afterwards (for EXPLAIN ANALYZE and the like)`;

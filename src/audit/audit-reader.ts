@@ -56,7 +56,8 @@ export function readEntries<T>(
   return inSnapshot(pool, institutionId, (client) =>
     streamRows(
       client,
-      `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE institution_id = $1 ORDER BY seq`,
+      // The table's seq (the index's order), not the selected seq::int, which would sort the whole log.
+      `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE institution_id = $1 ORDER BY audit_entries.seq`,
       [institutionId],
       use,
     ),

@@ -89,7 +89,11 @@ export class AuditRepository {
     return rows[0] ?? null;
   }
 
-  /** Newest first; `beforeSeq` is the keyset cursor (seq only grows, so pages stay stable while entries are appended). */
+  /**
+   * Newest first; `beforeSeq` is the keyset cursor (seq only grows, so pages stay stable while entries
+   * are appended). The ORDER BY names the table's column: a bare `seq` would be the selected `seq::int`,
+   * which no index has, and every search would sort the institution's whole log.
+   */
   async search(institutionId: string, f: AuditFilter, limit: number): Promise<AuditEntry[]> {
     const params: unknown[] = [institutionId];
     const where = ['institution_id = $1'];
@@ -105,7 +109,7 @@ export class AuditRepository {
     if (f.beforeSeq !== undefined) add('seq < ?', f.beforeSeq);
     params.push(limit);
     return this.dataSource.query(
-      `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
+      `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE ${where.join(' AND ')} ORDER BY audit_entries.seq DESC LIMIT $${params.length}`,
       params,
     );
   }

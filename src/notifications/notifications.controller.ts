@@ -71,12 +71,20 @@ export class NotificationsService {
   async list(user: AuthUser, q: NotificationQueryDto): Promise<Page<NotificationDto>> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(q.cursor, { c: 'timestamp', i: 'uuid' });
+    // Conditions written out per case (no `$n IS NULL OR ...`), so each page is one range of
+    // notifications_user_idx, or of notifications_unread_idx for unread ones, read in index order.
+    const params: unknown[] = [user.id];
+    const where = ['user_id = $1'];
+    if (q.unread) where.push('read_at IS NULL');
+    if (after) {
+      params.push(after.c, after.i);
+      where.push('(created_at, id) < ($2::timestamptz, $3::uuid)');
+    }
+    params.push(limit + 1);
     const rows: Row[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM notifications
-       WHERE user_id = $1 AND ($2::boolean IS NOT TRUE OR read_at IS NULL)
-         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
-       ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [user.id, q.unread ?? null, after?.c ?? null, after?.i ?? null, limit + 1],
+      `SELECT ${COLUMNS} FROM notifications WHERE ${where.join(' AND ')}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];

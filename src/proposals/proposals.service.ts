@@ -103,7 +103,7 @@ export class ProposalsService {
       items: items.map((r) => ({
         id: r.id,
         reference: r.reference,
-        title: typeof r.content.title === 'string' ? r.content.title : null,
+        title: r.title,
         leadInstitutionId: r.leadInstitutionId,
         partnerInstitutionIds: r.partnerInstitutionIds,
         state: r.state,

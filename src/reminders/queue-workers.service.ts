@@ -5,12 +5,16 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import type { EventEmitter } from 'node:events';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnknownWorkflowError } from '../../workflows/registry.js';
 import { AppConfig } from '../config/app-config.js';
 import { MailService } from '../mail/mail.service.js';
 import { EMAIL_QUEUE, REMINDERS_QUEUE } from '../queue/queue.constants.js';
 import { ReminderDeliveryService } from './reminder-delivery.service.js';
+import { ReminderQueueService } from './reminder-queue.service.js';
 import { ReminderReconcilerService } from './reminder-reconciler.service.js';
+import { ReminderRepository } from './reminder.repository.js';
 
 /** 'api' runs workers unless WORKER=off; 'worker' (npm run start:worker) always does. */
 export const PROCESS_ROLE = Symbol('PROCESS_ROLE');
@@ -36,6 +40,8 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
     private readonly delivery: ReminderDeliveryService,
     private readonly mail: MailService,
     private readonly reconciler: ReminderReconcilerService,
+    private readonly reminders: ReminderRepository,
+    private readonly queue: ReminderQueueService,
   ) {}
 
   get enabled(): boolean {
@@ -56,7 +62,14 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
       new Worker(
         REMINDERS_QUEUE,
         async (job: Job<{ scheduleId?: unknown }>, token?: string) => {
-          const result = await this.delivery.deliver(idOf(job.data.scheduleId), job.id ?? null);
+          const scheduleId = idOf(job.data.scheduleId);
+          const result = await this.delivery.deliver(scheduleId, job.id ?? null).catch(async (e: unknown) => {
+            if (!isPermanent(e)) throw e;
+            // Recorded in PostgreSQL first, so no reconcile pass revives it (even after Redis lost its
+            // failed set); then BullMQ stops retrying.
+            await this.reminders.markFailed(scheduleId, (e as Error).message);
+            throw e instanceof UnrecoverableError ? e : new UnrecoverableError((e as Error).message);
+          });
           // Early (the clocks of this process and PostgreSQL disagree): this very job waits until the
           // row is due. Re-adding it under its id would be a no-op while it is still the active job.
           if (result.outcome === 'not-yet-due') {
@@ -80,7 +93,24 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
       );
     }
     this.reconciler.start();
+    // Redis may come back empty (restarted without persistence): reconcile as soon as a connection of
+    // this process is ready again instead of waiting up to RECONCILE_INTERVAL_MS.
+    for (const source of [this.queue.reminders, this.queue.email, ...this.workers])
+      this.watchReconnects(source.getBackend(), `${source.name} connection`);
     this.logger.log(`queue workers started (concurrency ${opts.concurrency})`);
+  }
+
+  /** BullMQ's backend forwards its Redis connections' 'close' and 'ready' (after every reconnect). */
+  private watchReconnects(backend: EventEmitter, name: string): void {
+    let lost = false;
+    backend.on('close', () => {
+      lost = true;
+    });
+    backend.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      this.reconciler.requestPass(`${name} ready again`);
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -92,4 +122,12 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
 function idOf(v: unknown): string {
   if (typeof v !== 'string' || !UUID.test(v)) throw new UnrecoverableError('job data holds no row id');
   return v;
+}
+
+/**
+ * Errors no retry can cure: a job marked unrecoverable, or a proposal on a machine version this build
+ * does not know (say, after rolling back a release).
+ */
+function isPermanent(e: unknown): boolean {
+  return e instanceof UnrecoverableError || e instanceof UnknownWorkflowError;
 }

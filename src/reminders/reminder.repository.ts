@@ -11,7 +11,7 @@ export interface ScheduleRow {
   kind: 'reminder' | 'escalation';
   attempt: number;
   dueAt: Date;
-  status: 'pending' | 'delivered' | 'cancelled';
+  status: 'pending' | 'delivered' | 'cancelled' | 'failed';
 }
 
 const COLUMNS = `id, proposal_id AS "proposalId", stage_entry AS "stageEntry", state, party_key AS "partyKey", kind, attempt,
@@ -122,6 +122,25 @@ export class ReminderRepository {
       `SELECT party_key AS "partyKey", kind, min(due_at) AS "dueAt" FROM reminder_schedule
        WHERE proposal_id = $1 AND status = 'pending' GROUP BY party_key, kind`,
       [proposalId],
+    );
+  }
+
+  /** Which of these rows are still owed. */
+  async pendingAmong(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM reminder_schedule WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** A delivery that can never succeed: no reconcile pass re-adds or retries this row again. */
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE reminder_schedule SET status = 'failed', failed_at = now(), last_error = left($2, 1000)
+       WHERE id = $1 AND status = 'pending'`,
+      [id, error],
     );
   }
 }

@@ -29,6 +29,24 @@ const COLUMNS = `id, reference, lead_institution_id AS "leadInstitutionId",
   agency_visible AS "agencyVisible", quality_visible AS "qualityVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
   snapshot, version, revision, content, created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
+/** What a list item needs. */
+export type ProposalListRow = Pick<
+  ProposalRow,
+  | 'id'
+  | 'reference'
+  | 'leadInstitutionId'
+  | 'partnerInstitutionIds'
+  | 'state'
+  | 'version'
+  | 'revision'
+  | 'createdAt'
+  | 'updatedAt'
+> & { title: string | null };
+
+const LIST_COLUMNS = `p.id, p.reference, p.title, p.lead_institution_id AS "leadInstitutionId",
+  p.partner_institution_ids AS "partnerInstitutionIds", p.state, p.version, p.revision,
+  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+
 export interface ProposalUpdate {
   state: string;
   snapshot: Record<string, unknown>;
@@ -69,16 +87,38 @@ export class ProposalsRepository {
   /**
    * Lead and partner users; quality officers of other universities once it reached qualityReview (they
    * may decide there); agency users of an involved country once it reached agencyAlignment; alliance users.
+   *
+   * As disjoint branches, each a plain AND the planner can serve from one index: `p.lead_institution_id
+   * = X` (never also a partner: a CHECK forbids it), `p.partner_institution_ids @> ARRAY[X]`
+   * (containment, not `= ANY`: only containment can use the GIN index, and its element statistics give
+   * the planner a real estimate), the quality officers' remainder. An OR of them would leave the planner
+   * one plan for all: reading the whole list order and filtering, however few rows match.
    */
-  static visibilitySql(user: AuthUser, params: unknown[]): string {
-    if (user.institutionKind === 'alliance') return 'TRUE';
+  static visibilityBranches(user: AuthUser, params: unknown[]): string[] {
+    if (user.institutionKind === 'alliance') return ['TRUE'];
     if (user.institutionKind === 'agency') {
       params.push(user.country);
-      return `(p.agency_visible AND $${params.length} = ANY (p.involved_countries))`;
+      return [`p.agency_visible AND p.involved_countries @> ARRAY[$${params.length}]::text[]`];
     }
     params.push(user.institutionId);
-    const own = `p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids)`;
-    return user.roles.includes('quality_officer') ? `(${own} OR p.quality_visible)` : `(${own})`;
+    const [lead, partner] = ProposalsRepository.involvementBranches(`$${params.length}`);
+    if (!user.roles.includes('quality_officer')) return [lead, partner];
+    return [lead, partner, `p.quality_visible AND NOT (${lead}) AND NOT (${partner})`];
+  }
+
+  /**
+   * The same visibility as one predicate, for whole-set aggregates (analytics) that read every
+   * visible row anyway; paged lists use the branches.
+   */
+  static visibilitySql(user: AuthUser, params: unknown[]): string {
+    return `(${ProposalsRepository.visibilityBranches(user, params)
+      .map((b) => `(${b})`)
+      .join(' OR ')})`;
+  }
+
+  /** Lead, or partner: disjoint (the lead is never also a partner). */
+  static involvementBranches(param: string): [string, string] {
+    return [`p.lead_institution_id = ${param}`, `p.partner_institution_ids @> ARRAY[${param}]::text[]`];
   }
 
   static isVisibleTo(
@@ -118,30 +158,49 @@ export class ProposalsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * A page of what the user may see, newest first. Reads only what a list item shows (the stored
+   * `title`, never content or snapshot). Visibility and the institution filter are unions of disjoint
+   * AND branches (see visibilityBranches); each branch reads at most a page, in list order where an
+   * index has it ((lead, created_at, id), (state, created_at, id), (created_at, id)) or through the
+   * GIN index and a top-N sort where its rows are few.
+   */
   async list(
     user: AuthUser,
     filter: { state?: string; institutionId?: string; limit: number; after?: { c: string; i: string } },
-  ): Promise<ProposalRow[]> {
+  ): Promise<ProposalListRow[]> {
     const params: unknown[] = [];
-    const where = [ProposalsRepository.visibilitySql(user, params)];
-    if (filter.state) {
-      params.push(filter.state);
-      where.push(`p.state = $${params.length}`);
-    }
+    let branches = ProposalsRepository.visibilityBranches(user, params).map((b) => [b]);
     if (filter.institutionId) {
       params.push(filter.institutionId);
-      where.push(
-        `(p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids))`,
-      );
+      const [lead, partner] = ProposalsRepository.involvementBranches(`$${params.length}`);
+      branches = branches.flatMap((b) => [
+        [...b, lead],
+        [...b, partner],
+      ]);
+      // The user's own lead branch meets another lead only if they are the same institution.
+      if (user.institutionKind === 'university' && filter.institutionId !== user.institutionId)
+        branches.splice(0, 1);
+    }
+    const common: string[] = [];
+    if (filter.state) {
+      params.push(filter.state);
+      common.push(`p.state = $${params.length}`);
     }
     if (filter.after) {
       params.push(filter.after.c, filter.after.i);
-      where.push(`(p.created_at, p.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      common.push(`(p.created_at, p.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(filter.limit);
+    const limit = `$${params.length}`;
+    const page = (where: string[]) =>
+      `SELECT ${LIST_COLUMNS} FROM proposals p WHERE ${[...where, ...common].map((w) => `(${w})`).join(' AND ')}
+       ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}`;
+    if (branches.length === 1) return this.dataSource.query(page(branches[0]), params);
+    // Each branch reads at most a page in list order; the newest of those make the page.
     return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM proposals p WHERE ${where.join(' AND ')}
-       ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
+      `SELECT * FROM (${branches.map((b) => `(${page(b)})`).join(' UNION ALL ')}) AS u
+       ORDER BY "createdAt" DESC, id DESC LIMIT ${limit}`,
       params,
     );
   }
