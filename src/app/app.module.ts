@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ProblemDetailsFilter } from '../common/problem-details.filter.js';
+import { CredentialsModule } from '../credentials/credentials.module.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppConfigModule } from '../config/config.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         AuditModule,
         RemindersModule,
         NotificationsModule,
+        CredentialsModule,
         HealthModule.register([{ provide: 'queue-health', useExisting: QueueMetricsService }]),
       ],
       controllers: [AdminController],

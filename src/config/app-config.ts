@@ -165,6 +165,21 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** The service's public origin: ids of exported credentials and the did:web of the alliance. */
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().replace(/\/+$/, '') : value))
+  @Matches(/^https?:\/\/[a-zA-Z0-9.-]+(:\d{1,5})?$/, {
+    message: 'PUBLIC_URL must be an origin such as https://qa.4euplus.eu (scheme, host, optional port; no path)',
+  })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  /** Ed25519 secret key (multibase, ed25519-priv multicodec) signing endorsements; required in production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^z[1-9A-HJ-NP-Za-km-z]{40,120}$/, {
+    message: 'SIGNING_KEY must be a multibase (z…) Ed25519 secret key; see the README, "Credential exports"',
+  })
+  SIGNING_KEY?: string;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -184,7 +199,7 @@ function flatten(errors: ValidationError[]): string[] {
 export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL']) {
+  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL', 'SIGNING_KEY']) {
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
@@ -197,6 +212,9 @@ export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   }
   if (config.isProduction && !config.JWT_SECRET) {
     problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
+  }
+  if (config.isProduction && !config.SIGNING_KEY) {
+    problems.push('SIGNING_KEY is required when NODE_ENV=production (an Ed25519 secret key; see the README)');
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;
