@@ -90,7 +90,13 @@ export class CredentialsController {
   })
   @ApiBody({ description: 'The EndorsementCredential as exported', schema: { type: 'object' } })
   @ApiOkResponse({ type: VerifyResultDto })
+  @ProblemResponses(400)
   verify(@Body() credential: Record<string, unknown>): Promise<VerifyResultDto> {
+    if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) {
+      throw new DomainError('validation-failed', 400, 'The credential must be a JSON object', [
+        { field: 'body', message: 'must be a JSON object' },
+      ]);
+    }
     return this.credentials.verify(credential);
   }
 

@@ -19,8 +19,8 @@ export interface PublicKeyRow {
 /**
  * The alliance's signing key. Production: SIGNING_KEY (never stored; its public key is recorded so the
  * DID document keeps listing it after a rotation). Development and tests without SIGNING_KEY: a key is
- * generated at first start and kept in the database; concurrent first starts insert-if-absent on the
- * one-current-key index and all use whichever row won. Rotation retires the previous key but keeps it
+ * generated at first start and kept in the database; concurrent first starts serialise on an advisory
+ * lock (and the one-current-key index backs that up), so all use one key. Rotation retires the previous key but keeps it
  * in the DID document, so endorsements it signed still verify.
  */
 @Injectable()
@@ -80,23 +80,30 @@ export class SigningKeyService implements OnModuleInit {
     });
   }
 
+  /**
+   * Without SIGNING_KEY: the stored current key, or a new one. Under an advisory lock, so processes
+   * starting together agree on one key. If the current key came from a SIGNING_KEY that is no longer
+   * set (development only: production requires it), a new key takes over and the old one is retired.
+   */
   private async storedKey(): Promise<KeyText> {
-    const candidate = generateEd25519SecretKey();
-    await this.dataSource.query(
-      `INSERT INTO signing_keys (public_key_multibase, secret_key_multibase, source)
-       VALUES ($1, $2, 'generated') ON CONFLICT DO NOTHING`,
-      [candidate.publicKeyMultibase, candidate.secretKeyMultibase],
-    );
-    const rows: Array<{ pk: string; sk: string | null }> = await this.dataSource.query(
-      `SELECT public_key_multibase AS pk, secret_key_multibase AS sk FROM signing_keys WHERE retired_at IS NULL`,
-    );
-    const row = rows[0];
-    if (!row?.sk) {
-      throw new Error(
-        'The current signing key came from SIGNING_KEY, which is not set now: set SIGNING_KEY again to sign',
+    return this.dataSource.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('signing_keys'))`);
+      const rows: Array<{ pk: string; sk: string | null }> = await em.query(
+        `SELECT public_key_multibase AS pk, secret_key_multibase AS sk FROM signing_keys WHERE retired_at IS NULL`,
       );
-    }
-    return { publicKeyMultibase: row.pk, secretKeyMultibase: row.sk };
+      const row = rows[0];
+      if (row?.sk) return { publicKeyMultibase: row.pk, secretKeyMultibase: row.sk };
+      if (row) {
+        await em.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
+        this.logger.warn({ retired: row.pk }, 'SIGNING_KEY no longer set: a generated key takes over');
+      }
+      const key = generateEd25519SecretKey();
+      await em.query(
+        `INSERT INTO signing_keys (public_key_multibase, secret_key_multibase, source) VALUES ($1, $2, 'generated')`,
+        [key.publicKeyMultibase, key.secretKeyMultibase],
+      );
+      return key;
+    });
   }
 
   /** The key pair that signs new endorsements. */
