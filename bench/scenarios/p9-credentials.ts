@@ -1,3 +1,6 @@
+// The bench compiles with its own tsconfig, which does not include src/ declarations by itself.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="../../src/credentials/vendor-modules.d.ts" />
 // P9 credential exports: GET /api/proposals/:id/exports/ob3-endorsement (the stored, signed
 // endorsement) and POST /api/credentials/verify, each against the signing library alone in this
 // bench process in the same run: @digitalbazaar/vc issue (eddsa-rdfc-2022) for the export (what
