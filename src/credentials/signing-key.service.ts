@@ -122,30 +122,33 @@ export class SigningKeyService implements OnModuleInit {
 
   /** The DID document (DID v1 + Multikey): the current key first, then every retired one. */
   async didDocument(): Promise<Record<string, unknown>> {
-    const keys = await this.publicKeys();
+    return this.didDocumentOf(await this.publicKeys());
+  }
+
+  didDocumentOf(keys: PublicKeyRow[]): Record<string, unknown> {
     const methods = keys.map((k) => ({
       id: verificationMethodId(this.did, k.publicKeyMultibase),
       type: 'Multikey',
       controller: this.did,
       publicKeyMultibase: k.publicKeyMultibase,
     }));
-    const ids = methods.map((m) => m.id);
     return {
       '@context': [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT],
       id: this.did,
       verificationMethod: methods,
-      assertionMethod: ids,
+      assertionMethod: methods.map((m) => m.id),
     };
   }
 
   /**
    * The document loader's view of this DID: the DID document, or one verification method (with the
-   * Multikey context) by its id. Null for any other DID.
+   * Multikey context) by its id. Null for any other DID. `keys` (read once per verification) spares
+   * the library's several look-ups a query each.
    */
-  async resolve(url: string): Promise<Record<string, unknown> | null> {
+  async resolve(url: string, keys?: PublicKeyRow[]): Promise<Record<string, unknown> | null> {
     const [base, fragment] = url.split('#');
     if (base !== this.did) return null;
-    const doc = await this.didDocument();
+    const doc = this.didDocumentOf(keys ?? (await this.publicKeys()));
     if (fragment === undefined) return doc;
     const method = (doc.verificationMethod as Array<Record<string, unknown>>).find((m) => m.id === url);
     return method ? { '@context': MULTIKEY_V1_CONTEXT, ...method } : null;
