@@ -17,6 +17,7 @@ import {
   type ExportKind,
 } from './credential-documents.js';
 import { CredentialsRepository } from './credentials.repository.js';
+import { verificationMethodId } from './did-web.js';
 import { offlineDocumentLoader } from './document-loader.js';
 import { SigningKeyService } from './signing-key.service.js';
 
@@ -132,9 +133,8 @@ export class CredentialsService {
         ? [credential.proof]
         : [];
     if (proofs.length === 0) errors.push('proof: missing');
-    const ours = new Set(
-      (await this.keys.publicKeys()).map((k) => `${this.keys.did}#${k.publicKeyMultibase}`),
-    );
+    const keys = await this.keys.publicKeys();
+    const ours = new Set(keys.map((k) => verificationMethodId(this.keys.did, k.publicKeyMultibase)));
     for (const p of proofs) {
       const method = isRecord(p) ? p.verificationMethod : undefined;
       if (typeof method !== 'string' || !ours.has(method))
@@ -145,7 +145,7 @@ export class CredentialsService {
         const result = await vc.verifyCredential({
           credential,
           suite: new DataIntegrityProof({ cryptosuite }),
-          documentLoader: this.documentLoader,
+          documentLoader: offlineDocumentLoader((url) => this.keys.resolve(url, keys)),
         });
         if (!result.verified) {
           const failures = [
