@@ -168,7 +168,8 @@ export class AppConfig {
   /** The service's public origin: ids of exported credentials and the did:web of the alliance. */
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().replace(/\/+$/, '') : value))
   @Matches(/^https?:\/\/[a-zA-Z0-9.-]+(:\d{1,5})?$/, {
-    message: 'PUBLIC_URL must be an origin such as https://qa.4euplus.eu (scheme, host, optional port; no path)',
+    message:
+      'PUBLIC_URL must be an origin such as https://qa.4euplus.eu (scheme, host, optional port; no path)',
   })
   PUBLIC_URL = 'http://localhost:3000';
 
