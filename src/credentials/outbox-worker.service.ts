@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DomainError } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { PROCESS_ROLE, type ProcessRole } from '../reminders/queue-workers.service.js';
 import { CredentialsRepository, ENDORSEMENT_OUTBOX_KIND } from './credentials.repository.js';
@@ -73,7 +74,12 @@ export class OutboxWorkerService implements OnApplicationBootstrap, BeforeApplic
     if (!row || row.status !== 'pending') return 'skipped';
     try {
       if (row.kind === ENDORSEMENT_OUTBOX_KIND) {
-        await this.credentials.issueEndorsement(String(row.payload.proposalId), Number(row.payload.revision));
+        await this.credentials
+          .issueEndorsement(String(row.payload.proposalId), Number(row.payload.revision))
+          .catch((e: unknown) => {
+            // No approved revision to endorse (nothing a retry could change): failed for good.
+            throw e instanceof DomainError && e.status === 404 ? new UnrecoverableError(e.message) : e;
+          });
       } else {
         throw new UnrecoverableError(`unknown outbox kind ${row.kind}`);
       }
