@@ -384,3 +384,20 @@ describe('verification', () => {
     expect((await verify(fresh, rotated)).body).toEqual({ verified: true, errors: [] });
   });
 });
+
+describe('the signing key at first start', () => {
+  it('is one key for several processes starting at once on an empty key table', async () => {
+    await db.query(`DELETE FROM signing_keys`);
+    const { PORT: _port, SIGNING_KEY: _key, ...env } = t.env;
+    const started = await Promise.all([1, 2, 3].map(() => startServer({ ...env, WORKER: 'off' })));
+    others.push(...started);
+    const docs = await Promise.all(
+      started.map(async (s) => (await s.http().get('/.well-known/did.json')).text),
+    );
+    expect(new Set(docs).size).toBe(1);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n, count(secret_key_multibase)::int AS s FROM signing_keys`,
+    );
+    expect(rows[0]).toEqual({ n: 1, s: 1 });
+  });
+});
