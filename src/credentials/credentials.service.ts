@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
-import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import * as vc from '@digitalbazaar/vc';
 import type { AuthUser } from '../auth/auth-user.js';
 import { conflict, notFound } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -20,6 +17,7 @@ import { CredentialsRepository } from './credentials.repository.js';
 import { verificationMethodId } from './did-web.js';
 import { offlineDocumentLoader } from './document-loader.js';
 import { SigningKeyService } from './signing-key.service.js';
+import { vcLibraries } from './vc-libraries.js';
 
 /** States in which a micro-credential has been approved (exports exist from `approved` on). */
 const EXPORTABLE = new Set(['approved', 'published', 'retired']);
@@ -104,7 +102,7 @@ export class CredentialsService {
       revision,
       'ob3-endorsement',
       JSON.stringify(signed),
-      this.keys.signingPair().id,
+      this.keys.currentMethodId(),
     );
     this.logger.log({ proposalId, revision }, 'endorsement issued');
     return stored;
@@ -112,7 +110,8 @@ export class CredentialsService {
 
   /** Data Integrity proof (eddsa-rdfc-2022), written as an array as the OB 3.0 schema types `proof`. */
   async sign(credential: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const suite = new DataIntegrityProof({ signer: this.keys.signingPair().signer(), cryptosuite });
+    const { vc, DataIntegrityProof, cryptosuite } = await vcLibraries();
+    const suite = new DataIntegrityProof({ signer: (await this.keys.signingPair()).signer(), cryptosuite });
     const signed = await vc.issue({ credential, suite, documentLoader: this.documentLoader });
     const proof = signed.proof;
     return { ...signed, proof: Array.isArray(proof) ? proof : [proof] };
@@ -141,6 +140,7 @@ export class CredentialsService {
         errors.push(`proof.verificationMethod: ${String(method).slice(0, 200)} is not a key of this service`);
     }
     if (errors.length === 0) {
+      const { vc, DataIntegrityProof, cryptosuite } = await vcLibraries();
       try {
         const result = await vc.verifyCredential({
           credential,

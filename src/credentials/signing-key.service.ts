@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { Ed25519KeyPair } from '@digitalbazaar/ed25519-multikey';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -10,6 +9,7 @@ import {
   parseEd25519SecretKey,
   type Ed25519Multikey as KeyText,
 } from './multibase.js';
+import { vcLibraries } from './vc-libraries.js';
 
 export interface PublicKeyRow {
   publicKeyMultibase: string;
@@ -27,7 +27,8 @@ export interface PublicKeyRow {
 export class SigningKeyService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeyService.name);
   readonly did: string;
-  private current?: { key: KeyText; pair: Ed25519KeyPair };
+  private current?: KeyText;
+  private pair?: Promise<Ed25519KeyPair>;
 
   constructor(
     private readonly config: AppConfig,
@@ -41,13 +42,14 @@ export class SigningKeyService implements OnModuleInit {
       ? this.configuredKey(this.config.SIGNING_KEY)
       : await this.storedKey();
     if (this.config.SIGNING_KEY) await this.recordConfigured(key);
-    const pair = await Ed25519Multikey.from({
-      id: verificationMethodId(this.did, key.publicKeyMultibase),
-      controller: this.did,
-      ...key,
-    });
-    this.current = { key, pair };
-    this.logger.log({ verificationMethod: pair.id }, 'credential signing key ready');
+    this.current = key;
+    this.logger.log({ verificationMethod: this.currentMethodId() }, 'credential signing key ready');
+  }
+
+  /** The verification method id new endorsements are signed with. */
+  currentMethodId(): string {
+    if (!this.current) throw new Error('signing key not loaded yet');
+    return verificationMethodId(this.did, this.current.publicKeyMultibase);
   }
 
   private configuredKey(text: string): KeyText {
@@ -106,10 +108,14 @@ export class SigningKeyService implements OnModuleInit {
     });
   }
 
-  /** The key pair that signs new endorsements. */
-  signingPair(): Ed25519KeyPair {
-    if (!this.current) throw new Error('signing key not loaded yet');
-    return this.current.pair;
+  /** The key pair that signs new endorsements (the library loads on first use). */
+  signingPair(): Promise<Ed25519KeyPair> {
+    const key = this.current;
+    if (!key) throw new Error('signing key not loaded yet');
+    this.pair ??= vcLibraries().then(({ Ed25519Multikey }) =>
+      Ed25519Multikey.from({ id: this.currentMethodId(), controller: this.did, ...key }),
+    );
+    return this.pair;
   }
 
   async publicKeys(): Promise<PublicKeyRow[]> {
