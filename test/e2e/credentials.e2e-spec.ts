@@ -10,12 +10,15 @@ import { generateEd25519SecretKey } from '../../src/credentials/multibase.js';
 import { VALID_CONTENT } from '../support/review-scenario.js';
 import { ReviewWorld, type ActorName, type ProposalView } from '../support/review-world.js';
 import {
+  freePort,
+  MAIN,
   startProcess,
   startServer,
+  TestServer,
   testPool,
+  waitForHttp,
   WORKER,
   type RunningProcess,
-  type TestServer,
 } from '../support/server.js';
 
 const PUBLIC_URL = 'https://qa.4euplus.test';
@@ -389,7 +392,17 @@ describe('the signing key at first start', () => {
   it('is one key for several processes starting at once on an empty key table', async () => {
     await db.query(`DELETE FROM signing_keys`);
     const { PORT: _port, SIGNING_KEY: _key, ...env } = t.env;
-    const started = await Promise.all([1, 2, 3].map(() => startServer({ ...env, WORKER: 'off' })));
+    // Three boots at once on a shared 2-core machine can take longer than startServer's 30 s.
+    const started = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const port = await freePort();
+        const own = { ...env, PORT: String(port), WORKER: 'off' };
+        const proc = startProcess(MAIN, own);
+        const url = `http://127.0.0.1:${port}`;
+        await waitForHttp(`${url}/health`, proc, 150_000);
+        return new TestServer(url, own, proc);
+      }),
+    );
     others.push(...started);
     const docs = await Promise.all(
       started.map(async (s) => (await s.http().get('/.well-known/did.json')).text),
@@ -399,5 +412,5 @@ describe('the signing key at first start', () => {
       `SELECT count(*)::int AS n, count(secret_key_multibase)::int AS s FROM signing_keys`,
     );
     expect(rows[0]).toEqual({ n: 1, s: 1 });
-  });
+  }, 240_000);
 });
