@@ -10,6 +10,7 @@ import { runP5 } from './scenarios/p5-audit.js';
 import { runP6, deadlockFigure, readDeadlocks } from './scenarios/p6-concurrent-writers.js';
 import { runP8 } from './scenarios/p8-catalogue.js';
 import { runP7 } from './scenarios/p7-queries-at-scale.js';
+import { runP9 } from './scenarios/p9-credentials.js';
 import type { PhaseContext } from './scenarios/phase.js';
 import { ApiClient } from './support/api-client.js';
 import { BenchContext, RESULTS_DIR } from './support/context.js';
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
     await phase('P1', () => runP1(p));
     await phase('P2', () => runP2(p));
     await phase('P3', () => runP3(p, idleRss));
+    await phase('P9', () => runP9(p));
     await phase('P6', async () => {
       const before = await readDeadlocks(ctx);
       const got = await runP6(p);

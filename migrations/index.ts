@@ -8,6 +8,7 @@ import { QualityVisibility1795840000000 } from './1795840000000-quality-visibili
 import { Accounts1795850000000 } from './1795850000000-accounts.js';
 import { IdempotencyKeys1795860000000 } from './1795860000000-idempotency-keys.js';
 import { QueriesAtScale1795870000000 } from './1795870000000-queries-at-scale.js';
+import { Credentials1795880000000 } from './1795880000000-credentials.js';
 import { Catalogue1795890000000 } from './1795890000000-catalogue.js';
 import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
 
@@ -20,6 +21,7 @@ export const migrations = [
   Accounts1795850000000,
   IdempotencyKeys1795860000000,
   QueriesAtScale1795870000000,
+  Credentials1795880000000,
   Catalogue1795890000000,
   SsoDeputies1795900000000,
 ];

@@ -18,7 +18,7 @@ function newest(dir) {
 }
 
 const sources = Math.max(
-  ...['src', 'workflows', 'migrations'].map((d) => newest(path.join(root, d))),
+  ...['src', 'workflows', 'migrations', 'scripts'].map((d) => newest(path.join(root, d))),
   ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map(
     (f) => fs.statSync(path.join(root, f)).mtimeMs,
   ),

@@ -15,6 +15,7 @@ import {
   type NodeProcess,
 } from './processes.js';
 import { sleep } from './stats.js';
+import { generateEd25519SecretKey } from '../../src/credentials/multibase.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const DIST = path.join(ROOT, 'dist');
@@ -37,6 +38,7 @@ export class BenchContext {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly jwtSecret = randomBytes(32).toString('hex');
+  readonly signingKey = generateEd25519SecretKey().secretKeyMultibase;
   readonly profileDir: string;
   private pool?: pg.Pool;
   /** Seconds left for waiting on other work to finish (see quiet()). */
@@ -118,6 +120,7 @@ export class BenchContext {
       REDIS_URL: this.redisUrl,
       REDIS_PREFIX: this.redisPrefix,
       JWT_SECRET: this.jwtSecret,
+      SIGNING_KEY: this.signingKey,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'warn',

@@ -1,7 +1,7 @@
 // Command-line options and the sizes of every phase. Quick mode keeps the shape of the full run
 // (same phases, same baselines) with shorter runs and smaller data, so it stays a smoke test.
 
-export const PHASES = ['P1', 'P2', 'P3', 'P6', 'P4', 'P5', 'P7', 'P8'] as const;
+export const PHASES = ['P1', 'P2', 'P3', 'P9', 'P6', 'P4', 'P5', 'P7', 'P8'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Sizes {

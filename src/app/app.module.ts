@@ -6,6 +6,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { ProblemDetailsFilter } from '../common/problem-details.filter.js';
+import { CredentialsModule } from '../credentials/credentials.module.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppConfigModule } from '../config/config.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         DeputiesModule,
         CatalogueModule,
         AnalyticsModule,
+        CredentialsModule,
         HealthModule.register([{ provide: 'queue-health', useExisting: QueueMetricsService }]),
       ],
       controllers: [AdminController],

@@ -181,7 +181,7 @@ export class AppConfig {
   @Matches(/^https?:\/\/[^/?#\s]+$/, {
     message: 'PUBLIC_URL must be an origin such as https://qa.4euplus.eu',
   })
-  PUBLIC_URL?: string;
+  PUBLIC_URL!: string;
 
   /** OpenID Connect issuer (discovery at ISSUER/.well-known/openid-configuration); unset: no university sign-in. */
   @Transform(emptyToUndefined)
@@ -204,6 +204,14 @@ export class AppConfig {
     message: 'OIDC_SCOPES must start with openid and be separated by single spaces',
   })
   OIDC_SCOPES = 'openid email profile schac_home_organization';
+
+  /** Ed25519 secret key (multibase, ed25519-priv multicodec) signing endorsements; required in production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^z[1-9A-HJ-NP-Za-km-z]{40,120}$/, {
+    message: 'SIGNING_KEY must be a multibase (z…) Ed25519 secret key; see the README, "Credential exports"',
+  })
+  SIGNING_KEY?: string;
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
@@ -250,7 +258,14 @@ function oidcProblems(config: AppConfig): string[] {
 export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL', ...OPTIONAL_WITHOUT_DEFAULT]) {
+  for (const key of [
+    ...known,
+    'JWT_SECRET',
+    'ADMIN_PASSWORD',
+    'SMTP_URL',
+    ...OPTIONAL_WITHOUT_DEFAULT,
+    'SIGNING_KEY',
+  ]) {
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
@@ -268,6 +283,14 @@ export function loadAppConfig(env: Record<string, unknown>): AppConfig {
     problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
   }
   problems.push(...oidcProblems(config));
+  if (config.isProduction && !config.SIGNING_KEY) {
+    problems.push('SIGNING_KEY is required when NODE_ENV=production (an Ed25519 secret key; see the README)');
+  }
+  if (config.isProduction && !config.PUBLIC_URL) {
+    problems.push(
+      'PUBLIC_URL is required when NODE_ENV=production (the origin browsers reach the service at)',
+    );
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   if (!config.PUBLIC_URL && !config.isProduction) config.PUBLIC_URL = `http://localhost:${config.PORT}`;
   return config;

@@ -32,7 +32,7 @@ export const CONTENT_SCHEMA: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   description:
-    'EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas and qualityAssurance. In PATCH, content is a JSON merge patch: null removes a field.',
+    'EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field.',
   properties: {
     title: str('3..200 characters at submission', { example: 'Data literacy for historians' }),
     summary: str('What the learner will be able to do'),
@@ -93,5 +93,9 @@ export const CONTENT_SCHEMA: SchemaObject = {
       },
       'Only lead and partners; percents sum to exactly 100',
     ),
+    thematicArea: str('ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission', {
+      pattern: '^[0-9]{2,4}$',
+      example: '0613',
+    }),
   },
 };

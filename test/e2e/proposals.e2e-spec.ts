@@ -206,6 +206,7 @@ describe('content rules', () => {
       'content.targetGroups',
       'content.strategicAreas',
       'content.qualityAssurance',
+      'content.thematicArea',
       'partnerInstitutionIds',
     ]) {
       expect(fields).toContain(f);

@@ -276,6 +276,38 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   'delete /api/me/deputies/{id}': () => [
     { label: 'end nonexistent', method: 'delete', path: `/api/me/deputies/${randomUUID()}`, expect: [404] },
   ],
+  'get /api/proposals/{id}/exports/{kind}': (a) => [
+    {
+      label: 'export of a draft',
+      method: 'get',
+      path: `/api/proposals/${draft.id}/exports/elm`,
+      expect: seesProposal(a, false) ? [409] : [404],
+    },
+    {
+      label: 'export of agency-stage',
+      method: 'get',
+      path: `/api/proposals/${inAgency.id}/exports/ob3-endorsement`,
+      expect: seesProposal(a, true) ? [409] : [404],
+    },
+    {
+      label: 'export nonexistent',
+      method: 'get',
+      path: `/api/proposals/${randomUUID()}/exports/ob3-achievement`,
+      expect: [404],
+    },
+  ],
+  'post /api/credentials/verify': () => [
+    {
+      label: 'verify a non-credential',
+      method: 'post',
+      path: '/api/credentials/verify',
+      body: { type: ['VerifiableCredential'] },
+      expect: [200],
+    },
+  ],
+  'get /.well-known/did.json': () => [
+    { label: 'DID document', method: 'get', path: '/.well-known/did.json', expect: [200] },
+  ],
   'get /api/admin/queues': (a) => [
     { label: 'queues', method: 'get', path: '/api/admin/queues', expect: isAllianceAdmin(a) ? [200] : [403] },
   ],
@@ -392,6 +424,8 @@ describe('authorization matrix from the route table', () => {
       'get /api/catalogue/{reference}',
       'get /api/catalogue/{reference}/pathways',
       'get /sitemap.xml',
+      'post /api/credentials/verify',
+      'get /.well-known/did.json',
     ]);
     const wrong: string[] = [];
     const before = await w.get(inAgency.id, 'allianceAdmin');

@@ -92,6 +92,8 @@ export const VALID_CONTENT: Record<string, unknown> = {
   targetGroups: ['master', 'doctoral'],
   strategicAreas: ['data-literacy', 'multilingualism'],
   qualityAssurance: 'Internal QA of Charles University (institutional accreditation by NAU).',
+  // ISCED-F 0542 Statistics
+  thematicArea: '0542',
   prerequisites: 'A completed bachelor degree.',
   // An external programme: MC-… references must name an existing micro-credential at SUBMIT.
   stackability: { stacksInto: ['https://www.cuni.cz/en/programmes/data-science-msc'], composedOf: [] },

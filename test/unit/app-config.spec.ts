@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigValidationError, loadAppConfig } from '../../src/config/app-config.js';
 
+// A fixed Ed25519 key in the SIGNING_KEY format (test data only).
+const TEST_SIGNING_KEY =
+  'zrv4bkwWNs6uF5uUn6SzjkiDPcBdAA7Ry6xKdbREL6ZDdeoow3X7eKN4JzSo3GTL3GxygDj8CvGqQuRToCc398GGzmb';
+
 describe('configuration', () => {
   it('gives every variable its documented default', () => {
     const c = loadAppConfig({});
@@ -53,7 +57,21 @@ describe('configuration', () => {
   it('refuses production without JWT_SECRET, and a short secret anywhere', () => {
     expect(() => loadAppConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
     expect(() => loadAppConfig({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
-    expect(loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).isProduction).toBe(true);
+    expect(() => loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      /SIGNING_KEY is required/,
+    );
+    expect(
+      loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SIGNING_KEY: TEST_SIGNING_KEY })
+        .isProduction,
+    ).toBe(true);
+  });
+
+  it('takes PUBLIC_URL as an origin and refuses a path or another scheme', () => {
+    expect(loadAppConfig({}).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadAppConfig({ PUBLIC_URL: 'https://qa.4euplus.eu/' }).PUBLIC_URL).toBe('https://qa.4euplus.eu');
+    expect(() => loadAppConfig({ PUBLIC_URL: 'https://qa.4euplus.eu/app' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadAppConfig({ PUBLIC_URL: 'ftp://qa.4euplus.eu' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadAppConfig({ SIGNING_KEY: 'not-a-key' })).toThrow(/SIGNING_KEY/);
   });
 
   it('refuses an ECTS range that is upside down', () => {

@@ -11,6 +11,7 @@ import {
   TARGET_GROUPS,
   type SubmissionCheckInput,
 } from '../../workflows/micro-credential-review/content.js';
+import { isIscedFCode } from '../../workflows/micro-credential-review/isced-f.js';
 import type { Problem } from '../../workflows/types.js';
 import {
   ECTS_MAX,
@@ -68,7 +69,7 @@ describe('the enumerations exported for DTOs', () => {
       'social-engagement',
       'entrepreneurship',
     ]);
-    expect(CONTENT_FIELDS).toHaveLength(15);
+    expect(CONTENT_FIELDS).toHaveLength(16);
     expect(REQUIRED_CONTENT_FIELDS).toEqual([
       'title',
       'summary',
@@ -81,6 +82,7 @@ describe('the enumerations exported for DTOs', () => {
       'targetGroups',
       'strategicAreas',
       'qualityAssurance',
+      'thematicArea',
     ]);
   });
 });
@@ -562,6 +564,7 @@ describe('checkSubmission (SUBMIT)', () => {
         'content.summary',
         'content.participationForm',
         'content.qualityAssurance',
+        'content.thematicArea',
         'content.title',
         'content.learningOutcomes[0].escoSkillUri',
         'content.ects',
@@ -572,7 +575,7 @@ describe('checkSubmission (SUBMIT)', () => {
         'content.revenueShares',
       ]),
     );
-    expect(problems).toHaveLength(14);
+    expect(problems).toHaveLength(15);
   });
 
   it('never throws, whatever it is given', () => {
@@ -589,5 +592,32 @@ describe('checkSubmission (SUBMIT)', () => {
         return Array.isArray(problems) && problems.every((p) => typeof p.field === 'string');
       }),
     );
+  });
+});
+
+describe('thematicArea (ISCED-F 2013, required at SUBMIT)', () => {
+  it('accepts broad, narrow and detailed fields', () => {
+    for (const code of ['06', '061', '0613', '0542', '0188', '9999', '0110', '0419']) {
+      expect(isIscedFCode(code)).toBe(true);
+    }
+  });
+
+  it('refuses codes that are not ISCED-F fields', () => {
+    for (const code of ['11', '0', '062', '0618', '06130', 'abcd', '1099', '']) {
+      expect(isIscedFCode(code)).toBe(false);
+    }
+  });
+
+  it('may be missing from a draft but is required at SUBMIT, and must be a real code', () => {
+    const { thematicArea: _t, ...draft } = VALID_CONTENT;
+    expect(checkContentTypes(draft)).toEqual([]);
+    expect(fields(submitting({ thematicArea: undefined }))).toContain('content.thematicArea');
+    expect(submitting({ thematicArea: '0618' })).toContainEqual({
+      field: 'content.thematicArea',
+      message: 'must be an ISCED-F 2013 field code (2, 3 or 4 digits, e.g. 0613)',
+    });
+    expect(checkContentTypes({ thematicArea: 613 })).toEqual([
+      { field: 'content.thematicArea', message: 'must be a string' },
+    ]);
   });
 });

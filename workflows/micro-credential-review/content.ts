@@ -1,6 +1,7 @@
 // Content rules of a micro-credential proposal (DESIGN.md section 4, "Content").
 // Pure functions: no xstate, no I/O, so the HTTP layer, the machine's guards and the tests share them.
 import type { InstitutionRef, Problem } from '../types.js';
+import { isIscedFCode } from './isced-f.js';
 
 export const CONTENT_FIELDS = [
   'title',
@@ -18,6 +19,7 @@ export const CONTENT_FIELDS = [
   'prerequisites',
   'stackability',
   'revenueShares',
+  'thematicArea',
 ] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];
 
@@ -33,6 +35,9 @@ export const REQUIRED_CONTENT_FIELDS = [
   'targetGroups',
   'strategicAreas',
   'qualityAssurance',
+  // Required at SUBMIT from credential exports on (ELM thematic area); proposals approved before
+  // it existed stay valid and their exports fall back to ISCED-F 9999 "field unknown".
+  'thematicArea',
 ] as const satisfies readonly ContentField[];
 
 export const LEARNING_OUTCOME_FIELDS = ['description', 'escoSkillUri'] as const;
@@ -195,6 +200,7 @@ const CONTENT_SHAPE: Readonly<Record<ContentField, Check>> = {
   prerequisites: stringCheck,
   stackability: objectCheck({ stacksInto: arrayCheck(stringCheck), composedOf: arrayCheck(stringCheck) }),
   revenueShares: arrayCheck(objectCheck({ institutionId: stringCheck, percent: numberCheck })),
+  thematicArea: stringCheck,
 };
 
 /**
@@ -457,6 +463,12 @@ export function checkSubmission(input: SubmissionCheckInput): Problem[] {
     if (values.length === 0) out.push({ field: `content.${field}`, message: 'must have at least one value' });
     reportDuplicates(values, `content.${field}`, out);
   }
+
+  if (typeof c.thematicArea === 'string' && !isIscedFCode(c.thematicArea))
+    out.push({
+      field: 'content.thematicArea',
+      message: 'must be an ISCED-F 2013 field code (2, 3 or 4 digits, e.g. 0613)',
+    });
 
   if (isPlainObject(c.stackability))
     for (const field of STACKABILITY_FIELDS) {

@@ -16,6 +16,7 @@ import {
 import { authorize, ruleProblems, type Authorization } from './rules.js';
 
 export * from './content.js';
+export * from './isced-f.js';
 export * from './review-model.js';
 export * from './rules.js';
 export * from './micro-credential-review.machine.js';

@@ -1,0 +1,113 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  type PipeTransform,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Public } from '../auth/decorators.js';
+import { DomainError } from '../common/domain-error.js';
+import { ProblemResponses } from '../common/openapi.js';
+import { EXPORT_KINDS, type ExportKind } from './credential-documents.js';
+import { CredentialsService } from './credentials.service.js';
+import { SigningKeyService } from './signing-key.service.js';
+
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new DomainError('not-found', 404, 'Proposal not found'),
+});
+
+class ExportKindPipe implements PipeTransform<string, ExportKind> {
+  transform(v: string): ExportKind {
+    if (!(EXPORT_KINDS as readonly string[]).includes(v))
+      throw new DomainError(
+        'not-found',
+        404,
+        `No export ${v.slice(0, 50)}; exports: ${EXPORT_KINDS.join(', ')}`,
+      );
+    return v as ExportKind;
+  }
+}
+
+export class VerifyResultDto {
+  @ApiProperty() verified!: boolean;
+  @ApiProperty({
+    type: [String],
+    description: 'Why it is not verified: signature, issuer key, achievement state',
+  })
+  errors!: string[];
+}
+
+@ApiTags('credentials')
+@Controller()
+export class CredentialsController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly keys: SigningKeyService,
+  ) {}
+
+  @Get('api/proposals/:id/exports/:kind')
+  @ApiBearerAuth()
+  @Header('Content-Type', 'application/ld+json')
+  @Header('Cache-Control', 'no-cache')
+  @ApiOperation({
+    summary:
+      'An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD)',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'kind', enum: EXPORT_KINDS })
+  @ApiProduces('application/ld+json')
+  @ApiOkResponse({ description: 'The JSON-LD document; the endorsement is the same bytes on every request' })
+  @ProblemResponses(404, 409)
+  exportDocument(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Param('kind', new ExportKindPipe()) kind: ExportKind,
+  ): Promise<string> {
+    return this.credentials.exportFor(user, id, kind);
+  }
+
+  @Post('api/credentials/verify')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Verify an endorsement: its Data Integrity proof, that the key is this service's (current or rotated), and that the micro-credential is still approved or published",
+  })
+  @ApiBody({ description: 'The EndorsementCredential as exported', schema: { type: 'object' } })
+  @ApiOkResponse({ type: VerifyResultDto })
+  @ProblemResponses(400)
+  verify(@Body() credential: Record<string, unknown>): Promise<VerifyResultDto> {
+    if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) {
+      throw new DomainError('validation-failed', 400, 'The credential must be a JSON object', [
+        { field: 'body', message: 'must be a JSON object' },
+      ]);
+    }
+    return this.credentials.verify(credential);
+  }
+
+  @Get('.well-known/did.json')
+  @Public()
+  @Header('Content-Type', 'application/did+ld+json')
+  @ApiOperation({
+    summary: "The alliance's DID document (did:web): its current and rotated Ed25519 Multikeys",
+  })
+  @ApiOkResponse({ description: 'DID v1 document' })
+  async didDocument(): Promise<string> {
+    return JSON.stringify(await this.keys.didDocument());
+  }
+}
