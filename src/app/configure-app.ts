@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
+import { serveWebApp } from './web-app.js';
 
 export const BODY_LIMIT = '1mb';
 
@@ -27,6 +28,7 @@ export function configureApp(app: INestApplication): OpenAPIObject {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
   });
+  serveWebApp(app);
   return document;
 }
 

@@ -165,6 +165,14 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** The service's origin as browsers and identity providers reach it; default http://localhost:PORT outside production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/?#\s]+$/, {
+    message: 'PUBLIC_URL must be an origin such as https://qa.4euplus.eu',
+  })
+  PUBLIC_URL?: string;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -184,7 +192,7 @@ function flatten(errors: ValidationError[]): string[] {
 export function loadAppConfig(env: Record<string, unknown>): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL']) {
+  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL', 'PUBLIC_URL']) {
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });

@@ -120,7 +120,13 @@ export class ProposalsRepository {
 
   async list(
     user: AuthUser,
-    filter: { state?: string; institutionId?: string; limit: number; after?: { c: string; i: string } },
+    filter: {
+      state?: string;
+      institutionId?: string;
+      text?: string;
+      limit: number;
+      after?: { c: string; i: string };
+    },
   ): Promise<ProposalRow[]> {
     const params: unknown[] = [];
     const where = [ProposalsRepository.visibilitySql(user, params)];
@@ -133,6 +139,11 @@ export class ProposalsRepository {
       where.push(
         `(p.lead_institution_id = $${params.length} OR $${params.length} = ANY (p.partner_institution_ids))`,
       );
+    }
+    if (filter.text) {
+      // A substring, not a pattern: LIKE's wildcards in the text are matched literally.
+      params.push(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(p.content->>'title' ILIKE $${params.length} OR p.reference ILIKE $${params.length})`);
     }
     if (filter.after) {
       params.push(filter.after.c, filter.after.i);
