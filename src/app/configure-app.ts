@@ -3,11 +3,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { serveWebApp } from './web-app.js';
 
 export const BODY_LIMIT = '1mb';
+
+/** The package does not export its OpenAPI object types from the root; derive the operation type. */
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
 
 /** Everything main.ts and the e2e tests must set up identically on the HTTP application. */
 export function configureApp(app: INestApplication): OpenAPIObject {
@@ -35,8 +39,10 @@ export function configureApp(app: INestApplication): OpenAPIObject {
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 
 /**
- * OpenAPI generated from the controllers and DTOs. Answers every operation can give (validation,
- * authentication, body size, database outage) are added here once rather than on each handler.
+ * OpenAPI generated from the controllers and DTOs (also without a database: `npm run openapi` writes
+ * docs/openapi.json from it). Answers every operation can give (validation, authentication, body
+ * size, database outage) are added here once rather than on each handler. Bearer authentication is
+ * the document's default; operations marked @Public() declare `security: []`.
  */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const doc = SwaggerModule.createDocument(
@@ -47,18 +53,24 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         'Review workflow for micro-credential proposals (draft → partner review → 4EU+QUALITY → agency alignment → approved → published), reminders and per-institution audit logs. Errors are application/problem+json.',
       )
       .setVersion('1')
+      // Relative: the API is served by the same origin as this document.
+      .addServer('/', 'The service that serves this document')
       .addBearerAuth()
+      .addSecurityRequirements('bearer')
       .build(),
     { extraModels: [ProblemDto] },
   );
+  doc.info.license = { name: 'EUPL-1.2', url: 'https://eur-lex.europa.eu/eli/dec_impl/2017/863/oj' };
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
-      const op = item[method];
+      const op = item[method] as (OperationObject & { [PUBLIC_OPERATION]?: boolean }) | undefined;
       if (!op) continue;
+      const isPublic = op[PUBLIC_OPERATION] === true;
+      delete op[PUBLIC_OPERATION];
+      if (isPublic) op.security = [];
       const add = (status: number, description: string) => {
         op.responses[String(status)] ??= { description, content: PROBLEM };
       };
-      const isPublic = path === '/api/auth/login' || path.startsWith('/health');
       if (!path.startsWith('/health')) add(400, 'Malformed or invalid input; `errors` names each field');
       if (!isPublic) add(401, 'Missing, invalid or expired access token');
       if (method !== 'get') add(413, 'Body over 1 MB');

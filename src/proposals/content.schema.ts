@@ -32,7 +32,7 @@ export const CONTENT_SCHEMA: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   description:
-    'EU standard elements of a micro-credential (DESIGN.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas and qualityAssurance. In PATCH, content is a JSON merge patch: null removes a field.',
+    'EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas and qualityAssurance. In PATCH, content is a JSON merge patch: null removes a field.',
   properties: {
     title: str('3..200 characters at submission', { example: 'Data literacy for historians' }),
     summary: str('What the learner will be able to do'),
@@ -87,7 +87,8 @@ export const CONTENT_SCHEMA: SchemaObject = {
         additionalProperties: false,
         properties: {
           institutionId: { type: 'string' },
-          percent: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+          // OpenAPI 3.0 form of "more than 0" (a bare number is the 3.1 form).
+          percent: { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 100 },
         },
       },
       'Only lead and partners; percents sum to exactly 100',
