@@ -5,6 +5,7 @@ import { Proposals1795810000000 } from './1795810000000-proposals.js';
 import { AuditLog1795820000000 } from './1795820000000-audit-log.js';
 import { Reminders1795830000000 } from './1795830000000-reminders.js';
 import { QualityVisibility1795840000000 } from './1795840000000-quality-visibility.js';
+import { Accounts1795850000000 } from './1795850000000-accounts.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -12,4 +13,5 @@ export const migrations = [
   AuditLog1795820000000,
   Reminders1795830000000,
   QualityVisibility1795840000000,
+  Accounts1795850000000,
 ];

@@ -22,6 +22,11 @@ mutations=(
   "double-partner-decision|workflows/micro-credential-review/rules.ts|s/return context.partnerApprovals.includes\\(actor.institutionId\\) \\? 'already-decided' : 'ok';/return 'ok';/|test/e2e/prove-model.e2e-spec.ts|model"
   "deliver-twice|src/reminders/reminder-delivery.service.ts|s/ \\x7c\\x7c row.status !== 'pending'\\) return/) return/; s/ON CONFLICT \\(schedule_id, user_id\\) DO NOTHING//|test/e2e/reminders.e2e-spec.ts|several times"
   "undocumented-status|src/workflow/workflows.controller.ts|s/\\@ProblemResponses\\(404\\)//|test/e2e/prove-security.e2e-spec.ts|fuzzing"
+  "token-not-rechecked|src/auth/token.ts|s/if \\(!row \x7c\x7c !row.active\\) return false;/if (!row) return false;\n  return true;/|test/e2e/accounts.e2e-spec.ts|deactivated user"
+  "roles-from-token|src/auth/current-user.service.ts|s/roles: row.roles,/roles: token.roles,/|test/e2e/accounts.e2e-spec.ts|removed role"
+  "no-last-admin|src/users/users.service.ts|s/if \\(others\\[0\\].n === 0\\)/if (others[0].n < 0)/|test/e2e/accounts.e2e-spec.ts|last active admin"
+  "no-institution-lock|src/users/users.service.ts|s/ FOR NO KEY UPDATE//|test/e2e/accounts.e2e-spec.ts|same moment"
+  "password-keeps-tokens|src/users/users.service.ts|s/token_generation = token_generation \\+ 1,/token_generation = token_generation + 0,/|test/e2e/accounts.e2e-spec.ts|password change"
 )
 
 want=("$@")

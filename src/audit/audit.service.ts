@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { diffJson } from '../proposals/content-diff.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersService, type UserChange } from '../users/users.service.js';
 import {
   WorkflowEngineService,
   type ChangeParticipant,
@@ -18,13 +18,21 @@ export interface AuditRecord {
   action: string;
   proposalId?: string | null;
   proposalReference?: string | null;
-  actor: { id: string; institutionId: string; role: string } | null;
+  actor: { id: string; institutionId: string; role: string | null } | null;
   fromState?: string | null;
   toState?: string | null;
   revision?: number | null;
   data?: Record<string, unknown>;
   meta: RequestMeta;
 }
+
+const USER_ACTIONS: Record<UserChange['kind'], string> = {
+  created: 'USER_CREATE',
+  // Reactivation and every other change: USER_UPDATE, with `active` before and after among the changes.
+  updated: 'USER_UPDATE',
+  deactivated: 'USER_DEACTIVATE',
+  'password-changed': 'PASSWORD_CHANGE',
+};
 
 const EVENT_FIELDS = ['comment', 'criteria', 'outcome', 'conditions', 'nqfLevel', 'reference'] as const;
 
@@ -45,15 +53,25 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
 
   onModuleInit(): void {
     this.engine.register(this);
-    this.users.onUserCreated((em, actor, user, meta) =>
-      this.record(em, [user.institutionId, ...(actor ? [actor.institutionId] : [])], {
-        action: 'USER_CREATE',
-        actor: actor ? { id: actor.id, institutionId: actor.institutionId, role: 'admin' } : null,
-        // ids and roles only: the log is immutable, so no names or e-mail addresses go in.
-        data: { userId: user.id, institutionId: user.institutionId, roles: user.roles },
-        meta,
-      }),
-    );
+    this.users.onUserChange((em, change) => this.recordUserChange(em, change));
+  }
+
+  /**
+   * Account changes go to the user's institution's log and the acting admin's. Ids, roles and the
+   * active flag only: the log is immutable, so no names, e-mail addresses or password material go in.
+   */
+  private recordUserChange(em: EntityManager, c: UserChange): Promise<void> {
+    const { actor, user, meta } = c;
+    const self = c.kind === 'password-changed';
+    const base = { userId: user.id, institutionId: user.institutionId };
+    return this.record(em, [user.institutionId, ...(actor && !self ? [actor.institutionId] : [])], {
+      action: USER_ACTIONS[c.kind],
+      // A password change is the user acting on their own account, in no particular role.
+      actor: actor ? { id: actor.id, institutionId: actor.institutionId, role: self ? null : 'admin' } : null,
+      data:
+        c.kind === 'created' ? { ...base, roles: user.roles } : self ? base : { ...base, changes: c.changes },
+      meta,
+    });
   }
 
   /** Writes the record into each listed institution's chain (duplicates removed), in the caller's transaction. */

@@ -6,7 +6,10 @@ export interface AuthUser {
   institutionId: string;
   institutionKind: InstitutionKind;
   country: string | null;
+  /** Current roles, read from the database on every request (not the token's claims). */
   roles: Role[];
+  /** The id (`jti`) of the access token that authenticated this request; absent for system actors. */
+  tokenId?: string;
 }
 
 export const isAllianceAdmin = (u: AuthUser) => u.institutionKind === 'alliance' && u.roles.includes('admin');

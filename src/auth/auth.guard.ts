@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { forbidden, unauthorized } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from './auth-user.js';
+import { CurrentUserService } from './current-user.service.js';
 import { IS_PUBLIC } from './decorators.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, userFromClaims } from './token.js';
@@ -34,6 +35,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly currentUser: CurrentUserService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -57,7 +59,9 @@ export class AuthGuard implements CanActivate {
     } catch {
       throw unauthorized();
     }
-    const user = userFromClaims(claims);
+    const fromToken = userFromClaims(claims);
+    // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
+    const user = fromToken && (await this.currentUser.resolve(fromToken));
     if (!user) throw unauthorized();
     // A cookie rides along on cross-site requests too; a change must come from our own pages (CSRF).
     if (cookie && !SAFE_METHODS.has(req.method) && !this.isOwnOrigin(req)) {

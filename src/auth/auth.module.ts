@@ -11,6 +11,7 @@ import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { CurrentUserService } from './current-user.service.js';
 import { JwtSecretService } from './jwt-secret.service.js';
 import { accountTracker, ipTracker, LOGIN_ACCOUNT, LOGIN_IP } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
@@ -56,6 +57,7 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
   controllers: [AuthController],
   providers: [
     AuthService,
+    CurrentUserService,
     JwtSecretService,
     {
       provide: RedisThrottlerStorage,

@@ -34,7 +34,8 @@ export class AuthService {
   async login(email: string, password: string, hits: CountedHit[] = []): Promise<TokenDto> {
     const user = await this.users.findWithHash(email.trim());
     const ok = await this.passwords.verify(user?.passwordHash ?? null, password);
-    if (!user || !ok) {
+    // A closed account gets the same answer as a wrong password, after the same work.
+    if (!user || !ok || !user.active) {
       this.logger.log({ userId: user?.id ?? null }, 'login failed');
       throw unauthorized('Invalid e-mail or password');
     }
@@ -44,13 +45,16 @@ export class AuthService {
       .findOneByOrFail({ id: user.institutionId });
     const expiresIn = ttlSeconds(this.config.JWT_TTL);
     const accessToken = await this.jwt.signAsync(
-      claimsOf({
-        id: user.id,
-        institutionId: user.institutionId,
-        institutionKind: institution.kind,
-        country: institution.country,
-        roles: user.roles,
-      }),
+      claimsOf(
+        {
+          id: user.id,
+          institutionId: user.institutionId,
+          institutionKind: institution.kind,
+          country: institution.country,
+          roles: user.roles,
+        },
+        user.tokenGeneration,
+      ),
       { expiresIn },
     );
     return { accessToken, tokenType: 'Bearer', expiresIn };

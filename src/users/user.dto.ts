@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -5,6 +6,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsOptional,
@@ -21,6 +23,35 @@ import { PageQueryDto } from '../common/pagination.dto.js';
 const trimLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
+const PASSWORD_DOC = {
+  minLength: 12,
+  maxLength: 128,
+  description: 'At least 12 characters, not only letters or only digits',
+};
+
+/** The password policy, the same for a new user and a password change; messages name the field. */
+const PasswordPolicy = (field: string) =>
+  applyDecorators(
+    IsString(),
+    MinLength(12, { message: `${field} must be at least 12 characters` }),
+    MaxLength(128),
+    Matches(/^(?![a-zA-Z]+$)(?!\d+$)(?!(.)\1+$)/s, {
+      message: `${field} is too weak: mix letters with digits or symbols`,
+    }),
+  );
+
+const DisplayName = () =>
+  applyDecorators(IsString(), Length(1, 200), Matches(/\S/, { message: 'displayName must not be blank' }));
+
+const RoleList = () =>
+  applyDecorators(
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(ROLES.length),
+    ArrayUnique(),
+    IsIn(ROLES, { each: true, message: `each role must be one of ${ROLES.join(', ')}` }),
+  );
+
 export class CreateUserDto {
   @ApiProperty({ example: 'jana.novak@cuni.cz' })
   @Transform(trimLower)
@@ -29,23 +60,12 @@ export class CreateUserDto {
   @IsEmail({}, { message: 'email must be an e-mail address' })
   email!: string;
 
-  @ApiProperty({
-    minLength: 12,
-    maxLength: 128,
-    description: 'At least 12 characters, not only letters or only digits',
-  })
-  @IsString()
-  @MinLength(12, { message: 'password must be at least 12 characters' })
-  @MaxLength(128)
-  @Matches(/^(?![a-zA-Z]+$)(?!\d+$)(?!(.)\1+$)/s, {
-    message: 'password is too weak: mix letters with digits or symbols',
-  })
+  @ApiProperty(PASSWORD_DOC)
+  @PasswordPolicy('password')
   password!: string;
 
   @ApiProperty({ example: 'Jana Novák' })
-  @IsString()
-  @Length(1, 200)
-  @Matches(/\S/, { message: 'displayName must not be blank' })
+  @DisplayName()
   displayName!: string;
 
   @ApiProperty({ example: 'cuni' })
@@ -54,11 +74,7 @@ export class CreateUserDto {
   institutionId!: string;
 
   @ApiProperty({ enum: ROLES, isArray: true, example: ['proposer'] })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(ROLES.length)
-  @ArrayUnique()
-  @IsIn(ROLES, { each: true, message: `each role must be one of ${ROLES.join(', ')}` })
+  @RoleList()
   roles!: Role[];
 }
 
@@ -68,6 +84,8 @@ export class UserDto {
   @ApiProperty() displayName!: string;
   @ApiProperty() institutionId!: string;
   @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
+  @ApiProperty({ description: 'false: the account is closed (no login, no working token)' })
+  active!: boolean;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
@@ -82,9 +100,65 @@ export class UserPageDto {
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Alliance admins only: restrict to one institution' })
+  @ApiPropertyOptional({
+    description: 'Restrict to one institution (an institution admin may name only its own)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(40)
   institutionId?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, description: 'Only users holding this role' })
+  @IsOptional()
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional({ type: Boolean, description: 'true: open accounts only; false: closed ones only' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'active must be true or false' })
+  active?: boolean;
+
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'Part of the display name or e-mail address, any letter case; empty means no filter',
+  })
+  @IsOptional()
+  // An empty search box (`q=`) is no filter.
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() || undefined : value))
+  @IsString()
+  @Length(1, 200, { message: 'q must be at most 200 characters' })
+  q?: string;
+}
+
+/** Each field given is set (roles replace the whole list); absent fields stay as they are. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ example: 'Jana Nováková' })
+  @IsOptional()
+  @DisplayName()
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, example: ['proposer', 'reviewer'] })
+  @IsOptional()
+  @RoleList()
+  roles?: Role[];
+
+  @ApiPropertyOptional({
+    description:
+      'false closes the account: login answers 401 and every token of the user 401 on its next request',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'active must be true or false' })
+  active?: boolean;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty({ maxLength: 1024 })
+  @IsString()
+  @Length(1, 1024)
+  currentPassword!: string;
+
+  @ApiProperty(PASSWORD_DOC)
+  @PasswordPolicy('newPassword')
+  newPassword!: string;
 }

@@ -19,6 +19,14 @@ export class User {
   @Column({ type: 'text', array: true })
   roles!: Role[];
 
+  /** false: the account is closed (login 401, every token 401 on its next request). */
+  @Column({ type: 'boolean', default: true })
+  active!: boolean;
+
+  /** Moves on when all the user's tokens must stop working (deactivation, password change). */
+  @Column({ name: 'token_generation', type: 'integer', default: 0 })
+  tokenGeneration!: number;
+
   /** argon2id; never leaves the service (see UserDto). */
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash!: string;

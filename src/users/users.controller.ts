@@ -1,10 +1,27 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
+import { notFound } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
-import { CreateUserDto, ListUsersQueryDto, MeDto, UserDto, UserPageDto } from './user.dto.js';
+import {
+  ChangePasswordDto,
+  CreateUserDto,
+  ListUsersQueryDto,
+  MeDto,
+  UpdateUserDto,
+  UserDto,
+  UserPageDto,
+} from './user.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -41,10 +58,51 @@ export class UsersController {
   @Roles('admin')
   @ApiOperation({
     summary: 'List users: own institution; alliance admins see all (optionally one institution)',
+    description:
+      'Filters combine: `role`, `active`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.',
   })
   @ApiOkResponse({ type: UserPageDto })
-  @ProblemResponses(403)
+  @ProblemResponses(400, 403)
   list(@CurrentUser() user: AuthUser, @Query() q: ListUsersQueryDto): Promise<UserPageDto> {
     return this.users.list(user, q);
+  }
+
+  @Patch('users/:id')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Change a user: display name, roles, active',
+    description:
+      'Admin of the user’s institution, or alliance admin. `active: false` closes the account: login answers 401 ' +
+      'and every token of the user 401 on its next request. Role changes apply on the next request. The last ' +
+      'active admin of an institution cannot be deactivated or lose `admin`, and nobody deactivates themselves (409).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: UserDto })
+  @ProblemResponses(400, 403, 404, 409)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound('User') })) id: string,
+    @Body() dto: UpdateUserDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<UserDto> {
+    return this.users.update(user, id, dto, meta);
+  }
+
+  @Post('me/password')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Change your password',
+    description:
+      'Every other token of the caller stops working; the token used for this call keeps working. ' +
+      'A wrong `currentPassword` answers 400 naming that field.',
+  })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ProblemResponses(400, 409)
+  changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: ChangePasswordDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.users.changePassword(user, dto, meta);
   }
 }

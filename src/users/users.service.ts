@@ -1,37 +1,47 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import type { InstitutionKind, Role } from '../../workflows/types.js';
+import type { InstitutionKind } from '../../workflows/types.js';
 import { canAdminister, isAllianceAdmin, type AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
-import { conflict, DomainError, forbidden, notFound } from '../common/domain-error.js';
+import { conflict, DomainError, fieldError, forbidden, notFound } from '../common/domain-error.js';
 import { SYSTEM_REQUEST, type RequestMeta } from '../common/request-meta.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
 import { withTransientRetry } from '../database/db-errors.js';
+import { returnedRows } from '../database/returned-rows.js';
+import type { FieldChange } from '../proposals/content-diff.js';
 import { Institution } from '../institutions/institution.entity.js';
+import { isActiveAdmin, rolesFitKind, userChanges } from './account-rules.js';
 import { PasswordService } from './password.service.js';
-import { CreateUserDto, ListUsersQueryDto, MeDto, UserDto } from './user.dto.js';
+import {
+  ChangePasswordDto,
+  CreateUserDto,
+  ListUsersQueryDto,
+  MeDto,
+  UpdateUserDto,
+  UserDto,
+} from './user.dto.js';
 import { User } from './user.entity.js';
 
-/** Which roles make sense at which kind of institution (an agency has no proposers, a university no liaisons). */
-const ROLES_BY_KIND: Record<InstitutionKind, Role[]> = {
-  university: ['proposer', 'reviewer', 'quality_officer', 'admin'],
-  alliance: ['quality_officer', 'admin'],
-  agency: ['agency_liaison', 'admin'],
-};
+/** One change to an account, as the audit log records it. */
+export interface UserChange {
+  kind: 'created' | 'updated' | 'deactivated' | 'password-changed';
+  /** Who did it; null for the bootstrap administrator. The user themself for a password change. */
+  actor: AuthUser | null;
+  /** The user after the change. */
+  user: User;
+  /** Changed fields (updated / deactivated); values only for non-personal fields (roles, active). */
+  changes: FieldChange[];
+  meta: RequestMeta;
+}
 
 /** Hook for writing an audit entry in the same transaction as a user change (the audit module registers it). */
-export type UserCreatedHook = (
-  em: EntityManager,
-  actor: AuthUser | null,
-  user: User,
-  meta: RequestMeta,
-) => Promise<void>;
+export type UserChangeHook = (em: EntityManager, change: UserChange) => Promise<void>;
 
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
-  private readonly createdHooks: UserCreatedHook[] = [];
+  private readonly changeHooks: UserChangeHook[] = [];
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -39,8 +49,12 @@ export class UsersService {
     private readonly passwords: PasswordService,
   ) {}
 
-  onUserCreated(hook: UserCreatedHook): void {
-    this.createdHooks.push(hook);
+  onUserChange(hook: UserChangeHook): void {
+    this.changeHooks.push(hook);
+  }
+
+  private async changed(em: EntityManager, change: UserChange): Promise<void> {
+    for (const hook of this.changeHooks) await hook(em, change);
   }
 
   async create(
@@ -67,21 +81,7 @@ export class UsersService {
             [{ field: 'institutionId', message: 'unknown institution' }],
           );
         }
-        const allowed = ROLES_BY_KIND[institution.kind];
-        const wrong = dto.roles.filter((r) => !allowed.includes(r));
-        if (wrong.length) {
-          throw new DomainError(
-            'validation-failed',
-            400,
-            `roles: ${wrong.join(', ')} not possible at a ${institution.kind}`,
-            [
-              {
-                field: 'roles',
-                message: `${wrong.join(', ')} not possible at a ${institution.kind} (allowed: ${allowed.join(', ')})`,
-              },
-            ],
-          );
-        }
+        rolesFitKind(dto.roles, institution.kind);
         const inserted: Array<{ id: string }> = await em.query(
           `INSERT INTO users (email, display_name, institution_id, roles, password_hash)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
@@ -89,7 +89,7 @@ export class UsersService {
         );
         if (inserted.length === 0) throw conflict('email-taken', 'A user with this e-mail already exists');
         const row = await em.findOneByOrFail(User, { id: inserted[0].id });
-        for (const hook of this.createdHooks) await hook(em, actor, row, meta);
+        await this.changed(em, { kind: 'created', actor, user: row, changes: [], meta });
         return row;
       }),
     );
@@ -112,6 +112,14 @@ export class UsersService {
       .addOrderBy('u.id', 'ASC')
       .limit(limit + 1);
     if (institutionId) qb.andWhere('u.institution_id = :institutionId', { institutionId });
+    // @> (not = ANY) so that the GIN index on roles can serve it.
+    if (q.role) qb.andWhere('u.roles @> ARRAY[:role]::text[]', { role: q.role });
+    if (q.active !== undefined) qb.andWhere('u.active = :active', { active: q.active });
+    // strpos, not LIKE: the search text is taken literally (no % or _ wildcards to escape).
+    if (q.q)
+      qb.andWhere('(strpos(lower(u.display_name), lower(:q)) > 0 OR strpos(u.email, lower(:q)) > 0)', {
+        q: q.q,
+      });
     if (after) qb.andWhere('(u.created_at, u.id) > (:c::timestamptz, :i::uuid)', { c: after.c, i: after.i });
     const rows = await qb.getMany();
     const items = rows.slice(0, limit);
@@ -121,6 +129,108 @@ export class UsersService {
       nextCursor:
         rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
     };
+  }
+
+  /**
+   * PATCH /api/users/:id. Users the caller does not administer answer 404 like unknown ids (an
+   * institution admin cannot see other institutions' users). Changes to one institution's accounts
+   * serialize on its row, so two admins demoting each other cannot leave it without an active admin.
+   */
+  async update(actor: AuthUser, id: string, dto: UpdateUserDto, meta: RequestMeta): Promise<UserDto> {
+    const user = await withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        const found = await em.findOneBy(User, { id });
+        if (!found || !canAdminister(actor, found.institutionId)) throw notFound('User');
+        // FOR NO KEY UPDATE: serializes account changes of the institution without blocking the
+        // foreign-key checks (FOR KEY SHARE) of everything else that references it.
+        const inst: Array<{ kind: InstitutionKind }> = await em.query(
+          `SELECT kind FROM institutions WHERE id = $1 FOR NO KEY UPDATE`,
+          [found.institutionId],
+        );
+        const before = await em.findOneOrFail(User, {
+          where: { id },
+          lock: { mode: 'pessimistic_write' },
+        });
+        const after = {
+          displayName: dto.displayName === undefined ? before.displayName : dto.displayName.trim(),
+          roles: dto.roles ?? before.roles,
+          active: dto.active ?? before.active,
+        };
+        if (dto.roles) rolesFitKind(dto.roles, inst[0].kind);
+        if (before.id === actor.id && before.active && !after.active)
+          throw conflict('self-deactivation', 'You cannot deactivate your own account');
+        if (isActiveAdmin(before) && !isActiveAdmin(after)) {
+          const others: Array<{ n: number }> = await em.query(
+            `SELECT count(*)::int AS n FROM users
+             WHERE institution_id = $1 AND id <> $2 AND active AND roles @> ARRAY['admin']::text[]`,
+            [before.institutionId, before.id],
+          );
+          if (others[0].n === 0)
+            throw conflict(
+              'last-admin',
+              'This is the last active admin of the institution: name another admin first',
+            );
+        }
+        const changes = userChanges(before, after);
+        if (changes.length === 0) return before;
+        const deactivating = before.active && !after.active;
+        // Deactivation moves the token generation on: the user's tokens stay dead after a reactivation.
+        await em.query(
+          `UPDATE users SET display_name = $2, roles = $3, active = $4, updated_at = now(),
+             token_generation = token_generation + $5,
+             surviving_token_id = CASE WHEN $5 = 1 THEN NULL ELSE surviving_token_id END
+           WHERE id = $1`,
+          [id, after.displayName, after.roles, after.active, deactivating ? 1 : 0],
+        );
+        const row = await em.findOneByOrFail(User, { id });
+        await this.changed(em, {
+          kind: deactivating ? 'deactivated' : 'updated',
+          actor,
+          user: row,
+          changes,
+          meta,
+        });
+        return row;
+      }),
+    );
+    this.logger.log({ userId: user.id, actorId: actor.id }, 'user updated');
+    return toUserDto(user);
+  }
+
+  /**
+   * POST /api/me/password. Every other token of the user stops working: the generation moves on and
+   * the calling token is named as the one that survives it, so the session making the change goes on.
+   */
+  async changePassword(actor: AuthUser, dto: ChangePasswordDto, meta: RequestMeta): Promise<void> {
+    const current = await this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id: actor.id })
+      .getOne();
+    if (!current) throw notFound('User');
+    if (!(await this.passwords.verify(current.passwordHash, dto.currentPassword)))
+      throw fieldError('currentPassword', 'is not your current password');
+    if (await this.passwords.verify(current.passwordHash, dto.newPassword))
+      throw fieldError('newPassword', 'must differ from the current password');
+    const hash = await this.passwords.hash(dto.newPassword);
+    await withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        // Only if the hash is still the one just verified: a concurrent change wins, this one answers 409.
+        const updated = returnedRows<{ id: string }>(
+          await em.query(
+            `UPDATE users SET password_hash = $2, token_generation = token_generation + 1,
+               surviving_token_id = $3, updated_at = now()
+             WHERE id = $1 AND password_hash = $4 AND active RETURNING id`,
+            [actor.id, hash, actor.tokenId ?? null, current.passwordHash],
+          ),
+        );
+        if (updated.length === 0)
+          throw conflict('password-changed', 'The password was changed meanwhile; sign in again');
+        const row = await em.findOneByOrFail(User, { id: actor.id });
+        await this.changed(em, { kind: 'password-changed', actor, user: row, changes: [], meta });
+      }),
+    );
+    this.logger.log({ userId: actor.id }, 'password changed');
   }
 
   async me(actor: AuthUser): Promise<MeDto> {
@@ -154,6 +264,7 @@ export function toUserDto(u: User): UserDto {
     displayName: u.displayName,
     institutionId: u.institutionId,
     roles: u.roles,
+    active: u.active,
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),
   };

@@ -28,6 +28,8 @@ let db: pg.Pool;
 let doc: OpenApiDoc;
 let draft: { id: string };
 let inAgency: { id: string };
+/** Users the matrix edits (harmlessly: the same display name again and again), one per institution. */
+let accountTargets: Record<'cuni' | 'uhd', { id: string }>;
 
 beforeAll(async () => {
   t = await startServer({
@@ -41,6 +43,10 @@ beforeAll(async () => {
   doc = (await t.http().get('/api/docs-json')).body as OpenApiDoc;
   draft = await w.create(CONTENT, ['uhd', 'su']);
   inAgency = await w.proposalIn('agencyAlignment');
+  accountTargets = {
+    cuni: await t.user('cuni', ['reviewer'], 'matrix-target'),
+    uhd: await t.user('uhd', ['reviewer'], 'matrix-target'),
+  };
 });
 afterAll(async () => {
   await db?.end();
@@ -106,6 +112,33 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
     })),
   'get /api/users': (a) => [
     { label: 'list users', method: 'get', path: '/api/users', expect: has(a, 'admin') ? [200] : [403] },
+  ],
+  'patch /api/users/{id}': (a) => [
+    ...(['cuni', 'uhd'] as const).map((target) => ({
+      label: `patch user at ${target}`,
+      method: 'patch' as const,
+      path: `/api/users/${accountTargets[target].id}`,
+      body: { displayName: `Matrix target at ${target}` },
+      // Another institution's user is not visible to its admin: 404, as for an unknown id.
+      expect: !has(a, 'admin') ? [403] : isAllianceAdmin(a) || inst(a) === target ? [200] : [404],
+    })),
+    {
+      label: 'patch nonexistent user',
+      method: 'patch',
+      path: `/api/users/${randomUUID()}`,
+      body: { displayName: 'x' },
+      expect: has(a, 'admin') ? [404] : [403],
+    },
+  ],
+  'post /api/me/password': () => [
+    {
+      // Any user may; a wrong current password is refused without changing anything.
+      label: 'change password, wrong current one',
+      method: 'post',
+      path: '/api/me/password',
+      body: { currentPassword: 'not-the-password-0', newPassword: 'Matrix-horse-battery-1' },
+      expect: [400],
+    },
   ],
   'get /api/institutions': () => [
     { label: 'institutions', method: 'get', path: '/api/institutions', expect: [200] },
@@ -348,6 +381,20 @@ describe('mass assignment', () => {
         roles: ['reviewer'],
       }),
       'allianceAdmin',
+    ],
+    [
+      'patch user',
+      'patch',
+      () => `/api/users/${accountTargets.cuni.id}`,
+      () => ({ displayName: 'Mass assignment target' }),
+      'allianceAdmin',
+    ],
+    [
+      'change password',
+      'post',
+      () => '/api/me/password',
+      () => ({ currentPassword: DEFAULT_PASSWORD, newPassword: 'Mass-assignment-horse-2' }),
+      'cuniProposer',
     ],
     [
       'create institution',

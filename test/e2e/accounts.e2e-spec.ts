@@ -1,0 +1,479 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type pg from 'pg';
+import type { Role } from '../../workflows/types.js';
+import {
+  bearer,
+  DEFAULT_PASSWORD,
+  startServer,
+  testPool,
+  type TestServer,
+  type TestUser,
+} from '../support/server.js';
+
+// Account lifecycle (DESIGN section 10.1): deactivation, role changes, the last-admin and self rules,
+// password changes, the users listing, and the audit entries of all of it.
+
+let t: TestServer;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  t = await startServer({
+    LOGIN_MAX_FAILURES_PER_IP: '100000',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
+  });
+  db = testPool();
+});
+afterAll(async () => {
+  await db?.end();
+  await t?.stop();
+});
+
+type Res = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
+
+function expectProblem(res: Res, status: number, type?: string): void {
+  expect([res.status, res.headers['content-type']]).toEqual([
+    status,
+    expect.stringMatching(/^application\/problem\+json/),
+  ]);
+  if (type) expect(res.body.type).toBe(`urn:microcred:problem:${type}`);
+}
+
+const fields = (res: Res) => ((res.body.errors ?? []) as Array<{ field: string }>).map((e) => e.field);
+
+async function patchUser(token: string, id: string, body: unknown): Promise<Res> {
+  return t
+    .http()
+    .patch(`/api/users/${id}`)
+    .set(bearer(token))
+    .send(body as object);
+}
+
+const me = (token: string) => t.http().get('/api/me').set(bearer(token));
+const login = (email: string, password: string) => t.http().post('/api/auth/login').send({ email, password });
+
+async function auditHeads(): Promise<string> {
+  const { rows } = await db.query(`SELECT institution_id, seq FROM audit_heads ORDER BY 1`);
+  return JSON.stringify(rows);
+}
+
+async function userRow(id: string) {
+  const { rows } = await db.query(
+    `SELECT display_name, roles, active, token_generation, updated_at FROM users WHERE id = $1`,
+    [id],
+  );
+  return rows[0] as Record<string, unknown>;
+}
+
+describe('deactivation', () => {
+  it('stops every live token of a deactivated user on its next request and refuses its login, until reactivated', async () => {
+    const admin = await t.user('cuni', ['admin'], 'deact-admin');
+    const u = await t.user('cuni', ['reviewer'], 'leaver');
+    const second = await t.login(u.email, DEFAULT_PASSWORD);
+    expect([(await me(u.token)).status, (await me(second)).status]).toEqual([200, 200]);
+
+    const res = await patchUser(admin.token, u.id, { active: false });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: u.id, active: false, roles: ['reviewer'] });
+
+    for (const token of [u.token, second]) expectProblem(await me(token), 401);
+    const refused = await login(u.email, DEFAULT_PASSWORD);
+    const wrong = await login(u.email, 'Not-the-password-42');
+    expectProblem(refused, 401);
+    // A closed account is not told apart from a wrong password.
+    expect(refused.body).toEqual(wrong.body);
+
+    const back = await patchUser(admin.token, u.id, { active: true });
+    expect([back.status, back.body.active]).toEqual([200, true]);
+    // Tokens issued before the deactivation stay dead; a new login works.
+    for (const token of [u.token, second]) expectProblem(await me(token), 401);
+    const fresh = await t.login(u.email, DEFAULT_PASSWORD);
+    const now = await me(fresh);
+    expect([now.status, now.body.active]).toEqual([200, true]);
+  });
+
+  it('refuses anyone deactivating themselves with 409, even with other admins around', async () => {
+    const a1 = await t.user('uhd', ['admin'], 'self-a1');
+    await t.user('uhd', ['admin'], 'self-a2');
+    const before = await auditHeads();
+    expectProblem(await patchUser(a1.token, a1.id, { active: false }), 409, 'self-deactivation');
+    const alliance = (await me(await t.admin())).body.id as string;
+    expectProblem(await patchUser(await t.admin(), alliance, { active: false }), 409, 'self-deactivation');
+    expect((await me(a1.token)).status).toBe(200);
+    expect(await auditHeads()).toBe(before);
+  });
+});
+
+describe('role changes', () => {
+  it('apply on the very next request of a live token: a removed role answers 403, an added one works at once', async () => {
+    const admin = await t.user('su', ['admin'], 'roles-admin');
+    const u = await t.user('su', ['admin', 'proposer'], 'roles-target');
+    const createProposal = () =>
+      t
+        .http()
+        .post('/api/proposals')
+        .set(bearer(u.token))
+        .send({ content: { title: 'Role test' } });
+    expect((await t.http().get('/api/users').set(bearer(u.token))).status).toBe(200);
+    expect((await createProposal()).status).toBe(201);
+
+    const demoted = await patchUser(admin.token, u.id, { roles: ['reviewer'] });
+    expect([demoted.status, demoted.body.roles]).toEqual([200, ['reviewer']]);
+    expectProblem(await t.http().get('/api/users').set(bearer(u.token)), 403);
+    expectProblem(await createProposal(), 403);
+    expect((await me(u.token)).body.roles).toEqual(['reviewer']);
+
+    expect((await patchUser(admin.token, u.id, { roles: ['reviewer', 'proposer'] })).status).toBe(200);
+    expect((await createProposal()).status).toBe(201);
+  });
+
+  it('refuses roles that do not fit the institution, bad fields and unknown fields with 400 naming the field, changing nothing', async () => {
+    const admin = await t.user('su', ['admin'], 'bad-admin');
+    const u = await t.user('su', ['reviewer'], 'bad-target');
+    const before = [JSON.stringify(await userRow(u.id)), await auditHeads()];
+    const cases: Array<[unknown, string]> = [
+      [{ roles: ['agency_liaison'] }, 'roles'],
+      [{ roles: ['dean'] }, 'roles'],
+      [{ roles: [] }, 'roles'],
+      [{ roles: ['reviewer', 'reviewer'] }, 'roles'],
+      [{ displayName: '   ' }, 'displayName'],
+      [{ displayName: 'x'.repeat(201) }, 'displayName'],
+      [{ active: 'no' }, 'active'],
+      [{ email: 'new@su.test' }, 'email'],
+      [{ institutionId: 'cuni' }, 'institutionId'],
+      [{ password: DEFAULT_PASSWORD }, 'password'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await patchUser(admin.token, u.id, body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);
+      expect(fields(res)).toContain(field);
+    }
+    expect([JSON.stringify(await userRow(u.id)), await auditHeads()]).toEqual(before);
+  });
+});
+
+describe('the last active admin of an institution', () => {
+  it('cannot be deactivated or lose admin (409) until another admin exists', async () => {
+    const alliance = await t.admin();
+    const a1 = await t.user('unige', ['admin', 'reviewer'], 'last-a1');
+    const before = await auditHeads();
+    expectProblem(await patchUser(alliance, a1.id, { active: false }), 409, 'last-admin');
+    expectProblem(await patchUser(alliance, a1.id, { roles: ['reviewer'] }), 409, 'last-admin');
+    expect(await auditHeads()).toBe(before);
+    expect(await userRow(a1.id)).toMatchObject({ active: true, roles: ['admin', 'reviewer'] });
+
+    // Other changes to the last admin are fine.
+    expect((await patchUser(alliance, a1.id, { displayName: 'Still the admin' })).status).toBe(200);
+
+    const a2 = await t.user('unige', ['admin'], 'last-a2');
+    const demoted = await patchUser(a2.token, a1.id, { roles: ['reviewer'] });
+    expect([demoted.status, demoted.body.roles]).toEqual([200, ['reviewer']]);
+    // Now a2 is the last one; a deactivated admin does not count either.
+    const a3 = await t.user('unige', ['admin'], 'last-a3');
+    expect((await patchUser(a2.token, a3.id, { active: false })).status).toBe(200);
+    expectProblem(await patchUser(alliance, a2.id, { active: false }), 409, 'last-admin');
+    expectProblem(await patchUser(alliance, a2.id, { roles: ['quality_officer'] }), 409, 'last-admin');
+  });
+
+  it('holds when two admins demote each other at the same moment: exactly one wins', async () => {
+    for (let round = 0; round < 3; round++) {
+      const institution = ['uw', 'ucph', 'unimi'][round];
+      const a1 = await t.user(institution, ['admin'], `race-a1-${round}`);
+      const a2 = await t.user(institution, ['admin'], `race-a2-${round}`);
+      // Any other admin of the institution would make both legal: take them out first.
+      const { rows } = await db.query(
+        `SELECT id FROM users WHERE institution_id = $1 AND active AND 'admin' = ANY (roles) AND id NOT IN ($2, $3)`,
+        [institution, a1.id, a2.id],
+      );
+      for (const r of rows as Array<{ id: string }>)
+        expect((await patchUser(await t.admin(), r.id, { active: false })).status).toBe(200);
+      const [r1, r2] = await Promise.all([
+        patchUser(a1.token, a2.id, { roles: ['reviewer'] }),
+        patchUser(a2.token, a1.id, { active: false }),
+      ]);
+      const statuses = [r1.status, r2.status].sort();
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      // The loser is refused by the rule (409), or already demoted (403) or closed (401) when it arrives.
+      expect(statuses.filter((s) => s !== 200).every((s) => [401, 403, 409].includes(s))).toBe(true);
+      const left = await db.query(
+        `SELECT count(*)::int AS n FROM users WHERE institution_id = $1 AND active AND 'admin' = ANY (roles)`,
+        [institution],
+      );
+      expect(left.rows[0].n).toBe(1);
+    }
+  });
+});
+
+describe('who may change a user', () => {
+  it('answers 404 to an admin of another institution, exactly as for an unknown user, and 403 to non-admins', async () => {
+    const cuniAdmin = await t.user('cuni', ['admin'], 'other-admin');
+    const target = await t.user('uhd', ['reviewer'], 'other-target');
+    const before = JSON.stringify(await userRow(target.id));
+    const foreign = await patchUser(cuniAdmin.token, target.id, { active: false });
+    const unknown = await patchUser(cuniAdmin.token, randomUUID(), { active: false });
+    expectProblem(foreign, 404);
+    expect(foreign.body).toEqual(unknown.body);
+    expectProblem(await patchUser(cuniAdmin.token, 'not-a-uuid', { active: false }), 404);
+    const reviewer = await t.user('uhd', ['reviewer'], 'other-reviewer');
+    expectProblem(await patchUser(reviewer.token, target.id, { active: false }), 403);
+    expectProblem(await t.http().patch(`/api/users/${target.id}`).send({ active: false }), 401);
+    expect(JSON.stringify(await userRow(target.id))).toBe(before);
+    expect((await me(target.token)).status).toBe(200);
+    // The alliance admin administers everyone.
+    const renamed = await patchUser(await t.admin(), target.id, { displayName: '  Renamed  ' });
+    expect([renamed.status, renamed.body.displayName]).toEqual([200, 'Renamed']);
+  });
+});
+
+describe('password change', () => {
+  it('keeps the calling token, stops every other one, and retires the old password', async () => {
+    const u = await t.user('cuni', ['proposer'], 'pw');
+    const other = await t.login(u.email, DEFAULT_PASSWORD);
+    const change = (token: string, body: unknown) =>
+      t
+        .http()
+        .post('/api/me/password')
+        .set(bearer(token))
+        .send(body as object);
+    const newPassword = 'Another-horse-battery-7';
+
+    const wrong = await change(u.token, { currentPassword: 'Not-the-password-1', newPassword });
+    expectProblem(wrong, 400);
+    expect(fields(wrong)).toEqual(['currentPassword']);
+    for (const [pw, why] of [
+      ['short-1', 'too short'],
+      ['abcdefghijklmnop', 'letters only'],
+      [DEFAULT_PASSWORD, 'unchanged'],
+    ]) {
+      const res = await change(u.token, { currentPassword: DEFAULT_PASSWORD, newPassword: pw });
+      expect([why, res.status, fields(res)]).toEqual([why, 400, ['newPassword']]);
+    }
+    expectProblem(await change(u.token, { newPassword }), 400);
+    expect((await me(other)).status).toBe(200);
+
+    const ok = await change(u.token, { currentPassword: DEFAULT_PASSWORD, newPassword });
+    expect([ok.status, ok.text]).toEqual([204, '']);
+    expect((await me(u.token)).status).toBe(200);
+    expectProblem(await me(other), 401);
+    expectProblem(await login(u.email, DEFAULT_PASSWORD), 401);
+    const fresh = await t.login(u.email, newPassword);
+
+    // A second change from the new session: the token that survived the first one is an "other" token now.
+    const again = await change(fresh, { currentPassword: newPassword, newPassword: 'Third-horse-battery-5' });
+    expect(again.status).toBe(204);
+    expect([(await me(fresh)).status, (await me(u.token)).status]).toEqual([200, 401]);
+  });
+});
+
+describe('GET /api/users filters and paging', () => {
+  const tag = `Zq${randomUUID().slice(0, 6)}`;
+  let assasAdmin: TestUser;
+  const made: Record<string, TestUser> = {};
+
+  beforeAll(async () => {
+    assasAdmin = await t.user('assas', ['admin'], 'list-admin');
+    const specs: Array<[string, Role[]]> = [
+      ['r1', ['reviewer']],
+      ['r2', ['reviewer', 'proposer']],
+      ['p1', ['proposer']],
+      ['q1', ['quality_officer']],
+      ['gone', ['reviewer']],
+    ];
+    for (const [name, roles] of specs) {
+      const email = `${name}.${randomUUID().slice(0, 6)}@assas.test`;
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set(bearer(assasAdmin.token))
+        .send({
+          email,
+          password: DEFAULT_PASSWORD,
+          displayName: `${name === 'r2' ? tag.toUpperCase() : name} Person`,
+          institutionId: 'assas',
+          roles,
+        });
+      expect(res.status).toBe(201);
+      made[name] = { id: res.body.id, email, institutionId: 'assas', roles, token: '' };
+    }
+    expect((await patchUser(assasAdmin.token, made.gone.id, { active: false })).status).toBe(200);
+  });
+
+  const list = async (query: string, token?: string) => {
+    const res = await t
+      .http()
+      .get(`/api/users?${query}`)
+      .set(bearer(token ?? assasAdmin.token));
+    return res as unknown as Res & {
+      body: { items: Array<Record<string, unknown>>; nextCursor: string | null };
+    };
+  };
+  const ids = (res: { body: { items: Array<Record<string, unknown>> } }) =>
+    res.body.items.map((u) => u.id as string);
+
+  it('filters by role, by active and by both', async () => {
+    const reviewers = await list('role=reviewer&limit=100');
+    expect(reviewers.status).toBe(200);
+    expect(ids(reviewers).sort()).toEqual([made.r1.id, made.r2.id, made.gone.id].sort());
+    const open = await list('role=reviewer&active=true&limit=100');
+    expect(ids(open).sort()).toEqual([made.r1.id, made.r2.id].sort());
+    const closed = await list('active=false&limit=100');
+    expect(ids(closed)).toEqual([made.gone.id]);
+    expect(closed.body.items[0]).toMatchObject({ active: false });
+    const all = await list('limit=100');
+    expect(ids(all).sort()).toEqual([assasAdmin.id, ...Object.values(made).map((u) => u.id)].sort());
+  });
+
+  it('matches q against the display name or the e-mail, in any letter case, and literally', async () => {
+    expect(ids(await list(`q=${tag.toLowerCase()}`))).toEqual([made.r2.id]);
+    expect(ids(await list(`q=${encodeURIComponent(made.q1.email.toUpperCase())}`))).toEqual([made.q1.id]);
+    expect(ids(await list('q=%25'))).toEqual([]);
+    expect(ids(await list('q=_'))).toEqual([]);
+    // An empty search box is no filter.
+    expect((await list('q=&limit=100')).body.items).toHaveLength(6);
+    // The alliance admin searches every institution; an institution admin only its own.
+    expect(ids(await list(`q=${tag}`, await t.admin()))).toEqual([made.r2.id]);
+    const cuniAdmin = await t.user('cuni', ['admin'], 'list-cuni');
+    expect(ids(await list(`q=${tag}`, cuniAdmin.token))).toEqual([]);
+    expectProblem(await list('institutionId=assas', cuniAdmin.token), 403);
+  });
+
+  it('pages with a stable cursor: no repeats or gaps, even when users are added between pages', async () => {
+    const whole = ids(await list('institutionId=assas&limit=100'));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    let added: string | undefined;
+    do {
+      const res = await list(`institutionId=assas&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...ids(res));
+      cursor = res.body.nextCursor;
+      if (++pages === 1) added = (await t.user('assas', ['reviewer'], 'late')).id;
+    } while (cursor);
+    expect(seen).toEqual([...whole, added]);
+  });
+
+  it('caps or refuses limits and refuses bad filters with 400 naming the field', async () => {
+    expect((await list('limit=1000000000')).body.items.length).toBeLessThanOrEqual(100);
+    expect((await list('limit=0')).body.items).toHaveLength(1);
+    const cases: Array<[string, string]> = [
+      ['limit=-1', 'limit'],
+      ['limit=abc', 'limit'],
+      ['role=dean', 'role'],
+      ['active=maybe', 'active'],
+      [`q=${'x'.repeat(201)}`, 'q'],
+      ['cursor=bogus', 'cursor'],
+      ['colour=red', 'colour'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await list(query);
+      expect([query, res.status, fields(res)]).toEqual([query, 400, [field]]);
+    }
+  });
+});
+
+describe('audit of account changes', () => {
+  it('records creation, update, deactivation, reactivation and password change in the user’s log, with no password, hash or personal data; the chains verify', async () => {
+    const admin = await t.user('ucph', ['admin'], 'audit-admin');
+    const email = `audited.${randomUUID().slice(0, 6)}@ucph.test`;
+    const created = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin.token))
+      .send({
+        email,
+        password: DEFAULT_PASSWORD,
+        displayName: 'Audited Person',
+        institutionId: 'ucph',
+        roles: ['reviewer'],
+      });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const token = await t.login(email, DEFAULT_PASSWORD);
+    const newPassword = 'Audited-horse-battery-3';
+    expect(
+      (
+        await t
+          .http()
+          .post('/api/me/password')
+          .set(bearer(token))
+          .send({ currentPassword: DEFAULT_PASSWORD, newPassword })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await patchUser(admin.token, id, { displayName: 'Renamed Person', roles: ['reviewer', 'proposer'] }))
+        .status,
+    ).toBe(200);
+    expect((await patchUser(await t.admin(), id, { active: false })).status).toBe(200);
+    expect((await patchUser(admin.token, id, { active: true })).status).toBe(200);
+    // A PATCH that changes nothing writes nothing.
+    const heads = await auditHeads();
+    expect((await patchUser(admin.token, id, { active: true, roles: ['proposer', 'reviewer'] })).status).toBe(
+      200,
+    );
+    expect(await auditHeads()).toBe(heads);
+
+    const { rows } = await db.query(
+      `SELECT institution_id, action, actor_id, actor_role, data, canonical FROM audit_entries
+       WHERE data->>'userId' = $1 ORDER BY institution_id, seq`,
+      [id],
+    );
+    const allianceId = (await me(await t.admin())).body.id as string;
+    const meta = (r: Record<string, unknown>) => [r.institution_id, r.action, r.actor_id, r.actor_role];
+    expect(rows.map(meta)).toEqual([
+      ['4euplus', 'USER_DEACTIVATE', allianceId, 'admin'],
+      ['ucph', 'USER_CREATE', admin.id, 'admin'],
+      ['ucph', 'PASSWORD_CHANGE', id, null],
+      ['ucph', 'USER_UPDATE', admin.id, 'admin'],
+      ['ucph', 'USER_DEACTIVATE', allianceId, 'admin'],
+      ['ucph', 'USER_UPDATE', admin.id, 'admin'],
+    ]);
+    const ucph = rows.filter((r) => r.institution_id === 'ucph').map((r) => r.data);
+    expect(ucph[1]).toEqual({ userId: id, institutionId: 'ucph' });
+    expect(ucph[2]).toEqual({
+      userId: id,
+      institutionId: 'ucph',
+      changes: [
+        { field: 'displayName', change: 'changed' },
+        { field: 'roles', change: 'changed', before: ['reviewer'], after: ['reviewer', 'proposer'] },
+      ],
+    });
+    expect(ucph[3]).toEqual({
+      userId: id,
+      institutionId: 'ucph',
+      changes: [{ field: 'active', change: 'changed', before: true, after: false }],
+    });
+    expect(ucph[4].changes).toEqual([{ field: 'active', change: 'changed', before: false, after: true }]);
+
+    const { rows: hashRows } = await db.query(`SELECT password_hash FROM users WHERE id = $1`, [id]);
+    const raw = JSON.stringify(rows);
+    for (const secret of [
+      DEFAULT_PASSWORD,
+      newPassword,
+      hashRows[0].password_hash as string,
+      '$argon2',
+      email,
+      'Audited Person',
+      'Renamed Person',
+    ])
+      expect([secret, raw.includes(secret)]).toEqual([secret, false]);
+
+    const alliance = await t.admin();
+    for (const institution of ['ucph', '4euplus']) {
+      const v = await t.http().get(`/api/institutions/${institution}/audit/verify`).set(bearer(alliance));
+      expect([institution, v.status, v.body.valid]).toEqual([institution, 200, true]);
+    }
+    const search = await t
+      .http()
+      .get(`/api/institutions/ucph/audit?action=PASSWORD_CHANGE&actorId=${id}`)
+      .set(bearer(admin.token));
+    expect(search.status).toBe(200);
+    expect(search.body.items).toHaveLength(1);
+    const csv = await t.http().get('/api/institutions/ucph/audit/export?format=csv').set(bearer(admin.token));
+    expect(csv.status).toBe(200);
+    const lines = csv.text.split('\n').filter((l) => l.includes(id));
+    expect(lines.length).toBe(5);
+    expect(csv.text).not.toContain('$argon2');
+  });
+});
