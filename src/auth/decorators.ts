@@ -12,7 +12,8 @@ export const ADMIN_OF_PARAM = 'auth:admin-of';
 export const ALLIANCE_ADMIN_ONLY = 'auth:alliance-admin';
 
 /** No token needed (login, health, docs). */
-export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_OPERATION, true));
+export const Public = () =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_OPERATION, true));
 /** The caller must hold at least one of these roles, else 403. */
 export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
 /** The caller must be an admin of the institution named by this route parameter, or an alliance admin. */
