@@ -54,8 +54,9 @@ function Shell({ me }: { me: Me }) {
   const signOut = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/auth/session')),
     onSettled: () => {
-      queryClient.clear();
-      void queryClient.invalidateQueries({ queryKey: ['me'] });
+      // Forget everything the user saw, then ask who is signed in (nobody: the sign-in page shows).
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+      void queryClient.resetQueries({ queryKey: ['me'] });
     },
   });
   const isAdmin = me.roles.includes('admin');

@@ -101,9 +101,10 @@ export default function ProposalPage({ me }: { me: Me }) {
                 <Badge
                   size="lg"
                   variant={current ? 'filled' : 'outline'}
-                  color={current ? 'blue.9' : i < stageIndex ? 'green.9' : 'gray.8'}
+                  color={current ? 'blue.9' : i < stageIndex ? 'dark' : 'gray.8'}
                   tt="none"
                 >
+                  {i < stageIndex ? '✓ ' : ''}
                   {i + 1}. {t(`state.${s}`)}
                   {current ? ` (${t('proposal.current')})` : ''}
                 </Badge>

@@ -23,7 +23,7 @@ export function SignInPage() {
     error instanceof ApiError && error.status === 401
       ? t('signIn.invalid')
       : error instanceof ApiError && error.status === 429
-        ? t('signIn.tooMany', { minutes: Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60)) })
+        ? t('signIn.tooMany', { count: Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60)) })
         : error
           ? errorMessage(error, t)
           : null;

@@ -93,7 +93,7 @@ export default function UsersPage({ me }: { me: Me }) {
                   <Table.Td>{u.email}</Table.Td>
                   <Table.Td>{u.roles.map((r) => t(`role.${r}`)).join(', ') || '—'}</Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" color={u.active ? 'green.9' : 'gray.8'}>
+                    <Badge variant="outline" color={u.active ? 'dark' : 'gray.8'}>
                       {u.active ? t('users.active') : t('users.inactive')}
                     </Badge>
                   </Table.Td>
