@@ -130,6 +130,7 @@ function Shell({ me }: { me: Me }) {
             to={l.to}
             label={l.label}
             active={active(l.to)}
+            variant="filled"
             aria-current={active(l.to) ? 'page' : undefined}
             onClick={close}
             rightSection={

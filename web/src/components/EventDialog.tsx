@@ -101,7 +101,7 @@ export function EventDialog({
       >
         <Stack>
           {conflict ? (
-            <Alert color="orange.9" variant="outline" title={t('event.conflictTitle')} role="alert">
+            <Alert color="red.9" variant="outline" title={t('event.conflictTitle')} role="alert">
               <Stack gap="xs" align="flex-start">
                 <span>{t('event.conflict')}</span>
                 <Button

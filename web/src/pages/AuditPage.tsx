@@ -104,7 +104,7 @@ export default function AuditPage({ me }: { me: Me }) {
       <div aria-live="polite">
         {verify.data && (
           <Alert
-            color={verify.data.valid ? 'green.9' : 'red.9'}
+            color={verify.data.valid ? 'teal.9' : 'red.9'}
             variant="outline"
             role="status"
             title={verify.data.valid ? t('audit.valid') : t('audit.invalid')}

@@ -149,7 +149,9 @@ export default function HistoryPage() {
                   <Table.Tbody>
                     {diff.data.changes.map((c) => (
                       <Table.Tr key={c.field}>
-                        <Table.Th scope="row">{t(`field.${c.field}`, { defaultValue: c.field })}</Table.Th>
+                        <Table.Th scope="row">
+                          {t(`field.${c.field.replace(/^content\./, '')}`, { defaultValue: c.field })}
+                        </Table.Th>
                         <Table.Td style={{ whiteSpace: 'pre-wrap', background: '#fff5f5' }}>
                           {show(c.before)}
                         </Table.Td>

@@ -246,7 +246,7 @@ export default function ProposalFormPage({ me }: { me: Me }) {
           </Alert>
         )}
         {saved && (
-          <Alert color="green.9" variant="outline" role="status">
+          <Alert color="teal.9" variant="outline" role="status">
             {saved}
           </Alert>
         )}

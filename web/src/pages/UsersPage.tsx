@@ -57,7 +57,7 @@ export default function UsersPage({ me }: { me: Me }) {
       )}
       {notice && (
         <Alert
-          color="green.9"
+          color="teal.9"
           variant="outline"
           role="status"
           withCloseButton
