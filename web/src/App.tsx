@@ -99,7 +99,12 @@ function Shell({ me }: { me: Me }) {
             />
             <Title order={2} size="h4">
               <Link to="/" style={{ color: 'inherit', textDecoration: 'none' }}>
-                {t('app.name')}
+                <Text span inherit visibleFrom="sm">
+                  {t('app.name')}
+                </Text>
+                <Text span inherit hiddenFrom="sm">
+                  {t('app.shortName')}
+                </Text>
               </Link>
             </Title>
           </Group>

@@ -66,7 +66,7 @@ export default function HistoryPage() {
             bulletSize={16}
             lineWidth={2}
             component="ol"
-            style={{ paddingLeft: 0 }}
+            style={{ paddingLeft: 0, listStyle: 'none' }}
           >
             {history.data.map((h, i) => (
               <Timeline.Item

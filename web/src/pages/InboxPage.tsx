@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -87,9 +87,9 @@ export function InboxPage({ me }: { me: Me }) {
                       </Table.Td>
                       <Table.Td>{p.content.title ?? t('proposal.untitled')}</Table.Td>
                       <Table.Td>
-                        <Badge variant="outline" color="dark">
+                        <Text fw={600} size="sm">
                           {t(`state.${p.state}`)}
-                        </Badge>
+                        </Text>
                       </Table.Td>
                       <Table.Td>
                         <span title={formatDateTime(since)}>{formatWaited(since)}</span>

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -124,9 +124,9 @@ export default function ProposalsPage() {
                   </Table.Td>
                   <Table.Td>{p.title ?? t('proposal.untitled')}</Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" color="dark">
+                    <Text fw={600} size="sm">
                       {t(`state.${p.state}`)}
-                    </Badge>
+                    </Text>
                   </Table.Td>
                   <Table.Td>{institutionName(institutions.data, p.leadInstitutionId)}</Table.Td>
                   <Table.Td>{formatDateTime(p.updatedAt)}</Table.Td>
