@@ -429,8 +429,9 @@ describe('web application in a browser', () => {
     await page.goto('/proposals');
     await page.getByLabel('Title or reference contains').fill('narrow');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('row').filter({ hasText: 'Narrow Screens' }).waitFor();
-    expect(await page.getByRole('row').count()).toBe(2);
+    // The previous page stays on screen until the search answers: wait for the one matching row.
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    expect(await page.getByRole('row').nth(1).textContent()).toContain('Narrow Screens');
 
     const mobile = await open(proposer, DEFAULT_PASSWORD, { width: 390, height: 844 });
     await mobile.goto('/proposals');
