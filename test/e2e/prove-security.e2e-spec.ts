@@ -76,7 +76,7 @@ const AGENCY_INSTITUTIONS = AGENCIES;
 
 interface Case {
   label: string;
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   body?: unknown;
   /** Statuses this actor may legitimately get. 2xx outside this list is a failure. */
@@ -94,6 +94,18 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
       body: { email: 'nobody@x.test', password: 'wrong' },
       expect: [401],
     },
+  ],
+  'post /api/auth/session': () => [
+    {
+      label: 'browser sign-in',
+      method: 'post',
+      path: '/api/auth/session',
+      body: { email: 'nobody@x.test', password: 'wrong' },
+      expect: [401],
+    },
+  ],
+  'delete /api/auth/session': () => [
+    { label: 'browser sign-out', method: 'delete', path: '/api/auth/session', expect: [204] },
   ],
   'get /api/me': () => [{ label: 'me', method: 'get', path: '/api/me', expect: [200] }],
   'post /api/users': (a) =>
@@ -301,7 +313,12 @@ describe('authorization matrix from the route table', () => {
       forged: unsigned({ ...claims, exp: now + 3600 }),
       expired: signHs256({ ...claims, iat: now - 7200, exp: now - 3600 }, TEST_JWT_SECRET),
     };
-    const publicRoutes = new Set(['get /health', 'post /api/auth/login']);
+    const publicRoutes = new Set([
+      'get /health',
+      'post /api/auth/login',
+      'post /api/auth/session',
+      'delete /api/auth/session',
+    ]);
     const wrong: string[] = [];
     const before = await w.get(inAgency.id, 'allianceAdmin');
     for (const [route, cases] of Object.entries(ROUTES)) {
