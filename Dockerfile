@@ -9,6 +9,9 @@ COPY workflows ./workflows
 COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npx nest build && npm prune --omit=dev
+# The web application (its own package), served by the API process at /.
+COPY web ./web
+RUN npm ci --prefix web --no-audit --no-fund && npm run build --prefix web
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -16,6 +19,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]

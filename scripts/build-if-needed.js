@@ -27,3 +27,16 @@ if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < sources) {
   process.stderr.write('Building (dist/ is missing or older than the sources)...\n');
   execSync('npx nest build', { cwd: root, stdio: 'inherit' });
 }
+
+// The web application: built when missing (its dependencies come from `npm ci --prefix web`).
+const webIndex = path.join(root, 'web', 'dist', 'index.html');
+if (!fs.existsSync(webIndex)) {
+  if (fs.existsSync(path.join(root, 'web', 'node_modules'))) {
+    process.stderr.write('Building the web application (web/dist is missing)...\n');
+    execSync('npm run build --prefix web', { cwd: root, stdio: 'inherit' });
+  } else {
+    process.stderr.write(
+      'web/dist is missing: run `npm ci --prefix web && npm run build:web` for the web application at /\n',
+    );
+  }
+}

@@ -7,6 +7,7 @@ import { PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { serveWebApp } from './web-app.js';
 
 export const BODY_LIMIT = '1mb';
 
@@ -33,6 +34,7 @@ export function configureApp(app: INestApplication): OpenAPIObject {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
   });
+  serveWebApp(app);
   return document;
 }
 

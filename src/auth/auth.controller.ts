@@ -1,22 +1,28 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ProblemResponses } from '../common/openapi.js';
+import { AppConfig } from '../config/app-config.js';
 import { LoginDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import { Public } from './decorators.js';
 import { LoginThrottlerGuard, type CountedHit } from './login-throttler.guard.js';
+import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
 
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('login')
   @Public()
@@ -29,5 +35,34 @@ export class AuthController {
   @ProblemResponses(400)
   login(@Body() dto: LoginDto, @Req() req: Request & { loginHits?: CountedHit[] }): Promise<TokenDto> {
     return this.auth.login(dto.email, dto.password, req.loginHits);
+  }
+
+  @Post('session')
+  @Public()
+  @HttpCode(204)
+  @UseGuards(LoginThrottlerGuard)
+  @ApiOperation({
+    summary: 'Browser sign-in: sets the HttpOnly session cookie mc_session (the same token as login gives)',
+  })
+  @ApiNoContentResponse({ description: 'Signed in; the cookie is set' })
+  @ApiUnauthorizedResponse({ description: 'Unknown e-mail or wrong password (the same answer for both)' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this account or from this IP' })
+  @ProblemResponses(400)
+  async createSession(
+    @Body() dto: LoginDto,
+    @Req() req: Request & { loginHits?: CountedHit[] },
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    const token = await this.auth.login(dto.email, dto.password, req.loginHits);
+    setSessionCookie(res, token.accessToken, token.expiresIn, this.config.isProduction);
+  }
+
+  @Delete('session')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Browser sign-out: clears the session cookie' })
+  @ApiNoContentResponse({ description: 'Signed out; the cookie is cleared' })
+  deleteSession(@Res({ passthrough: true }) res: Response): void {
+    clearSessionCookie(res, this.config.isProduction);
   }
 }

@@ -2,19 +2,40 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import { unauthorized } from '../common/domain-error.js';
+import { forbidden, unauthorized } from '../common/domain-error.js';
+import { AppConfig } from '../config/app-config.js';
 import { DelegationLookup } from '../deputies/delegation-lookup.js';
 import type { AuthUser } from './auth-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { IS_PUBLIC } from './decorators.js';
+import { SESSION_COOKIE } from './session-cookie.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, userFromClaims } from './token.js';
 
-/** Authentication for every route not marked @Public(): a valid, unexpired HS256 bearer token of ours. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The session cookie's value, if the request carries one of the JWT's shape. */
+export function sessionCookieOf(header: string | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    const value = part.slice(eq + 1).trim();
+    return JWT_SHAPE.test(value) ? value : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Authentication for every route not marked @Public(): a valid, unexpired HS256 token of ours, as a
+ * bearer header (API clients) or the browser's session cookie (DESIGN.md 10.2).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
+    private readonly config: AppConfig,
     private readonly currentUser: CurrentUserService,
     private readonly delegations: DelegationLookup,
   ) {}
@@ -27,10 +48,12 @@ export class AuthGuard implements CanActivate {
       typeof header === 'string'
         ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim())
         : null;
-    if (!match) throw unauthorized();
+    const cookie = match ? undefined : sessionCookieOf(req.headers.cookie);
+    const token = match?.[1] ?? cookie;
+    if (!token) throw unauthorized();
     let claims: Record<string, unknown>;
     try {
-      claims = await this.jwt.verifyAsync(match[1], {
+      claims = await this.jwt.verifyAsync(token, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
@@ -42,7 +65,20 @@ export class AuthGuard implements CanActivate {
     // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
     const user = fromToken && (await this.currentUser.resolve(fromToken));
     if (!user) throw unauthorized();
+    // A cookie rides along on cross-site requests too; a change must come from our own pages (CSRF).
+    if (cookie && !SAFE_METHODS.has(req.method) && !this.isOwnOrigin(req)) {
+      throw forbidden('A change made with the session cookie must come from this application (Origin)');
+    }
     req.user = await this.delegations.apply(user);
     return true;
+  }
+
+  /** The Origin header names PUBLIC_URL, or the origin the request itself was sent to. */
+  private isOwnOrigin(req: Request): boolean {
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || origin === 'null') return false;
+    if (this.config.PUBLIC_URL && origin === this.config.PUBLIC_URL) return true;
+    const host = req.headers.host;
+    return typeof host === 'string' && origin === `${req.protocol}://${host}`;
   }
 }

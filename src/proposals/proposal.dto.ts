@@ -188,6 +188,15 @@ export class ListProposalsQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(40)
   institutionId?: string;
+
+  @ApiPropertyOptional({
+    description: 'Text contained in the title or the reference (case-insensitive)',
+    maxLength: 200,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
 }
 
 export class PendingPartyDto {

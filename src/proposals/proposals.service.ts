@@ -94,6 +94,7 @@ export class ProposalsService {
     const rows = await this.repo.list(user, {
       state: q.state,
       institutionId: q.institutionId,
+      text: q.q?.trim() || undefined,
       limit: limit + 1,
       after,
     });

@@ -167,7 +167,13 @@ export class ProposalsRepository {
    */
   async list(
     user: AuthUser,
-    filter: { state?: string; institutionId?: string; limit: number; after?: { c: string; i: string } },
+    filter: {
+      state?: string;
+      institutionId?: string;
+      text?: string;
+      limit: number;
+      after?: { c: string; i: string };
+    },
   ): Promise<ProposalListRow[]> {
     const params: unknown[] = [];
     let branches = ProposalsRepository.visibilityBranches(user, params).map((b) => [b]);
@@ -186,6 +192,11 @@ export class ProposalsRepository {
     if (filter.state) {
       params.push(filter.state);
       common.push(`p.state = $${params.length}`);
+    }
+    if (filter.text) {
+      // A substring, not a pattern: LIKE's wildcards in the text are matched literally.
+      params.push(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      common.push(`(p.title ILIKE $${params.length} OR p.reference ILIKE $${params.length})`);
     }
     if (filter.after) {
       params.push(filter.after.c, filter.after.i);

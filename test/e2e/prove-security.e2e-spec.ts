@@ -98,6 +98,18 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
       expect: [401],
     },
   ],
+  'post /api/auth/session': () => [
+    {
+      label: 'browser sign-in',
+      method: 'post',
+      path: '/api/auth/session',
+      body: { email: 'nobody@x.test', password: 'wrong' },
+      expect: [401],
+    },
+  ],
+  'delete /api/auth/session': () => [
+    { label: 'browser sign-out', method: 'delete', path: '/api/auth/session', expect: [204] },
+  ],
   'get /api/me': () => [{ label: 'me', method: 'get', path: '/api/me', expect: [200] }],
   'post /api/users': (a) =>
     ['cuni', 'uhd'].map((target) => ({
@@ -426,6 +438,8 @@ describe('authorization matrix from the route table', () => {
       'get /sitemap.xml',
       'post /api/credentials/verify',
       'get /.well-known/did.json',
+      'post /api/auth/session',
+      'delete /api/auth/session',
     ]);
     const wrong: string[] = [];
     const before = await w.get(inAgency.id, 'allianceAdmin');

@@ -1,0 +1,500 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { VALID_CONTENT } from '../support/review-scenario.js';
+import {
+  ADMIN,
+  bearer,
+  DEFAULT_PASSWORD,
+  startServer,
+  type TestServer,
+  type TestUser,
+} from '../support/server.js';
+import { axeViolations, launch, newPage, pageErrors, pick, screenshot, signedIn, tabTo } from './browser.js';
+
+// The web application end to end: real server, real database and Redis, Debian's Chromium. Every page
+// visited is checked with axe-core (no serious or critical WCAG 2.1 AA violation) and for console errors
+// (a CSP violation would show there).
+describe('web application in a browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    // Reminders 3 s after a stage is entered, so notifications reach the inbox during the run.
+    server = await startServer({
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+      REMINDER_FIRST_AFTER_MS: '3000',
+      REMINDER_INTERVAL_MS: '3600000',
+      ESCALATION_AFTER_MS: '3600000',
+    });
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) expect(pageErrors.get(p) ?? []).toEqual([]);
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+
+  const open = async (
+    user: { email: string },
+    password = DEFAULT_PASSWORD,
+    viewport?: { width: number; height: number },
+  ) => {
+    const { context, page } = await signedIn(browser, server, user.email, password, viewport);
+    contexts.push(context);
+    pages.push(page);
+    return page;
+  };
+  const expectAccessible = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
+  const stateOf = (page: Page) => page.getByTestId('proposal-state');
+
+  /** A complete proposal created and submitted through the API, for the tests that start later in the review. */
+  const submitted = async (proposer: TestUser, partners: string[], title: string) => {
+    const created = await server
+      .http()
+      .post('/api/proposals')
+      .set(bearer(proposer.token))
+      .send({
+        partnerInstitutionIds: partners,
+        content: { ...VALID_CONTENT, title, revenueShares: undefined },
+      });
+    expect(created.status).toBe(201);
+    const sent = await server
+      .http()
+      .post(`/api/proposals/${created.body.id}/events`)
+      .set(bearer(proposer.token))
+      .send({ type: 'SUBMIT' });
+    expect(sent.status).toBe(200);
+    return sent.body as { id: string; reference: string };
+  };
+
+  it('signs in with the keyboard only, explaining a wrong password and too many attempts', async () => {
+    const user = await server.user('su', ['reviewer'], 'keyboard');
+    const { context, page } = await newPage(browser, server);
+    contexts.push(context);
+    pages.push(page);
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
+    await page.getByLabel('E-mail').waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'sign-in');
+    await tabTo(page, page.getByLabel('E-mail'));
+    await page.keyboard.type(user.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('wrong-password');
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/auth/session')),
+        page.keyboard.press('Enter'),
+      ]);
+      statuses.push(res.status());
+      if (i === 0) await page.getByRole('alert').filter({ hasText: 'Wrong e-mail or password.' }).waitFor();
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /Too many failed attempts\. Try again in \d+ minutes?\./ })
+      .waitFor();
+    await expectAccessible(page);
+
+    const other = await server.user('su', ['reviewer'], 'keyboard2');
+    const second = await newPage(browser, server);
+    contexts.push(second.context);
+    pages.push(second.page);
+    await second.page.goto('/proposals');
+    await tabTo(second.page, second.page.getByLabel('E-mail'));
+    await second.page.keyboard.type(other.email);
+    await second.page.keyboard.press('Tab');
+    await second.page.keyboard.type(DEFAULT_PASSWORD);
+    await second.page.keyboard.press('Enter');
+    // Deep link kept: the proposals page opens after signing in.
+    await second.page.getByRole('heading', { name: 'Proposals', level: 1 }).waitFor();
+    await second.page.getByRole('button', { name: 'Sign out' }).click();
+    await second.page.getByLabel('E-mail').waitFor();
+    expect((await second.context.cookies()).find((c) => c.name === 'mc_session')).toBeUndefined();
+  });
+
+  it('shows the field errors of a failed submission next to the fields and keeps the form', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'errors');
+    const page = await open(proposer);
+    await page.goto('/proposals/new');
+    await page.getByLabel('Title').fill('Incomplete idea');
+    await page.getByLabel('ECTS credits').fill('4');
+    await page.getByLabel('ESCO skill URI for outcome 1 (optional)').fill('not-a-uri');
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    const summary = page.getByRole('alert').filter({ hasText: 'The proposal cannot be submitted yet' });
+    await summary.waitFor();
+    await expect(summary.textContent()).resolves.toContain('Summary: is required');
+    // Next to the field: Mantine links the error to its input with aria-describedby.
+    const summaryField = page.getByLabel('Summary');
+    expect(await summaryField.getAttribute('aria-invalid')).toBe('true');
+    expect(
+      await page.getByRole('combobox', { name: 'Partner institutions' }).getAttribute('aria-invalid'),
+    ).toBe('true');
+    // The form is kept, and the draft exists now (saved before submitting).
+    expect(await page.getByLabel('Title').inputValue()).toBe('Incomplete idea');
+    expect(await page.getByLabel('ECTS credits').inputValue()).toBe('4');
+    expect(page.url()).toMatch(/\/proposals\/[0-9a-f-]{36}\/edit$/);
+    await expectAccessible(page);
+    await screenshot(page, 'proposal-form-errors');
+  });
+
+  it('takes one proposal from draft to published through five people in five browsers', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'lead');
+    const reviewer = await server.user('uhd', ['reviewer'], 'partner');
+    const quality = await server.user('4euplus', ['quality_officer'], 'quality');
+    const nau = await server.user('nau', ['agency_liaison'], 'nau');
+    const gac = await server.user('gac', ['agency_liaison'], 'gac');
+
+    // 1. The proposer writes the draft, with every field, and submits it.
+    const p1 = await open(proposer);
+    await p1.goto('/');
+    await p1.getByRole('link', { name: 'New proposal' }).first().click();
+    await p1.getByRole('heading', { name: 'New proposal' }).waitFor();
+    await pick(p1, 'Partner institutions', 'Heidelberg University');
+    await p1.keyboard.press('Escape');
+    await p1.getByLabel('Title').fill('Open Science in Practice');
+    await p1.getByLabel('Summary').fill('Hands-on open science for doctoral candidates.');
+    await p1.getByLabel('Prerequisites').fill('A master degree.');
+    await p1.getByLabel('Learning outcome 1').fill('Publish a data set with a persistent identifier.');
+    await p1
+      .getByLabel('ESCO skill URI for outcome 1 (optional)')
+      .fill('http://data.europa.eu/esco/skill/0f2d2b8a-3b1a-4d7e-9c1e-2a3b4c5d6e7f');
+    await p1.getByRole('button', { name: 'Add learning outcome' }).click();
+    await p1.getByLabel('Learning outcome 2').fill('Write a data management plan.');
+    await p1.getByLabel('ECTS credits').fill('4');
+    await p1.getByLabel('Workload (hours)').fill('110');
+    await pick(p1, 'EQF level', '8');
+    await pick(p1, 'Assessment type', 'Portfolio');
+    await p1.getByLabel('Assessment description').fill('A portfolio of open outputs.');
+    await pick(p1, 'Form of participation', 'Online');
+    await pick(p1, 'Languages', 'English (en)');
+    await p1.keyboard.press('Escape');
+    await p1.getByLabel('Doctoral').check();
+    await p1.getByLabel('Data literacy').check();
+    await p1.getByLabel('Quality assurance').fill('Internal QA of Charles University.');
+    await p1.getByLabel('Share of Charles University').fill('60');
+    await p1.getByLabel('Share of Heidelberg University').fill('30');
+    await p1.getByText('Total: 90 %').waitFor();
+    await p1.getByLabel('Share of Heidelberg University').fill('40');
+    await p1.getByText('Total: 100 %').waitFor();
+    await p1.getByRole('button', { name: 'Save draft' }).click();
+    await p1
+      .getByRole('status')
+      .filter({ hasText: /Draft MC-\d{4}-\d{4} saved\./ })
+      .waitFor();
+    await expectAccessible(p1);
+    await screenshot(p1, 'proposal-form');
+    await p1.getByRole('button', { name: 'Submit for review' }).click();
+    await stateOf(p1).filter({ hasText: 'Partner review' }).waitFor();
+    const proposalUrl = new URL(p1.url()).pathname;
+    expect(proposalUrl).toMatch(/^\/proposals\/[0-9a-f-]{36}$/);
+
+    // 2. The partner's reviewer finds it in the inbox and approves.
+    const p2 = await open(reviewer);
+    await p2.goto('/');
+    const row = p2.getByRole('row').filter({ hasText: 'Open Science in Practice' });
+    await row.waitFor();
+    await expectAccessible(p2);
+    await screenshot(p2, 'inbox');
+    await row.getByRole('link').click();
+    await p2.getByRole('button', { name: 'Approve' }).click();
+    await p2.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await stateOf(p2).filter({ hasText: 'Quality review' }).waitFor();
+
+    // 3. The alliance's quality officer assesses every criterion and approves.
+    const p3 = await open(quality);
+    await p3.goto(proposalUrl);
+    await p3.getByRole('button', { name: 'Approve' }).click();
+    const dialog = p3.getByRole('dialog');
+    const selects = dialog.locator('input[aria-haspopup="listbox"]');
+    await selects.first().waitFor();
+    const count = await selects.count();
+    expect(count).toBeGreaterThan(5);
+    for (let i = 0; i < count; i++) await pick(p3, selects.nth(i), i === 0 ? 'Met with conditions' : 'Met');
+    await dialog
+      .getByRole('textbox', { name: /^Note: / })
+      .first()
+      .fill('Add a second assessor.');
+    await expectAccessible(p3);
+    await screenshot(p3, 'quality-checklist-dialog');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await stateOf(p3).filter({ hasText: 'Agency alignment' }).waitFor();
+    await expectAccessible(p3);
+    await screenshot(p3, 'proposal');
+
+    // 4. Each involved country's agency confirms (CZ with conditions, NQF level and file number; then DE).
+    const p4 = await open(nau);
+    await p4.goto(proposalUrl);
+    await p4.getByRole('button', { name: 'Confirm alignment' }).click();
+    await p4.getByLabel('Aligned with conditions').check();
+    await p4.getByRole('textbox', { name: 'Conditions' }).fill('Report the first cohort.');
+    await p4.getByLabel('NQF level').fill('8');
+    await p4.getByLabel('Agency reference').fill('NAU-2026-17');
+    await expectAccessible(p4);
+    await p4.getByRole('dialog').getByRole('button', { name: 'Confirm alignment' }).click();
+    await p4.getByRole('row').filter({ hasText: 'Agency of DE' }).waitFor();
+    const p5 = await open(gac);
+    await p5.goto(proposalUrl);
+    await p5.getByRole('button', { name: 'Confirm alignment' }).click();
+    await p5.getByRole('dialog').getByRole('button', { name: 'Confirm alignment' }).click();
+    await stateOf(p5).filter({ hasText: 'Approved' }).waitFor();
+
+    // 5. The alliance administrator publishes it.
+    const p6 = await open(ADMIN, ADMIN.password);
+    await p6.goto(proposalUrl);
+    await p6.getByRole('button', { name: 'Publish' }).click();
+    await p6.getByRole('dialog').getByRole('button', { name: 'Publish' }).click();
+    await stateOf(p6).filter({ hasText: 'Published' }).waitFor();
+    // Everyone else sees it published too.
+    await p1.reload();
+    await stateOf(p1).filter({ hasText: 'Published' }).waitFor();
+    expect(await p1.locator('[aria-current="step"]').textContent()).toContain('Published');
+    await p1.getByRole('link', { name: 'History and changes' }).click();
+    for (const step of ['Created', 'Submit for review', 'Confirm alignment', 'Publish'])
+      await p1
+        .getByText(new RegExp(`^${step} — `))
+        .first()
+        .waitFor();
+    await p1
+      .getByText('“Report the first cohort.”')
+      .or(p1.getByText(/Conditions: Report the first cohort\./))
+      .first()
+      .waitFor();
+    await expectAccessible(p1);
+  });
+
+  it('requests changes, takes a resubmission and shows the two revisions side by side', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'resubmit');
+    const reviewer = await server.user('uhd', ['reviewer'], 'asks');
+    const { id } = await submitted(proposer, ['uhd'], 'Climate Law Basics');
+    const r = await open(reviewer);
+    await r.goto(`/proposals/${id}`);
+    await r.getByRole('button', { name: 'Request changes' }).click();
+    const dialog = r.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Request changes' }).click();
+    // The comment is required: the server's answer names it.
+    await dialog.getByRole('alert').waitFor();
+    await dialog.getByLabel('Comment').fill('Please lower the ECTS to 3 and sharpen the title.');
+    await dialog.getByRole('button', { name: 'Request changes' }).click();
+    await stateOf(r).filter({ hasText: 'Changes requested' }).waitFor();
+
+    const p = await open(proposer);
+    await p.goto(`/proposals/${id}`);
+    await p.getByRole('link', { name: 'Edit draft' }).click();
+    await p.getByLabel('Title').fill('Climate Law: the Basics');
+    await p.getByLabel('ECTS credits').fill('3');
+    await p.getByLabel('Workload (hours)').fill('80');
+    await p.getByRole('button', { name: 'Submit for review' }).click();
+    await stateOf(p).filter({ hasText: 'Partner review' }).waitFor();
+    await p.getByText('revision 2', { exact: false }).first().waitFor();
+    await p.getByRole('link', { name: 'History and changes' }).click();
+    const diff = p.getByTestId('revision-diff');
+    await diff.waitFor();
+    const titleRow = diff.getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'Title' }) });
+    expect(await titleRow.getByRole('cell').allTextContents()).toEqual([
+      'Climate Law Basics',
+      'Climate Law: the Basics',
+    ]);
+    expect(await diff.textContent()).toContain('ECTS credits53');
+    expect(await diff.textContent()).toContain('Workload (hours)14080');
+    await p.getByText('“Please lower the ECTS to 3 and sharpen the title.”').waitFor();
+    await expectAccessible(p);
+    await screenshot(p, 'history-diff');
+  });
+
+  it('tells the second of two concurrent reviewers that someone else decided, keeping the typed comment', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'race');
+    const first = await server.user('uhd', ['reviewer'], 'first');
+    const second = await server.user('uhd', ['reviewer'], 'second');
+    const { id } = await submitted(proposer, ['uhd', 'su'], 'Concurrent Decisions 101');
+    const a = await open(first);
+    const b = await open(second);
+    await Promise.all([a.goto(`/proposals/${id}`), b.goto(`/proposals/${id}`)]);
+    await a.getByRole('button', { name: 'Approve' }).click();
+    await b.getByRole('button', { name: 'Approve' }).click();
+    await b.getByRole('dialog').getByLabel('Comment (optional)').fill('Looks good to Heidelberg.');
+    await a.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await a.getByRole('dialog').waitFor({ state: 'detached' });
+    await b.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    const conflict = b.getByRole('alert').filter({ hasText: 'Someone else changed this proposal' });
+    await conflict.waitFor();
+    await expectAccessible(b);
+    await screenshot(b, 'conflict');
+    await conflict.getByRole('button', { name: 'Reload proposal' }).click();
+    await conflict.waitFor({ state: 'detached' });
+    expect(await b.getByRole('dialog').getByLabel('Comment (optional)').inputValue()).toBe(
+      'Looks good to Heidelberg.',
+    );
+    // Heidelberg has decided: the page no longer offers the decision.
+    await b.getByRole('button', { name: 'Cancel' }).click();
+    await b.getByRole('row').filter({ hasText: 'Partner Sorbonne University' }).waitFor();
+    expect(await b.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+  });
+
+  it('approves with the keyboard only', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'kbd-lead');
+    const reviewer = await server.user('uhd', ['reviewer'], 'kbd-reviewer');
+    const { id } = await submitted(proposer, ['uhd'], 'Keyboard Review');
+    const { context, page } = await newPage(browser, server);
+    contexts.push(context);
+    pages.push(page);
+    await page.goto(`/proposals/${id}`);
+    await tabTo(page, page.getByLabel('E-mail'));
+    await page.keyboard.type(reviewer.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(DEFAULT_PASSWORD);
+    await page.keyboard.press('Enter');
+    const approve = page.getByRole('button', { name: 'Approve' });
+    await approve.waitFor();
+    await tabTo(page, approve);
+    await page.keyboard.press('Enter');
+    const comment = page.getByRole('dialog').getByLabel('Comment (optional)');
+    await comment.waitFor();
+    await tabTo(page, comment);
+    await page.keyboard.type('Approved from the keyboard.');
+    await tabTo(page, page.getByRole('dialog').getByRole('button', { name: 'Approve' }));
+    await page.keyboard.press('Enter');
+    await stateOf(page).filter({ hasText: 'Quality review' }).waitFor();
+  });
+
+  it('lets an institution administrator deactivate a user, verify the audit chain and export it', async () => {
+    const admin = await server.user('cuni', ['admin'], 'cuni-admin');
+    const leaving = await server.user('cuni', ['proposer'], 'leaving');
+    const page = await open(admin);
+    await page.goto('/');
+    await page.getByRole('link', { name: 'Users' }).click();
+    const row = page.getByRole('row').filter({ hasText: leaving.email });
+    await row.waitFor();
+    await expectAccessible(page);
+    await row.getByRole('button', { name: /^Deactivate/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('status').filter({ hasText: 'was deactivated' }).waitFor();
+    await row.getByText('Deactivated').waitFor();
+    await screenshot(page, 'users');
+    // The deactivated account's token stops working.
+    expect((await server.http().get('/api/me').set(bearer(leaving.token))).status).toBe(401);
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('row').filter({ hasText: 'USER_DEACTIVATE' }).first().waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    const verdict = page.getByTestId('verify-result');
+    await verdict.waitFor();
+    expect(await verdict.textContent()).toContain('The chain is intact');
+    await page.getByLabel('Action', { exact: true }).fill('USER_DEACTIVATE');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page.getByRole('row').count()).resolves.toBeGreaterThan(1);
+    await expectAccessible(page);
+    await screenshot(page, 'audit-log');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, 'utf8');
+    expect(csv).toContain('USER_DEACTIVATE');
+    const [ndjson] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export NDJSON' }).click(),
+    ]);
+    const lines = readFileSync((await ndjson.path()) as string, 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => JSON.parse(l).action)).toContain('USER_DEACTIVATE');
+  });
+
+  it('passes axe on the remaining pages, marks notifications read, and works at 390 px', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'tour');
+    const reviewer = await server.user('uhd', ['reviewer'], 'tour-reviewer');
+    await submitted(proposer, ['uhd'], 'Narrow Screens');
+    const page = await open(proposer);
+    for (const [path, heading] of [
+      ['/proposals', 'Proposals'],
+      ['/workflow', 'Review workflow'],
+      ['/quality-checklist', 'Quality checklist'],
+      ['/no/such/page', 'Page not found'],
+    ] as const) {
+      await page.goto(path);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      if (path === '/workflow') await page.getByTestId('workflow-diagram').locator('svg').waitFor();
+      await expectAccessible(page);
+      if (path === '/workflow') await screenshot(page, 'workflow');
+      if (path === '/proposals') await screenshot(page, 'proposals');
+    }
+    await page.goto('/proposals');
+    await page.getByLabel('Title or reference contains').fill('narrow');
+    await page.getByRole('button', { name: 'Search' }).click();
+    // The previous page stays on screen until the search answers: wait for the one matching row.
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    expect(await page.getByRole('row').nth(1).textContent()).toContain('Narrow Screens');
+
+    const mobile = await open(proposer, DEFAULT_PASSWORD, { width: 390, height: 844 });
+    await mobile.goto('/proposals');
+    await mobile.getByRole('button', { name: 'Menu' }).click();
+    await mobile.getByRole('link', { name: 'Inbox' }).click();
+    await mobile.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+    await mobile
+      .getByRole('row')
+      .filter({ hasText: 'Narrow Screens' })
+      .waitFor()
+      .catch(() => undefined);
+    await expectAccessible(mobile);
+    const overflow = await mobile.evaluate(
+      () => document.documentElement.scrollWidth > window.innerWidth + 1,
+    );
+    expect(overflow).toBe(false);
+    await screenshot(mobile, 'inbox-390px');
+
+    // The reminder of the partner's pending review reaches its reviewer: counted in the header, then read.
+    const r = await open(reviewer);
+    const markRead = r.getByRole('button', { name: /^Mark as read: MC-\d{4}-\d{4}/ }).first();
+    for (let i = 0; i < 30 && (await markRead.count()) === 0; i++) {
+      await r.goto('/');
+      await r.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+      await r.waitForTimeout(1000);
+    }
+    const unread = r.getByTestId('unread-count');
+    const before = Number(await unread.textContent());
+    expect(before).toBeGreaterThan(0);
+    expect(await unread.getAttribute('aria-label')).toMatch(/unread notifications?$/);
+    await expectAccessible(r);
+    await markRead.click();
+    await r.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="unread-count"]')?.textContent) === n - 1,
+      before,
+    );
+  });
+
+  it('says the service is unavailable on a 503 and recovers with Retry', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'outage');
+    const page = await open(proposer);
+    await page.route('**/api/proposals?*', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'database down',
+        }),
+      }),
+    );
+    await page.goto('/proposals');
+    const alert = page.getByRole('alert').filter({ hasText: 'The service is unavailable at the moment.' });
+    await alert.waitFor();
+    await expectAccessible(page);
+    await page.unroute('**/api/proposals?*');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await page
+      .getByRole('columnheader', { name: 'Reference' })
+      .or(page.getByText('No proposals match.'))
+      .first()
+      .waitFor();
+  });
+});

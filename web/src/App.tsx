@@ -1,0 +1,175 @@
+import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { api, ApiError, unwrap, type Me } from './api/client';
+import { ErrorState, Loading } from './components/states';
+import { InboxPage } from './pages/InboxPage';
+import { SignInPage } from './pages/SignInPage';
+
+// Sign-in and the inbox are in the first bundle; every other page loads when first visited.
+const ProposalsPage = lazy(() => import('./pages/ProposalsPage'));
+const ProposalFormPage = lazy(() => import('./pages/ProposalFormPage'));
+const ProposalPage = lazy(() => import('./pages/ProposalPage'));
+const HistoryPage = lazy(() => import('./pages/HistoryPage'));
+const WorkflowPage = lazy(() => import('./pages/WorkflowPage'));
+const ChecklistPage = lazy(() => import('./pages/ChecklistPage'));
+const UsersPage = lazy(() => import('./pages/UsersPage'));
+const AuditPage = lazy(() => import('./pages/AuditPage'));
+
+export function useMe() {
+  return useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/api/me')) });
+}
+
+export function useUnreadCount() {
+  return useQuery({
+    queryKey: ['notifications'],
+    queryFn: () => unwrap(api.GET('/api/me/notifications', { params: { query: { limit: 100 } } })),
+    select: (page) => page.items.filter((n) => !n.readAt).length,
+    refetchInterval: 60_000,
+  });
+}
+
+export function App() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (me.error instanceof ApiError && me.error.status === 401) return <SignInPage />;
+  if (me.isError)
+    return (
+      <main style={{ padding: '1rem' }}>
+        <ErrorState error={me.error} onRetry={() => void me.refetch()} />
+      </main>
+    );
+  return <Shell me={me.data} />;
+}
+
+function Shell({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const location = useLocation();
+  const queryClient = useQueryClient();
+  const unread = useUnreadCount();
+  const signOut = useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/auth/session')),
+    onSettled: () => {
+      // Forget everything the user saw, then ask who is signed in (nobody: the sign-in page shows).
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+      void queryClient.resetQueries({ queryKey: ['me'] });
+    },
+  });
+  const isAdmin = me.roles.includes('admin');
+  const links = [
+    { to: '/', label: t('nav.inbox'), badge: unread.data },
+    { to: '/proposals', label: t('nav.proposals') },
+    ...(me.roles.includes('proposer') ? [{ to: '/proposals/new', label: t('nav.newProposal') }] : []),
+    { to: '/workflow', label: t('nav.workflow') },
+    { to: '/quality-checklist', label: t('nav.checklist') },
+    ...(isAdmin
+      ? [
+          { to: '/admin/users', label: t('nav.users') },
+          { to: '/admin/audit', label: t('nav.audit') },
+        ]
+      : []),
+  ];
+  const active = (to: string) =>
+    to === '/'
+      ? location.pathname === '/'
+      : location.pathname === to || (to === '/proposals' && /^\/proposals\/(?!new)/.test(location.pathname));
+  return (
+    <AppShell
+      header={{ height: 60 }}
+      navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group wrap="nowrap" gap="sm">
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label={t('nav.menu')}
+              aria-expanded={opened}
+            />
+            <Title order={2} size="h4">
+              <Link to="/" style={{ color: 'inherit', textDecoration: 'none' }}>
+                <Text span inherit visibleFrom="sm">
+                  {t('app.name')}
+                </Text>
+                <Text span inherit hiddenFrom="sm">
+                  {t('app.shortName')}
+                </Text>
+              </Link>
+            </Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Link
+              to="/"
+              aria-label={t('nav.unreadLabel', { count: unread.data ?? 0 })}
+              data-testid="unread-count"
+            >
+              <Badge color="red.9" variant="filled" size="lg">
+                {unread.data ?? 0}
+              </Badge>
+            </Link>
+            <Text size="sm" visibleFrom="sm">
+              {me.displayName} · {me.institution.name}
+            </Text>
+            <Button variant="outline" size="xs" onClick={() => signOut.mutate()} loading={signOut.isPending}>
+              {t('nav.signOut')}
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label={t('nav.main')} component="nav">
+        {links.map((l) => (
+          <NavLink
+            key={l.to}
+            component={Link}
+            to={l.to}
+            label={l.label}
+            active={active(l.to)}
+            variant="filled"
+            aria-current={active(l.to) ? 'page' : undefined}
+            onClick={close}
+            rightSection={
+              l.badge ? (
+                <Badge color="red.9" size="sm" aria-hidden>
+                  {l.badge}
+                </Badge>
+              ) : undefined
+            }
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/" element={<InboxPage me={me} />} />
+            <Route path="/proposals" element={<ProposalsPage />} />
+            <Route path="/proposals/new" element={<ProposalFormPage me={me} />} />
+            <Route path="/proposals/:id" element={<ProposalPage me={me} />} />
+            <Route path="/proposals/:id/edit" element={<ProposalFormPage me={me} />} />
+            <Route path="/proposals/:id/history" element={<HistoryPage />} />
+            <Route path="/workflow" element={<WorkflowPage />} />
+            <Route path="/quality-checklist" element={<ChecklistPage />} />
+            <Route path="/admin/users" element={isAdmin ? <UsersPage me={me} /> : <Navigate to="/" />} />
+            <Route path="/admin/audit" element={isAdmin ? <AuditPage me={me} /> : <Navigate to="/" />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return <Title order={1}>{t('errors.pageNotFound')}</Title>;
+}

@@ -1,0 +1,232 @@
+import { Alert, Button, Group, Modal, Radio, Select, Stack, Table, Textarea, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, unwrap, type EventBody, type EventType, type Proposal } from '../api/client';
+import { errorMessage } from './states';
+
+export const COMMENT_REQUIRED: EventType[] = [
+  'PARTNER_REQUEST_CHANGES',
+  'QUALITY_REQUEST_CHANGES',
+  'QUALITY_REJECT',
+  'AGENCY_FLAG',
+  'RETIRE',
+];
+const RESULTS = ['met', 'met-with-conditions', 'not-met', 'not-applicable'] as const;
+type Result = (typeof RESULTS)[number];
+
+/**
+ * One workflow event: a dialog with exactly the fields the event takes. The typed values live here and
+ * survive a 409 (someone else changed the proposal): the user reloads and sends again.
+ */
+export function EventDialog({
+  proposal,
+  type,
+  onClose,
+  onDone,
+  onReload,
+}: {
+  proposal: Proposal;
+  type: EventType;
+  onClose: () => void;
+  onDone: (p: Proposal) => void;
+  onReload: () => Promise<unknown>;
+}) {
+  const { t } = useTranslation();
+  const [comment, setComment] = useState('');
+  const [criteria, setCriteria] = useState<Record<string, { result: Result | ''; note: string }>>({});
+  const [outcome, setOutcome] = useState<'aligned' | 'aligned-with-conditions'>('aligned');
+  const [conditions, setConditions] = useState('');
+  const [nqfLevel, setNqfLevel] = useState('');
+  const [reference, setReference] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const checklist = useQuery({
+    queryKey: ['quality-criteria'],
+    queryFn: () => unwrap(api.GET('/api/quality-criteria')),
+    enabled: type === 'QUALITY_APPROVE',
+  });
+  const needsComment = COMMENT_REQUIRED.includes(type);
+  const problems = error instanceof ApiError ? error.errors : [];
+  const err = (field: string) =>
+    problems.find((p) => p.field === field || p.field.startsWith(`${field}[`))?.message;
+  const conflict = error instanceof ApiError && error.status === 409;
+
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    const body: EventBody = { type, expectedVersion: proposal.version };
+    if (comment.trim()) body.comment = comment;
+    if (type === 'QUALITY_APPROVE') {
+      body.criteria = (checklist.data ?? [])
+        .filter((c) => criteria[c.id]?.result)
+        .map((c) => ({
+          criterion: c.id,
+          result: criteria[c.id].result as Result,
+          ...(criteria[c.id].note.trim() ? { note: criteria[c.id].note } : {}),
+        }));
+    }
+    if (type === 'AGENCY_CONFIRM') {
+      body.outcome = outcome;
+      if (outcome === 'aligned-with-conditions' || conditions.trim()) body.conditions = conditions;
+      if (nqfLevel.trim()) body.nqfLevel = nqfLevel.trim();
+      if (reference.trim()) body.reference = reference.trim();
+    }
+    try {
+      const after = await unwrap(
+        api.POST('/api/proposals/{id}/events', { params: { path: { id: proposal.id } }, body }),
+      );
+      onDone(after);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t(`events.${type}`)}
+      size={type === 'QUALITY_APPROVE' ? 'xl' : 'lg'}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+        noValidate
+      >
+        <Stack>
+          {conflict ? (
+            <Alert color="red.9" variant="outline" title={t('event.conflictTitle')} role="alert">
+              <Stack gap="xs" align="flex-start">
+                <span>{t('event.conflict')}</span>
+                <Button
+                  size="xs"
+                  variant="outline"
+                  onClick={() => {
+                    void onReload().then(() => setError(null));
+                  }}
+                >
+                  {t('event.reload')}
+                </Button>
+              </Stack>
+            </Alert>
+          ) : error ? (
+            <Alert color="red.9" variant="outline" role="alert">
+              {problems.length
+                ? problems.map((p) => `${p.field}: ${p.message}`).join('; ')
+                : errorMessage(error, t)}
+            </Alert>
+          ) : null}
+          {type === 'QUALITY_APPROVE' && (
+            <div className="table-scroll">
+              <Table>
+                <Table.Caption>{t('event.checklistCaption')}</Table.Caption>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('checklist.criterion')}</Table.Th>
+                    <Table.Th>{t('event.result')}</Table.Th>
+                    <Table.Th>{t('event.note')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {(checklist.data ?? []).map((c) => (
+                    <Table.Tr key={c.id}>
+                      <Table.Td>
+                        <strong>{c.title}</strong>
+                        <div style={{ fontSize: '0.85em' }}>{c.question}</div>
+                      </Table.Td>
+                      <Table.Td miw={190}>
+                        <Select
+                          label={t('event.resultFor', { title: c.title })}
+                          data={RESULTS.map((r) => ({ value: r, label: t(`result.${r}`) }))}
+                          value={criteria[c.id]?.result || null}
+                          onChange={(v) =>
+                            setCriteria((m) => ({
+                              ...m,
+                              [c.id]: { note: m[c.id]?.note ?? '', result: (v ?? '') as Result | '' },
+                            }))
+                          }
+                        />
+                      </Table.Td>
+                      <Table.Td miw={180}>
+                        <TextInput
+                          label={t('event.noteFor', { title: c.title })}
+                          value={criteria[c.id]?.note ?? ''}
+                          onChange={(e) => {
+                            const note = e.currentTarget.value;
+                            setCriteria((m) => ({ ...m, [c.id]: { result: m[c.id]?.result ?? '', note } }));
+                          }}
+                        />
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </div>
+          )}
+          {type === 'AGENCY_CONFIRM' && (
+            <>
+              <Radio.Group
+                label={t('event.outcome')}
+                withAsterisk
+                value={outcome}
+                onChange={(v) => setOutcome(v as typeof outcome)}
+                error={err('outcome')}
+              >
+                <Group mt="xs">
+                  <Radio value="aligned" label={t('outcome.aligned')} />
+                  <Radio value="aligned-with-conditions" label={t('outcome.aligned-with-conditions')} />
+                </Group>
+              </Radio.Group>
+              {outcome === 'aligned-with-conditions' && (
+                <Textarea
+                  label={t('event.conditions')}
+                  required
+                  autosize
+                  minRows={2}
+                  value={conditions}
+                  onChange={(e) => setConditions(e.currentTarget.value)}
+                  error={err('conditions')}
+                />
+              )}
+              <TextInput
+                label={t('event.nqfLevel')}
+                value={nqfLevel}
+                onChange={(e) => setNqfLevel(e.currentTarget.value)}
+                error={err('nqfLevel')}
+              />
+              <TextInput
+                label={t('event.reference')}
+                value={reference}
+                onChange={(e) => setReference(e.currentTarget.value)}
+                error={err('reference')}
+              />
+            </>
+          )}
+          <Textarea
+            label={needsComment ? t('event.comment') : t('event.commentOptional')}
+            required={needsComment}
+            autosize
+            minRows={3}
+            value={comment}
+            onChange={(e) => setComment(e.currentTarget.value)}
+            error={err('comment')}
+          />
+          <Group justify="flex-end">
+            <Button variant="outline" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy} disabled={conflict}>
+              {t(`events.${type}`)}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,137 @@
+import type { Content } from '../api/client';
+
+/** The proposal form as the user types it; converted to and from the API's content. */
+export interface FormModel {
+  partnerInstitutionIds: string[];
+  title: string;
+  summary: string;
+  learningOutcomes: { description: string; escoSkillUri: string }[];
+  ects: number | string;
+  workloadHours: number | string;
+  eqfLevel: string;
+  assessmentType: string;
+  assessmentDescription: string;
+  participationForm: string;
+  languages: string[];
+  targetGroups: string[];
+  strategicAreas: string[];
+  qualityAssurance: string;
+  prerequisites: string;
+  stacksInto: string[];
+  composedOf: string[];
+  revenueShares: Record<string, number | string>;
+}
+
+export const EMPTY_MODEL: FormModel = {
+  partnerInstitutionIds: [],
+  title: '',
+  summary: '',
+  learningOutcomes: [{ description: '', escoSkillUri: '' }],
+  ects: '',
+  workloadHours: '',
+  eqfLevel: '',
+  assessmentType: '',
+  assessmentDescription: '',
+  participationForm: '',
+  languages: [],
+  targetGroups: [],
+  strategicAreas: [],
+  qualityAssurance: '',
+  prerequisites: '',
+  stacksInto: [],
+  composedOf: [],
+  revenueShares: {},
+};
+
+export function modelFromContent(content: Content, partners: string[]): FormModel {
+  return {
+    partnerInstitutionIds: partners,
+    title: content.title ?? '',
+    summary: content.summary ?? '',
+    learningOutcomes: content.learningOutcomes?.length
+      ? content.learningOutcomes.map((o) => ({
+          description: o.description,
+          escoSkillUri: o.escoSkillUri ?? '',
+        }))
+      : [{ description: '', escoSkillUri: '' }],
+    ects: content.ects ?? '',
+    workloadHours: content.workloadHours ?? '',
+    eqfLevel: content.eqfLevel !== undefined ? String(content.eqfLevel) : '',
+    assessmentType: content.assessment?.type ?? '',
+    assessmentDescription: content.assessment?.description ?? '',
+    participationForm: content.participationForm ?? '',
+    languages: content.languages ?? [],
+    targetGroups: content.targetGroups ?? [],
+    strategicAreas: content.strategicAreas ?? [],
+    qualityAssurance: content.qualityAssurance ?? '',
+    prerequisites: content.prerequisites ?? '',
+    stacksInto: content.stackability?.stacksInto ?? [],
+    composedOf: content.stackability?.composedOf ?? [],
+    revenueShares: Object.fromEntries(
+      (content.revenueShares ?? []).map((s) => [s.institutionId ?? '', s.percent ?? '']),
+    ),
+  };
+}
+
+const num = (v: number | string): number | undefined =>
+  v === '' || v === null || v === undefined || Number.isNaN(Number(v)) ? undefined : Number(v);
+const text = (v: string): string | undefined => (v.trim() === '' ? undefined : v);
+
+/**
+ * The content to send. A new draft leaves empty fields out; an edit sends null for them (a JSON merge
+ * patch: null removes the field), so clearing a field in the form clears it on the server.
+ */
+export function contentFromModel(m: FormModel, lead: string, asPatch: boolean): Record<string, unknown> {
+  const outcomes = m.learningOutcomes
+    .filter((o) => o.description.trim() !== '' || o.escoSkillUri.trim() !== '')
+    .map((o) => ({
+      description: o.description,
+      ...(o.escoSkillUri.trim() ? { escoSkillUri: o.escoSkillUri.trim() } : {}),
+    }));
+  const involved = [lead, ...m.partnerInstitutionIds];
+  const shares = involved
+    .filter((id) => num(m.revenueShares[id] ?? '') !== undefined)
+    .map((id) => ({ institutionId: id, percent: num(m.revenueShares[id]) as number }));
+  const assessment =
+    m.assessmentType || m.assessmentDescription.trim()
+      ? {
+          ...(m.assessmentType ? { type: m.assessmentType } : {}),
+          ...(text(m.assessmentDescription) ? { description: m.assessmentDescription } : {}),
+        }
+      : undefined;
+  const stackability =
+    m.stacksInto.length || m.composedOf.length
+      ? {
+          ...(m.stacksInto.length ? { stacksInto: m.stacksInto } : {}),
+          ...(m.composedOf.length ? { composedOf: m.composedOf } : {}),
+        }
+      : undefined;
+  const fields: Record<string, unknown> = {
+    title: text(m.title),
+    summary: text(m.summary),
+    learningOutcomes: outcomes.length ? outcomes : undefined,
+    ects: num(m.ects),
+    workloadHours: num(m.workloadHours),
+    eqfLevel: num(m.eqfLevel),
+    assessment,
+    participationForm: m.participationForm || undefined,
+    languages: m.languages.length ? m.languages : undefined,
+    targetGroups: m.targetGroups.length ? m.targetGroups : undefined,
+    strategicAreas: m.strategicAreas.length ? m.strategicAreas : undefined,
+    qualityAssurance: text(m.qualityAssurance),
+    prerequisites: text(m.prerequisites),
+    stackability,
+    revenueShares: shares.length ? shares : undefined,
+  };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined) out[k] = v;
+    else if (asPatch) out[k] = null;
+  }
+  return out;
+}
+
+/** The running total of the revenue shares typed so far. */
+export function sharesTotal(m: FormModel, involved: string[]): number {
+  return involved.reduce((sum, id) => sum + (num(m.revenueShares[id] ?? '') ?? 0), 0);
+}

@@ -1,0 +1,44 @@
+import { Alert, Button, Center, Loader, Stack } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api/client';
+
+export function Loading() {
+  const { t } = useTranslation();
+  return (
+    <Center p="xl" role="status" aria-live="polite">
+      <Loader aria-label={t('common.loading')} />
+    </Center>
+  );
+}
+
+/** What went wrong, in words a user can act on; an outage offers to try again. */
+export function errorMessage(
+  error: unknown,
+  t: (key: string, opts?: Record<string, unknown>) => string,
+): string {
+  if (error instanceof ApiError) {
+    if (error.unavailable) return t('errors.unavailable');
+    if (error.status === 401) return t('errors.signedOut');
+    if (error.status === 403) return t('errors.forbidden');
+    if (error.status === 404) return t('errors.notFound');
+    if (error.status === 409) return t('errors.conflict');
+    return error.detail ?? error.title;
+  }
+  return t('errors.unexpected');
+}
+
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Alert color="red.9" variant="outline" title={t('errors.title')} role="alert">
+      <Stack gap="xs" align="flex-start">
+        <span>{errorMessage(error, t)}</span>
+        {onRetry && (
+          <Button size="xs" variant="outline" onClick={onRetry}>
+            {t('common.retry')}
+          </Button>
+        )}
+      </Stack>
+    </Alert>
+  );
+}

@@ -1,0 +1,25 @@
+import i18n from './i18n';
+
+const dateTime = () =>
+  new Intl.DateTimeFormat(i18n.language === 'en' ? undefined : i18n.language, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+
+/** A date and time in the user's locale (the browser's). */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : dateTime().format(d);
+}
+
+/** How long ago, as whole days, hours or minutes ("3 days"). */
+export function formatWaited(fromIso: string | undefined, now = Date.now()): string {
+  if (!fromIso) return '—';
+  const ms = Math.max(0, now - new Date(fromIso).getTime());
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return i18n.t('duration.minutes', { count: minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return i18n.t('duration.hours', { count: hours });
+  return i18n.t('duration.days', { count: Math.floor(hours / 24) });
+}

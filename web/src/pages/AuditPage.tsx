@@ -1,0 +1,223 @@
+import {
+  Alert,
+  Anchor,
+  Button,
+  Code,
+  Group,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap, type Me } from '../api/client';
+import { useInstitutions } from '../components/institutions';
+import { ErrorState, Loading } from '../components/states';
+import { formatDateTime } from '../format';
+
+interface Filters {
+  action: string;
+  proposalId: string;
+  actorId: string;
+  from: string;
+  to: string;
+}
+const NO_FILTERS: Filters = { action: '', proposalId: '', actorId: '', from: '', to: '' };
+
+/** A datetime-local value (the user's local time) as RFC 3339, which the API requires. */
+const toRfc3339 = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+export default function AuditPage({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const institutions = useInstitutions();
+  const alliance = me.institution.kind === 'alliance';
+  const [institutionId, setInstitutionId] = useState(me.institutionId);
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const entries = useInfiniteQuery({
+    queryKey: ['audit', institutionId, filters],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/institutions/{id}/audit', {
+          params: {
+            path: { id: institutionId },
+            query: {
+              limit: 50,
+              ...(pageParam ? { cursor: pageParam } : {}),
+              ...(filters.action ? { action: filters.action } : {}),
+              ...(filters.proposalId ? { proposalId: filters.proposalId } : {}),
+              ...(filters.actorId ? { actorId: filters.actorId } : {}),
+              ...(filters.from ? { from: toRfc3339(filters.from) } : {}),
+              ...(filters.to ? { to: toRfc3339(filters.to) } : {}),
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const verify = useMutation({
+    mutationFn: () =>
+      unwrap(api.GET('/api/institutions/{id}/audit/verify', { params: { path: { id: institutionId } } })),
+  });
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters(draft);
+  };
+  const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
+  const exportUrl = (format: 'ndjson' | 'csv') =>
+    `/api/institutions/${encodeURIComponent(institutionId)}/audit/export?format=${format}`;
+  return (
+    <Stack>
+      <Title order={1}>{t('audit.title')}</Title>
+      {alliance && (
+        <Select
+          label={t('users.institution')}
+          data={(institutions.data ?? []).map((i) => ({ value: i.id, label: i.name }))}
+          value={institutionId}
+          onChange={(v) => {
+            if (v) {
+              setInstitutionId(v);
+              verify.reset();
+            }
+          }}
+          allowDeselect={false}
+          searchable
+          maw={360}
+        />
+      )}
+      <Group>
+        <Button onClick={() => verify.mutate()} loading={verify.isPending}>
+          {t('audit.verify')}
+        </Button>
+        <Button component="a" href={exportUrl('ndjson')} download variant="outline">
+          {t('audit.exportNdjson')}
+        </Button>
+        <Button component="a" href={exportUrl('csv')} download variant="outline">
+          {t('audit.exportCsv')}
+        </Button>
+      </Group>
+      <div aria-live="polite">
+        {verify.data && (
+          <Alert
+            color={verify.data.valid ? 'teal.9' : 'red.9'}
+            variant="outline"
+            role="status"
+            title={verify.data.valid ? t('audit.valid') : t('audit.invalid')}
+            data-testid="verify-result"
+          >
+            <Text size="sm">
+              {t('audit.verifyDetail', {
+                entries: verify.data.entries,
+                seq: verify.data.firstInvalidSeq ?? '—',
+              })}
+            </Text>
+            <Text size="sm" style={{ wordBreak: 'break-all' }}>
+              {t('audit.headHash')}: <Code>{verify.data.headHash}</Code>
+            </Text>
+          </Alert>
+        )}
+        {verify.isError && <ErrorState error={verify.error} onRetry={() => verify.mutate()} />}
+      </div>
+      <form onSubmit={apply} aria-label={t('audit.filters')}>
+        <Group align="flex-end" wrap="wrap">
+          <TextInput
+            label={t('audit.action')}
+            value={draft.action}
+            onChange={(e) => setDraft({ ...draft, action: e.currentTarget.value })}
+            w={180}
+          />
+          <TextInput
+            label={t('audit.proposalId')}
+            value={draft.proposalId}
+            onChange={(e) => setDraft({ ...draft, proposalId: e.currentTarget.value })}
+            w={200}
+          />
+          <TextInput
+            label={t('audit.actorId')}
+            value={draft.actorId}
+            onChange={(e) => setDraft({ ...draft, actorId: e.currentTarget.value })}
+            w={200}
+          />
+          <TextInput
+            type="datetime-local"
+            label={t('audit.from')}
+            value={draft.from}
+            onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
+            w={210}
+          />
+          <TextInput
+            type="datetime-local"
+            label={t('audit.to')}
+            value={draft.to}
+            onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
+            w={210}
+          />
+          <Button type="submit" variant="outline">
+            {t('audit.apply')}
+          </Button>
+        </Group>
+      </form>
+      {entries.isError ? (
+        <ErrorState error={entries.error} onRetry={() => void entries.refetch()} />
+      ) : entries.isPending ? (
+        <Loading />
+      ) : items.length === 0 ? (
+        <Text>{t('audit.none')}</Text>
+      ) : (
+        <div className="table-scroll">
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('audit.seq')}</Table.Th>
+                <Table.Th>{t('audit.at')}</Table.Th>
+                <Table.Th>{t('audit.action')}</Table.Th>
+                <Table.Th>{t('audit.proposal')}</Table.Th>
+                <Table.Th>{t('audit.actor')}</Table.Th>
+                <Table.Th>{t('audit.states')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((e) => (
+                <Table.Tr key={e.seq}>
+                  <Table.Td>{e.seq}</Table.Td>
+                  <Table.Td>{formatDateTime(e.at)}</Table.Td>
+                  <Table.Td>{e.action}</Table.Td>
+                  <Table.Td>
+                    {e.proposalId ? (
+                      <Anchor href={`/proposals/${e.proposalId}`}>
+                        {e.proposalReference ?? e.proposalId}
+                      </Anchor>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    {[e.actorInstitutionId, e.actorRole].filter(Boolean).join(' · ') || '—'}
+                  </Table.Td>
+                  <Table.Td>
+                    {e.fromState || e.toState ? `${e.fromState ?? '—'} → ${e.toState ?? '—'}` : '—'}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      )}
+      {entries.hasNextPage && (
+        <Button
+          variant="outline"
+          onClick={() => void entries.fetchNextPage()}
+          loading={entries.isFetchingNextPage}
+          style={{ alignSelf: 'flex-start' }}
+        >
+          {t('audit.more')}
+        </Button>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,268 @@
+import { Anchor, Badge, Button, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
+import { EventDialog } from '../components/EventDialog';
+import { institutionName, useInstitutions } from '../components/institutions';
+import { ErrorState, Loading } from '../components/states';
+import { formatDateTime, formatWaited } from '../format';
+
+const STAGES = [
+  'draft',
+  'partnerReview',
+  'qualityReview',
+  'agencyAlignment',
+  'approved',
+  'published',
+] as const;
+// Order of the action buttons: the positive decision first.
+const EVENT_ORDER: EventType[] = [
+  'SUBMIT',
+  'PARTNER_APPROVE',
+  'QUALITY_APPROVE',
+  'AGENCY_CONFIRM',
+  'PUBLISH',
+  'PARTNER_REQUEST_CHANGES',
+  'QUALITY_REQUEST_CHANGES',
+  'AGENCY_FLAG',
+  'QUALITY_REJECT',
+  'RETIRE',
+  'WITHDRAW',
+];
+
+export default function ProposalPage({ me }: { me: Me }) {
+  const { id } = useParams() as { id: string };
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const institutions = useInstitutions();
+  const [dialog, setDialog] = useState<EventType | null>(null);
+  const proposal = useQuery({
+    queryKey: ['proposal', id],
+    queryFn: () => unwrap(api.GET('/api/proposals/{id}', { params: { path: { id } } })),
+  });
+  const history = useQuery({
+    queryKey: ['history', id, proposal.data?.version],
+    queryFn: () => unwrap(api.GET('/api/proposals/{id}/history', { params: { path: { id } } })),
+    enabled: !!proposal.data,
+  });
+  if (proposal.isPending) return <Loading />;
+  if (proposal.isError) return <ErrorState error={proposal.error} onRetry={() => void proposal.refetch()} />;
+  const p = proposal.data;
+  const since = stageEnteredAt(history.data, p.state);
+  const events = EVENT_ORDER.filter((e) => p.availableEvents.includes(e));
+  const name = (inst: string | null | undefined) => institutionName(institutions.data, inst);
+  const isLeadProposer = me.institutionId === p.leadInstitutionId && me.roles.includes('proposer');
+  const editable = isLeadProposer && (p.state === 'draft' || p.state === 'changesRequested');
+  const stageIndex = STAGES.indexOf(p.state as (typeof STAGES)[number]);
+  const done = (p: Proposal) => {
+    queryClient.setQueryData(['proposal', id], p);
+    void queryClient.invalidateQueries({ queryKey: ['proposals'] });
+    void queryClient.invalidateQueries({ queryKey: ['history', id] });
+    setDialog(null);
+  };
+  const c = p.content;
+  return (
+    <Stack>
+      <div>
+        <Text size="sm" c="dimmed">
+          {p.reference} · {t('proposal.revisionN', { n: p.revision })} ·{' '}
+          {t('proposal.versionN', { n: p.version })}
+        </Text>
+        <Title order={1}>{c.title ?? t('proposal.untitled')}</Title>
+        <Group gap="xs" mt="xs">
+          <Badge variant="filled" color="blue.9" data-testid="proposal-state">
+            {t(`state.${p.state}`)}
+          </Badge>
+          <Text size="sm">
+            {t('proposal.leadAndPartners', {
+              lead: name(p.leadInstitutionId),
+              partners: p.partnerInstitutionIds.map(name).join(', ') || '—',
+            })}
+          </Text>
+        </Group>
+      </div>
+      <nav aria-label={t('proposal.stages')}>
+        <ol
+          style={{
+            display: 'flex',
+            flexWrap: 'wrap',
+            gap: '0.5rem',
+            listStyle: 'none',
+            padding: 0,
+            margin: 0,
+          }}
+        >
+          {STAGES.map((s, i) => {
+            const current = s === p.state;
+            return (
+              <li key={s} aria-current={current ? 'step' : undefined}>
+                <Badge
+                  size="lg"
+                  variant={current ? 'filled' : 'outline'}
+                  color={current ? 'blue.9' : i < stageIndex ? 'dark' : 'gray.8'}
+                  tt="none"
+                >
+                  {i < stageIndex ? '✓ ' : ''}
+                  {i + 1}. {t(`state.${s}`)}
+                  {current ? ` (${t('proposal.current')})` : ''}
+                </Badge>
+              </li>
+            );
+          })}
+        </ol>
+        {stageIndex < 0 && (
+          <Text size="sm" mt="xs">
+            {t('proposal.offPath', { state: t(`state.${p.state}`) })}
+          </Text>
+        )}
+      </nav>
+      <Group gap="xs">
+        {events.map((e) => (
+          <Button
+            key={e}
+            onClick={() => setDialog(e)}
+            variant={
+              e.includes('APPROVE') || e === 'AGENCY_CONFIRM' || e === 'PUBLISH' || e === 'SUBMIT'
+                ? 'filled'
+                : 'outline'
+            }
+            color={e === 'QUALITY_REJECT' || e === 'WITHDRAW' || e === 'RETIRE' ? 'red.9' : undefined}
+          >
+            {t(`events.${e}`)}
+          </Button>
+        ))}
+        {editable && (
+          <Button component={Link} to={`/proposals/${p.id}/edit`} variant="outline">
+            {t('proposal.edit')}
+          </Button>
+        )}
+        <Button component={Link} to={`/proposals/${p.id}/history`} variant="outline">
+          {t('proposal.historyLink')}
+        </Button>
+      </Group>
+      <section aria-labelledby="pending-heading">
+        <Title order={2} size="h3" id="pending-heading" mb="xs">
+          {t('proposal.pending')}
+        </Title>
+        {p.pending.length === 0 ? (
+          <Text>{t('proposal.nobodyPending')}</Text>
+        ) : (
+          <div className="table-scroll">
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('proposal.party')}</Table.Th>
+                  <Table.Th>{t('proposal.role')}</Table.Th>
+                  <Table.Th>{t('proposal.since')}</Table.Th>
+                  <Table.Th>{t('inbox.nextReminder')}</Table.Th>
+                  <Table.Th>{t('inbox.escalation')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {p.pending.map((party) => (
+                  <Table.Tr key={party.key}>
+                    <Table.Td>
+                      {party.kind === 'agency'
+                        ? t('party.agency', { country: party.country })
+                        : party.kind === 'quality'
+                          ? t('party.quality')
+                          : t(`party.${party.kind}`, { name: name(party.institutionId) })}
+                    </Table.Td>
+                    <Table.Td>{t(`role.${party.role}`)}</Table.Td>
+                    <Table.Td>
+                      {formatDateTime(since)} ({formatWaited(since)})
+                    </Table.Td>
+                    <Table.Td>{formatDateTime(party.nextReminderAt)}</Table.Td>
+                    <Table.Td>{formatDateTime(party.escalationAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="content-heading">
+        <Title order={2} size="h3" id="content-heading" mb="xs">
+          {t('proposal.content')}
+        </Title>
+        <Text mb="sm">{c.summary ?? '—'}</Text>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
+          <Text>
+            <strong>{t('field.ects')}:</strong> {c.ects ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.workloadHours')}:</strong> {c.workloadHours ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.eqfLevel')}:</strong> {c.eqfLevel ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.participationForm')}:</strong>{' '}
+            {c.participationForm ? t(`participation.${c.participationForm}`) : '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.languages')}:</strong> {c.languages?.join(', ') ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.assessment')}:</strong>{' '}
+            {c.assessment?.type ? t(`assessment.${c.assessment.type}`) : '—'}
+            {c.assessment?.description ? ` — ${c.assessment.description}` : ''}
+          </Text>
+          <Text>
+            <strong>{t('field.targetGroups')}:</strong>{' '}
+            {c.targetGroups?.map((g) => t(`targetGroup.${g}`)).join(', ') ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.strategicAreas')}:</strong>{' '}
+            {c.strategicAreas?.map((g) => t(`strategicArea.${g}`)).join(', ') ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.qualityAssurance')}:</strong> {c.qualityAssurance ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.prerequisites')}:</strong> {c.prerequisites ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.revenueShares')}:</strong>{' '}
+            {c.revenueShares?.map((s) => `${name(s.institutionId)} ${s.percent} %`).join(', ') ?? '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.stackability')}:</strong>{' '}
+            {[...(c.stackability?.stacksInto ?? []), ...(c.stackability?.composedOf ?? [])].join(', ') || '—'}
+          </Text>
+        </SimpleGrid>
+        <Title order={3} size="h4" mt="sm">
+          {t('field.learningOutcomes')}
+        </Title>
+        <List>
+          {(c.learningOutcomes ?? []).map((o, i) => (
+            <List.Item key={i}>
+              {o.description}
+              {o.escoSkillUri && (
+                <>
+                  {' '}
+                  (
+                  <Anchor href={o.escoSkillUri} target="_blank" rel="noreferrer">
+                    {t('proposal.escoSkill')}
+                  </Anchor>
+                  )
+                </>
+              )}
+            </List.Item>
+          ))}
+        </List>
+      </section>
+      {dialog && (
+        <EventDialog
+          proposal={p}
+          type={dialog}
+          onClose={() => setDialog(null)}
+          onDone={done}
+          onReload={() => proposal.refetch()}
+        />
+      )}
+    </Stack>
+  );
+}

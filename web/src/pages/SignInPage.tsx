@@ -1,0 +1,68 @@
+import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, unwrap } from '../api/client';
+import { errorMessage } from '../components/states';
+
+export function SignInPage() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/auth/session', { body: { email: email.trim(), password } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['me'] }),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    signIn.mutate();
+  };
+  const error = signIn.error;
+  const message =
+    error instanceof ApiError && error.status === 401
+      ? t('signIn.invalid')
+      : error instanceof ApiError && error.status === 429
+        ? t('signIn.tooMany', { count: Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60)) })
+        : error
+          ? errorMessage(error, t)
+          : null;
+  return (
+    <Center component="main" mih="100vh" p="md" id="main">
+      <Paper withBorder shadow="sm" p="xl" w="100%" maw={420}>
+        <form onSubmit={submit} noValidate>
+          <Stack>
+            <Title order={1} size="h2">
+              {t('signIn.title')}
+            </Title>
+            <p style={{ margin: 0 }}>{t('app.name')}</p>
+            {message && (
+              <Alert color="red.9" variant="outline" role="alert">
+                {message}
+              </Alert>
+            )}
+            <TextInput
+              label={t('signIn.email')}
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+            />
+            <PasswordInput
+              label={t('signIn.password')}
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+            />
+            <Button type="submit" loading={signIn.isPending}>
+              {t('signIn.submit')}
+            </Button>
+          </Stack>
+        </form>
+      </Paper>
+    </Center>
+  );
+}

@@ -1,0 +1,395 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  PasswordInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
+import { institutionName, useInstitutions } from '../components/institutions';
+import { ErrorState, errorMessage, Loading } from '../components/states';
+
+export default function UsersPage({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const institutions = useInstitutions();
+  const alliance = me.institution.kind === 'alliance';
+  const [institutionId, setInstitutionId] = useState(me.institutionId);
+  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<User | null>(null);
+  const [deactivating, setDeactivating] = useState<User | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const users = useQuery({
+    queryKey: ['users', institutionId],
+    queryFn: () => unwrap(api.GET('/api/users', { params: { query: { institutionId, limit: 100 } } })),
+  });
+  const refresh = (message: string) => {
+    setNotice(message);
+    void queryClient.invalidateQueries({ queryKey: ['users'] });
+  };
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={1}>{t('users.title')}</Title>
+        <Button onClick={() => setCreating(true)}>{t('users.create')}</Button>
+      </Group>
+      {alliance && (
+        <Select
+          label={t('users.institution')}
+          data={(institutions.data ?? []).map((i) => ({ value: i.id, label: i.name }))}
+          value={institutionId}
+          onChange={(v) => v && setInstitutionId(v)}
+          allowDeselect={false}
+          searchable
+          maw={360}
+        />
+      )}
+      {notice && (
+        <Alert
+          color="teal.9"
+          variant="outline"
+          role="status"
+          withCloseButton
+          onClose={() => setNotice(null)}
+          closeButtonLabel={t('common.close')}
+        >
+          {notice}
+        </Alert>
+      )}
+      {users.isError ? (
+        <ErrorState error={users.error} onRetry={() => void users.refetch()} />
+      ) : users.isPending ? (
+        <Loading />
+      ) : (
+        <div className="table-scroll">
+          <Table striped>
+            <Table.Caption>
+              {t('users.caption', { name: institutionName(institutions.data, institutionId) })}
+            </Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('users.name')}</Table.Th>
+                <Table.Th>{t('users.email')}</Table.Th>
+                <Table.Th>{t('users.roles')}</Table.Th>
+                <Table.Th>{t('users.status')}</Table.Th>
+                <Table.Th>{t('users.actions')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {users.data.items.map((u) => (
+                <Table.Tr key={u.id}>
+                  <Table.Th scope="row">{u.displayName}</Table.Th>
+                  <Table.Td>{u.email}</Table.Td>
+                  <Table.Td>{u.roles.map((r) => t(`role.${r}`)).join(', ') || '—'}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="outline" color={u.active ? 'dark' : 'gray.8'}>
+                      {u.active ? t('users.active') : t('users.inactive')}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button
+                        size="xs"
+                        variant="outline"
+                        onClick={() => setEditing(u)}
+                        aria-label={t('users.changeRolesOf', { name: u.displayName })}
+                      >
+                        {t('users.changeRoles')}
+                      </Button>
+                      {u.active && u.id !== me.id && (
+                        <Button
+                          size="xs"
+                          variant="outline"
+                          color="red.9"
+                          onClick={() => setDeactivating(u)}
+                          aria-label={t('users.deactivateName', { name: u.displayName })}
+                        >
+                          {t('users.deactivate')}
+                        </Button>
+                      )}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      )}
+      {creating && (
+        <CreateUserDialog
+          institutionId={institutionId}
+          onClose={() => setCreating(false)}
+          onDone={(u) => {
+            setCreating(false);
+            refresh(t('users.created', { name: u.displayName }));
+          }}
+        />
+      )}
+      {editing && (
+        <RolesDialog
+          user={editing}
+          onClose={() => setEditing(null)}
+          onDone={(u) => {
+            setEditing(null);
+            refresh(t('users.rolesChanged', { name: u.displayName }));
+          }}
+        />
+      )}
+      {deactivating && (
+        <ConfirmDeactivate
+          user={deactivating}
+          onClose={() => setDeactivating(null)}
+          onDone={(u) => {
+            setDeactivating(null);
+            refresh(t('users.deactivated', { name: u.displayName }));
+          }}
+        />
+      )}
+    </Stack>
+  );
+}
+
+function RoleChoices({
+  value,
+  onChange,
+  error,
+}: {
+  value: Role[];
+  onChange: (v: Role[]) => void;
+  error?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Checkbox.Group
+      label={t('users.roles')}
+      value={value}
+      onChange={(v) => onChange(v as Role[])}
+      error={error}
+    >
+      <Stack gap="xs" mt="xs">
+        {ROLES.map((r) => (
+          <Checkbox key={r} value={r} label={t(`role.${r}`)} />
+        ))}
+      </Stack>
+    </Checkbox.Group>
+  );
+}
+
+function fieldErr(error: unknown, field: string): string | undefined {
+  return error instanceof ApiError
+    ? error.errors.find((e) => e.field === field || e.field.startsWith(`${field}[`))?.message
+    : undefined;
+}
+
+function DialogError({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  if (!error) return null;
+  return (
+    <Alert color="red.9" variant="outline" role="alert">
+      {errorMessage(error, t)}
+    </Alert>
+  );
+}
+
+function CreateUserDialog({
+  institutionId,
+  onClose,
+  onDone,
+}: {
+  institutionId: string;
+  onClose: () => void;
+  onDone: (u: User) => void;
+}) {
+  const { t } = useTranslation();
+  const [displayName, setDisplayName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [roles, setRoles] = useState<Role[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(
+        await unwrap(
+          api.POST('/api/users', { body: { displayName, email, password, roles, institutionId } }),
+        ),
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('users.create')}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+        noValidate
+      >
+        <Stack>
+          <DialogError error={error} />
+          <TextInput
+            label={t('users.name')}
+            required
+            value={displayName}
+            onChange={(e) => setDisplayName(e.currentTarget.value)}
+            error={fieldErr(error, 'displayName')}
+          />
+          <TextInput
+            label={t('users.email')}
+            type="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+            error={fieldErr(error, 'email')}
+          />
+          <PasswordInput
+            label={t('users.password')}
+            required
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            error={fieldErr(error, 'password')}
+            visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+          />
+          <RoleChoices value={roles} onChange={setRoles} error={fieldErr(error, 'roles')} />
+          <Group justify="flex-end">
+            <Button variant="outline" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy}>
+              {t('users.createSubmit')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function RolesDialog({
+  user,
+  onClose,
+  onDone,
+}: {
+  user: User;
+  onClose: () => void;
+  onDone: (u: User) => void;
+}) {
+  const { t } = useTranslation();
+  const [roles, setRoles] = useState<Role[]>(user.roles);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(
+        await unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: user.id } }, body: { roles } })),
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('users.changeRolesOf', { name: user.displayName })}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+        noValidate
+      >
+        <Stack>
+          <DialogError error={error} />
+          <RoleChoices value={roles} onChange={setRoles} error={fieldErr(error, 'roles')} />
+          <Group justify="flex-end">
+            <Button variant="outline" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy}>
+              {t('users.saveRoles')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function ConfirmDeactivate({
+  user,
+  onClose,
+  onDone,
+}: {
+  user: User;
+  onClose: () => void;
+  onDone: (u: User) => void;
+}) {
+  const { t } = useTranslation();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(
+        await unwrap(
+          api.PATCH('/api/users/{id}', { params: { path: { id: user.id } }, body: { active: false } }),
+        ),
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('users.deactivateName', { name: user.displayName })}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
+      <Stack>
+        <DialogError error={error} />
+        <Text>{t('users.deactivateExplain')}</Text>
+        <Group justify="flex-end">
+          <Button variant="outline" onClick={onClose}>
+            {t('common.cancel')}
+          </Button>
+          <Button color="red.9" onClick={() => void send()} loading={busy}>
+            {t('users.deactivate')}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

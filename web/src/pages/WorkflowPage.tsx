@@ -1,0 +1,77 @@
+import { Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api/client';
+import { ErrorState, Loading } from '../components/states';
+
+export default function WorkflowPage() {
+  const { t } = useTranslation();
+  const workflow = useQuery({
+    queryKey: ['workflow'],
+    queryFn: () =>
+      unwrap(api.GET('/api/workflows/{id}', { params: { path: { id: 'micro-credential-review' } } })),
+    staleTime: 10 * 60_000,
+  });
+  const box = useRef<HTMLDivElement>(null);
+  const [diagramError, setDiagramError] = useState(false);
+  useEffect(() => {
+    const source = workflow.data?.mermaid;
+    if (!source) return;
+    let cancelled = false;
+    // Mermaid is large: it loads only when this page is shown.
+    void import('mermaid')
+      .then(async ({ default: mermaid }) => {
+        mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+        const { svg } = await mermaid.render('workflow-diagram', source);
+        if (!cancelled && box.current) box.current.innerHTML = svg;
+      })
+      .catch(() => !cancelled && setDiagramError(true));
+    return () => {
+      cancelled = true;
+    };
+  }, [workflow.data?.mermaid]);
+  if (workflow.isPending) return <Loading />;
+  if (workflow.isError) return <ErrorState error={workflow.error} onRetry={() => void workflow.refetch()} />;
+  const w = workflow.data;
+  return (
+    <Stack>
+      <Title order={1}>{t('workflow.title')}</Title>
+      <Text>{t('workflow.version', { id: w.id, version: w.version })}</Text>
+      <figure style={{ margin: 0 }}>
+        <div
+          ref={box}
+          className="mermaid-diagram"
+          role="img"
+          aria-label={t('workflow.diagramLabel')}
+          data-testid="workflow-diagram"
+        />
+        {diagramError && <Text>{t('workflow.diagramFailed')}</Text>}
+        <figcaption>
+          <Text size="sm">{t('workflow.caption')}</Text>
+        </figcaption>
+      </figure>
+      <div className="table-scroll">
+        <Table striped>
+          <Table.Caption>{t('workflow.transitions')}</Table.Caption>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('workflow.from')}</Table.Th>
+              <Table.Th>{t('workflow.event')}</Table.Th>
+              <Table.Th>{t('workflow.to')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {w.transitions.map((tr, i) => (
+              <Table.Tr key={i}>
+                <Table.Td>{t(`state.${tr.from}`, { defaultValue: tr.from })}</Table.Td>
+                <Table.Td>{t(`events.${tr.event}`, { defaultValue: tr.event })}</Table.Td>
+                <Table.Td>{t(`state.${tr.to}`, { defaultValue: tr.to })}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </div>
+    </Stack>
+  );
+}

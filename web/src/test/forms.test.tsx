@@ -1,0 +1,98 @@
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { contentFromModel, EMPTY_MODEL, modelFromContent, sharesTotal } from '../components/content-form';
+import '../i18n';
+import { SignInPage } from '../pages/SignInPage';
+
+describe('proposal form model', () => {
+  it('leaves empty fields out of a new draft and sends null for them in an edit', () => {
+    const model = { ...EMPTY_MODEL, title: 'Data Literacy', ects: 5, languages: ['en'] };
+    expect(contentFromModel(model, 'cuni', false)).toEqual({
+      title: 'Data Literacy',
+      ects: 5,
+      languages: ['en'],
+    });
+    const patch = contentFromModel(model, 'cuni', true);
+    expect(patch.title).toBe('Data Literacy');
+    expect(patch.summary).toBeNull();
+    expect(patch.revenueShares).toBeNull();
+  });
+
+  it('keeps an ESCO URI only where one was typed and drops blank outcomes', () => {
+    const model = {
+      ...EMPTY_MODEL,
+      learningOutcomes: [
+        { description: 'Plan data', escoSkillUri: ' http://data.europa.eu/esco/skill/abc ' },
+        { description: 'Assess data', escoSkillUri: '' },
+        { description: '  ', escoSkillUri: '' },
+      ],
+    };
+    expect(contentFromModel(model, 'cuni', false).learningOutcomes).toEqual([
+      { description: 'Plan data', escoSkillUri: 'http://data.europa.eu/esco/skill/abc' },
+      { description: 'Assess data' },
+    ]);
+  });
+
+  it('sends revenue shares only for the lead and current partners, and totals them as typed', () => {
+    const model = {
+      ...EMPTY_MODEL,
+      partnerInstitutionIds: ['uhd'],
+      revenueShares: { cuni: 60, uhd: '30', su: 10 },
+    };
+    expect(sharesTotal(model, ['cuni', 'uhd'])).toBe(90);
+    expect(contentFromModel(model, 'cuni', false).revenueShares).toEqual([
+      { institutionId: 'cuni', percent: 60 },
+      { institutionId: 'uhd', percent: 30 },
+    ]);
+  });
+
+  it('round-trips the content of a saved proposal', () => {
+    const content = {
+      title: 'T',
+      summary: 'S',
+      learningOutcomes: [{ description: 'D' }],
+      ects: 2.5,
+      eqfLevel: 6,
+      assessment: { type: 'project' as const, description: 'P' },
+      participationForm: 'online' as const,
+      languages: ['en' as const],
+      targetGroups: ['master' as const],
+      strategicAreas: ['data-literacy' as const],
+      qualityAssurance: 'Q',
+      stackability: { stacksInto: ['MC-2026-0001'] },
+      revenueShares: [
+        { institutionId: 'cuni', percent: 50 },
+        { institutionId: 'uhd', percent: 50 },
+      ],
+    };
+    expect(contentFromModel(modelFromContent(content, ['uhd']), 'cuni', false)).toEqual(content);
+  });
+});
+
+describe('sign-in form', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  const renderSignIn = () =>
+    render(
+      <MantineProvider>
+        <QueryClientProvider client={new QueryClient()}>
+          <SignInPage />
+        </QueryClientProvider>
+      </MantineProvider>,
+    );
+
+  it('says the service is unavailable when the server cannot be reached', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
+    );
+    renderSignIn();
+    await userEvent.type(screen.getByLabelText(/E-mail/), 'a@b.eu');
+    await userEvent.type(screen.getByLabelText(/^Password/), 'x');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText(/The service is unavailable/)).toBeInTheDocument();
+  });
+});
