@@ -196,8 +196,8 @@ export async function startServer(
   const proc = startProcess(MAIN, env, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   try {
-    // 60 s: a first start migrates a fresh database, which takes over 20 s on a busy shared machine.
-    await waitForHttp(`${url}/health`, proc, 60_000);
+    // 50 s (inside the 60 s hook timeout): a first start migrates a fresh database, over 20 s on a busy machine.
+    await waitForHttp(`${url}/health`, proc, 50_000);
   } catch (e) {
     // Not left running: an orphan keeps Jest from exiting after the failure.
     proc.child.kill('SIGKILL');
