@@ -6,32 +6,32 @@ export interface Recipient {
   email: string;
 }
 
-/** Users who must act for a pending party: its role, at its institution (or its country's agencies). */
+/** Users who must act for a pending party: its role, at its institution (or its country's agencies); open accounts only. */
 export async function partyMembers(em: EntityManager, party: PendingParty): Promise<Recipient[]> {
   if (party.kind === 'agency') {
     return em.query(
       `SELECT u.id, u.email FROM users u JOIN institutions i ON i.id = u.institution_id
-       WHERE i.kind = 'agency' AND i.country = $1 AND $2 = ANY (u.roles) ORDER BY u.id`,
+       WHERE i.kind = 'agency' AND i.country = $1 AND $2 = ANY (u.roles) AND u.active ORDER BY u.id`,
       [party.country, party.role],
     );
   }
   if (party.institutionId === null) {
     return em.query(
-      `SELECT id, email FROM users WHERE $1 = ANY (roles) AND ($2::text IS NULL OR institution_id <> $2) ORDER BY id`,
+      `SELECT id, email FROM users WHERE $1 = ANY (roles) AND active AND ($2::text IS NULL OR institution_id <> $2) ORDER BY id`,
       [party.role, party.excludedInstitutionId],
     );
   }
-  return em.query(`SELECT id, email FROM users WHERE institution_id = $1 AND $2 = ANY (roles) ORDER BY id`, [
-    party.institutionId,
-    party.role,
-  ]);
+  return em.query(
+    `SELECT id, email FROM users WHERE institution_id = $1 AND $2 = ANY (roles) AND active ORDER BY id`,
+    [party.institutionId, party.role],
+  );
 }
 
-/** Who is alerted on escalation: admins of the party's institution (or its country's agencies) and alliance admins. */
+/** Who is alerted on escalation: admins of the party's institution (or its country's agencies) and alliance admins; open accounts only. */
 export async function escalationRecipients(em: EntityManager, party: PendingParty): Promise<Recipient[]> {
   return em.query(
     `SELECT DISTINCT u.id, u.email FROM users u JOIN institutions i ON i.id = u.institution_id
-     WHERE 'admin' = ANY (u.roles)
+     WHERE 'admin' = ANY (u.roles) AND u.active
        AND (i.kind = 'alliance'
             OR ($1::text IS NOT NULL AND i.id = $1)
             OR ($2::text IS NOT NULL AND i.kind = 'agency' AND i.country = $2))
