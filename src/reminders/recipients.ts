@@ -7,7 +7,7 @@ export interface Recipient {
   email: string;
 }
 
-/** Users who must act for a pending party, and whoever stands in for one of them now as a deputy (review roles). */
+/** Users who must act for a pending party (open accounts only), and whoever stands in for one of them now as a deputy (review roles). */
 export async function partyMembers(em: EntityManager, party: PendingParty): Promise<Recipient[]> {
   const members = await holders(em, party);
   if (!DELEGABLE_ROLES.includes(party.role) || members.length === 0) return members;
@@ -15,7 +15,7 @@ export async function partyMembers(em: EntityManager, party: PendingParty): Prom
     `SELECT DISTINCT u.id, u.email FROM deputies d
      JOIN users u ON u.id = d.deputy_id JOIN users p ON p.id = d.principal_id
      WHERE d.principal_id = ANY ($1::uuid[]) AND d.starts_at <= now() AND d.ends_at > now()
-       AND u.institution_id = p.institution_id`,
+       AND u.institution_id = p.institution_id AND u.active`,
     [members.map((m) => m.id)],
   );
   const ids = new Set(members.map((m) => m.id));
@@ -27,27 +27,27 @@ async function holders(em: EntityManager, party: PendingParty): Promise<Recipien
   if (party.kind === 'agency') {
     return em.query(
       `SELECT u.id, u.email FROM users u JOIN institutions i ON i.id = u.institution_id
-       WHERE i.kind = 'agency' AND i.country = $1 AND $2 = ANY (u.roles) ORDER BY u.id`,
+       WHERE i.kind = 'agency' AND i.country = $1 AND $2 = ANY (u.roles) AND u.active ORDER BY u.id`,
       [party.country, party.role],
     );
   }
   if (party.institutionId === null) {
     return em.query(
-      `SELECT id, email FROM users WHERE $1 = ANY (roles) AND ($2::text IS NULL OR institution_id <> $2) ORDER BY id`,
+      `SELECT id, email FROM users WHERE $1 = ANY (roles) AND active AND ($2::text IS NULL OR institution_id <> $2) ORDER BY id`,
       [party.role, party.excludedInstitutionId],
     );
   }
-  return em.query(`SELECT id, email FROM users WHERE institution_id = $1 AND $2 = ANY (roles) ORDER BY id`, [
-    party.institutionId,
-    party.role,
-  ]);
+  return em.query(
+    `SELECT id, email FROM users WHERE institution_id = $1 AND $2 = ANY (roles) AND active ORDER BY id`,
+    [party.institutionId, party.role],
+  );
 }
 
-/** Who is alerted on escalation: admins of the party's institution (or its country's agencies) and alliance admins. */
+/** Who is alerted on escalation: admins of the party's institution (or its country's agencies) and alliance admins; open accounts only. */
 export async function escalationRecipients(em: EntityManager, party: PendingParty): Promise<Recipient[]> {
   return em.query(
     `SELECT DISTINCT u.id, u.email FROM users u JOIN institutions i ON i.id = u.institution_id
-     WHERE 'admin' = ANY (u.roles)
+     WHERE 'admin' = ANY (u.roles) AND u.active
        AND (i.kind = 'alliance'
             OR ($1::text IS NOT NULL AND i.id = $1)
             OR ($2::text IS NOT NULL AND i.kind = 'agency' AND i.country = $2))

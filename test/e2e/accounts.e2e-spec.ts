@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import type { Role } from '../../workflows/types.js';
+import { waitFor } from '../support/redis.js';
+import { VALID_CONTENT } from '../support/review-scenario.js';
+import { ReviewWorld } from '../support/review-world.js';
 import {
   bearer,
   DEFAULT_PASSWORD,
@@ -497,5 +500,41 @@ describe('audit of account changes', () => {
     const lines = csv.text.split('\n').filter((l) => l.includes(id));
     expect(lines.length).toBe(5);
     expect(csv.text).not.toContain('$argon2');
+  });
+});
+
+describe('reminders and closed accounts', () => {
+  it('sends no reminder or escalation to a closed account, while its open colleagues get them', async () => {
+    const s = await startServer({
+      REMINDER_FIRST_AFTER_MS: '400',
+      REMINDER_INTERVAL_MS: '500',
+      ESCALATION_AFTER_MS: '1500',
+      RECONCILE_INTERVAL_MS: '500',
+      QUEUE_LOCK_MS: '1500',
+    });
+    try {
+      const w = await new ReviewWorld(s).setUp(['cuniProposer', 'uhdReviewer', 'uhdAdmin', 'allianceAdmin']);
+      const leaver = await s.user('uhd', ['reviewer', 'admin'], 'closed-leaver');
+      expect((await patchUser(await s.admin(), leaver.id, { active: false })).status).toBe(200);
+      const { revenueShares: _unused, ...content } = VALID_CONTENT;
+      const p = await w.create(content, ['uhd', 'su']);
+      await w.ok(p.id, 'cuniProposer', 'SUBMIT');
+      const counts = async () => {
+        const { rows } = await db.query(
+          `SELECT user_id, kind FROM notifications WHERE proposal_id = $1 AND user_id = ANY ($2::uuid[])`,
+          [p.id, [leaver.id, w.users.get('uhdReviewer')!.id, w.users.get('uhdAdmin')!.id]],
+        );
+        return rows as Array<{ user_id: string; kind: string }>;
+      };
+      await waitFor('a reminder and an escalation at uhd', async () => {
+        const r = await counts();
+        return r.some((n) => n.kind === 'reminder') && r.some((n) => n.kind === 'escalation');
+      });
+      expect((await counts()).filter((n) => n.user_id === leaver.id)).toEqual([]);
+    } finally {
+      // Test isolation: the other server shares the database and would go on reminding.
+      await db.query(`UPDATE reminder_schedule SET status = 'cancelled' WHERE status = 'pending'`);
+      await s.stop();
+    }
   });
 });

@@ -195,7 +195,14 @@ export async function startServer(
   const env = testEnv({ PORT: String(port), ...overrides });
   const proc = startProcess(MAIN, env, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, proc);
+  try {
+    // 50 s (inside the 60 s hook timeout): a first start migrates a fresh database, over 20 s on a busy machine.
+    await waitForHttp(`${url}/health`, proc, 50_000);
+  } catch (e) {
+    // Not left running: an orphan keeps Jest from exiting after the failure.
+    proc.child.kill('SIGKILL');
+    throw e;
+  }
   return new TestServer(url, env, proc, nodeArgs);
 }
 
