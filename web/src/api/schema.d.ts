@@ -361,6 +361,289 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/oidc/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether university sign-in is configured (the web app shows its button when it is) */
+        get: operations["OidcController_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start a university sign-in: redirects to the identity provider (PKCE S256, state, nonce) */
+        get: operations["OidcController_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider returns here: signs the browser in (session cookie) and redirects to /
+         * @description Registered at the provider as ${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to /sign-in-refused?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation).
+         */
+        get: operations["OidcController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/institutions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Sign-in settings of an institution
+         * @description `domains` (alliance admin): the home-organisation domains that place a first-time university sign-in here. `passwordLoginDisabled` (admin of the institution or alliance admin): refuse password sign-in for its users (403 `password-login-disabled`). Audited as INSTITUTION_UPDATE.
+         */
+        patch: operations["InstitutionSettingsController_update"];
+        trace?: never;
+    };
+    "/api/me/deputies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deputies you named, and colleagues you stand in for (ended over 30 days ago left out) */
+        get: operations["DeputiesController_list"];
+        put?: never;
+        /**
+         * Name a colleague of your institution as your deputy for a period
+         * @description In the period the colleague acts with your review roles (reviewer, quality_officer, agency_liaison; never admin), receives your reminders, and decisions are audited with `onBehalfOf`. A deputy cannot name deputies (403 `cannot-name-deputies`).
+         */
+        post: operations["DeputiesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/deputies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delegation you named or stand in for */
+        get: operations["DeputiesController_get"];
+        put?: never;
+        post?: never;
+        /** End one of your delegations now */
+        delete: operations["DeputiesController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the published micro-credentials (public): ranked full-text search, filters, facet counts, cursor paging */
+        get: operations["CatalogueController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalogue/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One micro-credential of the catalogue (public): published content, agency alignments, resolved stackability, export links, schema.org Course */
+        get: operations["CatalogueController_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalogue/{reference}/pathways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stackability graph around a micro-credential (public), with the total ECTS of each pathway */
+        get: operations["CatalogueController_pathways"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sitemap of the catalogue's public pages (the web app's /catalogue pages) */
+        get: operations["CatalogueController_sitemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per stage and per lead institution: entered, left, median and p90 time in stage, waiting now, overdue */
+        get: operations["AnalyticsController_stages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/throughput": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per UTC month: submitted, approved, published, rejected */
+        get: operations["AnalyticsController_throughput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every waiting proposal, one row per pending party: since when, reminders sent, escalated or not (oldest first) */
+        get: operations["AnalyticsController_waiting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/proposals/{id}/exports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD) */
+        get: operations["CredentialsController_exportDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify an endorsement: its Data Integrity proof, that the key is this service's (current or rotated), and that the micro-credential is still approved or published */
+        post: operations["CredentialsController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alliance's DID document (did:web): its current and rotated Ed25519 Multikeys */
+        get: operations["CredentialsController_didDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -407,6 +690,24 @@ export interface components {
             kind: "university" | "alliance" | "agency";
             /** @example CZ */
             country: string | null;
+            /**
+             * @description Home-organisation domains
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description true: its users sign in only with their university account */
+            passwordLoginDisabled?: boolean;
+        };
+        ActingForDto: {
+            /** @enum {string} */
+            role: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
+            /**
+             * Format: uuid
+             * @description The user this role is held for, as their deputy
+             */
+            onBehalfOf: string;
         };
         MeDto: {
             /** Format: uuid */
@@ -420,6 +721,10 @@ export interface components {
             createdAt: string;
             updatedAt: string;
             institution: components["schemas"]["InstitutionDto"];
+            /** @description No roles (own or as a deputy): the account waits for an administrator to grant roles */
+            waitingForRoles: boolean;
+            /** @description Review roles held right now as a deputy */
+            actingFor: components["schemas"]["ActingForDto"][];
         };
         CreateUserDto: {
             /** @example jana.novak@cuni.cz */
@@ -527,7 +832,7 @@ export interface components {
              *     ]
              */
             partnerInstitutionIds?: string[];
-            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas and qualityAssurance. In PATCH, content is a JSON merge patch: null removes a field. */
+            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
             content?: {
                 /**
                  * @description 3..200 characters at submission
@@ -584,6 +889,11 @@ export interface components {
                     institutionId?: string;
                     percent?: number;
                 }[];
+                /**
+                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
+                 * @example 0613
+                 */
+                thematicArea?: string;
             };
         };
         WorkflowRefDto: {
@@ -629,7 +939,7 @@ export interface components {
             version: number;
             /** @description Content revision; +1 on each resubmission */
             revision: number;
-            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas and qualityAssurance. In PATCH, content is a JSON merge patch: null removes a field. */
+            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
             content: {
                 /**
                  * @description 3..200 characters at submission
@@ -686,6 +996,11 @@ export interface components {
                     institutionId?: string;
                     percent?: number;
                 }[];
+                /**
+                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
+                 * @example 0613
+                 */
+                thematicArea?: string;
             };
             workflow: components["schemas"]["WorkflowRefDto"];
             /** Format: uuid */
@@ -724,7 +1039,7 @@ export interface components {
              *     ]
              */
             partnerInstitutionIds?: string[];
-            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas and qualityAssurance. In PATCH, content is a JSON merge patch: null removes a field. */
+            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
             content?: {
                 /**
                  * @description 3..200 characters at submission
@@ -781,6 +1096,11 @@ export interface components {
                     institutionId?: string;
                     percent?: number;
                 }[];
+                /**
+                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
+                 * @example 0613
+                 */
+                thematicArea?: string;
             };
             /** @description The proposal's version you read; 409 if it has changed since */
             expectedVersion?: number;
@@ -899,14 +1219,19 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "reminder" | "escalation";
+            kind: "reminder" | "escalation" | "user-waiting";
             /** Format: uuid */
-            proposalId: string;
-            proposalReference: string;
+            proposalId: string | null;
+            proposalReference: string | null;
             /** @description The stage the proposal was waiting in */
-            state: string;
+            state: string | null;
             /** @description The pending party this is about */
-            partyKey: string;
+            partyKey: string | null;
+            /**
+             * Format: uuid
+             * @description `user-waiting`: the user who signed in for the first time and waits for roles
+             */
+            subjectUserId: string | null;
             title: string;
             body: string;
             createdAt: string;
@@ -915,6 +1240,307 @@ export interface components {
         NotificationPageDto: {
             items: components["schemas"]["NotificationDto"][];
             nextCursor: string | null;
+        };
+        OidcConfigDto: {
+            /** @description Whether "Sign in with your university" is offered */
+            enabled: boolean;
+            /** @example /api/auth/oidc/login */
+            loginUrl: string | null;
+        };
+        UpdateInstitutionDto: {
+            /**
+             * @description Alliance admin only. Home-organisation domains (`schac_home_organization`) whose people belong here; replaces the list. A domain belongs to one institution at most.
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description Admin of this institution or alliance admin. true: its users sign in only with their university account (needs OIDC_ISSUER). */
+            passwordLoginDisabled?: boolean;
+        };
+        InstitutionSettingsDto: {
+            /** @example cuni */
+            id: string;
+            /** @example Charles University */
+            name: string;
+            /** @enum {string} */
+            kind: "university" | "alliance" | "agency";
+            /** @example CZ */
+            country: string | null;
+            /**
+             * @description Home-organisation domains
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description true: its users sign in only with their university account */
+            passwordLoginDisabled?: boolean;
+        };
+        CreateDeputyDto: {
+            /**
+             * Format: uuid
+             * @description A colleague of your institution
+             */
+            userId: string;
+            /**
+             * @description Start of the period (ISO 8601 date-time)
+             * @example 2026-07-01T00:00:00Z
+             */
+            from: string;
+            /**
+             * @description End of the period; after `from`, in the future
+             * @example 2026-07-31T23:59:59Z
+             */
+            to: string;
+        };
+        DeputyDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Who named the deputy
+             */
+            principalId: string;
+            /**
+             * Format: uuid
+             * @description Who acts for the principal
+             */
+            deputyId: string;
+            from: string;
+            to: string;
+            /** @description The period is running now */
+            active: boolean;
+            /** @description The principal's review roles the deputy acts with (as of now) */
+            roles: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+        };
+        DeputiesDto: {
+            /** @description Deputies you named */
+            items: components["schemas"]["DeputyDto"][];
+            /** @description Colleagues you stand in for */
+            deputyFor: components["schemas"]["DeputyDto"][];
+        };
+        CatalogueItemDto: {
+            /** @example MC-2026-0007 */
+            reference: string;
+            title: string;
+            summary: string;
+            /** @example 5 */
+            ects: number;
+            /** @example 7 */
+            eqfLevel: number;
+            languages: string[];
+            strategicAreas: string[];
+            leadInstitutionId: string;
+            partnerInstitutionIds: string[];
+            /** Format: date-time */
+            publishedAt: string;
+        };
+        FacetValueDto: {
+            /** @description The value, as it is passed back as a filter */
+            value: string;
+            count: number;
+        };
+        CatalogueFacetsDto: {
+            strategicArea: components["schemas"]["FacetValueDto"][];
+            eqfLevel: components["schemas"]["FacetValueDto"][];
+            /** @description Counts per ECTS value (use as ectsMin = ectsMax) */
+            ects: components["schemas"]["FacetValueDto"][];
+            language: components["schemas"]["FacetValueDto"][];
+            institutionId: components["schemas"]["FacetValueDto"][];
+            /** @description The 20 most frequent */
+            escoSkillUri: components["schemas"]["FacetValueDto"][];
+        };
+        CataloguePageDto: {
+            items: components["schemas"]["CatalogueItemDto"][];
+            nextCursor: string | null;
+            /** @description Counts for each filter value among the matches of q and of every other filter (a filter does not narrow its own facet) */
+            facets: components["schemas"]["CatalogueFacetsDto"];
+        };
+        AlignmentDto: {
+            /** @example CZ */
+            country: string;
+            /** @example nau */
+            agencyId: string;
+            /** @enum {string} */
+            outcome: "aligned" | "aligned-with-conditions";
+            /** @example 7 */
+            nqfLevel: string | null;
+        };
+        StackLinkDto: {
+            /** @enum {string} */
+            kind: "micro-credential" | "programme";
+            /** @description MC-… reference (micro-credentials) */
+            reference: string | null;
+            /** @description https URL (external programmes) */
+            url: string | null;
+            title: string | null;
+            /**
+             * @description Whether the named micro-credential is in the catalogue
+             * @enum {string}
+             */
+            status: "published" | "retired" | "not-in-catalogue";
+            /** @description Its catalogue entry, when it has one */
+            href: string | null;
+        };
+        StackabilityDto: {
+            stacksInto: components["schemas"]["StackLinkDto"][];
+            composedOf: components["schemas"]["StackLinkDto"][];
+        };
+        ExportLinksDto: {
+            /** @example /api/catalogue/MC-2026-0007/exports/ob3-achievement */
+            ob3Achievement: string;
+            ob3Endorsement: string;
+            elm: string;
+        };
+        CatalogueEntryDto: {
+            /** @example MC-2026-0007 */
+            reference: string;
+            title: string;
+            summary: string;
+            /** @example 5 */
+            ects: number;
+            /** @example 7 */
+            eqfLevel: number;
+            languages: string[];
+            strategicAreas: string[];
+            leadInstitutionId: string;
+            partnerInstitutionIds: string[];
+            /** Format: date-time */
+            publishedAt: string;
+            /** @enum {string} */
+            status: "published" | "retired";
+            /** Format: date-time */
+            retiredAt: string | null;
+            /** @description The published content (EU standard elements; no revenue shares) */
+            content: Record<string, never>;
+            alignments: components["schemas"]["AlignmentDto"][];
+            stackability: components["schemas"]["StackabilityDto"];
+            exports: components["schemas"]["ExportLinksDto"];
+            /** @description schema.org Course (JSON-LD) for the public page */
+            schemaOrg: Record<string, never>;
+        };
+        PathwayNodeDto: {
+            /** @description The reference, or the URL of an external programme */
+            id: string;
+            /** @enum {string} */
+            kind: "micro-credential" | "programme";
+            title: string | null;
+            ects: number | null;
+            /** @enum {string} */
+            status: "published" | "retired" | "not-in-catalogue";
+            retired: boolean;
+        };
+        PathwayEdgeDto: {
+            /** @description The part */
+            from: string;
+            /** @description The whole it counts towards */
+            to: string;
+            /** @description Either end is retired */
+            retired: boolean;
+        };
+        PathwayDto: {
+            /** @description From the smallest part to the largest whole */
+            nodes: string[];
+            /** @description ECTS of the micro-credentials on it */
+            totalEcts: number;
+            /** @description It passes through a retired micro-credential */
+            retired: boolean;
+        };
+        PathwaysDto: {
+            reference: string;
+            nodes: components["schemas"]["PathwayNodeDto"][];
+            edges: components["schemas"]["PathwayEdgeDto"][];
+            /** @description Every chain through this micro-credential */
+            pathways: components["schemas"]["PathwayDto"][];
+            /** @description The largest totalEcts of a pathway that is not retired */
+            totalEcts: number;
+        };
+        StageRowDto: {
+            /** @enum {string} */
+            stage: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved";
+            /** @description Lead institution; null: all institutions */
+            institutionId: string | null;
+            /** @description Stage entries within the window */
+            entered: number;
+            /** @description Stage exits within the window */
+            left: number;
+            /** @description Median time in stage of the visits that left within the window (ms) */
+            medianMs: number | null;
+            /** @description 90th percentile of the same (ms) */
+            p90Ms: number | null;
+            /** @description In this stage now */
+            waiting: number;
+            /** @description Waiting longer than ESCALATION_AFTER_MS (stages with reminders; null for the others) */
+            overdue: number | null;
+        };
+        StagesDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            escalationAfterMs: number;
+            rows: components["schemas"]["StageRowDto"][];
+        };
+        ThroughputRowDto: {
+            /**
+             * @description UTC month
+             * @example 2026-11
+             */
+            month: string;
+            /** @description SUBMIT decisions (a resubmission counts again) */
+            submitted: number;
+            /** @description Proposals that reached approved */
+            approved: number;
+            published: number;
+            rejected: number;
+        };
+        ThroughputDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            rows: components["schemas"]["ThroughputRowDto"][];
+        };
+        WaitingRowDto: {
+            /** Format: uuid */
+            proposalId: string;
+            reference: string;
+            title: string | null;
+            state: string;
+            leadInstitutionId: string;
+            /**
+             * @description The pending party (partner-<institution>, quality, agency-<country>, lead-<institution>, publisher)
+             * @example partner-uhd
+             */
+            partyKey: string | null;
+            /** @example partner */
+            partyKind: string | null;
+            /**
+             * Format: date-time
+             * @description When the proposal entered this stage
+             */
+            since: string;
+            waitingMs: number;
+            /** @description Reminders delivered to this party in this stage */
+            remindersSent: number;
+            /** Format: date-time */
+            lastReminderAt: string | null;
+            /** Format: date-time */
+            nextReminderAt: string | null;
+            escalated: boolean;
+            /** Format: date-time */
+            escalatedAt: string | null;
+            /** @description Waiting longer than ESCALATION_AFTER_MS */
+            overdue: boolean;
+        };
+        WaitingDto: {
+            items: components["schemas"]["WaitingRowDto"][];
+        };
+        VerifyResultDto: {
+            verified: boolean;
+            /** @description Why it is not verified: signature, issuer key, achievement state */
+            errors: string[];
         };
         FieldProblemDto: {
             /** @example content.ects */
@@ -1799,7 +2425,10 @@ export interface operations {
     ProposalsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1844,8 +2473,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body over 1 MB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description This Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1910,6 +2557,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description A backing service is unavailable; nothing was changed */
             503: {
                 headers: {
@@ -1924,7 +2580,10 @@ export interface operations {
     ProposalsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1980,7 +2639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            /** @description Not editable in this state, or `expectedVersion` is stale; or the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version); or a request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1991,6 +2650,15 @@ export interface operations {
             };
             /** @description Body over 1 MB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description This Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2012,7 +2680,10 @@ export interface operations {
     ProposalsController_send: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2069,7 +2740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale; or the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version); or a request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2087,7 +2758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Well-formed but refused by a workflow rule; `errors` lists every problem */
+            /** @description Refused by a workflow rule; `errors` lists every problem; or this Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2536,6 +3207,1036 @@ export interface operations {
             };
             /** @description Body over 1 MB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OidcController_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcConfigDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OidcController_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider; the sign-in transaction is kept in a cookie */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description To /sign-in-refused?reason=provider-unavailable */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OidcController_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To / when signed in, else to the refusal page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    InstitutionSettingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateInstitutionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionSettingsDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeputiesDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeputyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeputyDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeputyDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_search: {
+        parameters: {
+            query?: {
+                /** @description Page size; larger values are capped at 100 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                /** @description Full-text search over title, summary and learning outcomes (web-search syntax: "phrase", or, -not); titles also match with typos */
+                q?: string;
+                /** @description Repeat for "any of" */
+                strategicArea?: ("multilingualism" | "critical-thinking" | "data-literacy" | "social-engagement" | "entrepreneurship")[];
+                /** @description Repeat for "any of" */
+                eqfLevel?: number[];
+                ectsMin?: number;
+                ectsMax?: number;
+                /** @description ISO 639-1; repeat for "any of" */
+                language?: string[];
+                /** @description Lead or partner institution; repeat for "any of" */
+                institutionId?: string[];
+                /** @description ESCO skill URI of a learning outcome; repeat for "any of" */
+                escoSkillUri?: string[];
+            };
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CataloguePageDto"];
+                };
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_detail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueEntryDto"];
+                };
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_pathways: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathwaysDto"];
+                };
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_sitemap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description sitemaps.org XML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AnalyticsController_stages: {
+        parameters: {
+            query?: {
+                /** @description Only proposals led by this institution */
+                institutionId?: string;
+                /** @description Start of the window (inclusive); default: 90 days (throughput: 12 months) before `to` */
+                from?: string;
+                /** @description End of the window (exclusive); default: now */
+                to?: string;
+                /** @description Or send Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StagesDto"];
+                    "text/csv": components["schemas"]["StagesDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AnalyticsController_throughput: {
+        parameters: {
+            query?: {
+                /** @description Only proposals led by this institution */
+                institutionId?: string;
+                /** @description Start of the window (inclusive); default: 90 days (throughput: 12 months) before `to` */
+                from?: string;
+                /** @description End of the window (exclusive); default: now */
+                to?: string;
+                /** @description Or send Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThroughputDto"];
+                    "text/csv": components["schemas"]["ThroughputDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AnalyticsController_waiting: {
+        parameters: {
+            query?: {
+                /** @description Only proposals led by this institution */
+                institutionId?: string;
+                /** @description Or send Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingDto"];
+                    "text/csv": components["schemas"]["WaitingDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_exportDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                kind: "ob3-achievement" | "ob3-endorsement" | "elm";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JSON-LD document; the endorsement is the same bytes on every request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The EndorsementCredential as exported */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyResultDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_didDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description DID v1 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
