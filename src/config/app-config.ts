@@ -176,7 +176,9 @@ export class AppConfig {
   @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'METRICS_HOST must be a host name or an IP address' })
   METRICS_HOST = '127.0.0.1';
   /** The service's origin as browsers and identity providers reach it; default http://localhost:PORT outside production. */
-  @Transform(emptyToUndefined)
+  @Transform(({ value }) =>
+    typeof value === 'string' ? value.trim().replace(/\/+$/, '') || undefined : value,
+  )
   @IsOptional()
   @Matches(/^https?:\/\/[^/?#\s]+$/, {
     message: 'PUBLIC_URL must be an origin such as https://qa.4euplus.eu',
@@ -249,8 +251,6 @@ function oidcProblems(config: AppConfig): string[] {
   }
   if (!config.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID is required when OIDC_ISSUER is set');
   if (!config.OIDC_CLIENT_SECRET) problems.push('OIDC_CLIENT_SECRET is required when OIDC_ISSUER is set');
-  if (config.isProduction && !config.PUBLIC_URL)
-    problems.push('PUBLIC_URL is required when OIDC_ISSUER is set and NODE_ENV=production');
   return problems;
 }
 

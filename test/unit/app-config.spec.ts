@@ -60,9 +60,16 @@ describe('configuration', () => {
     expect(() => loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(
       /SIGNING_KEY is required/,
     );
+    expect(() =>
+      loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SIGNING_KEY: TEST_SIGNING_KEY }),
+    ).toThrow(/PUBLIC_URL is required/);
     expect(
-      loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SIGNING_KEY: TEST_SIGNING_KEY })
-        .isProduction,
+      loadAppConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        SIGNING_KEY: TEST_SIGNING_KEY,
+        PUBLIC_URL: 'https://qa.4euplus.eu',
+      }).isProduction,
     ).toBe(true);
   });
 

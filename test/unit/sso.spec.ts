@@ -9,6 +9,9 @@ import {
   type OidcTransaction,
 } from '../../src/sso/oidc-transaction.js';
 
+// A well-formed Ed25519 secret key (multibase), as production requires one for credential signing.
+const TEST_SIGNING_KEY =
+  'zrv4bkwWNs6uF5uUn6SzjkiDPcBdAA7Ry6xKdbREL6ZDdeoow3X7eKN4JzSo3GTL3GxygDj8CvGqQuRToCc398GGzmb';
 const CLIENT = { OIDC_CLIENT_ID: 'qa', OIDC_CLIENT_SECRET: 's3cret' };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -42,6 +45,7 @@ describe('OpenID Connect configuration', () => {
       problemsOf({
         NODE_ENV: 'production',
         JWT_SECRET: 'x'.repeat(40),
+        SIGNING_KEY: TEST_SIGNING_KEY,
         PUBLIC_URL: 'https://qa.example.org',
         OIDC_ISSUER: 'http://127.0.0.1:9000',
         ...CLIENT,
@@ -58,10 +62,11 @@ describe('OpenID Connect configuration', () => {
       problemsOf({
         NODE_ENV: 'production',
         JWT_SECRET: 'x'.repeat(40),
+        SIGNING_KEY: TEST_SIGNING_KEY,
         OIDC_ISSUER: 'https://idp.example.org',
         ...CLIENT,
       }),
-    ).toEqual(['PUBLIC_URL is required when OIDC_ISSUER is set and NODE_ENV=production']);
+    ).toEqual(['PUBLIC_URL is required when NODE_ENV=production (the origin browsers reach the service at)']);
     expect(problemsOf({ PUBLIC_URL: 'https://qa.example.org/app/' })).toEqual([
       'PUBLIC_URL: PUBLIC_URL must be an origin such as https://qa.4euplus.eu',
     ]);
