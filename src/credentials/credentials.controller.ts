@@ -7,20 +7,27 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Req,
+  Res,
   type PipeTransform,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
+  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiProduces,
   ApiProperty,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Public } from '../auth/decorators.js';
+import { CATALOGUE_CACHE_CONTROL, noneMatch, ReferencePipe } from '../catalogue/catalogue.controller.js';
 import { DomainError } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { EXPORT_KINDS, type ExportKind } from './credential-documents.js';
@@ -79,6 +86,36 @@ export class CredentialsController {
     @Param('kind', new ExportKindPipe()) kind: ExportKind,
   ): Promise<string> {
     return this.credentials.exportFor(user, id, kind);
+  }
+
+  @Get('api/catalogue/:reference/exports/:kind')
+  @Public()
+  @ApiOperation({
+    summary:
+      'Public twin of an export, for the catalogue (no token): the same JSON-LD document, for published (or retired) micro-credentials only',
+  })
+  @ApiParam({ name: 'reference', example: 'MC-2026-0007' })
+  @ApiParam({ name: 'kind', enum: EXPORT_KINDS })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of your copy' })
+  @ApiProduces('application/ld+json')
+  @ApiOkResponse({ description: 'The JSON-LD document, with a strong ETag of its bytes' })
+  @ApiResponse({ status: 304, description: 'Not modified: your copy (If-None-Match) is current' })
+  @ProblemResponses(404)
+  async publicExport(
+    @Param('reference', ReferencePipe) reference: string,
+    @Param('kind', new ExportKindPipe()) kind: ExportKind,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const body = await this.credentials.publicExport(reference, kind);
+    const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', CATALOGUE_CACHE_CONTROL);
+    if (noneMatch(req.headers['if-none-match'], etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).type('application/ld+json').send(body);
   }
 
   @Post('api/credentials/verify')

@@ -84,6 +84,15 @@ export class CredentialsRepository {
     };
   }
 
+  /** The proposal behind a catalogue reference (published or retired), if the catalogue has it. */
+  async catalogueProposalId(reference: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT proposal_id AS id FROM catalogue_entries WHERE reference = $1`,
+      [reference],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   async issued(proposalId: string, revision: number, kind: string): Promise<string | null> {
     const rows: Array<{ document: string }> = await this.dataSource.query(
       `SELECT document FROM issued_credentials WHERE proposal_id = $1 AND revision = $2 AND kind = $3`,

@@ -75,6 +75,20 @@ export class CredentialsService {
     return JSON.stringify(kind === 'elm' ? buildElmQualification(source) : buildAchievement(source));
   }
 
+  /**
+   * The public twin of an export (`/api/catalogue/:reference/exports/:kind`): only for what the
+   * catalogue shows (published, or retired and still described there); anything else is as absent as
+   * a reference that does not exist.
+   */
+  async publicExport(reference: string, kind: ExportKind): Promise<string> {
+    const id = await this.repo.catalogueProposalId(reference);
+    const row = id ? await this.proposalRows.find(id) : null;
+    if (!row || !EXPORTABLE.has(row.state)) throw notFound('Micro-credential');
+    if (kind === 'ob3-endorsement') return this.endorsementOf(row);
+    const source = await this.sourceOf(row);
+    return JSON.stringify(kind === 'elm' ? buildElmQualification(source) : buildAchievement(source));
+  }
+
   /** The stored endorsement of the row's revision, issued now if the outbox has not done it yet. */
   async endorsementOf(row: Pick<ProposalRow, 'id' | 'revision'>): Promise<string> {
     return (

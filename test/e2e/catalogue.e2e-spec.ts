@@ -387,6 +387,28 @@ describe('the public catalogue', () => {
     for (const p of [retired, approved, draft]) expect(text).not.toContain(`/catalogue/${p.reference}<`);
   });
 
+  it('serves the exports of a catalogue entry without a token: the same bytes as the signed-in export, an ETag and 304', async () => {
+    for (const kind of ['ob3-achievement', 'ob3-endorsement', 'elm']) {
+      const signedIn = await t.http().get(`/api/proposals/${e1.id}/exports/${kind}`).set(w.auth('cuniAdmin'));
+      expect([kind, signedIn.status]).toEqual([kind, 200]);
+      const open = await pub().get(`/api/catalogue/${e1.reference}/exports/${kind}`).buffer(true);
+      expect([kind, open.status]).toEqual([kind, 200]);
+      expect(open.headers['content-type']).toMatch(/^application\/ld\+json/);
+      expect(open.headers['cache-control']).toMatch(/public/);
+      expect(open.text).toBe(signedIn.text);
+      const again = await pub()
+        .get(`/api/catalogue/${e1.reference}/exports/${kind}`)
+        .set('If-None-Match', open.headers.etag as string);
+      expect([kind, again.status]).toEqual([kind, 304]);
+    }
+    // Not in the catalogue: as absent as a reference that never existed.
+    for (const ref of [approved.reference, draft.reference, 'MC-1999-9999']) {
+      const res = await pub().get(`/api/catalogue/${ref}/exports/ob3-achievement`);
+      expect([ref, res.status]).toEqual([ref, 404]);
+    }
+    expect((await pub().get(`/api/catalogue/${e1.reference}/exports/pdf`)).status).toBe(404);
+  });
+
   it('never shows a person: no e-mail address and no user id in any public answer', async () => {
     const me = await t.http().get('/api/me').set(w.auth('allianceAdmin'));
     const userIds = [...[...w.users.values()].map((u) => u.id), me.body.id].filter(Boolean);
@@ -400,6 +422,9 @@ describe('the public catalogue', () => {
       ...[e1, e2, e3, retired].flatMap((p) => [
         `/api/catalogue/${p.reference}`,
         `/api/catalogue/${p.reference}/pathways`,
+        `/api/catalogue/${p.reference}/exports/ob3-achievement`,
+        `/api/catalogue/${p.reference}/exports/ob3-endorsement`,
+        `/api/catalogue/${p.reference}/exports/elm`,
       ]),
       '/sitemap.xml',
     ]) {

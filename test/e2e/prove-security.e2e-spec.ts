@@ -328,6 +328,14 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   ],
   'get /api/catalogue/{reference}': () => catalogueCases(''),
   'get /api/catalogue/{reference}/pathways': () => catalogueCases('/pathways'),
+  'get /api/catalogue/{reference}/exports/{kind}': () => [
+    {
+      label: 'public export of an unpublished reference',
+      method: 'get',
+      path: `/api/catalogue/${inAgencyRef}/exports/elm`,
+      expect: [404],
+    },
+  ],
   'get /sitemap.xml': () => [{ label: 'sitemap', method: 'get', path: '/sitemap.xml', expect: [200] }],
   'get /api/analytics/stages': (a) => analyticsCases(a, 'stages'),
   'get /api/analytics/throughput': (a) => analyticsCases(a, 'throughput'),
@@ -435,6 +443,7 @@ describe('authorization matrix from the route table', () => {
       'get /api/catalogue',
       'get /api/catalogue/{reference}',
       'get /api/catalogue/{reference}/pathways',
+      'get /api/catalogue/{reference}/exports/{kind}',
       'get /sitemap.xml',
       'post /api/credentials/verify',
       'get /.well-known/did.json',
