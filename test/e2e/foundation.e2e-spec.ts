@@ -382,7 +382,11 @@ describe('HTTP surface', () => {
         .set(bearer(await t.admin())),
       404,
     );
-    expectProblem(await t.http().get('/nothing'), 404);
+    expectProblem(await t.http().get('/.well-known/nothing'), 404);
+    // Any other path is a deep link into the web application, which answers its own page.
+    const page = await t.http().get('/nothing');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
   });
 
   it('answers a body over 1 MB with 413 problem+json', async () => {
