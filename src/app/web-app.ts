@@ -15,6 +15,8 @@ export function isServerPath(urlPath: string): boolean {
     urlPath === '/health' ||
     urlPath.startsWith('/health/') ||
     urlPath.startsWith('/.well-known/') ||
+    urlPath === '/sitemap.xml' ||
+    urlPath === '/metrics' ||
     urlPath.startsWith('/assets/')
   );
 }

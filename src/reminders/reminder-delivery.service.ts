@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { WorkflowRegistry } from '../../workflows/registry.js';
 import type { PendingParty } from '../../workflows/types.js';
@@ -81,7 +82,16 @@ export class ReminderDeliveryService {
           return { outcome: 'unknown-workflow-version' };
         }
         const definition = this.registry.get(proposal.workflowId, proposal.workflowVersion);
-        const snapshot = definition.restore(proposal.snapshot);
+        let snapshot: ReturnType<typeof definition.restore>;
+        try {
+          snapshot = definition.restore(proposal.snapshot);
+        } catch (e) {
+          // A stored snapshot its own machine cannot restore: no retry can help, so the job fails
+          // for good (and is recorded so, never revived by the reconciler).
+          throw new UnrecoverableError(
+            `snapshot of ${proposal.id} does not restore: ${(e as Error).message}`,
+          );
+        }
         const context = (snapshot as unknown as { context: { stageEntry: number; stageEnteredAt: string } })
           .context;
         const stageEntry = context.stageEntry;

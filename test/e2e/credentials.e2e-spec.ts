@@ -163,7 +163,8 @@ describe('exports of an approved micro-credential', () => {
   it('issues the endorsement once at approval through the outbox, before anyone exports it', async () => {
     const p = await approved();
     const stored = await until('the worker to issue the endorsement', () => storedEndorsement(p.id));
-    expect(await outboxStatus(p.id)).toBe('done');
+    // The worker stores the credential, then marks its outbox row done.
+    await until('the outbox row to be marked done', async () => (await outboxStatus(p.id)) === 'done');
     expect((await exported(p.id, 'ob3-endorsement')).text).toBe(stored);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1`, [p.id]);
     expect(rows[0].n).toBe(1);

@@ -95,7 +95,7 @@ describe('Prometheus metrics on their own port', () => {
     proposalId = p.id;
     for (let i = 0; i < 3; i++) expect((await w.get(p.id)).status).toBe(200);
     expect((await t.http().get('/api/me')).status).toBe(401);
-    expect((await t.http().get('/no/such/route')).status).toBe(404);
+    expect((await t.http().get('/api/no/such/route')).status).toBe(404);
     await w.ok(p.id, 'cuniProposer', 'SUBMIT');
     await w.ok(p.id, 'uhdReviewer', 'PARTNER_APPROVE');
     // A refused event commits nothing and counts no transition.

@@ -98,8 +98,13 @@ describe('Redis restarting without its data', () => {
     const broken = await w.create(CONTENT, ['uhd']);
     const owed = await w.create(CONTENT, ['uhd']);
     await w.ok(broken.id, 'cuniProposer', 'SUBMIT');
-    // A machine version this build does not know (as after rolling back a release): no retry can help.
-    await db.query(`UPDATE proposals SET workflow_version = 99 WHERE id = $1`, [broken.id]);
+    // A stored snapshot its machine cannot restore (a state it does not have): no retry can help.
+    // (An unknown machine version is not "failed for good": those reminders are held until a release
+    // with the version runs; see workflow-rollback.e2e-spec.ts.)
+    await db.query(
+      `UPDATE proposals SET snapshot = jsonb_set(snapshot, '{value}', '"noSuchState"') WHERE id = $1`,
+      [broken.id],
+    );
     const [failed] = await waitFor(
       'the broken reminder recorded as failed',
       async () => {
@@ -108,7 +113,7 @@ describe('Redis restarting without its data', () => {
       },
       20_000,
     );
-    expect(failed.lastError).toMatch(/99/);
+    expect(failed.lastError).toMatch(/noSuchState/);
     await w.ok(owed.id, 'cuniProposer', 'SUBMIT');
     const [owedRow] = await rowsOf(owed.id);
     const queue = remindersQueue(w);
