@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Group,
   Paper,
@@ -192,9 +191,9 @@ function DeputiesSection({ me }: { me: Me }) {
                         <Table.Td>{formatDateTime(d.from)}</Table.Td>
                         <Table.Td>{formatDateTime(d.to)}</Table.Td>
                         <Table.Td>
-                          <Badge variant="outline" color={d.active ? 'green.9' : 'gray.8'}>
+                          <Text size="sm" fw={d.active ? 700 : 400}>
                             {d.active ? t('me.deputies.active') : t('me.deputies.scheduled')}
-                          </Badge>
+                          </Text>
                         </Table.Td>
                         <Table.Td>
                           <Button
