@@ -100,9 +100,9 @@ function PasswordSection() {
   );
 }
 
-/** A date input's value (yyyy-mm-dd) as the start or the end of that day in UTC. */
+/** A date input's value (yyyy-mm-dd) as the start or the end of that day in the user's time zone. */
 function dayBound(day: string, end: boolean): string {
-  return `${day}T${end ? '23:59:59' : '00:00:00'}Z`;
+  return new Date(`${day}T${end ? '23:59:59' : '00:00:00'}`).toISOString();
 }
 
 function DeputiesSection({ me }: { me: Me }) {
