@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ReviewWorld, type ActorName, type ProposalView } from '../support/review-world.js';
 import { DEFAULT_PASSWORD, startServer, testPool, type TestServer } from '../support/server.js';
-import { axeViolations, launch, newPage, pageErrors, screenshot, signedIn } from './browser.js';
+import { axeViolations, launch, newPage, pageErrors, pick, screenshot, signedIn } from './browser.js';
 
 // Credential exports on the proposal page, university sign-in, the waiting page, and the user's own page
 // (password and deputies): real server, database and Redis, Debian's Chromium, axe-core on every page.
@@ -160,6 +160,23 @@ describe('account pages and credential exports in a browser', () => {
       .get('/api/me/deputies')
       .set({ Authorization: `Bearer ${principal.token}` });
     expect(list.body.items).toEqual([]);
+  });
+
+  it('lets an administrator who reviews choose the deputy from the colleagues of the institution', async () => {
+    const admin = await server.user('cuni', ['admin', 'reviewer'], 'chooser');
+    const mate = await server.user('cuni', ['reviewer'], 'chosen');
+    const page = await open(admin.email);
+    await page.goto('/me');
+    const form = page.getByRole('form', { name: 'Name a deputy' });
+    await pick(page, form.getByLabel(/^Colleague( \*)?$/), `chosen at cuni (${mate.email})`);
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await form.getByLabel('From').fill(day(1));
+    await form.getByLabel('To').fill(day(3));
+    await form.getByRole('button', { name: 'Add deputy' }).click();
+    const table = page.getByTestId('deputies-table');
+    await table.getByText(`chosen at cuni (${mate.email})`).waitFor();
+    await expect(table.getByText('Not running now').count()).resolves.toBe(1);
+    await expectAccessible(page);
   });
 
   it('changes the password, naming a wrong current password next to its field', async () => {
