@@ -8,6 +8,8 @@ import { api, ApiError, unwrap, type Me } from './api/client';
 import { ErrorState, Loading } from './components/states';
 import { InboxPage } from './pages/InboxPage';
 import { SignInPage } from './pages/SignInPage';
+import { SignInRefusedPage } from './pages/SignInRefusedPage';
+import { WaitingPage } from './pages/WaitingPage';
 
 // Sign-in and the inbox are in the first bundle; every other page loads when first visited.
 const ProposalsPage = lazy(() => import('./pages/ProposalsPage'));
@@ -18,6 +20,7 @@ const WorkflowPage = lazy(() => import('./pages/WorkflowPage'));
 const ChecklistPage = lazy(() => import('./pages/ChecklistPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
+const MePage = lazy(() => import('./pages/MePage'));
 
 export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/api/me')) });
@@ -32,8 +35,28 @@ export function useUnreadCount() {
   });
 }
 
+/** Signs out, forgets everything the user saw, then asks who is signed in (nobody: the sign-in page shows). */
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/auth/session')),
+    onSettled: () => {
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+      void queryClient.resetQueries({ queryKey: ['me'] });
+    },
+  });
+}
+
 export function App() {
+  const location = useLocation();
+  // A refused university sign-in lands here without a session.
+  if (location.pathname === '/sign-in-refused') return <SignInRefusedPage />;
+  return <SignedInApp />;
+}
+
+function SignedInApp() {
   const me = useMe();
+  const signOut = useSignOut();
   if (me.isPending) return <Loading />;
   if (me.error instanceof ApiError && me.error.status === 401) return <SignInPage />;
   if (me.isError)
@@ -42,6 +65,8 @@ export function App() {
         <ErrorState error={me.error} onRetry={() => void me.refetch()} />
       </main>
     );
+  if (me.data.waitingForRoles)
+    return <WaitingPage me={me.data} onSignOut={() => signOut.mutate()} signingOut={signOut.isPending} />;
   return <Shell me={me.data} />;
 }
 
@@ -49,16 +74,8 @@ function Shell({ me }: { me: Me }) {
   const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
-  const queryClient = useQueryClient();
   const unread = useUnreadCount();
-  const signOut = useMutation({
-    mutationFn: () => unwrap(api.DELETE('/api/auth/session')),
-    onSettled: () => {
-      // Forget everything the user saw, then ask who is signed in (nobody: the sign-in page shows).
-      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
-      void queryClient.resetQueries({ queryKey: ['me'] });
-    },
-  });
+  const signOut = useSignOut();
   const isAdmin = me.roles.includes('admin');
   const links = [
     { to: '/', label: t('nav.inbox'), badge: unread.data },
@@ -66,6 +83,7 @@ function Shell({ me }: { me: Me }) {
     ...(me.roles.includes('proposer') ? [{ to: '/proposals/new', label: t('nav.newProposal') }] : []),
     { to: '/workflow', label: t('nav.workflow') },
     { to: '/quality-checklist', label: t('nav.checklist') },
+    { to: '/me', label: t('nav.me') },
     ...(isAdmin
       ? [
           { to: '/admin/users', label: t('nav.users') },
@@ -119,7 +137,10 @@ function Shell({ me }: { me: Me }) {
               </Badge>
             </Link>
             <Text size="sm" visibleFrom="sm">
-              {me.displayName} · {me.institution.name}
+              <Link to="/me" aria-label={t('nav.myAccount', { name: me.displayName })} data-testid="me-link">
+                {me.displayName}
+              </Link>{' '}
+              · {me.institution.name}
             </Text>
             <Button variant="outline" size="xs" onClick={() => signOut.mutate()} loading={signOut.isPending}>
               {t('nav.signOut')}
@@ -161,6 +182,7 @@ function Shell({ me }: { me: Me }) {
             <Route path="/quality-checklist" element={<ChecklistPage />} />
             <Route path="/admin/users" element={isAdmin ? <UsersPage me={me} /> : <Navigate to="/" />} />
             <Route path="/admin/audit" element={isAdmin ? <AuditPage me={me} /> : <Navigate to="/" />} />
+            <Route path="/me" element={<MePage me={me} />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
+import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialExports';
 import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
@@ -183,6 +184,7 @@ export default function ProposalPage({ me }: { me: Me }) {
           </div>
         )}
       </section>
+      {EXPORTABLE_STATES.includes(p.state) && <CredentialExports proposal={p} />}
       <section aria-labelledby="content-heading">
         <Title order={2} size="h3" id="content-heading" mb="xs">
           {t('proposal.content')}

@@ -1,5 +1,5 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap } from '../api/client';
@@ -8,6 +8,12 @@ import { errorMessage } from '../components/states';
 export function SignInPage() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  // University sign-in is offered only when the server has it configured.
+  const oidc = useQuery({
+    queryKey: ['oidc-config'],
+    queryFn: () => unwrap(api.GET('/api/auth/oidc/config')),
+  });
+  const oidcLoginUrl = oidc.data?.enabled ? oidc.data.loginUrl : null;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const signIn = useMutation({
@@ -60,6 +66,15 @@ export function SignInPage() {
             <Button type="submit" loading={signIn.isPending}>
               {t('signIn.submit')}
             </Button>
+            {oidcLoginUrl && (
+              <>
+                <Divider label={t('signIn.or')} labelPosition="center" />
+                {/* A plain link: the provider's pages need a full-page navigation. */}
+                <Button component="a" href={oidcLoginUrl} variant="outline" data-testid="oidc-sign-in">
+                  {t('signIn.university')}
+                </Button>
+              </>
+            )}
           </Stack>
         </form>
       </Paper>

@@ -1,0 +1,209 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ReviewWorld, type ActorName, type ProposalView } from '../support/review-world.js';
+import { DEFAULT_PASSWORD, startServer, testPool, type TestServer } from '../support/server.js';
+import { axeViolations, launch, newPage, pageErrors, pick, screenshot, signedIn } from './browser.js';
+
+// Credential exports on the proposal page, university sign-in, the waiting page, and the user's own page
+// (password and deputies): real server, database and Redis, Debian's Chromium, axe-core on every page.
+describe('account pages and credential exports in a browser', () => {
+  let server: TestServer;
+  let w: ReviewWorld;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    server = await startServer({ PUBLIC_URL: 'https://qa.4euplus.test' });
+    w = await new ReviewWorld(server).setUp([
+      'cuniProposer',
+      'uhdReviewer',
+      'suReviewer',
+      'qualityOfficer',
+      'nauLiaison',
+      'gacLiaison',
+      'hceresLiaison',
+    ]);
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) expect(pageErrors.get(p) ?? []).toEqual([]);
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+
+  const open = async (email: string, password = DEFAULT_PASSWORD) => {
+    const { context, page } = await signedIn(browser, server, email, password);
+    contexts.push(context);
+    pages.push(page);
+    return page;
+  };
+  const expectAccessible = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
+  const email = (name: ActorName) => w.users.get(name)!.email;
+
+  async function approved(): Promise<ProposalView> {
+    let p = await w.create();
+    const criteria = w.criteria.map((criterion) => ({ criterion, result: 'met' }));
+    const steps: Array<[ActorName, string, Record<string, unknown>]> = [
+      ['cuniProposer', 'SUBMIT', {}],
+      ['uhdReviewer', 'PARTNER_APPROVE', {}],
+      ['suReviewer', 'PARTNER_APPROVE', {}],
+      ['qualityOfficer', 'QUALITY_APPROVE', { criteria }],
+      ['nauLiaison', 'AGENCY_CONFIRM', { outcome: 'aligned', nqfLevel: '7' }],
+      ['gacLiaison', 'AGENCY_CONFIRM', { outcome: 'aligned', nqfLevel: '7' }],
+      ['hceresLiaison', 'AGENCY_CONFIRM', { outcome: 'aligned', nqfLevel: '7' }],
+    ];
+    for (const [as, type, body] of steps) p = await w.ok(p.id, as, type, body);
+    expect(p.state).toBe('approved');
+    return p;
+  }
+
+  it('offers the three exports of an approved proposal as .jsonld downloads and says the endorsement verifies', async () => {
+    const p = await approved();
+    const page = await open(email('cuniProposer'));
+    await page.goto(`/proposals/${p.id}`);
+    const section = page.getByRole('region', { name: 'Credential exports' });
+    await expect(section.getByTestId('endorsement-verified').textContent()).resolves.toBe(
+      'Endorsement verified',
+    );
+    for (const [label, kind] of [
+      ['Open Badges 3.0 achievement', 'ob3-achievement'],
+      ['Open Badges 3.0 endorsement', 'ob3-endorsement'],
+      ['European Learning Model', 'elm'],
+    ]) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        section.getByRole('button', { name: `Download ${label} (.jsonld)` }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`${p.reference}-${kind}.jsonld`);
+      const file = await download.path();
+      const doc = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as Record<string, unknown>;
+      expect(doc['@context']).toBeDefined();
+    }
+    await expectAccessible(page);
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'proposal-credential-exports');
+  });
+
+  it('does not show the exports for a proposal still in review', async () => {
+    const p = await w.ok((await w.create()).id, 'cuniProposer', 'SUBMIT', {});
+    const page = await open(email('cuniProposer'));
+    await page.goto(`/proposals/${p.id}`);
+    await page.getByTestId('proposal-state').waitFor();
+    expect(await page.getByRole('region', { name: 'Credential exports' }).count()).toBe(0);
+  });
+
+  it('shows a user without roles the waiting page, from which they can sign out', async () => {
+    const waiting = await server.user('cuni', ['reviewer'], 'waiting');
+    const db = testPool();
+    try {
+      await db.query(`UPDATE users SET roles = '{}' WHERE id = $1`, [waiting.id]);
+    } finally {
+      await db.end();
+    }
+    const page = await open(waiting.email);
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Waiting for an administrator' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  it('hides university sign-in when it is not configured, and explains a refused sign-in', async () => {
+    const { context, page } = await newPage(browser, server);
+    contexts.push(context);
+    pages.push(page);
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const config = await context.request.get('/api/auth/oidc/config');
+    expect(await config.json()).toMatchObject({ enabled: false });
+    expect(await page.getByText('Sign in with your university').count()).toBe(0);
+    await page.goto('/sign-in-refused?reason=unknown-organisation');
+    await expect(page.getByTestId('refused-reason').textContent()).resolves.toMatch(/home organisation/);
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Back to sign-in' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  it('names a deputy with date inputs, lists them and removes them', async () => {
+    const colleague = w.users.get('suReviewer')!;
+    const principal = await server.user('cuni', ['reviewer'], 'principal');
+    const page = await open(principal.email);
+    await page.goto('/');
+    await page.getByTestId('me-link').click();
+    await page.getByRole('heading', { name: 'My account', level: 1 }).waitFor();
+    await page.getByText('You have named no deputies.').waitFor();
+    const mate = await server.user('cuni', ['reviewer'], 'mate');
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const form = page.getByRole('form', { name: 'Name a deputy' });
+    // A colleague of another institution is refused, and the error shows next to the field.
+    await form.getByLabel("Colleague's user id").fill(colleague.id);
+    await form.getByLabel('From').fill(day(0));
+    await form.getByLabel('To').fill(day(10));
+    await form.getByRole('button', { name: 'Add deputy' }).click();
+    await page.getByRole('alert').or(form.locator('[aria-invalid="true"]')).first().waitFor();
+    await form.getByLabel("Colleague's user id").fill(mate.id);
+    await form.getByRole('button', { name: 'Add deputy' }).click();
+    const table = page.getByTestId('deputies-table');
+    await table.getByText(mate.id).waitFor();
+    await expect(table.getByText('Acting now').count()).resolves.toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'me-deputies');
+    await table.getByRole('button', { name: `Remove deputy ${mate.id}` }).click();
+    await page.getByText('You have named no deputies.').waitFor();
+    const list = await server
+      .http()
+      .get('/api/me/deputies')
+      .set({ Authorization: `Bearer ${principal.token}` });
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('lets an administrator who reviews choose the deputy from the colleagues of the institution', async () => {
+    const admin = await server.user('cuni', ['admin', 'reviewer'], 'chooser');
+    const mate = await server.user('cuni', ['reviewer'], 'chosen');
+    const page = await open(admin.email);
+    await page.goto('/me');
+    const form = page.getByRole('form', { name: 'Name a deputy' });
+    await pick(page, form.getByLabel(/^Colleague( \*)?$/), `chosen at cuni (${mate.email})`);
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await form.getByLabel('From').fill(day(1));
+    await form.getByLabel('To').fill(day(3));
+    await form.getByRole('button', { name: 'Add deputy' }).click();
+    const table = page.getByTestId('deputies-table');
+    await table.getByText(`chosen at cuni (${mate.email})`).waitFor();
+    await expect(table.getByText('Not running now').count()).resolves.toBe(1);
+    await expectAccessible(page);
+  });
+
+  it('changes the password, naming a wrong current password next to its field', async () => {
+    const user = await server.user('cuni', ['reviewer'], 'password');
+    const page = await open(user.email);
+    await page.goto('/me');
+    const section = page.getByRole('region', { name: 'Change password' });
+    await section.getByLabel('Current password').fill('not-my-password-1');
+    await section.getByLabel('New password').fill('Another-long-passw0rd');
+    await section.getByRole('button', { name: 'Change password' }).click();
+    await section.getByText('is not your current password').waitFor();
+    expect(await section.getByRole('alert').count()).toBe(0);
+    await section.getByLabel('Current password').fill(DEFAULT_PASSWORD);
+    await section.getByRole('button', { name: 'Change password' }).click();
+    await section.getByText('Your password has been changed.', { exact: false }).waitFor();
+    await expectAccessible(page);
+    expect(
+      (await server.http().post('/api/auth/login').send({ email: user.email, password: DEFAULT_PASSWORD }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await server
+          .http()
+          .post('/api/auth/login')
+          .send({ email: user.email, password: 'Another-long-passw0rd' })
+      ).status,
+    ).toBe(200);
+  });
+});

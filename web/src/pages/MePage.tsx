@@ -1,0 +1,300 @@
+import {
+  Alert,
+  Button,
+  Group,
+  Paper,
+  PasswordInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, unwrap, type Me } from '../api/client';
+import { ErrorState, errorMessage, Loading } from '../components/states';
+import { formatDateTime } from '../format';
+
+/** The problem's message for one field, if the server named it. */
+function fieldError(error: unknown, field: string): string | undefined {
+  return error instanceof ApiError ? error.errors.find((e) => e.field === field)?.message : undefined;
+}
+
+export default function MePage({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  return (
+    <Stack>
+      <Title order={1}>{t('me.title')}</Title>
+      <Text>
+        {me.displayName} · {me.email} · {me.institution.name}
+      </Text>
+      <PasswordSection />
+      <DeputiesSection me={me} />
+    </Stack>
+  );
+}
+
+function PasswordSection() {
+  const { t } = useTranslation();
+  const [currentPassword, setCurrent] = useState('');
+  const [newPassword, setNew] = useState('');
+  const change = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/me/password', { body: { currentPassword, newPassword } })),
+    onSuccess: () => {
+      setCurrent('');
+      setNew('');
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    change.mutate();
+  };
+  const err = change.error;
+  const currentError = fieldError(err, 'currentPassword');
+  const newError = fieldError(err, 'newPassword');
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="password-heading">
+      <form onSubmit={submit} noValidate>
+        <Stack maw={420}>
+          <Title order={2} size="h3" id="password-heading">
+            {t('me.password.title')}
+          </Title>
+          {change.isSuccess && (
+            <Alert color="green.9" variant="outline" role="status">
+              {t('me.password.changed')}
+            </Alert>
+          )}
+          {err && !currentError && !newError && (
+            <Alert color="red.9" variant="outline" role="alert">
+              {errorMessage(err, t)}
+            </Alert>
+          )}
+          <PasswordInput
+            label={t('me.password.current')}
+            autoComplete="current-password"
+            required
+            value={currentPassword}
+            error={currentError}
+            onChange={(e) => setCurrent(e.currentTarget.value)}
+            visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+          />
+          <PasswordInput
+            label={t('me.password.new')}
+            description={t('me.password.rule')}
+            autoComplete="new-password"
+            required
+            value={newPassword}
+            error={newError}
+            onChange={(e) => setNew(e.currentTarget.value)}
+            visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+          />
+          <Button type="submit" loading={change.isPending} style={{ alignSelf: 'flex-start' }}>
+            {t('me.password.submit')}
+          </Button>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+/** A date input's value (yyyy-mm-dd) as the start or the end of that day in the user's time zone. */
+function dayBound(day: string, end: boolean): string {
+  return new Date(`${day}T${end ? '23:59:59' : '00:00:00'}`).toISOString();
+}
+
+function DeputiesSection({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const isAdmin = me.roles.includes('admin');
+  const deputies = useQuery({
+    queryKey: ['deputies'],
+    queryFn: () => unwrap(api.GET('/api/me/deputies')),
+  });
+  // Only administrators may list users; everyone else names the colleague by user id.
+  const colleagues = useQuery({
+    queryKey: ['colleagues', me.institutionId],
+    queryFn: () =>
+      unwrap(api.GET('/api/users', { params: { query: { institutionId: me.institutionId, limit: 100 } } })),
+    enabled: isAdmin,
+  });
+  const [userId, setUserId] = useState<string | null>(null);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['deputies'] });
+  const add = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/me/deputies', {
+          body: {
+            userId: (userId ?? '').trim(),
+            from: from ? dayBound(from, false) : '',
+            to: to ? dayBound(to, true) : '',
+          },
+        }),
+      ),
+    onSuccess: () => {
+      setUserId(null);
+      setFrom('');
+      setTo('');
+      void refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/me/deputies/{id}', { params: { path: { id } } })),
+    onSettled: () => void refresh(),
+  });
+  const names = new Map((colleagues.data?.items ?? []).map((u) => [u.id, `${u.displayName} (${u.email})`]));
+  const who = (id: string) => names.get(id) ?? (id === me.id ? me.displayName : id);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    add.mutate();
+  };
+  const err = add.error;
+  const userError = fieldError(err, 'userId');
+  const fromError = fieldError(err, 'from');
+  const toError = fieldError(err, 'to');
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="deputies-heading">
+      <Stack>
+        <Title order={2} size="h3" id="deputies-heading">
+          {t('me.deputies.title')}
+        </Title>
+        <Text size="sm">{t('me.deputies.explain')}</Text>
+        {deputies.isPending ? (
+          <Loading />
+        ) : deputies.isError ? (
+          <ErrorState error={deputies.error} onRetry={() => void deputies.refetch()} />
+        ) : (
+          <>
+            {deputies.data.items.length === 0 ? (
+              <Text c="dimmed">{t('me.deputies.none')}</Text>
+            ) : (
+              <Table.ScrollContainer minWidth={500}>
+                <Table data-testid="deputies-table">
+                  <Table.Caption>{t('me.deputies.caption')}</Table.Caption>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th scope="col">{t('me.deputies.colleague')}</Table.Th>
+                      <Table.Th scope="col">{t('me.deputies.from')}</Table.Th>
+                      <Table.Th scope="col">{t('me.deputies.to')}</Table.Th>
+                      <Table.Th scope="col">{t('me.deputies.status')}</Table.Th>
+                      <Table.Th scope="col">{t('me.deputies.actions')}</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {deputies.data.items.map((d) => (
+                      <Table.Tr key={d.id}>
+                        <Table.Td>{who(d.deputyId)}</Table.Td>
+                        <Table.Td>{formatDateTime(d.from)}</Table.Td>
+                        <Table.Td>{formatDateTime(d.to)}</Table.Td>
+                        <Table.Td>
+                          <Text size="sm" fw={d.active ? 700 : 400}>
+                            {d.active ? t('me.deputies.active') : t('me.deputies.scheduled')}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>
+                          <Button
+                            size="xs"
+                            variant="outline"
+                            color="red.9"
+                            loading={remove.isPending && remove.variables === d.id}
+                            onClick={() => remove.mutate(d.id)}
+                            aria-label={t('me.deputies.removeLabel', { name: who(d.deputyId) })}
+                          >
+                            {t('me.deputies.remove')}
+                          </Button>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+            {remove.isError && (
+              <Alert color="red.9" variant="outline" role="alert">
+                {errorMessage(remove.error, t)}
+              </Alert>
+            )}
+            {deputies.data.deputyFor.length > 0 && (
+              <>
+                <Title order={3} size="h4">
+                  {t('me.deputies.deputyForTitle')}
+                </Title>
+                <ul data-testid="deputy-for">
+                  {deputies.data.deputyFor.map((d) => (
+                    <li key={d.id}>
+                      {t('me.deputies.deputyForItem', {
+                        name: who(d.principalId),
+                        from: formatDateTime(d.from),
+                        to: formatDateTime(d.to),
+                      })}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </>
+        )}
+        <form onSubmit={submit} noValidate aria-labelledby="add-deputy-heading">
+          <Stack maw={480}>
+            <Title order={3} size="h4" id="add-deputy-heading">
+              {t('me.deputies.addTitle')}
+            </Title>
+            {err && !userError && !fromError && !toError && (
+              <Alert color="red.9" variant="outline" role="alert">
+                {errorMessage(err, t)}
+              </Alert>
+            )}
+            {isAdmin ? (
+              <Select
+                label={t('me.deputies.colleague')}
+                required
+                searchable
+                data={(colleagues.data?.items ?? [])
+                  .filter((u) => u.id !== me.id && u.active)
+                  .map((u) => ({ value: u.id, label: `${u.displayName} (${u.email})` }))}
+                value={userId}
+                onChange={setUserId}
+                error={userError}
+                nothingFoundMessage={t('me.deputies.noColleagues')}
+              />
+            ) : (
+              <TextInput
+                label={t('me.deputies.colleagueId')}
+                description={t('me.deputies.colleagueIdHelp')}
+                required
+                value={userId ?? ''}
+                onChange={(e) => setUserId(e.currentTarget.value)}
+                error={userError}
+              />
+            )}
+            <Group grow align="flex-start">
+              <TextInput
+                type="date"
+                label={t('me.deputies.from')}
+                required
+                value={from}
+                onChange={(e) => setFrom(e.currentTarget.value)}
+                error={fromError}
+              />
+              <TextInput
+                type="date"
+                label={t('me.deputies.to')}
+                required
+                value={to}
+                onChange={(e) => setTo(e.currentTarget.value)}
+                error={toError}
+              />
+            </Group>
+            <Button type="submit" loading={add.isPending} style={{ alignSelf: 'flex-start' }}>
+              {t('me.deputies.add')}
+            </Button>
+          </Stack>
+        </form>
+      </Stack>
+    </Paper>
+  );
+}
