@@ -179,6 +179,7 @@ describe('web application in a browser', () => {
     await p1.getByLabel('Doctoral').check();
     await p1.getByLabel('Data literacy').check();
     await p1.getByLabel('Quality assurance').fill('Internal QA of Charles University.');
+    await p1.getByLabel('Field of education (ISCED-F)').fill('0613');
     await p1.getByLabel('Share of Charles University').fill('60');
     await p1.getByLabel('Share of Heidelberg University').fill('30');
     await p1.getByText('Total: 90 %').waitFor();

@@ -17,6 +17,7 @@ export interface FormModel {
   strategicAreas: string[];
   qualityAssurance: string;
   prerequisites: string;
+  thematicArea: string;
   stacksInto: string[];
   composedOf: string[];
   revenueShares: Record<string, number | string>;
@@ -38,6 +39,7 @@ export const EMPTY_MODEL: FormModel = {
   strategicAreas: [],
   qualityAssurance: '',
   prerequisites: '',
+  thematicArea: '',
   stacksInto: [],
   composedOf: [],
   revenueShares: {},
@@ -65,6 +67,7 @@ export function modelFromContent(content: Content, partners: string[]): FormMode
     strategicAreas: content.strategicAreas ?? [],
     qualityAssurance: content.qualityAssurance ?? '',
     prerequisites: content.prerequisites ?? '',
+    thematicArea: content.thematicArea ?? '',
     stacksInto: content.stackability?.stacksInto ?? [],
     composedOf: content.stackability?.composedOf ?? [],
     revenueShares: Object.fromEntries(
@@ -120,6 +123,7 @@ export function contentFromModel(m: FormModel, lead: string, asPatch: boolean): 
     strategicAreas: m.strategicAreas.length ? m.strategicAreas : undefined,
     qualityAssurance: text(m.qualityAssurance),
     prerequisites: text(m.prerequisites),
+    thematicArea: text(m.thematicArea),
     stackability,
     revenueShares: shares.length ? shares : undefined,
   };

@@ -460,6 +460,14 @@ export default function ProposalFormPage({ me }: { me: Me }) {
       </Fieldset>
       <Fieldset legend={t('form.qualityAndPathways')}>
         <Stack>
+          <TextInput
+            label={t('field.thematicArea')}
+            description={t('form.thematicAreaHelp')}
+            required
+            value={model.thematicArea}
+            onChange={(e) => set('thematicArea', e.currentTarget.value)}
+            error={err('content.thematicArea')}
+          />
           <Textarea
             label={t('field.qualityAssurance')}
             required

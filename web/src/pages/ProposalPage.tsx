@@ -224,6 +224,9 @@ export default function ProposalPage({ me }: { me: Me }) {
             <strong>{t('field.qualityAssurance')}:</strong> {c.qualityAssurance ?? '—'}
           </Text>
           <Text>
+            <strong>{t('field.thematicArea')}:</strong> {c.thematicArea ?? '—'}
+          </Text>
+          <Text>
             <strong>{t('field.prerequisites')}:</strong> {c.prerequisites ?? '—'}
           </Text>
           <Text>
