@@ -18,6 +18,9 @@ const WorkflowPage = lazy(() => import('./pages/WorkflowPage'));
 const ChecklistPage = lazy(() => import('./pages/ChecklistPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
+const CataloguePage = lazy(() => import('./pages/CataloguePage'));
+const CatalogueEntryPage = lazy(() => import('./pages/CatalogueEntryPage'));
+const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 
 export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/api/me')) });
@@ -34,8 +37,15 @@ export function useUnreadCount() {
 
 export function App() {
   const me = useMe();
+  const location = useLocation();
   if (me.isPending) return <Loading />;
-  if (me.error instanceof ApiError && me.error.status === 401) return <SignInPage />;
+  // The catalogue is public: signed out, its pages show without the application's shell.
+  if (me.error instanceof ApiError && me.error.status === 401)
+    return location.pathname === '/catalogue' || location.pathname.startsWith('/catalogue/') ? (
+      <PublicCatalogue />
+    ) : (
+      <SignInPage />
+    );
   if (me.isError)
     return (
       <main style={{ padding: '1rem' }}>
@@ -60,12 +70,15 @@ function Shell({ me }: { me: Me }) {
     },
   });
   const isAdmin = me.roles.includes('admin');
+  const seesAnalytics = me.roles.some((r) => r === 'admin' || r === 'quality_officer' || r === 'agency_liaison');
   const links = [
     { to: '/', label: t('nav.inbox'), badge: unread.data },
     { to: '/proposals', label: t('nav.proposals') },
     ...(me.roles.includes('proposer') ? [{ to: '/proposals/new', label: t('nav.newProposal') }] : []),
     { to: '/workflow', label: t('nav.workflow') },
     { to: '/quality-checklist', label: t('nav.checklist') },
+    { to: '/catalogue', label: t('catalogue.nav') },
+    ...(seesAnalytics ? [{ to: '/analytics', label: t('analytics.nav') }] : []),
     ...(isAdmin
       ? [
           { to: '/admin/users', label: t('nav.users') },
@@ -161,7 +174,42 @@ function Shell({ me }: { me: Me }) {
             <Route path="/quality-checklist" element={<ChecklistPage />} />
             <Route path="/admin/users" element={isAdmin ? <UsersPage me={me} /> : <Navigate to="/" />} />
             <Route path="/admin/audit" element={isAdmin ? <AuditPage me={me} /> : <Navigate to="/" />} />
+            <Route path="/catalogue" element={<CataloguePage />} />
+            <Route path="/catalogue/:reference" element={<CatalogueEntryPage />} />
+            <Route path="/analytics" element={seesAnalytics ? <AnalyticsPage /> : <Navigate to="/" />} />
             <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+/** The catalogue for visitors who are not signed in: a plain header with a way to sign in. */
+function PublicCatalogue() {
+  const { t } = useTranslation();
+  return (
+    <AppShell header={{ height: 60 }} padding="md">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Title order={2} size="h4">
+            <Link to="/catalogue" style={{ color: 'inherit', textDecoration: 'none' }}>
+              {t('app.name')}
+            </Link>
+          </Title>
+          <Button component={Link} to="/" variant="outline" size="xs">
+            {t('catalogue.signIn')}
+          </Button>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/catalogue" element={<CataloguePage />} />
+            <Route path="/catalogue/:reference" element={<CatalogueEntryPage />} />
           </Routes>
         </Suspense>
       </AppShell.Main>

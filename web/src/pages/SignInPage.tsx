@@ -1,7 +1,8 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, ApiError, unwrap } from '../api/client';
 import { errorMessage } from '../components/states';
 
@@ -62,6 +63,9 @@ export function SignInPage() {
             </Button>
           </Stack>
         </form>
+        <Anchor component={Link} to="/catalogue" mt="md" display="block">
+          {t('catalogue.browse')}
+        </Anchor>
       </Paper>
     </Center>
   );
