@@ -49,6 +49,7 @@ describe('catalogue and analytics in a browser', () => {
       languages: ['en'],
       strategicAreas: ['data-literacy'],
       ects: 6,
+      workloadHours: 160,
     });
     part = await publish({
       title: 'Gründung einer Datenfirma',
@@ -56,6 +57,7 @@ describe('catalogue and analytics in a browser', () => {
       languages: ['de'],
       strategicAreas: ['entrepreneurship'],
       ects: 3,
+      workloadHours: 80,
       stackability: { stacksInto: [whole.reference], composedOf: [] },
     });
   });
@@ -92,13 +94,16 @@ describe('catalogue and analytics in a browser', () => {
     const german = page.getByRole('checkbox', { name: 'de (1)' });
     await german.waitFor();
     await expect(page.getByRole('checkbox', { name: 'en (1)' }).count()).resolves.toBe(1);
-    await german.check();
+    // click(), not check(): the box follows the address, which React Router updates in a transition.
+    await german.click();
     await page.getByRole('status').filter({ hasText: '1 micro-credential shown' }).waitFor();
+    expect(await german.isChecked()).toBe(true);
     await expect(cards.first().textContent()).resolves.toContain('Gründung einer Datenfirma');
     expect(new URL(page.url()).searchParams.getAll('language')).toEqual(['de']);
     await expectAccessible(page);
-    await german.uncheck();
+    await german.click();
     await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
+    expect(await german.isChecked()).toBe(false);
     await screenshot(page, 'catalogue');
 
     await page.getByRole('link', { name: 'Research Data Stewardship' }).click();
@@ -118,7 +123,10 @@ describe('catalogue and analytics in a browser', () => {
     expect(exportHref).toBe(`/api/catalogue/${whole.reference}/exports/ob3-achievement`);
     // schema.org Course as a JSON-LD data block in the head (not executed: no CSP violation).
     const jsonLd = await page.locator('script[type="application/ld+json"]').textContent();
-    expect(JSON.parse(jsonLd ?? '{}')).toMatchObject({ '@type': 'Course', name: 'Research Data Stewardship' });
+    expect(JSON.parse(jsonLd ?? '{}')).toMatchObject({
+      '@type': 'Course',
+      name: 'Research Data Stewardship',
+    });
     await expectAccessible(page);
     await screenshot(page, 'catalogue-entry');
 
@@ -139,13 +147,13 @@ describe('catalogue and analytics in a browser', () => {
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     const table = page.getByTestId('waiting-table');
     await table.getByRole('row').filter({ hasText: waiting.reference }).waitFor();
-    await expect(table.getByRole('row').filter({ hasText: waiting.reference }).textContent()).resolves.toContain(
-      'partner-uhd',
-    );
+    await expect(
+      table.getByRole('row').filter({ hasText: waiting.reference }).textContent(),
+    ).resolves.toContain('partner-uhd');
     await page.getByTestId('stages-chart').locator('svg[role="img"]').waitFor();
     await expect(page.getByTestId('stages-table').textContent()).resolves.toContain('Partner review');
     await expect(page.getByTestId('throughput-table').textContent()).resolves.toMatch(/\d{4}-\d{2}/);
-    const csvLink = page.getByRole('link', { name: 'Download Waiting list as CSV' });
+    const csvLink = page.getByRole('link', { name: 'Download CSV (Waiting list)' });
     expect(await csvLink.getAttribute('href')).toBe('/api/analytics/waiting?format=csv');
     // The link works with the session cookie alone.
     const csv = await page.context().request.get('/api/analytics/waiting?format=csv');

@@ -70,7 +70,9 @@ function Shell({ me }: { me: Me }) {
     },
   });
   const isAdmin = me.roles.includes('admin');
-  const seesAnalytics = me.roles.some((r) => r === 'admin' || r === 'quality_officer' || r === 'agency_liaison');
+  const seesAnalytics = me.roles.some(
+    (r) => r === 'admin' || r === 'quality_officer' || r === 'agency_liaison',
+  );
   const links = [
     { to: '/', label: t('nav.inbox'), badge: unread.data },
     { to: '/proposals', label: t('nav.proposals') },

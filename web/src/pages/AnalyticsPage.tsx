@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Group, Select, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -42,8 +42,9 @@ function Section({
           {title}
         </Title>
         {/* The session cookie goes with a same-origin link, so the download needs no script. */}
-        <Anchor href={csv} download aria-label={t('analytics.csvOf', { table: title })}>
+        <Anchor href={csv} download>
           {t('analytics.csv')}
+          <VisuallyHidden>{t('analytics.csvOf', { table: title })}</VisuallyHidden>
         </Anchor>
       </Group>
       {children}
@@ -77,7 +78,11 @@ export default function AnalyticsPage() {
     <Stack gap="xl">
       <Title order={1}>{t('analytics.title')}</Title>
 
-      <Section id="analytics-stages" title={t('analytics.stagesTitle')} csv="/api/analytics/stages?format=csv">
+      <Section
+        id="analytics-stages"
+        title={t('analytics.stagesTitle')}
+        csv="/api/analytics/stages?format=csv"
+      >
         {stages.isPending ? (
           <Loading />
         ) : stages.isError ? (
@@ -202,7 +207,11 @@ export default function AnalyticsPage() {
         )}
       </Section>
 
-      <Section id="analytics-waiting" title={t('analytics.waitingTitle')} csv="/api/analytics/waiting?format=csv">
+      <Section
+        id="analytics-waiting"
+        title={t('analytics.waitingTitle')}
+        csv="/api/analytics/waiting?format=csv"
+      >
         {waiting.isPending ? (
           <Loading />
         ) : waiting.isError ? (

@@ -12,7 +12,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
@@ -52,6 +52,8 @@ export default function CataloguePage() {
     queryFn: ({ pageParam }) =>
       unwrap(api.GET('/api/catalogue', { params: { query: { ...query, cursor: pageParam } } })),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // The facets and results stay while the next answer loads, so the filters do not jump.
+    placeholderData: keepPreviousData,
   });
 
   const update = (change: (next: URLSearchParams) => void) => {
@@ -59,11 +61,10 @@ export default function CataloguePage() {
     change(next);
     setParams(next);
   };
-  const toggle = (name: FacetName, value: string, on: boolean) =>
+  const choose = (name: FacetName, values: string[]) =>
     update((next) => {
-      const rest = next.getAll(name).filter((v) => v !== value);
       next.delete(name);
-      for (const v of on ? [...rest, value] : rest) next.append(name, v);
+      for (const v of values) next.append(name, v);
     });
   const setEcts = (name: 'ectsMin' | 'ectsMax', value: string | number) =>
     update((next) => (value === '' ? next.delete(name) : next.set(name, String(value))));
@@ -120,6 +121,7 @@ export default function CataloguePage() {
                   key={name}
                   label={t(`catalogue.facet.${name}`)}
                   value={selected(name)}
+                  onChange={(values) => choose(name, values)}
                   data-testid={`facet-${name}`}
                 >
                   <Stack gap={4} mt={4}>
@@ -129,7 +131,6 @@ export default function CataloguePage() {
                         value={f.value}
                         title={name === 'escoSkillUri' ? f.value : undefined}
                         label={`${label(name, f.value)} (${f.count})`}
-                        onChange={(e) => toggle(name, f.value, e.currentTarget.checked)}
                       />
                     ))}
                   </Stack>
@@ -153,7 +154,7 @@ export default function CataloguePage() {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 9 }}>
-          <section aria-labelledby="catalogue-results">
+          <section aria-labelledby="catalogue-results" aria-busy={results.isFetching}>
             {results.isPending ? (
               <Loading />
             ) : results.isError ? (
