@@ -26,11 +26,12 @@ export function BarChart({
   testId?: string;
 }) {
   const max = Math.max(1, ...groups.flatMap((g) => g.values.map((v) => v ?? 0)));
-  const bar = 14;
-  const gap = 18;
-  const groupWidth = series.length * bar + gap;
+  const bar = 16;
+  const gap = 24;
+  const groupWidth = Math.max(70, series.length * bar + gap);
   const height = 180;
-  const left = 48;
+  // Room on the left for the axis and the first slanted label.
+  const left = 90;
   const width = left + groups.length * groupWidth + 10;
   const ticks = [0, 0.5, 1].map((f) => f * max);
   return (
@@ -45,8 +46,14 @@ export function BarChart({
           </Group>
         ))}
       </Group>
-      <div className="table-scroll">
-        <svg role="img" aria-label={label} width={width} height={height + 60} style={{ display: 'block' }}>
+      {/* Scales down to the column's width (viewBox), so it never needs a scrolling region. */}
+      <div>
+        <svg
+          role="img"
+          aria-label={label}
+          viewBox={`0 0 ${width} ${height + 100}`}
+          style={{ display: 'block', width: '100%', maxWidth: width, height: 'auto' }}
+        >
           {ticks.map((tick) => {
             const y = 10 + height - (tick / max) * height;
             return (
@@ -59,7 +66,7 @@ export function BarChart({
             );
           })}
           {groups.map((g, gi) => {
-            const x0 = left + gi * groupWidth + gap / 2;
+            const x0 = left + gi * groupWidth + (groupWidth - series.length * bar) / 2;
             return (
               <g key={g.label}>
                 {g.values.map((v, si) => {

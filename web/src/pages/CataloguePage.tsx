@@ -181,7 +181,7 @@ export default function CataloguePage() {
                           {t('catalogue.eqf', { level: item.eqfLevel })}
                         </Badge>
                         {item.strategicAreas.map((a) => (
-                          <Badge key={a} variant="light" color="blue.9">
+                          <Badge key={a} variant="outline" color="blue.9">
                             {t(`strategicArea.${a}`, { defaultValue: a })}
                           </Badge>
                         ))}
