@@ -21,7 +21,16 @@ export function formatMs(ms: number | null | undefined): string {
   return i18n.t('duration.days', { count: Math.floor(hours / 24) });
 }
 
-const HOUR = 3_600_000;
+// The chart's unit follows the longest time shown, so short stages still draw visible bars.
+const UNITS = [
+  { key: 'd', ms: 86_400_000 },
+  { key: 'h', ms: 3_600_000 },
+  { key: 'min', ms: 60_000 },
+  { key: 's', ms: 1_000 },
+] as const;
+export function chartUnit(maxMs: number) {
+  return UNITS.find((u) => maxMs >= u.ms) ?? UNITS[UNITS.length - 1];
+}
 
 function Section({
   id,
@@ -72,7 +81,8 @@ export default function AnalyticsPage() {
     ...new Set((stages.data?.rows ?? []).map((r) => r.institutionId).filter((i): i is string => !!i)),
   ].sort();
   const chosenRows = (stages.data?.rows ?? []).filter((r) => (r.institutionId ?? '') === institution);
-  const hours = (ms: number | null) => (ms === null ? null : ms / HOUR);
+  const unit = chartUnit(Math.max(0, ...chosenRows.map((r) => r.p90Ms ?? 0)));
+  const scaled = (ms: number | null) => (ms === null ? null : ms / unit.ms);
 
   return (
     <Stack gap="xl">
@@ -114,9 +124,9 @@ export default function AnalyticsPage() {
               series={[t('analytics.median'), t('analytics.p90')]}
               groups={chosenRows.map((r) => ({
                 label: t(`state.${r.stage}`),
-                values: [hours(r.medianMs), hours(r.p90Ms)],
+                values: [scaled(r.medianMs), scaled(r.p90Ms)],
               }))}
-              format={(v) => t('analytics.hours', { value: v.toFixed(1) })}
+              format={(v) => t(`analytics.unit.${unit.key}`, { value: v.toFixed(v < 10 ? 2 : 0) })}
             />
             <div className="table-scroll">
               <Table striped data-testid="stages-table">

@@ -30,43 +30,45 @@ export function SignInPage() {
           : null;
   return (
     <Center component="main" mih="100vh" p="md" id="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={420}>
-        <form onSubmit={submit} noValidate>
-          <Stack>
-            <Title order={1} size="h2">
-              {t('signIn.title')}
-            </Title>
-            <p style={{ margin: 0 }}>{t('app.name')}</p>
-            {message && (
-              <Alert color="red.9" variant="outline" role="alert">
-                {message}
-              </Alert>
-            )}
-            <TextInput
-              label={t('signIn.email')}
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.currentTarget.value)}
-            />
-            <PasswordInput
-              label={t('signIn.password')}
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.currentTarget.value)}
-              visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
-            />
-            <Button type="submit" loading={signIn.isPending}>
-              {t('signIn.submit')}
-            </Button>
-          </Stack>
-        </form>
-        <Anchor component={Link} to="/catalogue" mt="md" display="block">
+      <Stack w="100%" maw={420} align="center">
+        <Paper withBorder shadow="sm" p="xl" w="100%">
+          <form onSubmit={submit} noValidate>
+            <Stack>
+              <Title order={1} size="h2">
+                {t('signIn.title')}
+              </Title>
+              <p style={{ margin: 0 }}>{t('app.name')}</p>
+              {message && (
+                <Alert color="red.9" variant="outline" role="alert">
+                  {message}
+                </Alert>
+              )}
+              <TextInput
+                label={t('signIn.email')}
+                type="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.currentTarget.value)}
+              />
+              <PasswordInput
+                label={t('signIn.password')}
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(e) => setPassword(e.currentTarget.value)}
+                visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+              />
+              <Button type="submit" loading={signIn.isPending}>
+                {t('signIn.submit')}
+              </Button>
+            </Stack>
+          </form>
+        </Paper>
+        <Anchor component={Link} to="/catalogue">
           {t('catalogue.browse')}
         </Anchor>
-      </Paper>
+      </Stack>
     </Center>
   );
 }

@@ -3,7 +3,7 @@ import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { BarChart } from '../components/BarChart';
 import '../i18n';
-import { formatMs } from '../pages/AnalyticsPage';
+import { chartUnit, formatMs } from '../pages/AnalyticsPage';
 import { pathwayFlowchart } from '../pages/CatalogueEntryPage';
 
 describe('pathway flowchart', () => {
@@ -80,5 +80,14 @@ describe('analytics formatting', () => {
     const chart = screen.getByRole('img', { name: 'Throughput' });
     expect(chart.querySelectorAll('rect')).toHaveLength(4);
     expect(chart.querySelector('rect title')?.textContent).toBe('2026-11 · Submitted: 4');
+  });
+});
+
+describe('analytics chart unit', () => {
+  it('follows the longest time shown', () => {
+    expect(chartUnit(0).key).toBe('s');
+    expect(chartUnit(90_000).key).toBe('min');
+    expect(chartUnit(5 * 3_600_000).key).toBe('h');
+    expect(chartUnit(3 * 86_400_000).key).toBe('d');
   });
 });
