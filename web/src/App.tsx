@@ -21,6 +21,9 @@ const ChecklistPage = lazy(() => import('./pages/ChecklistPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const MePage = lazy(() => import('./pages/MePage'));
+const CataloguePage = lazy(() => import('./pages/CataloguePage'));
+const CatalogueEntryPage = lazy(() => import('./pages/CatalogueEntryPage'));
+const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 
 export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/api/me')) });
@@ -57,8 +60,15 @@ export function App() {
 function SignedInApp() {
   const me = useMe();
   const signOut = useSignOut();
+  const location = useLocation();
   if (me.isPending) return <Loading />;
-  if (me.error instanceof ApiError && me.error.status === 401) return <SignInPage />;
+  // The catalogue is public: signed out, its pages show without the application's shell.
+  if (me.error instanceof ApiError && me.error.status === 401)
+    return location.pathname === '/catalogue' || location.pathname.startsWith('/catalogue/') ? (
+      <PublicCatalogue />
+    ) : (
+      <SignInPage />
+    );
   if (me.isError)
     return (
       <main style={{ padding: '1rem' }}>
@@ -77,6 +87,9 @@ function Shell({ me }: { me: Me }) {
   const unread = useUnreadCount();
   const signOut = useSignOut();
   const isAdmin = me.roles.includes('admin');
+  const seesAnalytics = me.roles.some(
+    (r) => r === 'admin' || r === 'quality_officer' || r === 'agency_liaison',
+  );
   const links = [
     { to: '/', label: t('nav.inbox'), badge: unread.data },
     { to: '/proposals', label: t('nav.proposals') },
@@ -84,6 +97,8 @@ function Shell({ me }: { me: Me }) {
     { to: '/workflow', label: t('nav.workflow') },
     { to: '/quality-checklist', label: t('nav.checklist') },
     { to: '/me', label: t('nav.me') },
+    { to: '/catalogue', label: t('catalogue.nav') },
+    ...(seesAnalytics ? [{ to: '/analytics', label: t('analytics.nav') }] : []),
     ...(isAdmin
       ? [
           { to: '/admin/users', label: t('nav.users') },
@@ -183,7 +198,42 @@ function Shell({ me }: { me: Me }) {
             <Route path="/admin/users" element={isAdmin ? <UsersPage me={me} /> : <Navigate to="/" />} />
             <Route path="/admin/audit" element={isAdmin ? <AuditPage me={me} /> : <Navigate to="/" />} />
             <Route path="/me" element={<MePage me={me} />} />
+            <Route path="/catalogue" element={<CataloguePage />} />
+            <Route path="/catalogue/:reference" element={<CatalogueEntryPage />} />
+            <Route path="/analytics" element={seesAnalytics ? <AnalyticsPage /> : <Navigate to="/" />} />
             <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+/** The catalogue for visitors who are not signed in: a plain header with a way to sign in. */
+function PublicCatalogue() {
+  const { t } = useTranslation();
+  return (
+    <AppShell header={{ height: 60 }} padding="md">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Title order={2} size="h4">
+            <Link to="/catalogue" style={{ color: 'inherit', textDecoration: 'none' }}>
+              {t('app.name')}
+            </Link>
+          </Title>
+          <Button component={Link} to="/" variant="outline" size="xs">
+            {t('catalogue.signIn')}
+          </Button>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/catalogue" element={<CataloguePage />} />
+            <Route path="/catalogue/:reference" element={<CatalogueEntryPage />} />
           </Routes>
         </Suspense>
       </AppShell.Main>

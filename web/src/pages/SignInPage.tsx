@@ -1,7 +1,19 @@
-import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Divider,
+  Paper,
+  PasswordInput,
+  Stack,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, ApiError, unwrap } from '../api/client';
 import { errorMessage } from '../components/states';
 
@@ -35,49 +47,54 @@ export function SignInPage() {
           : null;
   return (
     <Center component="main" mih="100vh" p="md" id="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={420}>
-        <form onSubmit={submit} noValidate>
-          <Stack>
-            <Title order={1} size="h2">
-              {t('signIn.title')}
-            </Title>
-            <p style={{ margin: 0 }}>{t('app.name')}</p>
-            {message && (
-              <Alert color="red.9" variant="outline" role="alert">
-                {message}
-              </Alert>
-            )}
-            <TextInput
-              label={t('signIn.email')}
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.currentTarget.value)}
-            />
-            <PasswordInput
-              label={t('signIn.password')}
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.currentTarget.value)}
-              visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
-            />
-            <Button type="submit" loading={signIn.isPending}>
-              {t('signIn.submit')}
-            </Button>
-            {oidcLoginUrl && (
-              <>
-                <Divider label={t('signIn.or')} labelPosition="center" />
-                {/* A plain link: the provider's pages need a full-page navigation. */}
-                <Button component="a" href={oidcLoginUrl} variant="outline" data-testid="oidc-sign-in">
-                  {t('signIn.university')}
-                </Button>
-              </>
-            )}
-          </Stack>
-        </form>
-      </Paper>
+      <Stack w="100%" maw={420} align="center">
+        <Paper withBorder shadow="sm" p="xl" w="100%">
+          <form onSubmit={submit} noValidate>
+            <Stack>
+              <Title order={1} size="h2">
+                {t('signIn.title')}
+              </Title>
+              <p style={{ margin: 0 }}>{t('app.name')}</p>
+              {message && (
+                <Alert color="red.9" variant="outline" role="alert">
+                  {message}
+                </Alert>
+              )}
+              <TextInput
+                label={t('signIn.email')}
+                type="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.currentTarget.value)}
+              />
+              <PasswordInput
+                label={t('signIn.password')}
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(e) => setPassword(e.currentTarget.value)}
+                visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+              />
+              <Button type="submit" loading={signIn.isPending}>
+                {t('signIn.submit')}
+              </Button>
+              {oidcLoginUrl && (
+                <>
+                  <Divider label={t('signIn.or')} labelPosition="center" />
+                  {/* A plain link: the provider's pages need a full-page navigation. */}
+                  <Button component="a" href={oidcLoginUrl} variant="outline" data-testid="oidc-sign-in">
+                    {t('signIn.university')}
+                  </Button>
+                </>
+              )}
+            </Stack>
+          </form>
+        </Paper>
+        <Anchor component={Link} to="/catalogue">
+          {t('catalogue.browse')}
+        </Anchor>
+      </Stack>
     </Center>
   );
 }

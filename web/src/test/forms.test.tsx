@@ -2,6 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contentFromModel, EMPTY_MODEL, modelFromContent, sharesTotal } from '../components/content-form';
 import '../i18n';
@@ -79,7 +80,9 @@ describe('sign-in form', () => {
     render(
       <MantineProvider>
         <QueryClientProvider client={new QueryClient()}>
-          <SignInPage />
+          <MemoryRouter>
+            <SignInPage />
+          </MemoryRouter>
         </QueryClientProvider>
       </MantineProvider>,
     );

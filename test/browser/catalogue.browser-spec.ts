@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { VALID_CONTENT } from '../support/review-scenario.js';
+import { ReviewWorld, type ProposalView } from '../support/review-world.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { axeViolations, launch, newPage, pageErrors, screenshot, signedIn } from './browser.js';
+
+// The public catalogue (signed out) and the analytics page in Chromium, against the real server. Every
+// page is checked with axe-core and for console errors (a CSP violation, e.g. by the JSON-LD block).
+describe('catalogue and analytics in a browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let w: ReviewWorld;
+  const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
+  // Every entry of this suite carries TOKEN, so the search finds exactly them.
+  const TOKEN = `zq${randomUUID().slice(0, 8)}`;
+  const { revenueShares: _shares, ...BASE } = VALID_CONTENT;
+  let whole: ProposalView;
+  let part: ProposalView;
+
+  /** A cuni-led proposal with partner uhd, driven to published through the API. */
+  const publish = async (over: Record<string, unknown>): Promise<ProposalView> => {
+    const p = await w.create({ ...BASE, ...over }, ['uhd']);
+    await w.ok(p.id, 'cuniProposer', 'SUBMIT');
+    await w.ok(p.id, 'uhdReviewer', 'PARTNER_APPROVE');
+    await w.ok(p.id, 'qualityOfficer', 'QUALITY_APPROVE', w.allMet());
+    await w.ok(p.id, 'nauLiaison', 'AGENCY_CONFIRM', { outcome: 'aligned', nqfLevel: '7' });
+    await w.ok(p.id, 'gacLiaison', 'AGENCY_CONFIRM', { outcome: 'aligned' });
+    return w.ok(p.id, 'cuniAdmin', 'PUBLISH');
+  };
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launch();
+    w = await new ReviewWorld(server).setUp([
+      'cuniProposer',
+      'cuniAdmin',
+      'uhdReviewer',
+      'qualityOfficer',
+      'nauLiaison',
+      'gacLiaison',
+    ]);
+    // whole → an external programme; part → whole: a pathway of three nodes around `whole`.
+    whole = await publish({
+      title: 'Research Data Stewardship',
+      summary: `${TOKEN} Stewardship of research data in multilingual teams.`,
+      languages: ['en'],
+      strategicAreas: ['data-literacy'],
+      ects: 6,
+      workloadHours: 160,
+    });
+    part = await publish({
+      title: 'Gründung einer Datenfirma',
+      summary: `${TOKEN} Eine Einführung in datengetriebene Unternehmensgründung.`,
+      languages: ['de'],
+      strategicAreas: ['entrepreneurship'],
+      ects: 3,
+      workloadHours: 80,
+      stackability: { stacksInto: [whole.reference], composedOf: [] },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) expect(pageErrors.get(p) ?? []).toEqual([]);
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+  const track = ({ context, page }: { context: BrowserContext; page: Page }) => {
+    contexts.push(context);
+    pages.push(page);
+    return page;
+  };
+  const expectAccessible = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
+
+  it('lets a visitor who is not signed in search the catalogue, filter by a facet and open a pathway', async () => {
+    const page = track(await newPage(browser, server));
+    await page.goto('/');
+    await page.getByLabel('E-mail').waitFor();
+    await page.getByRole('link', { name: 'Browse the catalogue' }).click();
+    await page.getByRole('heading', { name: 'Micro-credential catalogue', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/catalogue');
+
+    const search = page.getByRole('searchbox', { name: 'Search micro-credentials' });
+    await search.fill(TOKEN);
+    await search.press('Enter');
+    await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
+    const cards = page.getByTestId('catalogue-item');
+    expect(await cards.count()).toBe(2);
+    // Facet counts come from the API: one entry in German, one in English.
+    const german = page.getByRole('checkbox', { name: 'de (1)' });
+    await german.waitFor();
+    await expect(page.getByRole('checkbox', { name: 'en (1)' }).count()).resolves.toBe(1);
+    // click(), not check(): the box follows the address, which React Router updates in a transition.
+    await german.click();
+    await page.getByRole('status').filter({ hasText: '1 micro-credential shown' }).waitFor();
+    expect(await german.isChecked()).toBe(true);
+    await expect(cards.first().textContent()).resolves.toContain('Gründung einer Datenfirma');
+    expect(new URL(page.url()).searchParams.getAll('language')).toEqual(['de']);
+    await expectAccessible(page);
+    await german.click();
+    await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
+    expect(await german.isChecked()).toBe(false);
+    await screenshot(page, 'catalogue');
+
+    await page.getByRole('link', { name: 'Research Data Stewardship' }).click();
+    await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/catalogue/${whole.reference}`);
+    // The pathway part → whole → programme, drawn by Mermaid and listed in words.
+    const diagram = page.getByTestId('pathway-diagram');
+    await diagram.locator('svg').waitFor();
+    await expect(diagram.textContent()).resolves.toContain(part.reference);
+    await expect(page.getByTestId('pathway-list').textContent()).resolves.toContain(
+      'Gründung einer Datenfirma → Research Data Stewardship',
+    );
+    await expect(page.getByRole('row').filter({ hasText: 'nau' }).count()).resolves.toBe(1);
+    const exportHref = await page
+      .getByRole('link', { name: 'Open Badges 3.0 achievement' })
+      .getAttribute('href');
+    expect(exportHref).toBe(`/api/catalogue/${whole.reference}/exports/ob3-achievement`);
+    // schema.org Course as a JSON-LD data block in the head (not executed: no CSP violation).
+    const jsonLd = await page.locator('script[type="application/ld+json"]').textContent();
+    expect(JSON.parse(jsonLd ?? '{}')).toMatchObject({
+      '@type': 'Course',
+      name: 'Research Data Stewardship',
+    });
+    await expectAccessible(page);
+    await screenshot(page, 'catalogue-entry');
+
+    // The part's page links to the whole it counts towards.
+    await page.goto(`/catalogue/${part.reference}`);
+    await page.getByRole('heading', { name: 'Gründung einer Datenfirma', level: 1 }).waitFor();
+    await page.getByRole('link', { name: `${whole.reference}: Research Data Stewardship` }).click();
+    await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
+  });
+
+  it('shows an admin the time in stage, throughput and the waiting list, with CSV downloads', async () => {
+    const admin = await server.user('cuni', ['admin'], 'analytics');
+    const waiting = await w.create({ ...BASE, title: `Waiting ${TOKEN}` }, ['uhd']);
+    await w.ok(waiting.id, 'cuniProposer', 'SUBMIT');
+    const page = track(await signedIn(browser, server, admin.email));
+    await page.goto('/');
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    const table = page.getByTestId('waiting-table');
+    await table.getByRole('row').filter({ hasText: waiting.reference }).waitFor();
+    await expect(
+      table.getByRole('row').filter({ hasText: waiting.reference }).textContent(),
+    ).resolves.toContain('partner-uhd');
+    await page.getByTestId('stages-chart').locator('svg[role="img"]').waitFor();
+    await expect(page.getByTestId('stages-table').textContent()).resolves.toContain('Partner review');
+    await expect(page.getByTestId('throughput-table').textContent()).resolves.toMatch(/\d{4}-\d{2}/);
+    const csvLink = page.getByRole('link', { name: 'Download CSV (Waiting list)' });
+    expect(await csvLink.getAttribute('href')).toBe('/api/analytics/waiting?format=csv');
+    // The link works with the session cookie alone.
+    const csv = await page.context().request.get('/api/analytics/waiting?format=csv');
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    expect(await csv.text()).toContain(waiting.reference);
+    await expectAccessible(page);
+    await screenshot(page, 'analytics');
+
+    // A reviewer has no analytics: no link, and the address leads back to the inbox.
+    const reviewer = await server.user('cuni', ['reviewer'], 'no-analytics');
+    const other = track(await signedIn(browser, server, reviewer.email));
+    await other.goto('/analytics');
+    await other.getByRole('heading', { level: 1 }).first().waitFor();
+    expect(new URL(other.url()).pathname).toBe('/');
+    expect(await other.getByRole('link', { name: 'Analytics' }).count()).toBe(0);
+  });
+});

@@ -1,0 +1,298 @@
+import { Anchor, Badge, Group, List, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api, unwrap, type Schemas } from '../api/client';
+import { ErrorState, Loading } from '../components/states';
+import { formatDateTime } from '../format';
+
+type Pathways = Schemas['PathwaysDto'];
+type StackLink = Schemas['StackLinkDto'];
+
+/** Mermaid flowchart source (left to right: part → whole); ids are generated, labels escaped. */
+export function pathwayFlowchart(p: Pathways): string {
+  const ids = new Map(p.nodes.map((n, i) => [n.id, `n${i}`]));
+  const esc = (s: string) => s.replace(/["<>&#]/g, (c) => `#${c.charCodeAt(0)};`);
+  const lines = ['flowchart LR'];
+  for (const n of p.nodes) {
+    const name = n.kind === 'programme' ? (n.title ?? n.id) : `${n.id}: ${n.title ?? ''}`;
+    const ects = n.ects === null ? '' : ` (${n.ects} ECTS)`;
+    lines.push(`  ${ids.get(n.id)}["${esc(name + ects)}"]`);
+    if (n.id === p.reference) lines.push(`  style ${ids.get(n.id)} stroke-width:3px`);
+    if (n.retired) lines.push(`  style ${ids.get(n.id)} stroke-dasharray:4 4`);
+  }
+  for (const e of p.edges) {
+    const from = ids.get(e.from);
+    const to = ids.get(e.to);
+    if (from && to) lines.push(`  ${from} ${e.retired ? '-.->' : '-->'} ${to}`);
+  }
+  return lines.join('\n');
+}
+
+const FIELDS = [
+  'workloadHours',
+  'participationForm',
+  'targetGroups',
+  'qualityAssurance',
+  'thematicArea',
+  'prerequisites',
+] as const;
+
+export default function CatalogueEntryPage() {
+  const { t } = useTranslation();
+  const { reference = '' } = useParams();
+  const entry = useQuery({
+    queryKey: ['catalogue-entry', reference],
+    queryFn: () => unwrap(api.GET('/api/catalogue/{reference}', { params: { path: { reference } } })),
+  });
+  const pathways = useQuery({
+    queryKey: ['catalogue-pathways', reference],
+    queryFn: () =>
+      unwrap(api.GET('/api/catalogue/{reference}/pathways', { params: { path: { reference } } })),
+  });
+
+  // schema.org Course as a JSON-LD data block: not executed, so the CSP's script-src does not apply.
+  const schemaOrg = entry.data?.schemaOrg;
+  useEffect(() => {
+    if (!schemaOrg) return;
+    const script = document.createElement('script');
+    script.type = 'application/ld+json';
+    script.dataset.testid = 'schema-org';
+    script.textContent = JSON.stringify(schemaOrg);
+    document.head.appendChild(script);
+    return () => script.remove();
+  }, [schemaOrg]);
+
+  const title = entry.data?.title;
+  useEffect(() => {
+    if (!title) return;
+    const before = document.title;
+    document.title = title;
+    return () => {
+      document.title = before;
+    };
+  }, [title]);
+
+  const box = useRef<HTMLDivElement>(null);
+  const [diagramError, setDiagramError] = useState(false);
+  const source = pathways.data && pathways.data.edges.length > 0 ? pathwayFlowchart(pathways.data) : null;
+  useEffect(() => {
+    if (!source) return;
+    let cancelled = false;
+    // Mermaid is large: it loads only when a pathway is shown.
+    void import('mermaid')
+      .then(async ({ default: mermaid }) => {
+        mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+        const { svg } = await mermaid.render('pathway-diagram-svg', source);
+        if (!cancelled && box.current) box.current.innerHTML = svg;
+      })
+      .catch(() => !cancelled && setDiagramError(true));
+    return () => {
+      cancelled = true;
+    };
+  }, [source]);
+
+  if (entry.isPending) return <Loading />;
+  if (entry.isError) return <ErrorState error={entry.error} onRetry={() => void entry.refetch()} />;
+  const e = entry.data;
+  const content = e.content as Record<string, unknown>;
+  const outcomes = Array.isArray(content.learningOutcomes)
+    ? (content.learningOutcomes as { description?: string; escoSkillUri?: string }[])
+    : [];
+  const assessment = content.assessment as { type?: string; description?: string } | undefined;
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? '' : String(v));
+  const titleOf = (node: string) => pathways.data?.nodes.find((n) => n.id === node)?.title ?? node;
+
+  const stackList = (links: StackLink[]) =>
+    links.length === 0 ? (
+      <Text size="sm">{t('catalogue.none')}</Text>
+    ) : (
+      <List size="sm">
+        {links.map((l, i) => (
+          <List.Item key={i}>
+            {l.kind === 'programme' && l.url ? (
+              <Anchor href={l.url} rel="noopener noreferrer">
+                {l.title ?? l.url}
+              </Anchor>
+            ) : l.status !== 'not-in-catalogue' ? (
+              <Anchor component={Link} to={`/catalogue/${l.reference}`}>
+                {l.reference}
+                {l.title ? `: ${l.title}` : ''}
+              </Anchor>
+            ) : (
+              l.reference
+            )}{' '}
+            ({t(`catalogue.linkStatus.${l.status}`)})
+          </List.Item>
+        ))}
+      </List>
+    );
+
+  return (
+    <Stack>
+      <Anchor component={Link} to="/catalogue">
+        {t('catalogue.back')}
+      </Anchor>
+      <Title order={1}>{e.title}</Title>
+      <Group gap="xs">
+        <Badge variant="outline" color="dark">
+          {e.reference}
+        </Badge>
+        <Badge variant="outline" color="dark">
+          {t('catalogue.ects', { count: e.ects })}
+        </Badge>
+        <Badge variant="outline" color="dark">
+          {t('catalogue.eqf', { level: e.eqfLevel })}
+        </Badge>
+        {e.status === 'retired' && (
+          <Badge color="red.9">{t('catalogue.retired', { date: formatDateTime(e.retiredAt) })}</Badge>
+        )}
+      </Group>
+      <Text size="sm">
+        {t('catalogue.lead', { institution: e.leadInstitutionId })}
+        {e.partnerInstitutionIds.length > 0 &&
+          ` · ${t('catalogue.partners', { list: e.partnerInstitutionIds.join(', ') })}`}{' '}
+        · {t('catalogue.languages', { list: e.languages.join(', ') })} ·{' '}
+        {t('catalogue.published', { date: formatDateTime(e.publishedAt) })}
+      </Text>
+
+      <section aria-labelledby="entry-content">
+        <Title order={2} size="h3" id="entry-content">
+          {t('catalogue.content')}
+        </Title>
+        <Text>{e.summary}</Text>
+        {outcomes.length > 0 && (
+          <>
+            <Title order={3} size="h4" mt="sm">
+              {t('catalogue.learningOutcomes')}
+            </Title>
+            <List>
+              {outcomes.map((o, i) => (
+                <List.Item key={i}>
+                  {o.description}
+                  {o.escoSkillUri && (
+                    <>
+                      {' '}
+                      (<Anchor href={o.escoSkillUri}>ESCO</Anchor>)
+                    </>
+                  )}
+                </List.Item>
+              ))}
+            </List>
+          </>
+        )}
+        <dl className="entry-fields">
+          {assessment?.description && (
+            <div>
+              <dt>{t('catalogue.field.assessment')}</dt>
+              <dd>{assessment.description}</dd>
+            </div>
+          )}
+          {FIELDS.filter((f) => content[f] !== undefined && content[f] !== null && show(content[f])).map(
+            (f) => (
+              <div key={f}>
+                <dt>{t(`catalogue.field.${f}`)}</dt>
+                <dd>{show(content[f])}</dd>
+              </div>
+            ),
+          )}
+        </dl>
+      </section>
+
+      <section aria-labelledby="entry-alignments">
+        <Title order={2} size="h3" id="entry-alignments">
+          {t('catalogue.alignments')}
+        </Title>
+        {e.alignments.length === 0 ? (
+          <Text>{t('catalogue.noAlignments')}</Text>
+        ) : (
+          <div className="table-scroll">
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('catalogue.country')}</Table.Th>
+                  <Table.Th>{t('catalogue.agency')}</Table.Th>
+                  <Table.Th>{t('catalogue.outcome')}</Table.Th>
+                  <Table.Th>{t('catalogue.nqfLevel')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {e.alignments.map((a) => (
+                  <Table.Tr key={`${a.country}-${a.agencyId}`}>
+                    <Table.Td>{a.country}</Table.Td>
+                    <Table.Td>{a.agencyId}</Table.Td>
+                    <Table.Td>{t(`catalogue.outcomeValue.${a.outcome}`)}</Table.Td>
+                    <Table.Td>{a.nqfLevel ?? '—'}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby="entry-stackability">
+        <Title order={2} size="h3" id="entry-stackability">
+          {t('catalogue.stackability')}
+        </Title>
+        <Title order={3} size="h5">
+          {t('catalogue.stacksInto')}
+        </Title>
+        {stackList(e.stackability.stacksInto)}
+        <Title order={3} size="h5" mt="xs">
+          {t('catalogue.composedOf')}
+        </Title>
+        {stackList(e.stackability.composedOf)}
+      </section>
+
+      <section aria-labelledby="entry-pathways">
+        <Title order={2} size="h3" id="entry-pathways">
+          {t('catalogue.pathways')}
+        </Title>
+        {pathways.isPending ? (
+          <Loading />
+        ) : pathways.isError ? (
+          <ErrorState error={pathways.error} onRetry={() => void pathways.refetch()} />
+        ) : pathways.data.pathways.length === 0 || !source ? (
+          <Text>{t('catalogue.noPathways')}</Text>
+        ) : (
+          <Stack gap="xs">
+            <div
+              ref={box}
+              className="mermaid-diagram"
+              role="img"
+              aria-label={t('catalogue.pathwayDiagramLabel', { reference: e.reference })}
+              data-testid="pathway-diagram"
+            />
+            {diagramError && <Text>{t('catalogue.diagramFailed')}</Text>}
+            <Text size="sm">{t('catalogue.totalEcts', { count: pathways.data.totalEcts })}</Text>
+            <List size="sm" data-testid="pathway-list">
+              {pathways.data.pathways.map((p, i) => (
+                <List.Item key={i}>
+                  {t('catalogue.pathwayItem', {
+                    chain: p.nodes.map(titleOf).join(' → '),
+                    ects: p.totalEcts,
+                  })}
+                </List.Item>
+              ))}
+            </List>
+          </Stack>
+        )}
+      </section>
+
+      <section aria-labelledby="entry-exports">
+        <Title order={2} size="h3" id="entry-exports">
+          {t('catalogue.exports')}
+        </Title>
+        <List>
+          {(['ob3Achievement', 'ob3Endorsement', 'elm'] as const).map((k) => (
+            <List.Item key={k}>
+              <Anchor href={e.exports[k]}>{t(`catalogue.export.${k}`)}</Anchor>
+            </List.Item>
+          ))}
+        </List>
+      </section>
+    </Stack>
+  );
+}
