@@ -143,7 +143,7 @@ describe('catalogue and analytics in a browser', () => {
     await w.ok(waiting.id, 'cuniProposer', 'SUBMIT');
     const page = track(await signedIn(browser, server, admin.email));
     await page.goto('/');
-    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('link', { name: 'Analytics', exact: true }).click();
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     const table = page.getByTestId('waiting-table');
     await table.getByRole('row').filter({ hasText: waiting.reference }).waitFor();
@@ -169,6 +169,6 @@ describe('catalogue and analytics in a browser', () => {
     await other.goto('/analytics');
     await other.getByRole('heading', { level: 1 }).first().waitFor();
     expect(new URL(other.url()).pathname).toBe('/');
-    expect(await other.getByRole('link', { name: 'Analytics' }).count()).toBe(0);
+    expect(await other.getByRole('link', { name: 'Analytics', exact: true }).count()).toBe(0);
   });
 });

@@ -390,6 +390,8 @@ describe('web application in a browser', () => {
     expect(await verdict.textContent()).toContain('The chain is intact');
     await page.getByLabel('Action', { exact: true }).fill('USER_DEACTIVATE');
     await page.getByRole('button', { name: 'Apply filters' }).click();
+    // The filtered page replaces the table: wait for its first entry rather than counting at once.
+    await page.getByRole('row').filter({ hasText: 'USER_DEACTIVATE' }).first().waitFor();
     await expect(page.getByRole('row').count()).resolves.toBeGreaterThan(1);
     await expectAccessible(page);
     await screenshot(page, 'audit-log');
