@@ -352,9 +352,17 @@ describe('exactly once', () => {
        WHERE r.proposal_id = ANY ($1) AND r.kind = 'reminder' AND r.attempt = 1 GROUP BY r.id, r.party_key`,
       [ids],
     );
-    // Each reviewer of the institution got exactly one notification per due reminder.
+    // Each reviewer of the institution with an open account (other suites close some), and each of
+    // their deputies in office (other suites name some), got exactly one notification per due reminder.
     const { rows: counts } = await db.query(
-      `SELECT institution_id, count(*)::int AS n FROM users WHERE 'reviewer' = ANY (roles) AND institution_id IN ('uhd', 'su') GROUP BY 1`,
+      `SELECT institution_id, count(DISTINCT id)::int AS n FROM (
+         SELECT institution_id, id FROM users WHERE 'reviewer' = ANY (roles) AND active
+         UNION
+         SELECT p.institution_id, u.id FROM deputies d
+           JOIN users p ON p.id = d.principal_id JOIN users u ON u.id = d.deputy_id
+          WHERE 'reviewer' = ANY (p.roles) AND p.active AND u.active AND u.institution_id = p.institution_id
+            AND d.starts_at <= now() AND d.ends_at > now()
+       ) AS recipients WHERE institution_id IN ('uhd', 'su') GROUP BY 1`,
     );
     const reviewers = Object.fromEntries(
       counts.map((c: { institution_id: string; n: number }) => [`partner-${c.institution_id}`, c.n]),
