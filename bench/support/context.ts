@@ -121,6 +121,8 @@ export class BenchContext {
       REDIS_PREFIX: this.redisPrefix,
       JWT_SECRET: this.jwtSecret,
       SIGNING_KEY: this.signingKey,
+      // Required in production; the bench's clients send no Origin, so any origin does.
+      PUBLIC_URL: 'http://localhost',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'warn',
