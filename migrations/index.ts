@@ -11,6 +11,7 @@ import { QueriesAtScale1795870000000 } from './1795870000000-queries-at-scale.js
 import { Credentials1795880000000 } from './1795880000000-credentials.js';
 import { Catalogue1795890000000 } from './1795890000000-catalogue.js';
 import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
+import { DecisionPayloads1795910000000 } from './1795910000000-decision-payloads.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -24,4 +25,5 @@ export const migrations = [
   Credentials1795880000000,
   Catalogue1795890000000,
   SsoDeputies1795900000000,
+  DecisionPayloads1795910000000,
 ];

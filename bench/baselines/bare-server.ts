@@ -17,7 +17,7 @@ import { AuditQueryService } from '../../src/audit/audit-query.service.js';
 import { CatalogueService } from '../../src/catalogue/catalogue.service.js';
 import { AuditRepository } from '../../src/audit/audit.repository.js';
 import type { AuthUser } from '../../src/auth/auth-user.js';
-import { NotificationsService } from '../../src/notifications/notifications.controller.js';
+import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { ReminderRepository } from '../../src/reminders/reminder.repository.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
 

@@ -273,9 +273,9 @@ const STEPS: Step[] = [
   },
   {
     sql: `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-  actor_institution_id, actor_role, comment, criteria, outcome, conditions, nqf_level, external_reference)
+  actor_institution_id, actor_role, payload)
   VALUES (:id, :new_version, :new_revision, 'PARTNER_APPROVE', :state, :new_state, :actor_user, :actor_inst,
-  'reviewer', '${COMMENT}', NULL, NULL, NULL, NULL, NULL)`,
+  'reviewer', ('{"comment"' || chr(58) || '"${COMMENT}"}')::jsonb)`,
   },
   {
     sql: `UPDATE reminder_schedule SET status = 'cancelled'

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { AuditRepository } from '../../src/audit/audit.repository.js';
 import type { AuthUser } from '../../src/auth/auth-user.js';
-import { NotificationsService } from '../../src/notifications/notifications.controller.js';
+import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
 import { alternate, measuredRun } from '../support/compare.js';
 import { openLoop, type RequestSpec } from '../support/http-load.js';

@@ -54,8 +54,8 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
     );
     await c.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, created_at)
-       SELECT g.id, s.v + 1, 1, s.event, s.from_state, s.to_state, $1, g.lead, 'admin',
+         actor_institution_id, actor_role, payload, created_at)
+       SELECT g.id, s.v + 1, 1, s.event, s.from_state, s.to_state, $1, g.lead, 'admin', '{}'::jsonb,
          g.created_at + (s.v * 20 + random() * 400) * interval '1 hour'
        FROM gen g CROSS JOIN (VALUES
          (1, 'SUBMIT', 'draft', 'partnerReview'),

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { workflowRegistry } from '../../workflows/registry.js';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -47,9 +48,7 @@ export class WaitingQueryDto {
 }
 
 export class StageRowDto {
-  @ApiProperty({
-    enum: ['draft', 'partnerReview', 'qualityReview', 'agencyAlignment', 'changesRequested', 'approved'],
-  })
+  @ApiProperty({ enum: workflowRegistry().waitingStates() })
   stage!: string;
   @ApiProperty({ type: String, nullable: true, description: 'Lead institution; null: all institutions' })
   institutionId!: string | null;

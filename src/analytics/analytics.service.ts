@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { DomainError } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { WorkflowRegistry } from '../../workflows/registry.js';
 import { ProposalsRepository } from '../workflow/proposals.repository.js';
 import type {
   AnalyticsQueryDto,
@@ -15,22 +16,12 @@ import type {
 } from './analytics.dto.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-export const STAGES = [
-  'draft',
-  'partnerReview',
-  'qualityReview',
-  'agencyAlignment',
-  'changesRequested',
-  'approved',
-];
-/** Stages whose pending parties are reminded and escalated (DESIGN.md section 6). */
-export const REMINDED_STAGES = ['partnerReview', 'qualityReview', 'agencyAlignment', 'changesRequested'];
 
 function window(q: AnalyticsQueryDto, defaultSpanMs: number): { from: Date; to: Date } {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - defaultSpanMs);
   if (from.getTime() > to.getTime())
-    throw new DomainError('validation-failed', 400, 'to: must not be before from', [
+    throw new DomainError('validation-failed', 'to: must not be before from', [
       { field: 'to', message: 'must not be before from' },
     ]);
   return { from, to };
@@ -46,7 +37,13 @@ export class AnalyticsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly registry: WorkflowRegistry,
   ) {}
+
+  /** Stages someone acts in (their pending parties), in machine order, from every workflow version. */
+  private get stageList(): string[] {
+    return this.registry.waitingStates();
+  }
 
   /**
    * These statements are estimated expensive enough for PostgreSQL's JIT, whose compilation alone
@@ -84,7 +81,7 @@ export class AnalyticsService {
    */
   async stages(user: AuthUser, q: AnalyticsQueryDto): Promise<StagesDto> {
     const { from, to } = window(q, 90 * DAY_MS);
-    const params: unknown[] = [from, STAGES];
+    const params: unknown[] = [from, this.stageList];
     // A proposal whose last change (updated_at) came before the window neither entered nor left a
     // stage in it; it only counts if it is still waiting somewhere.
     const visible = this.visible(
@@ -93,8 +90,15 @@ export class AnalyticsService {
       params,
       `(p.updated_at >= $1 OR p.state = ANY ($2::text[]))`,
     );
-    params.push(from, to, this.config.ESCALATION_AFTER_MS, STAGES, REMINDED_STAGES);
-    const [f, t, esc, stages, reminded] = [5, 4, 3, 2, 1].map((k) => `$${params.length - k + 1}`);
+    params.push(
+      from,
+      to,
+      this.config.ESCALATION_AFTER_MS,
+      this.stageList,
+      this.registry.remindedStates(),
+      this.registry.milestone('created')[0],
+    );
+    const [f, t, esc, stages, reminded, created] = [6, 5, 4, 3, 2, 1].map((k) => `$${params.length - k + 1}`);
     const rows: StageRowDto[] = await this.run(
       `WITH visible AS (${visible}),
        -- Per proposal (its decisions through the (proposal_id, proposal_version) index, in version
@@ -104,7 +108,7 @@ export class AnalyticsService {
          FROM visible v CROSS JOIN LATERAL (
            SELECT c.stage, c.at AS entered_at, lead(c.at) OVER (ORDER BY c.seq) AS left_at
            FROM (
-             SELECT 'draft'::text AS stage, v.created_at AS at, 0 AS seq
+             SELECT ${created}::text AS stage, v.created_at AS at, 0 AS seq
              UNION ALL
              SELECT d.to_state, d.created_at, d.proposal_version
              FROM decisions d
@@ -136,13 +140,22 @@ export class AnalyticsService {
     };
   }
 
-  /** Per UTC month of the window, from the decisions: SUBMITs, arrivals in approved, PUBLISHes, rejections. */
+  /** Per UTC month of the window, from the decisions: submissions, arrivals in approved, published and rejected. */
   async throughput(user: AuthUser, q: AnalyticsQueryDto): Promise<ThroughputDto> {
     const { from, to } = window(q, 365 * DAY_MS);
     const params: unknown[] = [];
     const visible = this.visible(user, q.institutionId, params);
-    params.push(from, to);
-    const [f, t] = [`$${params.length - 1}`, `$${params.length}`];
+    params.push(
+      from,
+      to,
+      this.registry.submitEvents(),
+      this.registry.milestone('approved'),
+      this.registry.milestone('published'),
+      this.registry.milestone('rejected'),
+    );
+    const [f, t, submit, approved, published, rejected] = [6, 5, 4, 3, 2, 1].map(
+      (k) => `$${params.length - k + 1}`,
+    );
     const rows: ThroughputRowDto[] = await this.run(
       `WITH visible AS (${visible}),
        months AS (
@@ -151,10 +164,10 @@ export class AnalyticsService {
                                 interval '1 month') AS month),
        counted AS (
          SELECT date_trunc('month', d.created_at AT TIME ZONE 'UTC') AS month,
-           count(*) FILTER (WHERE d.event = 'SUBMIT') AS submitted,
-           count(*) FILTER (WHERE d.to_state = 'approved' AND d.from_state IS DISTINCT FROM 'approved') AS approved,
-           count(*) FILTER (WHERE d.event = 'PUBLISH') AS published,
-           count(*) FILTER (WHERE d.to_state = 'rejected') AS rejected
+           count(*) FILTER (WHERE d.event = ANY (${submit}::text[])) AS submitted,
+           count(*) FILTER (WHERE d.to_state = ANY (${approved}::text[]) AND d.from_state IS DISTINCT FROM d.to_state) AS approved,
+           count(*) FILTER (WHERE d.to_state = ANY (${published}::text[]) AND d.from_state IS DISTINCT FROM d.to_state) AS published,
+           count(*) FILTER (WHERE d.to_state = ANY (${rejected}::text[])) AS rejected
          FROM decisions d JOIN visible v ON v.id = d.proposal_id
          WHERE d.created_at >= ${f} AND d.created_at < ${t}
          GROUP BY 1)
@@ -175,8 +188,13 @@ export class AnalyticsService {
   async waiting(user: AuthUser, q: WaitingQueryDto): Promise<WaitingRowDto[]> {
     const params: unknown[] = [];
     const visible = this.visible(user, q.institutionId, params);
-    params.push([...REMINDED_STAGES, 'approved'], this.config.ESCALATION_AFTER_MS);
-    const [states, esc] = [`$${params.length - 1}`, `$${params.length}`];
+    const approvedStates = this.registry.milestone('approved');
+    params.push(
+      [...this.registry.remindedStates(), ...approvedStates],
+      this.config.ESCALATION_AFTER_MS,
+      approvedStates,
+    );
+    const [states, esc, approved] = [3, 2, 1].map((k) => `$${params.length - k + 1}`);
     const rows: Array<
       Omit<WaitingRowDto, 'since' | 'lastReminderAt' | 'nextReminderAt' | 'escalatedAt'> & {
         since: Date;
@@ -206,15 +224,15 @@ export class AnalyticsService {
          FROM reminder_schedule r JOIN entry e ON e.proposal_id = r.proposal_id AND e.stage_entry = r.stage_entry
          GROUP BY r.proposal_id, r.party_key)
        SELECT w.id AS "proposalId", w.reference, w.title, w.state, w.lead_institution_id AS "leadInstitutionId",
-         CASE WHEN w.state = 'approved' THEN 'publisher' ELSE pt.party_key END AS "partyKey",
+         CASE WHEN w.state = ANY (${approved}::text[]) THEN 'publisher' ELSE pt.party_key END AS "partyKey",
          s.created_at AS since,
          (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS "waitingMs",
          coalesce(pt.reminders_sent, 0)::int AS "remindersSent",
          pt.last_reminder_at AS "lastReminderAt", pt.next_reminder_at AS "nextReminderAt",
          pt.escalated_at IS NOT NULL AS escalated, pt.escalated_at AS "escalatedAt",
-         (w.state <> 'approved' AND s.created_at < now() - ${esc}::bigint * interval '1 millisecond') AS overdue
+         (w.state <> ALL (${approved}::text[]) AND s.created_at < now() - ${esc}::bigint * interval '1 millisecond') AS overdue
        FROM waiting w JOIN since s ON s.proposal_id = w.id
-       LEFT JOIN parties pt ON pt.proposal_id = w.id AND pt.pending AND w.state <> 'approved'
+       LEFT JOIN parties pt ON pt.proposal_id = w.id AND pt.pending AND w.state <> ALL (${approved}::text[])
        ORDER BY s.created_at, w.reference, pt.party_key`,
       params,
     );

@@ -27,6 +27,7 @@ import { SsoModule } from '../sso/sso.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
 import { AdminController } from './admin.controller.js';
+import { changeParticipantsProvider } from './change-participants.js';
 import { loggerParams } from './logging.js';
 
 /**
@@ -65,10 +66,11 @@ export class AppModule {
       controllers: [AdminController],
       providers: [
         { provide: PROCESS_ROLE, useValue: role },
+        changeParticipantsProvider,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: AppValidationPipe },
       ],
-      exports: [PROCESS_ROLE],
+      exports: [PROCESS_ROLE, changeParticipantsProvider],
     };
   }
 }

@@ -7,6 +7,8 @@ import { PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { workflowRegistry } from '../../workflows/registry.js';
+import { eventRequestSchema, historyPayloadProperties } from '../workflow/event-payload.js';
 import { serveWebApp } from './web-app.js';
 
 export const BODY_LIMIT = '1mb';
@@ -62,6 +64,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       .build(),
     { extraModels: [ProblemDto] },
   );
+  // The event request and the history's decision fields come from the workflow definitions' schemas.
+  const definitions = workflowRegistry().list();
+  const schemas = doc.components!.schemas!;
+  schemas.ProposalEventDto = eventRequestSchema(definitions) as (typeof schemas)[string];
+  const history = schemas.HistoryEntryDto as { properties?: Record<string, unknown> };
+  history.properties = { ...history.properties, ...historyPayloadProperties(definitions) };
   doc.info.license = { name: 'EUPL-1.2', url: 'https://eur-lex.europa.eu/eli/dec_impl/2017/863/oj' };
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {

@@ -11,11 +11,11 @@ export class AuditQueryDto extends PageQueryDto {
   proposalId?: string;
 
   @ApiPropertyOptional({
-    example: 'PARTNER_APPROVE',
+    example: 'SUBMIT',
     description: 'CREATE, EDIT, an event type, USER_CREATE, REMINDER, ESCALATION',
   })
   @IsOptional()
-  @Matches(/^[A-Z][A-Z_]{0,39}$/, { message: 'action must be an action name such as PARTNER_APPROVE' })
+  @Matches(/^[A-Z][A-Z_]{0,39}$/, { message: 'action must be an action name such as SUBMIT' })
   action?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })

@@ -7,10 +7,10 @@ import { noteAuditAppends } from '../metrics/audit-appends.js';
 import { diffJson } from '../proposals/content-diff.js';
 import { UsersService, type UserChange } from '../users/users.service.js';
 import {
-  WorkflowEngineService,
+  ChangeParticipantRole,
   type ChangeParticipant,
   type ProposalChange,
-} from '../workflow/workflow-engine.service.js';
+} from '../workflow/proposal-change.js';
 import { canonicalContent } from './audit-chain.js';
 import { AuditRepository } from './audit.repository.js';
 
@@ -35,25 +35,19 @@ const USER_ACTIONS: Record<UserChange['kind'], string> = {
   'password-changed': 'PASSWORD_CHANGE',
 };
 
-const EVENT_FIELDS = ['comment', 'criteria', 'outcome', 'conditions', 'nqfLevel', 'reference'] as const;
-
 /**
  * Appends to the per-institution hash chains, always inside the caller's transaction: an entry
  * exists exactly when its change does. It joins the workflow engine's transactions and user creation.
  */
 @Injectable()
+@ChangeParticipantRole('audit')
 export class AuditService implements OnModuleInit, ChangeParticipant {
-  /** Last in the transaction: the chain heads are locked only just before COMMIT. */
-  readonly order = 100;
-
   constructor(
     private readonly repo: AuditRepository,
-    private readonly engine: WorkflowEngineService,
     private readonly users: UsersService,
   ) {}
 
   onModuleInit(): void {
-    this.engine.register(this);
     this.users.onUserChange((em, change) => this.recordUserChange(em, change));
   }
 
@@ -134,14 +128,18 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
       action = 'EDIT';
       data = {
         changes: [
-          ...diffJson(before!.content, after.content, 'content'),
-          ...diffJson(before!.partnerInstitutionIds, after.partnerInstitutionIds, 'partnerInstitutionIds'),
+          ...diffJson(change.before.content, after.content, 'content'),
+          ...diffJson(
+            change.before.partnerInstitutionIds,
+            after.partnerInstitutionIds,
+            'partnerInstitutionIds',
+          ),
         ],
       };
     } else {
-      action = change.event!.type;
-      data = {};
-      for (const k of EVENT_FIELDS) if (change.event![k] !== undefined) data[k] = change.event![k];
+      action = change.event.type;
+      // The decision's payload as its schema validated it: whatever fields the workflow version declares.
+      data = { ...change.event.payload };
       // A deputy's decision names the colleague it was taken for (DESIGN 10.5).
       const principal = actor.actingFor?.[change.actingRole];
       if (principal) data.onBehalfOf = principal;

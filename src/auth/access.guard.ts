@@ -24,7 +24,7 @@ export class AccessGuard implements CanActivate {
     const user = req.user;
     if (!user) return false;
     if (user.roles.length === 0 && !this.reflector.getAllAndOverride<boolean>(WITHOUT_ROLES, targets))
-      throw new DomainError('no-roles', 403, 'Your account is waiting for an administrator to grant roles');
+      throw new DomainError('no-roles', 'Your account is waiting for an administrator to grant roles');
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
     if (roles?.length && !roles.some((r) => user.roles.includes(r))) {
       throw forbidden(`Requires one of the roles: ${roles.join(', ')}`);

@@ -1,3 +1,4 @@
+import { workflowRegistry } from '../../workflows/registry.js';
 import type { Actor, InstitutionKind, Role } from '../../workflows/types.js';
 
 /** The caller, as established by the access token. Carries no personal data. */
@@ -17,8 +18,16 @@ export interface AuthUser {
   actingFor?: Partial<Record<Role, string>>;
 }
 
-/** Roles a deputy may receive: the review roles, never `admin` or `proposer`. */
-export const DELEGABLE_ROLES: readonly Role[] = ['reviewer', 'quality_officer', 'agency_liaison'];
+/** Roles a deputy may receive: those the workflow definitions declare delegable (review roles, never `admin`). */
+export const DELEGABLE_ROLES: readonly Role[] = workflowRegistry()
+  .roles()
+  .filter((spec) => spec.delegable)
+  .map((spec) => spec.role);
+
+/** Every role a user can hold: `admin` and the roles of the registered workflow definitions. */
+export const KNOWN_ROLES: readonly Role[] = workflowRegistry()
+  .roles()
+  .map((spec) => spec.role);
 
 /** The roles the user holds in their own right (delegated ones left out). */
 export const ownRoles = (u: AuthUser): Role[] => u.roles.filter((r) => !u.actingFor?.[r]);

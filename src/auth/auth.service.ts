@@ -46,7 +46,6 @@ export class AuthService {
     if (institution.passwordLoginDisabled) {
       throw new DomainError(
         'password-login-disabled',
-        403,
         'Password sign-in is disabled for your institution: sign in with your university account',
       );
     }

@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { withTransientRetry } from '../database/db-errors.js';
 import type { AuthUser } from './auth-user.js';
 import { tokenStillValid, type TokenUser, type UserAccessRow } from './token.js';
 
-// A named statement: prepared once per pooled connection, then one primary-key index lookup per request.
-const CURRENT_USER = {
-  name: 'auth-current-user',
-  text: `SELECT institution_id, roles, active, token_generation, surviving_token_id FROM users WHERE id = $1`,
-};
+// One primary-key index lookup per request, through TypeORM's pool like every other query.
+const CURRENT_USER = `SELECT institution_id, roles, active, token_generation, surviving_token_id FROM users WHERE id = $1`;
 
 /**
  * The per-request check behind AuthGuard. No cache: deactivation, a role change or a password change
@@ -21,15 +17,11 @@ const CURRENT_USER = {
 export class CurrentUserService {
   constructor(private readonly dataSource: DataSource) {}
 
-  private get pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
-  }
-
   /** The caller as the database has it now (current roles), or null when the token no longer stands. */
   async resolve(token: TokenUser): Promise<AuthUser | null> {
     // Read-only and idempotent: one more try when the connection dropped under it.
-    const { rows } = await withTransientRetry(
-      () => this.pool.query<UserAccessRow>({ ...CURRENT_USER, values: [token.id] }),
+    const rows = await withTransientRetry(
+      () => this.dataSource.query<UserAccessRow[]>(CURRENT_USER, [token.id]),
       2,
     );
     const row = rows[0];

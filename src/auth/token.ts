@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ROLES, type InstitutionKind, type Role } from '../../workflows/types.js';
+import type { InstitutionKind, Role } from '../../workflows/types.js';
+import { KNOWN_ROLES } from './auth-user.js';
 import type { AuthUser } from './auth-user.js';
 
 export const TOKEN_ISSUER = 'microcred-qa';
@@ -50,7 +51,7 @@ export function userFromClaims(c: Record<string, unknown>): TokenUser | null {
     !['university', 'alliance', 'agency'].includes(c.ik as string) ||
     !(c.ic === null || typeof c.ic === 'string') ||
     !Array.isArray(roles) ||
-    !roles.every((r) => (ROLES as readonly string[]).includes(r as string)) ||
+    !roles.every((r) => KNOWN_ROLES.includes(r as string)) ||
     !(typeof c.gen === 'number' && Number.isSafeInteger(c.gen) && c.gen >= 0) ||
     !(typeof c.jti === 'string' && UUID.test(c.jti))
   )

@@ -1,10 +1,11 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { WorkflowRegistry } from '../../workflows/registry.js';
 import {
-  WorkflowEngineService,
+  ChangeParticipantRole,
   type ChangeParticipant,
   type ProposalChange,
-} from '../workflow/workflow-engine.service.js';
+} from '../workflow/proposal-change.js';
 import { stackEntries } from './stackability.js';
 
 /**
@@ -61,19 +62,15 @@ const strings = (v: unknown): string[] =>
  * workflow state; this is a projection of it, committed with it.
  */
 @Injectable()
-export class CatalogueWriterService implements ChangeParticipant, OnModuleInit {
-  readonly order = 20;
-
-  constructor(private readonly engine: WorkflowEngineService) {}
-
-  onModuleInit(): void {
-    this.engine.register(this);
-  }
+@ChangeParticipantRole('catalogue')
+export class CatalogueWriterService implements ChangeParticipant {
+  constructor(private readonly registry: WorkflowRegistry) {}
 
   async inTransaction(em: EntityManager, change: ProposalChange): Promise<void> {
     if (change.kind !== 'event' || !change.before || change.before.state === change.after.state) return;
     const p = change.after;
-    if (p.state === 'published') {
+    const { milestones } = change.definition.policy;
+    if (p.state === milestones.published) {
       const c = p.content;
       const outcomes = Array.isArray(c.learningOutcomes)
         ? (c.learningOutcomes as Array<Record<string, unknown>>)
@@ -89,9 +86,9 @@ export class CatalogueWriterService implements ChangeParticipant, OnModuleInit {
            esco_skill_uris, stacks_into, composed_of, alignments, search_config, published_at)
          VALUES ($1, $2, 'published', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
            coalesce((SELECT jsonb_agg(jsonb_build_object('country', i.country, 'agencyId', d.actor_institution_id,
-                       'outcome', d.outcome, 'nqfLevel', d.nqf_level) ORDER BY i.country, d.id)
+                       'outcome', d.payload->'outcome', 'nqfLevel', d.payload->'nqfLevel') ORDER BY i.country, d.id)
                      FROM decisions d JOIN institutions i ON i.id = d.actor_institution_id
-                     WHERE d.proposal_id = $1 AND d.revision = $18 AND d.event = 'AGENCY_CONFIRM'), '[]'::jsonb),
+                     WHERE d.proposal_id = $1 AND d.revision = $18 AND d.event = ANY ($19::text[])), '[]'::jsonb),
            $17::regconfig, now())
          ON CONFLICT (proposal_id) DO UPDATE SET status = 'published', retired_at = NULL`,
         [
@@ -113,9 +110,10 @@ export class CatalogueWriterService implements ChangeParticipant, OnModuleInit {
           entries.filter((e) => e.list === 'composedOf').map((e) => e.value),
           SEARCH_CONFIGS[languages[0] ?? ''] ?? 'simple',
           p.revision,
+          this.registry.eventsRecordedAs('agency-alignment'),
         ],
       );
-    } else if (p.state === 'retired') {
+    } else if (p.state === milestones.retired) {
       await em.query(
         `UPDATE catalogue_entries SET status = 'retired', retired_at = now() WHERE proposal_id = $1`,
         [p.id],

@@ -22,7 +22,7 @@ export const CATALOGUE_CACHE_CONTROL = 'public, max-age=60, must-revalidate';
 /** Anything that is not a reference is a micro-credential that does not exist: 404. */
 export class ReferencePipe implements PipeTransform<string, string> {
   transform(v: string): string {
-    if (!MC_REFERENCE.test(v)) throw new DomainError('not-found', 404, 'Micro-credential not found');
+    if (!MC_REFERENCE.test(v)) throw new DomainError('not-found', 'Micro-credential not found');
     return v;
   }
 }

@@ -26,7 +26,7 @@ type Row = Omit<CatalogueItemDto, 'publishedAt'> & { publishedAt: Date; rank?: n
 type Cursor = { r: number; ref: string } | { p: string; ref: string };
 
 function badCursor(): DomainError {
-  return new DomainError('validation-failed', 400, 'cursor: not a cursor this endpoint issued', [
+  return new DomainError('validation-failed', 'cursor: not a cursor this endpoint issued', [
     { field: 'cursor', message: 'not a cursor this endpoint issued' },
   ]);
 }
@@ -85,7 +85,7 @@ export class CatalogueService {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const after = decode(q.cursor, text !== undefined);
     if (q.ectsMin !== undefined && q.ectsMax !== undefined && q.ectsMin > q.ectsMax)
-      throw new DomainError('validation-failed', 400, 'ectsMax: must not be below ectsMin', [
+      throw new DomainError('validation-failed', 'ectsMax: must not be below ectsMin', [
         { field: 'ectsMax', message: 'must not be below ectsMin' },
       ]);
 

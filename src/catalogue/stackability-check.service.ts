@@ -1,12 +1,21 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { FieldProblem } from '../common/domain-error.js';
 import type { ProposalRow } from '../workflow/proposals.repository.js';
-import { WorkflowEngineService, type SubmitCheck } from '../workflow/workflow-engine.service.js';
+import { workflowRegistry } from '../../workflows/registry.js';
+import { ChangeParticipantRole, type ChangeParticipant } from '../workflow/proposal-change.js';
 import { cycleProblems, declaredEdges, kindOf, stackEntries } from './stackability.js';
 
-/** States whose micro-credential can no longer be stacked with (it will never be offered, or no longer is). */
-const UNAVAILABLE = ['withdrawn', 'rejected', 'retired'];
+/**
+ * States whose micro-credential can no longer be stacked with (it will never be offered, or no longer
+ * is): the workflows' final states.
+ */
+const UNAVAILABLE = workflowRegistry().finalStates();
+/** What never declares stackability edges: drafts (nothing submitted yet) and what ended without approval. */
+const DECLARES_NOTHING = [
+  ...workflowRegistry().milestone('created'),
+  ...UNAVAILABLE.filter((s) => !workflowRegistry().milestone('retired').includes(s)),
+];
 
 /**
  * The database half of the stackability rule at SUBMIT: every `MC-…` entry names a micro-credential
@@ -14,14 +23,9 @@ const UNAVAILABLE = ['withdrawn', 'rejected', 'retired'];
  * micro-credentials declare. Runs in the engine's transaction; the machine itself stays pure.
  */
 @Injectable()
-export class StackabilityCheckService implements SubmitCheck, OnModuleInit {
-  constructor(private readonly engine: WorkflowEngineService) {}
-
-  onModuleInit(): void {
-    this.engine.useSubmitCheck(this);
-  }
-
-  async check(em: EntityManager, row: ProposalRow): Promise<FieldProblem[]> {
+@ChangeParticipantRole('stackability')
+export class StackabilityCheckService implements ChangeParticipant {
+  async submissionProblems(em: EntityManager, row: ProposalRow): Promise<FieldProblem[]> {
     // Blank entries are the machine's own "must not be blank" problem.
     const entries = stackEntries(row.content).filter((e) => e.value !== '');
     const problems: FieldProblem[] = [];
@@ -59,9 +63,9 @@ export class StackabilityCheckService implements SubmitCheck, OnModuleInit {
     // What every other submitted micro-credential declares (drafts declare nothing yet).
     const others: Array<{ reference: string; stackability: unknown }> = await em.query(
       `SELECT reference, content -> 'stackability' AS stackability FROM proposals
-       WHERE id <> $1 AND state NOT IN ('draft', 'withdrawn', 'rejected')
+       WHERE id <> $1 AND state <> ALL ($2::text[])
          AND jsonb_typeof(content -> 'stackability') = 'object'`,
-      [row.id],
+      [row.id, DECLARES_NOTHING],
     );
     const edges = others.flatMap((o) => declaredEdges(o.reference, { stackability: o.stackability }));
     problems.push(...cycleProblems(row.reference, existing, edges));

@@ -44,7 +44,7 @@ export function decodeCursor<S extends Record<string, CursorField>>(
     !Array.isArray(parsed) &&
     Object.entries(shape).every(([k, kind]) => fieldOk((parsed as Record<string, unknown>)[k], kind));
   if (!ok)
-    throw new DomainError('validation-failed', 400, 'cursor: not a cursor this endpoint issued', [
+    throw new DomainError('validation-failed', 'cursor: not a cursor this endpoint issued', [
       { field: 'cursor', message: 'not a cursor this endpoint issued' },
     ]);
   return parsed as { [K in keyof S]: CursorValue<S[K]> };

@@ -4,14 +4,42 @@ export interface FieldProblem {
   message: string;
 }
 
+/** Every code a DomainError can carry; the exception filter alone maps each to its HTTP status. */
+export type DomainErrorCode =
+  | 'validation-failed'
+  | 'bad-request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'no-roles'
+  | 'cannot-name-deputies'
+  | 'password-login-disabled'
+  | 'not-found'
+  | 'already-decided'
+  | 'domain-taken'
+  | 'email-taken'
+  | 'event-not-allowed'
+  | 'idempotency-key-in-use'
+  | 'institution-exists'
+  | 'last-admin'
+  | 'not-approved'
+  | 'not-editable'
+  | 'oidc-not-configured'
+  | 'password-changed'
+  | 'self-deactivation'
+  | 'stale-version'
+  | 'unknown-workflow-version'
+  | 'idempotency-key-reused'
+  | 'workflow-rule'
+  | 'too-many-requests'
+  | 'service-unavailable';
+
 /**
- * Every error the service raises on purpose. It carries a stable code; the one exception filter maps
- * it to problem+json. Services throw these; nothing else decides HTTP statuses.
+ * Every error the service raises on purpose. It carries a stable code (what happened, in domain
+ * terms); the one exception filter maps codes to problem+json and HTTP statuses. Services throw these.
  */
 export class DomainError extends Error {
   constructor(
-    readonly code: string,
-    readonly status: number,
+    readonly code: DomainErrorCode,
     message: string,
     readonly errors?: FieldProblem[],
     readonly headers?: Record<string, string>,
@@ -24,19 +52,19 @@ export class DomainError extends Error {
 }
 
 export const badRequest = (message: string, errors?: FieldProblem[]) =>
-  new DomainError('bad-request', 400, message, errors);
+  new DomainError('bad-request', message, errors);
 export const fieldError = (field: string, message: string) =>
-  new DomainError('validation-failed', 400, `${field}: ${message}`, [{ field, message }]);
+  new DomainError('validation-failed', `${field}: ${message}`, [{ field, message }]);
 export const unauthorized = (message = 'Missing or invalid access token') =>
-  new DomainError('unauthorized', 401, message, undefined, { 'WWW-Authenticate': 'Bearer' });
+  new DomainError('unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (message = 'Your role or institution may not do this') =>
-  new DomainError('forbidden', 403, message);
-export const notFound = (what: string) => new DomainError('not-found', 404, `${what} not found`);
-export const conflict = (code: string, message: string) => new DomainError(code, 409, message);
-export const unprocessable = (code: string, message: string, errors?: FieldProblem[]) =>
-  new DomainError(code, 422, message, errors);
+  new DomainError('forbidden', message);
+export const notFound = (what: string) => new DomainError('not-found', `${what} not found`);
+export const conflict = (code: DomainErrorCode, message: string) => new DomainError(code, message);
+export const unprocessable = (code: DomainErrorCode, message: string, errors?: FieldProblem[]) =>
+  new DomainError(code, message, errors);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
-  new DomainError('too-many-requests', 429, message, undefined, {
+  new DomainError('too-many-requests', message, undefined, {
     'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
-export const serviceUnavailable = (message: string) => new DomainError('service-unavailable', 503, message);
+export const serviceUnavailable = (message: string) => new DomainError('service-unavailable', message);

@@ -1,7 +1,37 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/db-errors.js';
-import { DomainError, FieldProblem } from './domain-error.js';
+import { DomainError, FieldProblem, type DomainErrorCode } from './domain-error.js';
+
+/** The one mapping of domain errors to HTTP: what happened decides the status, never the throw site. */
+export const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
+  'validation-failed': 400,
+  'bad-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'no-roles': 403,
+  'cannot-name-deputies': 403,
+  'password-login-disabled': 403,
+  'not-found': 404,
+  'already-decided': 409,
+  'domain-taken': 409,
+  'email-taken': 409,
+  'event-not-allowed': 409,
+  'idempotency-key-in-use': 409,
+  'institution-exists': 409,
+  'last-admin': 409,
+  'not-approved': 409,
+  'not-editable': 409,
+  'oidc-not-configured': 409,
+  'password-changed': 409,
+  'self-deactivation': 409,
+  'stale-version': 409,
+  'unknown-workflow-version': 409,
+  'idempotency-key-reused': 422,
+  'workflow-rule': 422,
+  'too-many-requests': 429,
+  'service-unavailable': 503,
+};
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -30,11 +60,12 @@ export interface ProblemDetails {
 /** Builds the problem document for any thrown value. Exported for places outside the HTTP pipeline. */
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
   if (exception instanceof DomainError) {
+    const status = DOMAIN_ERROR_STATUS[exception.code];
     return {
       problem: {
         type: `urn:microcred:problem:${exception.code}`,
-        title: TITLES[exception.status] ?? 'Error',
-        status: exception.status,
+        title: TITLES[status] ?? 'Error',
+        status,
         detail: exception.message,
         ...(exception.errors ? { errors: exception.errors } : {}),
         ...(exception.extensions ?? {}),

@@ -75,7 +75,6 @@ export class AppValidationPipe extends ValidationPipe {
         const problems = flatten(errors);
         return new DomainError(
           'validation-failed',
-          400,
           problems.map((p) => `${p.field}: ${p.message}`).join('; ') || 'Invalid request',
           problems,
         );
@@ -91,12 +90,12 @@ export class AppValidationPipe extends ValidationPipe {
         metadata.metatype !== Object &&
         (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
       ) {
-        throw new DomainError('validation-failed', 400, 'Request body must be a JSON object', [
+        throw new DomainError('validation-failed', 'Request body must be a JSON object', [
           { field: 'body', message: 'must be a JSON object' },
         ]);
       }
       const bad = scanStructure(value, '');
-      if (bad) throw new DomainError('validation-failed', 400, `${bad.field}: ${bad.message}`, [bad]);
+      if (bad) throw new DomainError('validation-failed', `${bad.field}: ${bad.message}`, [bad]);
     }
     return super.transform(value, metadata);
   }

@@ -35,17 +35,13 @@ import { CredentialsService } from './credentials.service.js';
 import { SigningKeyService } from './signing-key.service.js';
 
 const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new DomainError('not-found', 404, 'Proposal not found'),
+  exceptionFactory: () => new DomainError('not-found', 'Proposal not found'),
 });
 
 class ExportKindPipe implements PipeTransform<string, ExportKind> {
   transform(v: string): ExportKind {
     if (!(EXPORT_KINDS as readonly string[]).includes(v))
-      throw new DomainError(
-        'not-found',
-        404,
-        `No export ${v.slice(0, 50)}; exports: ${EXPORT_KINDS.join(', ')}`,
-      );
+      throw new DomainError('not-found', `No export ${v.slice(0, 50)}; exports: ${EXPORT_KINDS.join(', ')}`);
     return v as ExportKind;
   }
 }
@@ -130,7 +126,7 @@ export class CredentialsController {
   @ProblemResponses(400)
   verify(@Body() credential: Record<string, unknown>): Promise<VerifyResultDto> {
     if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) {
-      throw new DomainError('validation-failed', 400, 'The credential must be a JSON object', [
+      throw new DomainError('validation-failed', 'The credential must be a JSON object', [
         { field: 'body', message: 'must be a JSON object' },
       ]);
     }

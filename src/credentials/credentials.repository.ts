@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { WorkflowRegistry } from '../../workflows/registry.js';
 import { returnedRows } from '../database/returned-rows.js';
 import type { AgencyAlignment, CriterionResult, InstitutionInfo } from './credential-documents.js';
 
@@ -23,7 +24,10 @@ export const ENDORSEMENT_OUTBOX_KIND = 'issue-endorsement';
 /** The SQL of credential exports: decision facts, issued credentials and the outbox. */
 @Injectable()
 export class CredentialsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: WorkflowRegistry,
+  ) {}
 
   async institution(id: string): Promise<InstitutionInfo | null> {
     const rows: InstitutionInfo[] = await this.dataSource.query(
@@ -42,44 +46,48 @@ export class CredentialsRepository {
 
   /** The quality decision and the agencies' confirmations of one revision, and when it was approved. */
   async decisionFacts(proposalId: string, revision: number): Promise<DecisionFacts> {
+    const quality = this.registry.eventsRecordedAs('quality-decision');
+    const agency = this.registry.eventsRecordedAs('agency-alignment');
+    const approvedStates = this.registry.milestone('approved');
     const rows: Array<{
       event: string;
       toState: string;
-      criteria: CriterionResult[] | null;
-      outcome: string | null;
-      conditions: string | null;
-      nqfLevel: string | null;
-      reference: string | null;
+      payload: {
+        criteria?: CriterionResult[];
+        outcome?: string;
+        conditions?: string;
+        nqfLevel?: string;
+        reference?: string;
+      };
       createdAt: Date;
       agencyId: string;
       agencyName: string;
       country: string | null;
     }> = await this.dataSource.query(
-      `SELECT d.event, d.to_state AS "toState", d.criteria, d.outcome, d.conditions,
-              d.nqf_level AS "nqfLevel", d.external_reference AS reference, d.created_at AS "createdAt",
+      `SELECT d.event, d.to_state AS "toState", d.payload, d.created_at AS "createdAt",
               i.id AS "agencyId", i.name AS "agencyName", i.country
          FROM decisions d JOIN institutions i ON i.id = d.actor_institution_id
         WHERE d.proposal_id = $1 AND d.revision = $2
-          AND (d.event IN ('QUALITY_APPROVE', 'AGENCY_CONFIRM') OR d.to_state = 'approved')
+          AND (d.event = ANY ($3::text[]) OR d.to_state = ANY ($4::text[]))
         ORDER BY d.id`,
-      [proposalId, revision],
+      [proposalId, revision, [...quality, ...agency], approvedStates],
     );
-    const quality = rows.filter((r) => r.event === 'QUALITY_APPROVE').pop();
+    const qualityDecision = rows.filter((r) => quality.includes(r.event)).pop();
     const alignments = rows
-      .filter((r) => r.event === 'AGENCY_CONFIRM' && r.country)
+      .filter((r) => agency.includes(r.event) && r.country)
       .map((r) => ({
         country: r.country as string,
         agency: { id: r.agencyId, name: r.agencyName, country: r.country },
-        outcome: r.outcome ?? 'aligned',
-        conditions: r.conditions,
-        nqfLevel: r.nqfLevel,
-        reference: r.reference,
+        outcome: r.payload.outcome ?? 'aligned',
+        conditions: r.payload.conditions ?? null,
+        nqfLevel: r.payload.nqfLevel ?? null,
+        reference: r.payload.reference ?? null,
       }))
       .sort((a, b) => a.country.localeCompare(b.country));
-    const approved = rows.find((r) => r.toState === 'approved');
+    const approved = rows.find((r) => approvedStates.includes(r.toState));
     return {
       approvedAt: approved ? new Date(approved.createdAt) : null,
-      criteria: Array.isArray(quality?.criteria) ? quality.criteria : [],
+      criteria: Array.isArray(qualityDecision?.payload.criteria) ? qualityDecision.payload.criteria : [],
       alignments,
     };
   }

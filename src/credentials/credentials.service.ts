@@ -18,11 +18,16 @@ import { verificationMethodId } from './did-web.js';
 import { offlineDocumentLoader } from './document-loader.js';
 import { SigningKeyService } from './signing-key.service.js';
 import { vcLibraries } from './vc-libraries.js';
+import { workflowRegistry } from '../../workflows/registry.js';
 
-/** States in which a micro-credential has been approved (exports exist from `approved` on). */
-const EXPORTABLE = new Set(['approved', 'published', 'retired']);
-/** States in which its endorsement is still valid. */
-const STILL_VALID = new Set(['approved', 'published']);
+/** States in which a micro-credential has been approved (exports exist from approval on). */
+const EXPORTABLE = new Set(
+  (['approved', 'published', 'retired'] as const).flatMap((m) => workflowRegistry().milestone(m)),
+);
+/** States in which its endorsement is still valid (approved or published, not retired). */
+const STILL_VALID = new Set(
+  (['approved', 'published'] as const).flatMap((m) => workflowRegistry().milestone(m)),
+);
 
 export interface VerifyResult {
   verified: boolean;

@@ -4,10 +4,10 @@ import type { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
 import { JOB_DEFAULTS } from '../queue/queue.constants.js';
 import {
-  WorkflowEngineService,
+  ChangeParticipantRole,
   type ChangeParticipant,
   type ProposalChange,
-} from '../workflow/workflow-engine.service.js';
+} from '../workflow/proposal-change.js';
 import { CredentialsRepository, ENDORSEMENT_OUTBOX_KIND } from './credentials.repository.js';
 
 export const OUTBOX_QUEUE = 'outbox';
@@ -20,24 +20,23 @@ export const outboxJobId = (outboxId: string) => `outbox-${outboxId}`;
  * together. After the commit the row's job goes to Redis; if that fails the reconciler re-adds it.
  */
 @Injectable()
+@ChangeParticipantRole('endorsement-outbox')
 export class EndorsementOutboxService implements ChangeParticipant, OnModuleInit {
   private readonly logger = new Logger(EndorsementOutboxService.name);
-  readonly order = 20;
   private readonly written = new WeakMap<ProposalChange, string>();
 
   constructor(
-    private readonly engine: WorkflowEngineService,
     private readonly repo: CredentialsRepository,
     @InjectQueue(OUTBOX_QUEUE) readonly queue: Queue,
   ) {}
 
   onModuleInit(): void {
-    this.engine.register(this);
     this.queue.on('error', (e) => this.logger.debug(`queue ${this.queue.name}: ${e.message}`));
   }
 
   async inTransaction(em: EntityManager, change: ProposalChange): Promise<void> {
-    if (change.kind !== 'event' || change.after.state !== 'approved' || change.before?.state === 'approved')
+    const { approved } = change.definition.policy.milestones;
+    if (change.kind !== 'event' || change.after.state !== approved || change.before.state === approved)
       return;
     const { id, revision } = change.after;
     const outboxId = await this.repo.enqueue(

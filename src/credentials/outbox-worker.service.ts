@@ -78,7 +78,7 @@ export class OutboxWorkerService implements OnApplicationBootstrap, BeforeApplic
           .issueEndorsement(String(row.payload.proposalId), Number(row.payload.revision))
           .catch((e: unknown) => {
             // No approved revision to endorse (nothing a retry could change): failed for good.
-            throw e instanceof DomainError && e.status === 404 ? new UnrecoverableError(e.message) : e;
+            throw e instanceof DomainError && e.code === 'not-found' ? new UnrecoverableError(e.message) : e;
           });
       } else {
         throw new UnrecoverableError(`unknown outbox kind ${row.kind}`);

@@ -17,7 +17,7 @@ import { DeputiesService } from './deputies.service.js';
 import { CreateDeputyDto, DeputiesDto, DeputyDto } from './deputy.dto.js';
 
 const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new DomainError('not-found', 404, 'Deputy not found'),
+  exceptionFactory: () => new DomainError('not-found', 'Deputy not found'),
 });
 
 @ApiTags('deputies')

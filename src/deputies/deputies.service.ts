@@ -41,7 +41,6 @@ export class DeputiesService {
     if (own.length === 0) {
       throw new DomainError(
         'cannot-name-deputies',
-        403,
         user.actingFor
           ? 'A deputy cannot name deputies: you hold review roles only as a colleague’s deputy'
           : 'Only reviewers, quality officers and agency liaisons name deputies (for their review roles)',

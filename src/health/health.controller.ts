@@ -51,7 +51,7 @@ export class HealthController {
       if (!(e instanceof ServiceUnavailableException)) throw e;
       const result = e.getResponse() as HealthCheckResult;
       const down = Object.keys(result.error ?? {});
-      throw new DomainError('service-unavailable', 503, `Down: ${down.join(', ')}`, undefined, undefined, {
+      throw new DomainError('service-unavailable', `Down: ${down.join(', ')}`, undefined, undefined, {
         down,
         details: result.details,
       });

@@ -14,7 +14,7 @@ export const IDEMPOTENCY_TTL_HOURS = 24;
 const BARE_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$/;
 
 const malformed = (message: string) =>
-  new DomainError('validation-failed', 400, `${IDEMPOTENCY_HEADER}: ${message}`, [
+  new DomainError('validation-failed', `${IDEMPOTENCY_HEADER}: ${message}`, [
     { field: IDEMPOTENCY_HEADER, message },
   ]);
 

@@ -47,7 +47,6 @@ export class IdempotencyRepository {
     if (!free)
       throw new DomainError(
         'idempotency-key-in-use',
-        409,
         `A request with this ${IDEMPOTENCY_HEADER} is still being processed; retry when it has finished`,
         undefined,
         { 'Retry-After': '1' },

@@ -15,10 +15,10 @@ import { AppConfig } from '../config/app-config.js';
 import { QueueMetricsService } from '../queue/queue-metrics.service.js';
 import { PROCESS_ROLE, type ProcessRole } from '../reminders/queue-workers.service.js';
 import {
-  WorkflowEngineService,
+  ChangeParticipantRole,
   type ChangeParticipant,
   type ProposalChange,
-} from '../workflow/workflow-engine.service.js';
+} from '../workflow/proposal-change.js';
 import { takeAuditAppends } from './audit-appends.js';
 
 /** The path nestjs-pino's request-logging middleware is mounted on: every request matches it. */
@@ -43,10 +43,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * default Node.js process metrics. One registry per process (not prom-client's global one).
  */
 @Injectable()
+@ChangeParticipantRole('metrics')
 export class MetricsService
   implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown, ChangeParticipant
 {
-  readonly order = 1000;
   readonly registry = new Registry();
   private readonly logger = new Logger(MetricsService.name);
   private server?: Server;
@@ -77,7 +77,6 @@ export class MetricsService
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly queues: QueueMetricsService,
-    private readonly engine: WorkflowEngineService,
     @Inject(PROCESS_ROLE) private readonly role: ProcessRole,
   ) {
     this.registry.setDefaultLabels({ process_role: role });
@@ -132,7 +131,6 @@ export class MetricsService
   }
 
   onModuleInit(): void {
-    this.engine.register(this);
     const auditAppends = this.auditAppends;
     const subscriber: EntitySubscriberInterface = {
       afterTransactionCommit({ queryRunner }: TransactionCommitEvent) {
@@ -205,12 +203,8 @@ export class MetricsService
     };
   }
 
-  async inTransaction(): Promise<void> {
-    // Nothing to write: transitions are counted once committed.
-  }
-
   async afterCommit(change: ProposalChange): Promise<void> {
-    if (change.kind !== 'event' || !change.event) return;
+    if (change.kind !== 'event') return;
     this.transitions.inc({
       event: change.event.type,
       from_state: change.before?.state ?? 'none',

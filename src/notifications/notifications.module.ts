@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { NotificationsController, NotificationsService } from './notifications.controller.js';
+import { NotificationsController } from './notifications.controller.js';
+import { NotificationsService } from './notifications.service.js';
 
 @Module({ controllers: [NotificationsController], providers: [NotificationsService] })
 export class NotificationsModule {}

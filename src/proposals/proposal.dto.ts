@@ -17,19 +17,13 @@ import {
   type ValidationArguments,
   registerDecorator,
 } from 'class-validator';
-import {
-  AGENCY_OUTCOMES,
-  CRITERION_RESULTS,
-  REVIEW_EVENT_TYPES,
-  REVIEW_STATES,
-} from '../../workflows/micro-credential-review/index.js';
+import { workflowRegistry } from '../../workflows/registry.js';
 import { ROLES } from '../../workflows/types.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { CONTENT_SCHEMA } from './content.schema.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,39}$/;
 const MAX_PARTNERS = 20;
-export const MAX_COMMENT = 20_000;
 
 export class CreateProposalDto {
   @ApiPropertyOptional({
@@ -62,125 +56,20 @@ export class UpdateProposalDto extends CreateProposalDto {
   expectedVersion?: number;
 }
 
-export class CriterionAssessmentDto {
-  @ApiProperty({ example: 'eu-quality' })
-  @IsString()
-  @MaxLength(80)
-  criterion!: string;
+/**
+ * The body of `POST /api/proposals/:id/events`: `type`, `expectedVersion` and the event's payload. Its
+ * OpenAPI schema is generated from the registered workflow definitions (src/app/configure-app.ts), and
+ * the payload is validated against the schema of the proposal's own workflow version by the engine.
+ */
+export class ProposalEventDto {}
 
-  @ApiProperty({ enum: CRITERION_RESULTS })
-  @IsIn(CRITERION_RESULTS)
-  result!: string;
-
-  @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(5000)
-  note?: string;
-}
-
-const COMMENT_REQUIRED = [
-  'PARTNER_REQUEST_CHANGES',
-  'QUALITY_REQUEST_CHANGES',
-  'QUALITY_REJECT',
-  'AGENCY_FLAG',
-  'RETIRE',
-];
-
-/** Refuses a field that has no meaning for this event type (rather than silently ignoring it). */
-function OnlyFor(types: string[]) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'onlyFor',
-      target: target.constructor,
-      propertyName,
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          value === undefined || types.includes((args.object as { type?: string }).type ?? ''),
-        defaultMessage: () => `only allowed with ${types.join(' or ')}`,
-      },
-    });
-}
-
-export class ProposalEventDto {
-  @ApiProperty({
-    enum: REVIEW_EVENT_TYPES,
-    description: 'The event; which ones you may send now is in availableEvents',
-  })
-  @IsString()
-  @Matches(/^[A-Z][A-Z_]{0,39}$/, { message: 'type must be an event name such as PARTNER_APPROVE' })
-  type!: string;
-
-  @ApiPropertyOptional({ maxLength: MAX_COMMENT, description: `Required for ${COMMENT_REQUIRED.join(', ')}` })
-  @ValidateIf((o: ProposalEventDto) => o.comment !== undefined || COMMENT_REQUIRED.includes(o.type))
-  @IsString({ message: 'comment is required for this event' })
-  @Matches(/\S/, { message: 'comment must not be blank' })
-  @MaxLength(MAX_COMMENT)
-  comment?: string;
-
-  @ApiPropertyOptional({
-    type: [CriterionAssessmentDto],
-    description: 'QUALITY_APPROVE: every criterion of GET /api/quality-criteria, none not-met',
-  })
-  @OnlyFor(['QUALITY_APPROVE'])
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @ValidateNested({ each: true })
-  @Type(() => CriterionAssessmentDto)
-  criteria?: CriterionAssessmentDto[];
-
-  @ApiPropertyOptional({ enum: AGENCY_OUTCOMES, description: 'Required for AGENCY_CONFIRM' })
-  @OnlyFor(['AGENCY_CONFIRM'])
-  @ValidateIf((o: ProposalEventDto) => o.outcome !== undefined || o.type === 'AGENCY_CONFIRM')
-  @IsIn(AGENCY_OUTCOMES, { message: `outcome must be one of ${AGENCY_OUTCOMES.join(', ')}` })
-  outcome?: string;
-
-  @ApiPropertyOptional({
-    maxLength: MAX_COMMENT,
-    description: 'Required when outcome is aligned-with-conditions',
-  })
-  @OnlyFor(['AGENCY_CONFIRM'])
-  @ValidateIf((o: ProposalEventDto) => o.conditions !== undefined || o.outcome === 'aligned-with-conditions')
-  @IsString({ message: 'conditions are required when outcome is aligned-with-conditions' })
-  @Matches(/\S/, { message: 'conditions must not be blank' })
-  @MaxLength(MAX_COMMENT)
-  conditions?: string;
-
-  @ApiPropertyOptional({
-    maxLength: 50,
-    description: "Level in the country's qualifications framework",
-    example: '6',
-  })
-  @OnlyFor(['AGENCY_CONFIRM'])
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(50)
-  nqfLevel?: string;
-
-  @ApiPropertyOptional({ maxLength: 100, description: "The agency's file number" })
-  @OnlyFor(['AGENCY_CONFIRM'])
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  reference?: string;
-
-  @ApiPropertyOptional({
-    minimum: 1,
-    description: "The proposal's version you read; 409 if it has changed since",
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  expectedVersion?: number;
-}
+/** Every state of every registered workflow version. */
+const STATES = workflowRegistry().states();
 
 export class ListProposalsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: REVIEW_STATES })
+  @ApiPropertyOptional({ enum: STATES })
   @IsOptional()
-  @IsIn(REVIEW_STATES)
+  @IsIn(STATES, { message: `state must be one of ${STATES.join(', ')}` })
   state?: string;
 
   @ApiPropertyOptional({ description: 'Proposals where this institution is lead or partner' })
@@ -201,7 +90,11 @@ export class ListProposalsQueryDto extends PageQueryDto {
 
 export class PendingPartyDto {
   @ApiProperty({ example: 'partner-uhd' }) key!: string;
-  @ApiProperty({ enum: ['lead', 'partner', 'quality', 'agency', 'publisher'] }) kind!: string;
+  @ApiProperty({
+    description:
+      "What kind of party: 'lead', 'partner', 'quality', 'agency', 'publisher', or what a workflow version adds",
+  })
+  kind!: string;
   @ApiProperty({ enum: ROLES }) role!: string;
   @ApiProperty({ type: String, nullable: true }) institutionId!: string | null;
   @ApiProperty({ type: String, nullable: true }) country!: string | null;
@@ -238,7 +131,7 @@ export class ProposalDto {
   @ApiProperty({ example: 'MC-2026-0007' }) reference!: string;
   @ApiProperty() leadInstitutionId!: string;
   @ApiProperty({ type: [String] }) partnerInstitutionIds!: string[];
-  @ApiProperty({ enum: REVIEW_STATES }) state!: string;
+  @ApiProperty({ enum: STATES }) state!: string;
   @ApiProperty({ description: '+1 on every change (optimistic concurrency)' }) version!: number;
   @ApiProperty({ description: 'Content revision; +1 on each resubmission' }) revision!: number;
   @ApiProperty({ ...CONTENT_SCHEMA } as never) content!: Record<string, unknown>;
@@ -258,7 +151,7 @@ export class ProposalSummaryDto {
   @ApiProperty({ type: String, nullable: true }) title!: string | null;
   @ApiProperty() leadInstitutionId!: string;
   @ApiProperty({ type: [String] }) partnerInstitutionIds!: string[];
-  @ApiProperty({ enum: REVIEW_STATES }) state!: string;
+  @ApiProperty({ enum: STATES }) state!: string;
   @ApiProperty() version!: number;
   @ApiProperty() revision!: number;
   @ApiProperty() createdAt!: string;
@@ -279,13 +172,10 @@ export class HistoryEntryDto {
   @ApiProperty({ format: 'uuid' }) actorId!: string;
   @ApiProperty() actorInstitutionId!: string;
   @ApiProperty({ enum: ROLES }) actorRole!: string;
-  @ApiPropertyOptional({ type: String, nullable: true }) comment?: string | null;
-  @ApiPropertyOptional({ type: [CriterionAssessmentDto], nullable: true }) criteria?: unknown;
-  @ApiPropertyOptional({ type: String, nullable: true }) outcome?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) conditions?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) nqfLevel?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) reference?: string | null;
   @ApiProperty() at!: string;
+  // The decision's payload fields (comment, criteria, …) follow, as the workflow definitions declare
+  // them: added to this schema from the definitions in src/app/configure-app.ts.
+  [payloadField: string]: unknown;
 }
 
 export class FieldChangeDto {

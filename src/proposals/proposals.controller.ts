@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
@@ -32,7 +33,12 @@ import {
   sendStored,
   type IdempotencyKeyInfo,
 } from '../idempotency/idempotency.decorators.js';
-import { WorkflowEngineService, type IdempotentCall } from '../workflow/workflow-engine.service.js';
+import {
+  WorkflowEngineService,
+  type EventInput,
+  type IdempotentCall,
+} from '../workflow/workflow-engine.service.js';
+import { EventRequestPipe } from './event-request.pipe.js';
 import {
   CreateProposalDto,
   HistoryEntryDto,
@@ -47,7 +53,7 @@ import { ProposalsService } from './proposals.service.js';
 
 // An unparseable id is a proposal that does not exist: 404, the same as an invisible one.
 const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new DomainError('not-found', 404, 'Proposal not found'),
+  exceptionFactory: () => new DomainError('not-found', 'Proposal not found'),
 });
 const UNKNOWN_VERSION =
   'the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version)';
@@ -55,7 +61,7 @@ const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/sc
 
 class RevisionNumberPipe implements PipeTransform<string, number> {
   transform(v: string): number {
-    if (!/^[1-9]\d{0,5}$/.test(v)) throw new DomainError('not-found', 404, 'Revision not found');
+    if (!/^[1-9]\d{0,5}$/.test(v)) throw new DomainError('not-found', 'Revision not found');
     return Number(v);
   }
 }
@@ -108,7 +114,8 @@ export class ProposalsController {
 
   @Patch(':id')
   @ApiOperation({
-    summary: 'Edit content (JSON merge patch) or partners; lead proposers, in draft or changesRequested',
+    summary:
+      'Edit content (JSON merge patch) or partners; lead proposers, while a draft or with changes requested',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ProposalDto })
@@ -132,6 +139,7 @@ export class ProposalsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a workflow event (DESIGN.md section 5); the machine decides' })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ type: ProposalEventDto })
   @ApiOkResponse({ type: ProposalDto, description: 'The proposal after the event' })
   @ProblemResponses(403, 404)
   @IdempotentOperation({
@@ -141,7 +149,7 @@ export class ProposalsController {
   async send(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
-    @Body() dto: ProposalEventDto,
+    @Body(EventRequestPipe) dto: EventInput,
     @ReqMeta() meta: RequestMeta,
     @IdempotencyKey() key: IdempotencyKeyInfo | null,
     @Res({ passthrough: true }) res: Response,

@@ -123,14 +123,15 @@ export class ProposalsService {
     const decisions: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT event, from_state AS "fromState", to_state AS "toState", revision, proposal_version AS version,
               actor_id AS "actorId", actor_institution_id AS "actorInstitutionId", actor_role AS "actorRole",
-              comment, criteria, outcome, conditions, nqf_level AS "nqfLevel", external_reference AS reference, created_at AS at
+              payload, created_at AS at
        FROM decisions WHERE proposal_id = $1 ORDER BY proposal_version`,
       [id],
     );
     const created: HistoryEntryDto = {
       event: 'CREATE',
       fromState: null,
-      toState: 'draft',
+      // The state it was created in: where the first decision started from (readable on any version).
+      toState: (decisions[0]?.fromState as string | undefined) ?? row.state,
       revision: 1,
       version: 1,
       actorId: row.createdBy,
@@ -140,10 +141,13 @@ export class ProposalsService {
     };
     return [
       created,
-      ...decisions.map((d) => {
-        const entry: Record<string, unknown> = { ...d, at: (d.at as Date).toISOString() };
-        for (const k of ['comment', 'criteria', 'outcome', 'conditions', 'nqfLevel', 'reference'])
-          if (entry[k] === null) delete entry[k];
+      ...decisions.map(({ payload, ...d }) => {
+        // The payload's fields as the decision recorded them (the workflow version's schema).
+        const entry: Record<string, unknown> = {
+          ...d,
+          ...(payload as Record<string, unknown>),
+          at: (d.at as Date).toISOString(),
+        };
         return entry as unknown as HistoryEntryDto;
       }),
     ];
@@ -160,7 +164,7 @@ export class ProposalsService {
     const byRev = new Map(rows.map((r) => [r.revision, r]));
     const missing = [a, b].filter((r) => !byRev.has(r));
     if (missing.length) {
-      throw new DomainError('not-found', 404, `Revision ${missing.join(' and ')} has not been submitted`);
+      throw new DomainError('not-found', `Revision ${missing.join(' and ')} has not been submitted`);
     }
     const from = byRev.get(a)!;
     const to = byRev.get(b)!;

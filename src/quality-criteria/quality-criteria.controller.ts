@@ -1,8 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { QualityCriterion } from './quality-criterion.entity.js';
+import { QualityCriteriaService } from './quality-criteria.service.js';
 
 export class QualityCriterionDto {
   @ApiProperty({ example: 'eu-quality' }) id!: string;
@@ -16,13 +14,12 @@ export class QualityCriterionDto {
 @ApiBearerAuth()
 @Controller('api/quality-criteria')
 export class QualityCriteriaController {
-  constructor(@InjectRepository(QualityCriterion) private readonly criteria: Repository<QualityCriterion>) {}
+  constructor(private readonly criteria: QualityCriteriaService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The current 4EU+QUALITY checklist: QUALITY_APPROVE must assess every item' })
+  @ApiOperation({ summary: 'The current 4EU+QUALITY checklist: the quality approval must assess every item' })
   @ApiOkResponse({ type: [QualityCriterionDto] })
-  async list(): Promise<QualityCriterionDto[]> {
-    const rows = await this.criteria.find({ where: { active: true }, order: { position: 'ASC', id: 'ASC' } });
-    return rows.map(({ id, group, source, title, question }) => ({ id, group, source, title, question }));
+  list(): Promise<QualityCriterionDto[]> {
+    return this.criteria.active();
   }
 }

@@ -15,13 +15,6 @@ export type DeliveryOutcome =
   | { outcome: 'delivered' | 'not-owed' | 'no-longer-pending' | 'unknown-workflow-version' }
   | { outcome: 'not-yet-due'; dueAt: Date };
 
-const STAGE_NAMES: Record<string, string> = {
-  partnerReview: 'partner review',
-  qualityReview: 'the 4EU+QUALITY check',
-  agencyAlignment: 'agency alignment',
-  changesRequested: 'changes by the proposers',
-};
-
 function describeParty(p: PendingParty): string {
   if (p.kind === 'agency') return `the national agency of ${p.country}`;
   if (p.kind === 'quality') return 'the quality officers';
@@ -92,9 +85,7 @@ export class ReminderDeliveryService {
             `snapshot of ${proposal.id} does not restore: ${(e as Error).message}`,
           );
         }
-        const context = (snapshot as unknown as { context: { stageEntry: number; stageEnteredAt: string } })
-          .context;
-        const stageEntry = context.stageEntry;
+        const stageEntry = definition.stageEntryOf(snapshot);
         const party = definition.pendingParties(snapshot).find((p) => p.key === row.partyKey && p.reminded);
         if (stageEntry !== row.stageEntry || !party) {
           await this.repo.markCancelled(em, row.id);
@@ -102,11 +93,11 @@ export class ReminderDeliveryService {
         }
         const recipients =
           row.kind === 'reminder' ? await partyMembers(em, party) : await escalationRecipients(em, party);
-        const stage = STAGE_NAMES[proposal.state] ?? proposal.state;
+        const stage = definition.policy.stageLabels[proposal.state] ?? proposal.state;
         const title =
           row.kind === 'reminder'
             ? `Reminder: ${proposal.reference} is waiting for ${describeParty(party)} in ${stage}`
-            : `Escalation: ${proposal.reference} has waited for ${describeParty(party)} in ${stage} since ${new Date(context.stageEnteredAt).toISOString().slice(0, 10)}`;
+            : `Escalation: ${proposal.reference} has waited for ${describeParty(party)} in ${stage} since ${new Date(definition.stageEnteredAtOf(snapshot)).toISOString().slice(0, 10)}`;
         const body =
           row.kind === 'reminder'
             ? `Micro-credential proposal ${proposal.reference} (${String(proposal.content.title ?? 'untitled')}) needs a decision from ${describeParty(party)}. Reminder ${row.attempt}.`

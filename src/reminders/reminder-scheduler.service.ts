@@ -3,17 +3,12 @@ import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { ProposalsService, type PendingTimesSource } from '../proposals/proposals.service.js';
 import {
-  WorkflowEngineService,
+  ChangeParticipantRole,
   type ChangeParticipant,
   type ProposalChange,
-} from '../workflow/workflow-engine.service.js';
+} from '../workflow/proposal-change.js';
 import { ReminderQueueService } from './reminder-queue.service.js';
 import { ReminderRepository, type ScheduleRow } from './reminder.repository.js';
-
-const stageEntryOf = (snapshot: unknown): number | null => {
-  const n = (snapshot as { context?: { stageEntry?: unknown } } | null)?.context?.stageEntry;
-  return typeof n === 'number' ? n : null;
-};
 
 /**
  * Joins every workflow transaction: entering a reminded stage writes each pending party's first
@@ -21,15 +16,14 @@ const stageEntryOf = (snapshot: unknown): number | null => {
  * commit the new rows' timers go to Redis (if Redis is down, the reconciler adds them later).
  */
 @Injectable()
+@ChangeParticipantRole('reminders')
 export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit, PendingTimesSource {
-  readonly order = 10;
   private readonly pendingHandOver = new WeakMap<
     ProposalChange,
     { added: ScheduleRow[]; cancelled: string[] }
   >();
 
   constructor(
-    private readonly engine: WorkflowEngineService,
     private readonly proposals: ProposalsService,
     private readonly repo: ReminderRepository,
     private readonly queue: ReminderQueueService,
@@ -37,14 +31,12 @@ export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit
   ) {}
 
   onModuleInit(): void {
-    this.engine.register(this);
     this.proposals.usePendingTimes(this);
   }
 
   async inTransaction(em: EntityManager, change: ProposalChange): Promise<void> {
     if (change.kind !== 'event') return;
-    const stageEntry = stageEntryOf(change.snapshot);
-    if (stageEntry === null) return;
+    const stageEntry = change.definition.stageEntryOf(change.snapshot);
     const parties = change.definition.pendingParties(change.snapshot).filter((p) => p.reminded);
     const cancelled = await this.repo.cancelStale(
       em,
@@ -53,7 +45,7 @@ export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit
       parties.map((p) => p.key),
     );
     let added: ScheduleRow[] = [];
-    if (stageEntry !== stageEntryOf(change.before?.snapshot)) {
+    if (change.stageEntered) {
       added = await this.repo.insert(
         em,
         change.after.id,

@@ -124,7 +124,6 @@ function checkDomains(input: string[]): string[] {
   if (problems.length)
     throw new DomainError(
       'validation-failed',
-      400,
       problems.map((p) => `${p.field}: ${p.message}`).join('; '),
       problems,
     );

@@ -89,7 +89,7 @@ export class OidcController {
 
   private ensureEnabled(): void {
     if (!this.oidc.enabled)
-      throw new DomainError('not-found', 404, 'University sign-in is not configured (OIDC_ISSUER is unset)');
+      throw new DomainError('not-found', 'University sign-in is not configured (OIDC_ISSUER is unset)');
   }
 
   private refuse(res: Response, e: unknown): void {

@@ -1,15 +1,23 @@
 // Account rules, pure (no Nest, no database): which roles fit which institution, what an update
 // changes, who counts as an active admin.
-import type { InstitutionKind, Role } from '../../workflows/types.js';
+import { workflowRegistry } from '../../workflows/registry.js';
+import { INSTITUTION_KINDS, type InstitutionKind, type Role } from '../../workflows/types.js';
 import { DomainError } from '../common/domain-error.js';
 import type { FieldChange } from '../proposals/content-diff.js';
 
-/** Which roles make sense at which kind of institution (an agency has no proposers, a university no liaisons). */
-export const ROLES_BY_KIND: Record<InstitutionKind, Role[]> = {
-  university: ['proposer', 'reviewer', 'quality_officer', 'admin'],
-  alliance: ['quality_officer', 'admin'],
-  agency: ['agency_liaison', 'admin'],
-};
+/**
+ * Which roles make sense at which kind of institution (an agency has no proposers, a university no
+ * liaisons), as the workflow definitions declare their roles.
+ */
+export const ROLES_BY_KIND = Object.fromEntries(
+  INSTITUTION_KINDS.map((kind) => [
+    kind,
+    workflowRegistry()
+      .roles()
+      .filter((spec) => spec.kinds.includes(kind))
+      .map((spec) => spec.role),
+  ]),
+) as Record<InstitutionKind, Role[]>;
 
 /** The account fields an update may change. */
 export interface AccountFields {
@@ -39,7 +47,7 @@ export function rolesFitKind(roles: Role[], kind: InstitutionKind): void {
   const allowed = ROLES_BY_KIND[kind];
   const wrong = roles.filter((r) => !allowed.includes(r));
   if (wrong.length) {
-    throw new DomainError('validation-failed', 400, `roles: ${wrong.join(', ')} not possible at a ${kind}`, [
+    throw new DomainError('validation-failed', `roles: ${wrong.join(', ')} not possible at a ${kind}`, [
       {
         field: 'roles',
         message: `${wrong.join(', ')} not possible at a ${kind} (allowed: ${allowed.join(', ')})`,

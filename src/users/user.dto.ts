@@ -17,6 +17,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { ROLES, type Role } from '../../workflows/types.js';
+import { KNOWN_ROLES } from '../auth/auth-user.js';
 import { InstitutionDto } from '../institutions/institution.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
 
@@ -47,9 +48,9 @@ const RoleList = () =>
   applyDecorators(
     IsArray(),
     ArrayMinSize(1),
-    ArrayMaxSize(ROLES.length),
+    ArrayMaxSize(KNOWN_ROLES.length),
     ArrayUnique(),
-    IsIn(ROLES, { each: true, message: `each role must be one of ${ROLES.join(', ')}` }),
+    IsIn(KNOWN_ROLES, { each: true, message: `each role must be one of ${KNOWN_ROLES.join(', ')}` }),
   );
 
 export class CreateUserDto {
@@ -122,7 +123,7 @@ export class ListUsersQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ enum: ROLES, description: 'Only users holding this role' })
   @IsOptional()
-  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  @IsIn(KNOWN_ROLES, { message: `role must be one of ${KNOWN_ROLES.join(', ')}` })
   role?: Role;
 
   @ApiPropertyOptional({ type: Boolean, description: 'true: open accounts only; false: closed ones only' })

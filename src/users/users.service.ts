@@ -76,7 +76,6 @@ export class UsersService {
         if (!institution) {
           throw new DomainError(
             'validation-failed',
-            400,
             `institutionId: unknown institution ${dto.institutionId}`,
             [{ field: 'institutionId', message: 'unknown institution' }],
           );

@@ -68,12 +68,8 @@ export interface DecisionInsert {
   actorId: string;
   actorInstitutionId: string;
   actorRole: string;
-  comment?: string | null;
-  criteria?: unknown;
-  outcome?: string | null;
-  conditions?: string | null;
-  nqfLevel?: string | null;
-  externalReference?: string | null;
+  /** The event's payload as its definition's schema validated it. */
+  payload: Record<string, unknown>;
 }
 
 /**
@@ -85,8 +81,9 @@ export class ProposalsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Lead and partner users; quality officers of other universities once it reached qualityReview (they
-   * may decide there); agency users of an involved country once it reached agencyAlignment; alliance users.
+   * Lead and partner users; quality officers of universities once it reached a state granting them
+   * visibility (the workflow definition's `visibility`: they may decide there); agency users of an
+   * involved country once it reached a state granting them; alliance users.
    *
    * As disjoint branches, each a plain AND the planner can serve from one index: `p.lead_institution_id
    * = X` (never also a partner: a CHECK forbids it), `p.partner_institution_ids @> ARRAY[X]`
@@ -295,8 +292,8 @@ export class ProposalsRepository {
   async insertDecision(em: EntityManager, d: DecisionInsert): Promise<void> {
     await em.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, comment, criteria, outcome, conditions, nqf_level, external_reference)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         actor_institution_id, actor_role, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         d.proposalId,
         d.proposalVersion,
@@ -307,12 +304,7 @@ export class ProposalsRepository {
         d.actorId,
         d.actorInstitutionId,
         d.actorRole,
-        d.comment ?? null,
-        d.criteria === undefined ? null : JSON.stringify(d.criteria),
-        d.outcome ?? null,
-        d.conditions ?? null,
-        d.nqfLevel ?? null,
-        d.externalReference ?? null,
+        JSON.stringify(d.payload),
       ],
     );
   }
@@ -330,6 +322,11 @@ export class ProposalsRepository {
        VALUES ($1, $2, $3, $4, $5)`,
       [proposalId, revision, content, partners, submittedBy],
     );
+  }
+
+  /** Kind of each named institution that exists (partners are checked against it at every save). */
+  async institutionKinds(em: EntityManager, ids: string[]): Promise<Array<{ id: string; kind: string }>> {
+    return em.query(`SELECT id, kind FROM institutions WHERE id = ANY ($1::text[])`, [ids]);
   }
 
   async activeCriteriaIds(em: EntityManager): Promise<string[]> {

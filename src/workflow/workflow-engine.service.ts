@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, type Type } from '@nestjs/common';
+import { DiscoveryService, ModuleRef, Reflector } from '@nestjs/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { checkContentTypes, checkPartnerIds } from '../../workflows/micro-credential-review/index.js';
+import { compileEventSchemas, payloadProblems } from './event-payload.js';
+import {
+  CHANGE_PARTICIPANT,
+  CHANGE_PARTICIPANTS,
+  REQUIRED_PARTICIPANTS,
+  type ChangeParticipant,
+  type ProposalChange,
+} from './proposal-change.js';
 import { UnknownWorkflowError, WorkflowRegistry } from '../../workflows/registry.js';
-import type { Refusal, Role, WorkflowDefinition } from '../../workflows/types.js';
+import type { Refusal, WorkflowDefinition } from '../../workflows/types.js';
 import { toActor, type AuthUser } from '../auth/auth-user.js';
 import {
   conflict,
@@ -28,30 +37,11 @@ import type { RequestMeta } from '../common/request-meta.js';
 
 export const REVIEW_WORKFLOW_ID = 'micro-credential-review';
 
-/** The role a decision is recorded under, by event (a user may hold several). */
-const ACTING_ROLES: Record<string, Role[]> = {
-  SUBMIT: ['proposer'],
-  PARTNER_APPROVE: ['reviewer'],
-  PARTNER_REQUEST_CHANGES: ['reviewer'],
-  QUALITY_APPROVE: ['quality_officer'],
-  QUALITY_REQUEST_CHANGES: ['quality_officer'],
-  QUALITY_REJECT: ['quality_officer'],
-  AGENCY_CONFIRM: ['agency_liaison'],
-  AGENCY_FLAG: ['agency_liaison'],
-  PUBLISH: ['admin'],
-  RETIRE: ['admin'],
-  WITHDRAW: ['proposer', 'admin'],
-};
-
+/** An event as sent: its type, the optional version check, and the payload fields its schema declares. */
 export interface EventInput {
   type: string;
-  comment?: string;
-  criteria?: Array<{ criterion: string; result: string; note?: string }>;
-  outcome?: string;
-  conditions?: string;
-  nqfLevel?: string;
-  reference?: string;
   expectedVersion?: number;
+  [field: string]: unknown;
 }
 
 export interface CreateInput {
@@ -65,18 +55,7 @@ export interface EditInput {
   expectedVersion?: number;
 }
 
-/** What one committed change did, for the writers that join the transaction (audit, reminders). */
-export interface ProposalChange {
-  kind: 'created' | 'edited' | 'event';
-  before: ProposalRow | null;
-  after: ProposalRow;
-  actor: AuthUser;
-  actingRole: Role;
-  event: EventInput | null;
-  definition: WorkflowDefinition;
-  snapshot: AnyMachineSnapshot;
-  meta: RequestMeta;
-}
+export type { ProposalChange, ChangeParticipant } from './proposal-change.js';
 
 /**
  * A change sent with an Idempotency-Key: the key is claimed first in the change's transaction and the
@@ -90,29 +69,10 @@ export interface IdempotentCall extends IdempotentRequest {
   render(em: EntityManager, row: ProposalRow): Promise<unknown>;
 }
 
-/** Joins the engine's transaction; registered by the audit and reminder modules. */
-export interface ChangeParticipant {
-  /** Lower runs first. Writers that take contended locks (the audit chain heads) go last, to hold them briefly. */
-  readonly order: number;
-  /** Runs inside the transaction, after the proposal row is written. Throwing rolls everything back. */
-  inTransaction(em: EntityManager, change: ProposalChange): Promise<void>;
-  /** Runs after commit (hand timers to Redis and the like); must not throw. */
-  afterCommit?(change: ProposalChange): Promise<void>;
-}
-
-/**
- * A rule of SUBMIT that needs the database (e.g. stackability references must exist and close no
- * cycle). The engine runs it inside the transaction, after the row lock, and adds its problems to the
- * machine's own: the machine stays pure.
- */
-export interface SubmitCheck {
-  check(em: EntityManager, row: ProposalRow): Promise<FieldProblem[]>;
-}
-
-function refusalToError(refusal: Refusal, type: string): DomainError {
+function refusalToError(refusal: Refusal, type: string, definition: WorkflowDefinition): DomainError {
   switch (refusal.code) {
     case 'unknown-event':
-      return new DomainError('validation-failed', 400, `type: unknown event ${type}`, [
+      return new DomainError('validation-failed', `type: unknown event ${type}`, [
         { field: 'type', message: 'unknown event' },
       ]);
     case 'not-allowed-in-state':
@@ -122,7 +82,7 @@ function refusalToError(refusal: Refusal, type: string): DomainError {
     case 'already-decided':
       return conflict(
         'already-decided',
-        `Your ${type.startsWith('AGENCY') ? 'country' : 'institution'} has already decided on this revision`,
+        `Your ${definition.policy.events[type]?.decidedPer ?? 'institution'} has already decided on this revision`,
       );
     case 'rule':
       return unprocessable(
@@ -141,10 +101,9 @@ function refusalToError(refusal: Refusal, type: string): DomainError {
  * outside PostgreSQL happen only after the commit.
  */
 @Injectable()
-export class WorkflowEngineService {
+export class WorkflowEngineService implements OnModuleInit {
   private readonly logger = new Logger(WorkflowEngineService.name);
-  private readonly participants: ChangeParticipant[] = [];
-  private readonly submitChecks: SubmitCheck[] = [];
+  private participants: ChangeParticipant[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -153,15 +112,45 @@ export class WorkflowEngineService {
     private readonly institutions: InstitutionsService,
     private readonly config: AppConfig,
     private readonly idempotency: IdempotencyRepository,
+    private readonly moduleRef: ModuleRef,
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+    @Inject(CHANGE_PARTICIPANTS) private readonly participantTypes: ReadonlyArray<Type<ChangeParticipant>>,
   ) {}
 
-  register(participant: ChangeParticipant): void {
-    this.participants.push(participant);
-    this.participants.sort((a, b) => a.order - b.order);
-  }
-
-  useSubmitCheck(check: SubmitCheck): void {
-    this.submitChecks.push(check);
+  /**
+   * Resolves the ordered participant list and checks it: every listed class is a marked participant
+   * of this application, every marked participant is listed, and the required ones are there. Any
+   * mismatch stops start-up: a change written without its audit entry or reminders must be impossible.
+   */
+  onModuleInit(): void {
+    for (const definition of this.registry.list()) compileEventSchemas(definition);
+    const nameOf = (type: Function) => this.reflector.get<string | undefined>(CHANGE_PARTICIPANT, type);
+    const problems: string[] = [];
+    const names: string[] = [];
+    const resolved: ChangeParticipant[] = [];
+    for (const type of this.participantTypes) {
+      const name = nameOf(type);
+      if (!name) {
+        problems.push(`${type.name} is listed but not marked @ChangeParticipantRole`);
+        continue;
+      }
+      if (names.includes(name)) problems.push(`participant ${name} is listed twice`);
+      names.push(name);
+      resolved.push(this.moduleRef.get(type, { strict: false }));
+    }
+    for (const wrapper of this.discovery.getProviders()) {
+      const type = wrapper.metatype as Function | null;
+      const name = type && typeof type === 'function' ? nameOf(type) : undefined;
+      if (name && !this.participantTypes.includes(type as Type<ChangeParticipant>))
+        problems.push(`participant ${name} (${type!.name}) is not in the engine's participant list`);
+    }
+    for (const required of REQUIRED_PARTICIPANTS)
+      if (!names.includes(required)) problems.push(`required participant ${required} is missing`);
+    if (problems.length)
+      throw new Error(`Workflow engine participants: ${[...new Set(problems)].join('; ')}`);
+    this.participants = resolved;
+    this.logger.log({ participants: names }, 'transaction participants in order');
   }
 
   /**
@@ -176,7 +165,6 @@ export class WorkflowEngineService {
       if (!(e instanceof UnknownWorkflowError)) throw e;
       throw new DomainError(
         'unknown-workflow-version',
-        409,
         `This proposal runs on workflow ${row.workflowId} version ${row.workflowVersion}, which this release of the service does not have; it can be listed and its history read, but not shown in full or changed until a release with that version runs`,
         undefined,
         undefined,
@@ -272,10 +260,11 @@ export class WorkflowEngineService {
       if (!user.roles.includes('proposer') || user.institutionId !== row.leadInstitutionId) {
         throw forbidden("Only proposers of the lead institution edit a proposal's content");
       }
-      if (row.state !== 'draft' && row.state !== 'changesRequested') {
+      const { editableStates } = definition.policy;
+      if (!editableStates.includes(row.state)) {
         throw conflict(
           'not-editable',
-          `Content can only change in draft or changesRequested, not in ${row.state}`,
+          `Content can only change in ${editableStates.join(' or ')}, not in ${row.state}`,
         );
       }
       this.checkExpectedVersion(row, input.expectedVersion);
@@ -297,7 +286,7 @@ export class WorkflowEngineService {
       });
       if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
       return {
-        kind: 'edited',
+        kind: 'edited' as const,
         before: row,
         after,
         actor: user,
@@ -325,78 +314,85 @@ export class WorkflowEngineService {
     meta: RequestMeta,
     idem?: IdempotentCall,
   ): Promise<ProposalRow | StoredResponse> {
+    const { type, expectedVersion, ...payload } = input;
     // Reference data the machine needs to judge, read before taking the row lock to keep it short.
-    const institutions = input.type === 'SUBMIT' ? await this.institutions.refs() : [];
+    // Which events need it is the definition's business; the latest version is a good enough guess.
+    const guess = this.registry.latest(REVIEW_WORKFLOW_ID).policy.events[type];
+    const institutions = guess?.needs?.includes('submission') ? await this.institutions.refs() : null;
     return this.commit(idem, async (em) => {
       const row = await this.lockVisible(em, user, id);
       const definition = this.definitionOf(row);
-      this.checkExpectedVersion(row, input.expectedVersion);
+      this.checkExpectedVersion(row, expectedVersion);
+      const policy = definition.policy.events[type];
+      const invalid = payloadProblems(definition, type, payload);
+      if (!policy || invalid === null) throw refusalToError({ code: 'unknown-event' }, type, definition);
+      if (invalid.length)
+        throw new DomainError(
+          'validation-failed',
+          invalid.map((p) => `${p.field}: ${p.message}`).join('; '),
+          invalid,
+        );
       const snapshot = definition.restore(row.snapshot) as AnyMachineSnapshot;
       const event: Record<string, unknown> = {
-        type: input.type,
+        ...payload,
+        type,
         actor: toActor(user),
         at: new Date().toISOString(),
       };
-      for (const key of ['comment', 'outcome', 'conditions', 'nqfLevel', 'reference'] as const) {
-        if (input[key] !== undefined) event[key] = input[key];
-      }
-      if (input.type === 'SUBMIT') {
+      const needs = policy.needs ?? [];
+      if (needs.includes('submission')) {
         event.submission = {
           content: row.content,
           partnerInstitutionIds: row.partnerInstitutionIds,
-          institutions,
+          institutions: institutions ?? (await this.institutions.refs()),
           ectsMin: this.config.ECTS_MIN,
           ectsMax: this.config.ECTS_MAX,
         };
       }
-      if (input.type === 'QUALITY_APPROVE') {
-        event.criteria = input.criteria ?? [];
+      if (needs.includes('quality-criteria'))
         event.criteriaCatalogue = await this.proposals.activeCriteriaIds(em);
-      }
       const refusal = definition.explainRefusal(snapshot, event);
-      if (refusal && refusal.code !== 'rule') throw refusalToError(refusal, input.type);
+      if (refusal && refusal.code !== 'rule') throw refusalToError(refusal, type, definition);
       const problems = refusal?.code === 'rule' ? [...refusal.problems] : [];
-      if (input.type === 'SUBMIT')
-        for (const c of this.submitChecks) problems.push(...(await c.check(em, row)));
-      if (problems.length) throw refusalToError({ code: 'rule', problems }, input.type);
+      if (needs.includes('submission'))
+        for (const p of this.participants)
+          if (p.submissionProblems) problems.push(...(await p.submissionProblems(em, row)));
+      if (problems.length) throw refusalToError({ code: 'rule', problems }, type, definition);
 
       const [next, actions] = transition(definition.machine, snapshot, event as never);
-      const ctx = next.context as {
-        revision: number;
-        partnerInstitutionIds: string[];
-        involvedCountries: string[];
-      };
       const state = definition.stateOf(next);
+      const participants = definition.participantsOf(next);
+      const grants = definition.policy.visibility
+        .filter((v) => v.fromStates.includes(state))
+        .map((v) => v.audience);
       const after = await this.proposals.update(em, row.id, row.version, {
         state,
         snapshot: definition.persist(next),
-        revision: ctx.revision,
+        revision: definition.revisionOf(next),
         content: row.content,
-        partnerInstitutionIds:
-          input.type === 'SUBMIT' ? ctx.partnerInstitutionIds : row.partnerInstitutionIds,
-        involvedCountries: ctx.involvedCountries,
-        agencyVisible: row.agencyVisible || state === 'agencyAlignment',
-        qualityVisible: row.qualityVisible || state === 'qualityReview',
+        // The partners of the revision under review are the machine's once it has taken them.
+        partnerInstitutionIds: needs.includes('submission')
+          ? participants.partnerInstitutionIds
+          : row.partnerInstitutionIds,
+        involvedCountries: participants.involvedCountries,
+        agencyVisible: row.agencyVisible || grants.includes('involved-country-agencies'),
+        qualityVisible: row.qualityVisible || grants.includes('quality-officers'),
       });
       if (!after) throw conflict('stale-version', 'The proposal changed meanwhile; reload and retry');
-      const actingRole =
-        (ACTING_ROLES[input.type] ?? []).find((r) => user.roles.includes(r)) ?? user.roles[0];
+      const actingRole = policy.actingRoles.find((r) => user.roles.includes(r)) ?? policy.actingRoles[0];
+      // The decision records exactly the payload its schema validated.
+      const recorded = payload;
       await this.proposals.insertDecision(em, {
         proposalId: row.id,
         proposalVersion: after.version,
         revision: after.revision,
-        event: input.type,
+        event: type,
         fromState: row.state,
         toState: state,
         actorId: user.id,
         actorInstitutionId: user.institutionId,
         actorRole: actingRole,
-        comment: input.comment,
-        criteria: input.type === 'QUALITY_APPROVE' ? event.criteria : undefined,
-        outcome: input.outcome,
-        conditions: input.conditions,
-        nqfLevel: input.nqfLevel,
-        externalReference: input.reference,
+        payload: recorded,
       });
       if (actions.some((a) => (a as { type: string }).type === 'freezeRevision')) {
         await this.proposals.insertRevision(
@@ -409,12 +405,13 @@ export class WorkflowEngineService {
         );
       }
       return {
-        kind: 'event',
+        kind: 'event' as const,
         before: row,
         after,
         actor: user,
         actingRole,
-        event: input,
+        event: { type, payload: recorded },
+        stageEntered: definition.stageEntryOf(next) !== definition.stageEntryOf(snapshot),
         definition,
         snapshot: next,
         meta,
@@ -449,7 +446,7 @@ export class WorkflowEngineService {
           if (stored) return { replay: stored, attempt };
         }
         const c = await work(em);
-        for (const p of this.participants) await p.inTransaction(em, c);
+        for (const p of this.participants) await p.inTransaction?.(em, c);
         if (!idem) return { change: c, response: null };
         const response = { status: idem.status, body: JSON.stringify(await idem.render(em, c.after)) };
         await this.idempotency.record(em, idem, response);
@@ -525,16 +522,12 @@ export class WorkflowEngineService {
   ): Promise<void> {
     const problems: FieldProblem[] = checkContentTypes(content);
     if (partners.length > 0) {
-      const institutions: Array<{ id: string; kind: string }> = await em.query(
-        `SELECT id, kind FROM institutions WHERE id = ANY ($1::text[])`,
-        [partners],
-      );
+      const institutions = await this.proposals.institutionKinds(em, partners);
       problems.push(...checkPartnerIds(partners, leadInstitutionId, institutions).problems);
     }
     if (problems.length) {
       throw new DomainError(
         'validation-failed',
-        400,
         problems.map((p) => `${p.field}: ${p.message}`).join('; '),
         problems,
       );

@@ -1,18 +1,24 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { DiscoveryModule } from '@nestjs/core';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
-import { QualityCriterion } from '../quality-criteria/quality-criterion.entity.js';
+import { QualityCriteriaModule } from '../quality-criteria/quality-criteria.module.js';
 import { ProposalsRepository } from './proposals.repository.js';
-import { workflowRegistryProvider } from './workflow-registry.provider.js';
+import { WorkflowRegistryModule } from './workflow-registry.provider.js';
 import { WorkflowEngineService } from './workflow-engine.service.js';
 import { WorkflowsController } from './workflows.controller.js';
 
 /** The workflow runtime: machine registry, the one writer of workflow state, the machine description. */
 @Module({
-  imports: [InstitutionsModule, IdempotencyModule, TypeOrmModule.forFeature([QualityCriterion])],
+  imports: [
+    DiscoveryModule,
+    WorkflowRegistryModule,
+    InstitutionsModule,
+    IdempotencyModule,
+    QualityCriteriaModule,
+  ],
   controllers: [WorkflowsController],
-  providers: [workflowRegistryProvider, ProposalsRepository, WorkflowEngineService],
-  exports: [workflowRegistryProvider, ProposalsRepository, WorkflowEngineService],
+  providers: [ProposalsRepository, WorkflowEngineService],
+  exports: [ProposalsRepository, WorkflowEngineService],
 })
 export class WorkflowModule {}

@@ -1,13 +1,11 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { machineEdges } from '../../workflows/machine-graph.js';
 import { WorkflowRegistry } from '../../workflows/registry.js';
 import { notFound } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { QualityCriterionDto } from '../quality-criteria/quality-criteria.controller.js';
-import { QualityCriterion } from '../quality-criteria/quality-criterion.entity.js';
+import { QualityCriteriaService } from '../quality-criteria/quality-criteria.service.js';
 
 export class WorkflowTransitionDto {
   @ApiProperty() from!: string;
@@ -22,6 +20,14 @@ export class WorkflowDescriptionDto {
   @ApiProperty({ type: [String] }) states!: string[];
   @ApiProperty({ type: [String] }) finalStates!: string[];
   @ApiProperty({ type: [String] }) events!: string[];
+  @ApiProperty({ type: [String], description: 'Events that must carry a comment (the definition says so)' })
+  commentRequired!: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: "Each state's name for people",
+  })
+  stageLabels!: Record<string, string>;
   @ApiProperty({ type: [WorkflowTransitionDto] }) transitions!: WorkflowTransitionDto[];
   @ApiProperty({ description: 'Mermaid stateDiagram-v2, generated from the machine' }) mermaid!: string;
   @ApiProperty({ type: [QualityCriterionDto] }) qualityCriteria!: QualityCriterionDto[];
@@ -33,7 +39,7 @@ export class WorkflowDescriptionDto {
 export class WorkflowsController {
   constructor(
     private readonly registry: WorkflowRegistry,
-    @InjectRepository(QualityCriterion) private readonly criteria: Repository<QualityCriterion>,
+    private readonly criteria: QualityCriteriaService,
   ) {}
 
   @Get(':id')
@@ -44,7 +50,6 @@ export class WorkflowsController {
     const versions = this.registry.list().filter((d) => d.id === id);
     if (versions.length === 0) throw notFound('Workflow');
     const d = versions[versions.length - 1];
-    const rows = await this.criteria.find({ where: { active: true }, order: { position: 'ASC', id: 'ASC' } });
     return {
       id: d.id,
       version: d.version,
@@ -52,15 +57,13 @@ export class WorkflowsController {
       states: [...d.states],
       finalStates: [...d.finalStates],
       events: [...d.eventTypes],
+      commentRequired: Object.entries(d.policy.events)
+        .filter(([, policy]) => policy.commentRequired)
+        .map(([type]) => type),
+      stageLabels: { ...d.policy.stageLabels },
       transitions: machineEdges(d.machine).map((e) => ({ from: e.source, event: e.event, to: e.target })),
       mermaid: d.mermaid(),
-      qualityCriteria: rows.map(({ id: cid, group, source, title, question }) => ({
-        id: cid,
-        group,
-        source,
-        title,
-        question,
-      })),
+      qualityCriteria: await this.criteria.active(),
     };
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { AuditRepository, type AuditFilter } from '../../src/audit/audit.repository.js';
 import type { AuthUser } from '../../src/auth/auth-user.js';
-import { NotificationsService } from '../../src/notifications/notifications.controller.js';
+import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
 import { startServer } from '../support/server.js';
 

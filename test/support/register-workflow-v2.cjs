@@ -37,6 +37,14 @@ const machine = review.reviewMachineSetup.createMachine({
     },
   },
 });
-const v2 = review.createReviewWorkflowDefinition(machine, 2);
-const original = registry.defaultWorkflowRegistry;
-registry.defaultWorkflowRegistry = () => original().register(v2);
+const v2 = review.createReviewWorkflowDefinition(machine, 2, {
+  policy: {
+    ...review.reviewPolicyV1,
+    editableStates: [...review.reviewPolicyV1.editableStates, 'qualityChangesRequested'],
+    stageLabels: {
+      ...review.reviewPolicyV1.stageLabels,
+      qualityChangesRequested: 'changes for the quality check',
+    },
+  },
+});
+registry.workflowRegistry().register(v2);

@@ -4,6 +4,7 @@
 import {
   createReviewWorkflowDefinition,
   reviewMachineSetup,
+  reviewPolicyV1,
 } from '../../workflows/micro-credential-review/index.js';
 import { reviewMachineConfigV1 as v1 } from '../../workflows/micro-credential-review/micro-credential-review.machine.js';
 import type { WorkflowDefinition } from '../../workflows/types.js';
@@ -39,4 +40,17 @@ export const reviewV2Machine = reviewMachineSetup.createMachine({
   },
 });
 
-export const microCredentialReviewV2: WorkflowDefinition = createReviewWorkflowDefinition(reviewV2Machine, 2);
+export const microCredentialReviewV2: WorkflowDefinition = createReviewWorkflowDefinition(
+  reviewV2Machine,
+  2,
+  {
+    policy: {
+      ...reviewPolicyV1,
+      editableStates: [...reviewPolicyV1.editableStates, 'qualityChangesRequested'],
+      stageLabels: {
+        ...reviewPolicyV1.stageLabels,
+        qualityChangesRequested: 'changes for the quality check',
+      },
+    },
+  },
+);

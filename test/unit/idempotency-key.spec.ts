@@ -49,18 +49,18 @@ describe('Idempotency-Key header', () => {
     ['an empty value', ''],
   ])('refuses %s with a 400 naming the header', (_name, header) => {
     const e = refusal(header);
-    expect(e.status).toBe(400);
+    expect(e.code).toBe('validation-failed');
     expect(e.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
   });
 
   it(`bounds the key at ${MAX_KEY_LENGTH} characters after unquoting`, () => {
     expect(parseIdempotencyKey(`"${'k'.repeat(MAX_KEY_LENGTH)}"`)).toHaveLength(MAX_KEY_LENGTH);
-    expect(refusal(`"${'k'.repeat(MAX_KEY_LENGTH + 1)}"`).status).toBe(400);
-    expect(refusal('k'.repeat(MAX_KEY_LENGTH + 1)).status).toBe(400);
+    expect(refusal(`"${'k'.repeat(MAX_KEY_LENGTH + 1)}"`).code).toBe('validation-failed');
+    expect(refusal('k'.repeat(MAX_KEY_LENGTH + 1)).code).toBe('validation-failed');
   });
 
   it('refuses the header sent twice', () => {
-    expect(refusal(['"a"', '"b"']).status).toBe(400);
+    expect(refusal(['"a"', '"b"']).code).toBe('validation-failed');
   });
 
   it('round-trips any printable ASCII key through sf-string quoting', () => {

@@ -2,7 +2,8 @@
 // Everything here is derived from the machine and the rules module, never restated by hand.
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
 import { machineEdges, machineFinalStates, machineStateNodes, toMermaid } from '../machine-graph.js';
-import type { Actor, PendingParty, Problem, Refusal, WorkflowDefinition } from '../types.js';
+import type { Actor, PendingParty, Problem, Refusal, WorkflowDefinition, WorkflowPolicy } from '../types.js';
+import { reviewPolicyV1 } from './policy.js';
 import {
   MICRO_CREDENTIAL_REVIEW_VERSION,
   microCredentialReviewMachine,
@@ -16,6 +17,7 @@ import {
 import { authorize, ruleProblems, type Authorization } from './rules.js';
 
 export * from './content.js';
+export * from './policy.js';
 export * from './isced-f.js';
 export * from './review-model.js';
 export * from './rules.js';
@@ -25,6 +27,10 @@ export interface ReviewWorkflowOptions {
   /** Defaults to the v1 rules; a later version with new events brings its own. */
   authorize?: (eventType: string, context: ReviewContext, actor: unknown) => Authorization;
   ruleProblems?: (eventType: string, context: ReviewContext, event: unknown) => Problem[];
+  /** Defaults to the v1 policy; a version with new events, states or roles extends it. */
+  policy?: Omit<WorkflowPolicy, 'remindedStates' | 'waitingStates'>;
+  /** Pending parties of `meta.pending` values v1 does not know. */
+  pendingKinds?: Record<string, (context: ReviewContext) => Array<Omit<PendingParty, 'reminded'>>>;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -56,12 +62,52 @@ export function partyKeyPart(value: string): string {
     .join('');
 }
 
-function isReviewStateMeta(value: unknown): value is ReviewStateMeta {
+function isReviewStateMeta(value: unknown, extraKinds: readonly string[]): value is ReviewStateMeta {
   return (
     isPlainObject(value) &&
-    (PENDING_KINDS as readonly string[]).includes(value.pending as string) &&
+    [...PENDING_KINDS, ...extraKinds].includes(value.pending as string) &&
     typeof value.reminded === 'boolean'
   );
+}
+
+/**
+ * A policy that misses an event, a state or a role of its machine fails when the definition is built
+ * (at start-up), not when the first proposal gets there.
+ */
+function checkPolicy(
+  machineId: string,
+  version: number,
+  policy: Omit<WorkflowPolicy, 'remindedStates' | 'waitingStates'>,
+  events: readonly string[],
+  states: readonly string[],
+): void {
+  const problems: string[] = [];
+  const roles = new Set(['admin', ...policy.roles.map((r) => r.role)]);
+  for (const type of events) {
+    const event = policy.events[type];
+    if (!event) problems.push(`event ${type} has no policy`);
+    else {
+      if (event.actingRoles.length === 0) problems.push(`event ${type} names no acting role`);
+      for (const role of event.actingRoles)
+        if (!roles.has(role)) problems.push(`event ${type}: role ${role} is not declared`);
+      if (event.payload.type !== 'object' || event.payload.additionalProperties !== false)
+        problems.push(`event ${type}: payload must be an object schema without additional properties`);
+      const required = (event.payload.required ?? []) as string[];
+      if (event.commentRequired !== required.includes('comment'))
+        problems.push(`event ${type}: commentRequired disagrees with the payload schema`);
+    }
+  }
+  for (const type of Object.keys(policy.events))
+    if (!events.includes(type)) problems.push(`policy names event ${type}, which the machine does not have`);
+  for (const state of states) if (!policy.stageLabels[state]) problems.push(`state ${state} has no label`);
+  const named = [
+    ...policy.editableStates,
+    ...policy.visibility.flatMap((v) => v.fromStates),
+    ...Object.values(policy.milestones),
+  ];
+  for (const state of named)
+    if (!states.includes(state)) problems.push(`policy names unknown state ${state}`);
+  if (problems.length) throw new Error(`Workflow ${machineId} v${version}: ${problems.join('; ')}`);
 }
 
 /**
@@ -77,6 +123,8 @@ export function createReviewWorkflowDefinition(
     throw new Error(`Machine ${machine.id} declares version ${machine.version ?? '(none)'}, not ${version}`);
   const authorizeEvent = options.authorize ?? authorize;
   const problemsOf = options.ruleProblems ?? ruleProblems;
+  const basePolicy = options.policy ?? reviewPolicyV1;
+  const extraKinds = options.pendingKinds ?? {};
 
   const edges = machineEdges(machine);
   const states = machineStateNodes(machine).map((node) => node.path.join('.'));
@@ -94,6 +142,7 @@ export function createReviewWorkflowDefinition(
     ]),
   );
   const diagram = toMermaid(machine);
+  checkPolicy(machine.id, version, basePolicy, eventTypes, states);
 
   function machineSnapshot(snapshot: Snapshot<unknown>): AnyMachineSnapshot & { context: ReviewContext } {
     const candidate = snapshot as Partial<AnyMachineSnapshot>;
@@ -114,10 +163,16 @@ export function createReviewWorkflowDefinition(
 
   function metaOf(state: string): ReviewStateMeta {
     const meta: unknown = machine.root.states[state]?.meta;
-    if (!isReviewStateMeta(meta))
+    if (!isReviewStateMeta(meta, Object.keys(extraKinds)))
       throw new Error(`State ${state} of ${machine.id} has no pending/reminded meta`);
     return meta;
   }
+
+  const policy: WorkflowPolicy = {
+    ...basePolicy,
+    remindedStates: states.filter((state) => metaOf(state).reminded),
+    waitingStates: states.filter((state) => metaOf(state).pending !== 'none'),
+  };
 
   const definition: WorkflowDefinition = {
     id: machine.id,
@@ -210,6 +265,8 @@ export function createReviewWorkflowDefinition(
           ];
         case 'none':
           return [];
+        default:
+          return (extraKinds[pending] ?? (() => []))(context).map((p) => ({ ...p, reminded }));
       }
     },
 
@@ -242,6 +299,14 @@ export function createReviewWorkflowDefinition(
     },
 
     mermaid: () => diagram,
+    policy,
+    stageEntryOf: (snapshot) => machineSnapshot(snapshot).context.stageEntry,
+    stageEnteredAtOf: (snapshot) => machineSnapshot(snapshot).context.stageEnteredAt,
+    revisionOf: (snapshot) => machineSnapshot(snapshot).context.revision,
+    participantsOf: (snapshot) => {
+      const { partnerInstitutionIds, involvedCountries } = machineSnapshot(snapshot).context;
+      return { partnerInstitutionIds: [...partnerInstitutionIds], involvedCountries: [...involvedCountries] };
+    },
   };
   return definition;
 }

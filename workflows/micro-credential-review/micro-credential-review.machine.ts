@@ -13,59 +13,70 @@ import {
 
 export const MICRO_CREDENTIAL_REVIEW_VERSION = 1;
 
-/** Guards and actions shared by every version of the review (test-only versions included). */
-export const reviewMachineSetup = setup({
-  types: {
-    context: {} as ReviewContext,
-    events: {} as ReviewEvent,
-    input: {} as ReviewInput,
-    meta: {} as ReviewStateMeta,
-  },
-  guards: {
-    // One guard for every event, so the machine and the runtime's explanations use the same rules.
-    accepted: ({ context, event }) => accepts(event.type, context, event),
-    completesPartnerApprovals: ({ context, event }) => {
-      const approved = new Set([...context.partnerApprovals, event.actor.institutionId]);
-      return context.partnerInstitutionIds.every((id) => approved.has(id));
+/**
+ * Guards and actions shared by every version of the review (test-only versions included). A version
+ * with events of its own passes its own rules: the `accepted` guard asks them.
+ */
+export function reviewSetup(acceptsEvent: typeof accepts = accepts) {
+  return setup({
+    types: {
+      context: {} as ReviewContext,
+      events: {} as ReviewEvent,
+      input: {} as ReviewInput,
+      meta: {} as ReviewStateMeta,
     },
-    completesAgencyConfirmations: ({ context, event }) => {
-      if (event.actor.country === null) return false;
-      const confirmed = new Set([...context.agencyConfirmations, normalizeCountry(event.actor.country)]);
-      return context.involvedCountries.every((country) => confirmed.has(country));
+    guards: {
+      // One guard for every event, so the machine and the runtime's explanations use the same rules.
+      accepted: ({ context, event }) => acceptsEvent(event.type, context, event),
+      completesPartnerApprovals: ({ context, event }) => {
+        const approved = new Set([...context.partnerApprovals, event.actor.institutionId]);
+        return context.partnerInstitutionIds.every((id) => approved.has(id));
+      },
+      completesAgencyConfirmations: ({ context, event }) => {
+        if (event.actor.country === null) return false;
+        const confirmed = new Set([...context.agencyConfirmations, normalizeCountry(event.actor.country)]);
+        return context.involvedCountries.every((country) => confirmed.has(country));
+      },
     },
-  },
-  actions: {
-    // Every state's entry: a new stage starts (the runtime can key reminder jobs on stageEntry).
-    enterStage: assign(({ context, event }) => ({
-      stageEntry: context.stageEntry + 1,
-      // The initial entry has only the init event; the context already holds the creation time.
-      stageEnteredAt: 'at' in event && typeof event.at === 'string' ? event.at : context.stageEnteredAt,
-    })),
-    startNewRevision: assign(({ context }) => ({ revision: context.revision + 1 })),
-    applySubmission: assign(({ context, event }) => {
-      if (event.type !== 'SUBMIT') return {};
-      const { partnerInstitutionIds, institutions } = event.submission;
-      // Earlier decisions were about an earlier revision: they no longer count.
-      return {
-        partnerInstitutionIds: [...partnerInstitutionIds],
-        involvedCountries: involvedCountries(context.leadInstitutionId, partnerInstitutionIds, institutions),
-        partnerApprovals: [],
-        agencyConfirmations: [],
-      };
-    }),
-    recordPartnerApproval: assign(({ context, event }) => ({
-      partnerApprovals: [...context.partnerApprovals, event.actor.institutionId],
-    })),
-    recordAgencyConfirmation: assign(({ context, event }) =>
-      event.actor.country === null
-        ? {}
-        : { agencyConfirmations: [...context.agencyConfirmations, normalizeCountry(event.actor.country)] },
-    ),
-    // No-op here: the runtime sees it among the actions returned by `transition()` and stores the
-    // submitted content as the immutable revision `params.revision`.
-    freezeRevision: (_, _params: { revision: number }) => {},
-  },
-});
+    actions: {
+      // Every state's entry: a new stage starts (the runtime can key reminder jobs on stageEntry).
+      enterStage: assign(({ context, event }) => ({
+        stageEntry: context.stageEntry + 1,
+        // The initial entry has only the init event; the context already holds the creation time.
+        stageEnteredAt: 'at' in event && typeof event.at === 'string' ? event.at : context.stageEnteredAt,
+      })),
+      startNewRevision: assign(({ context }) => ({ revision: context.revision + 1 })),
+      applySubmission: assign(({ context, event }) => {
+        if (event.type !== 'SUBMIT') return {};
+        const { partnerInstitutionIds, institutions } = event.submission;
+        // Earlier decisions were about an earlier revision: they no longer count.
+        return {
+          partnerInstitutionIds: [...partnerInstitutionIds],
+          involvedCountries: involvedCountries(
+            context.leadInstitutionId,
+            partnerInstitutionIds,
+            institutions,
+          ),
+          partnerApprovals: [],
+          agencyConfirmations: [],
+        };
+      }),
+      recordPartnerApproval: assign(({ context, event }) => ({
+        partnerApprovals: [...context.partnerApprovals, event.actor.institutionId],
+      })),
+      recordAgencyConfirmation: assign(({ context, event }) =>
+        event.actor.country === null
+          ? {}
+          : { agencyConfirmations: [...context.agencyConfirmations, normalizeCountry(event.actor.country)] },
+      ),
+      // No-op here: the runtime sees it among the actions returned by `transition()` and stores the
+      // submitted content as the immutable revision `params.revision`.
+      freezeRevision: (_, _params: { revision: number }) => {},
+    },
+  });
+}
+
+export const reviewMachineSetup = reviewSetup();
 
 const freezeRevision = {
   type: 'freezeRevision',

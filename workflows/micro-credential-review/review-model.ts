@@ -51,7 +51,7 @@ export const PENDING_KINDS = [
 export type PendingKind = (typeof PENDING_KINDS)[number];
 
 export interface ReviewStateMeta {
-  pending: PendingKind;
+  pending: PendingKind | (string & {});
   /** Reminders and escalation apply while this state waits. */
   reminded: boolean;
 }

@@ -4,6 +4,7 @@
 // input yields 'forbidden' or problems, never an exception.
 import type { Actor, Problem, Role } from '../types.js';
 import { checkSubmission, CONTENT_LIMITS } from './content.js';
+import { REVIEW_EVENT_POLICIES } from './policy.js';
 import {
   AGENCY_OUTCOMES,
   CRITERION_RESULTS,
@@ -87,14 +88,10 @@ export function authorize(eventType: string, context: ReviewContext, actor: unkn
 // Payload rules
 // ---------------------------------------------------------------------------------------------
 
-/** Events whose table row says "comment required". */
-export const COMMENT_REQUIRED: readonly ReviewEventType[] = [
-  'PARTNER_REQUEST_CHANGES',
-  'QUALITY_REQUEST_CHANGES',
-  'QUALITY_REJECT',
-  'AGENCY_FLAG',
-  'RETIRE',
-];
+/** Events whose table row says "comment required" (the policy says it once; the guards ask here). */
+export const COMMENT_REQUIRED: readonly string[] = Object.entries(REVIEW_EVENT_POLICIES)
+  .filter(([, policy]) => policy.commentRequired)
+  .map(([type]) => type);
 
 function optionalText(value: unknown, field: string, out: Problem[]): void {
   if (value === undefined || value === null) return;
@@ -204,12 +201,17 @@ function agencyConfirmProblems(event: Record<string, unknown>): Problem[] {
  * The payload rules of an event, every problem at once. Authorization is not checked here
  * (see `authorize`), so a refusal can say precisely which of the two failed.
  */
-export function ruleProblems(eventType: string, context: ReviewContext, event: unknown): Problem[] {
+export function ruleProblems(
+  eventType: string,
+  context: ReviewContext,
+  event: unknown,
+  commentRequired: readonly string[] = COMMENT_REQUIRED,
+): Problem[] {
   if (!isPlainObject(event)) return [{ field: 'event', message: 'must be an object' }];
   const out: Problem[] = [];
   // The machine stores `at` as stageEnteredAt, so it must be a real timestamp.
   if (!isIsoDateTime(event.at)) out.push({ field: 'at', message: 'must be an ISO 8601 date-time' });
-  if (COMMENT_REQUIRED.includes(eventType as ReviewEventType)) requiredText(event.comment, 'comment', out);
+  if (commentRequired.includes(eventType)) requiredText(event.comment, 'comment', out);
   else optionalText(event.comment, 'comment', out);
   switch (eventType as ReviewEventType) {
     case 'SUBMIT':
@@ -229,10 +231,20 @@ export function ruleProblems(eventType: string, context: ReviewContext, event: u
 
 /** What every guard of the machine asks: authorized and no rule problem. */
 export function accepts(eventType: string, context: ReviewContext, event: unknown): boolean {
-  const actor = isPlainObject(event) ? event.actor : undefined;
-  return (
-    authorize(eventType, context, actor) === 'ok' && ruleProblems(eventType, context, event).length === 0
-  );
+  return acceptsWith(authorize, ruleProblems)(eventType, context, event);
+}
+
+/** The guard of a version with rules of its own (a later version adding events). */
+export function acceptsWith(
+  authorizeEvent: (eventType: string, context: ReviewContext, actor: unknown) => Authorization,
+  problemsOf: (eventType: string, context: ReviewContext, event: unknown) => Problem[],
+): (eventType: string, context: ReviewContext, event: unknown) => boolean {
+  return (eventType, context, event) => {
+    const actor = isPlainObject(event) ? event.actor : undefined;
+    return (
+      authorizeEvent(eventType, context, actor) === 'ok' && problemsOf(eventType, context, event).length === 0
+    );
+  };
 }
 
 /** Sorted unique upper-case countries of the lead and the partners, from the institutions table. */

@@ -5,13 +5,6 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type EventBody, type EventType, type Proposal } from '../api/client';
 import { errorMessage } from './states';
 
-export const COMMENT_REQUIRED: EventType[] = [
-  'PARTNER_REQUEST_CHANGES',
-  'QUALITY_REQUEST_CHANGES',
-  'QUALITY_REJECT',
-  'AGENCY_FLAG',
-  'RETIRE',
-];
 const RESULTS = ['met', 'met-with-conditions', 'not-met', 'not-applicable'] as const;
 type Result = (typeof RESULTS)[number];
 
@@ -46,7 +39,14 @@ export function EventDialog({
     queryFn: () => unwrap(api.GET('/api/quality-criteria')),
     enabled: type === 'QUALITY_APPROVE',
   });
-  const needsComment = COMMENT_REQUIRED.includes(type);
+  // Which events need a comment is the workflow definition's to say (the server checks it too).
+  const workflow = useQuery({
+    queryKey: ['workflow'],
+    queryFn: () =>
+      unwrap(api.GET('/api/workflows/{id}', { params: { path: { id: 'micro-credential-review' } } })),
+    staleTime: 10 * 60_000,
+  });
+  const needsComment = (workflow.data?.commentRequired ?? []).includes(type);
   const problems = error instanceof ApiError ? error.errors : [];
   const err = (field: string) =>
     problems.find((p) => p.field === field || p.field.startsWith(`${field}[`))?.message;
