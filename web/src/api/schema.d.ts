@@ -162,7 +162,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current 4EU+QUALITY checklist: QUALITY_APPROVE must assess every item */
+        /** The current 4EU+QUALITY checklist: the quality approval must assess every item */
         get: operations["QualityCriteriaController_list"];
         put?: never;
         post?: never;
@@ -221,7 +221,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit content (JSON merge patch) or partners; lead proposers, in draft or changesRequested */
+        /** Edit content (JSON merge patch) or partners; lead proposers, while a draft or with changes requested */
         patch: operations["ProposalsController_update"];
         trace?: never;
     };
@@ -835,6 +835,12 @@ export interface components {
             states: string[];
             finalStates: string[];
             events: string[];
+            /** @description Events that must carry a comment (the definition says so) */
+            commentRequired: string[];
+            /** @description Each state's name for people */
+            stageLabels: {
+                [key: string]: string;
+            };
             transitions: components["schemas"]["WorkflowTransitionDto"][];
             /** @description Mermaid stateDiagram-v2, generated from the machine */
             mermaid: string;
@@ -922,8 +928,8 @@ export interface components {
         PendingPartyDto: {
             /** @example partner-uhd */
             key: string;
-            /** @enum {string} */
-            kind: "lead" | "partner" | "quality" | "agency" | "publisher";
+            /** @description What kind of party: 'lead', 'partner', 'quality', 'agency', 'publisher', or what a workflow version adds */
+            kind: string;
             /** @enum {string} */
             role: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
             institutionId: string | null;
@@ -1122,36 +1128,35 @@ export interface components {
             /** @description The proposal's version you read; 409 if it has changed since */
             expectedVersion?: number;
         };
-        CriterionAssessmentDto: {
-            /** @example eu-quality */
-            criterion: string;
-            /** @enum {string} */
-            result: "met" | "met-with-conditions" | "not-met" | "not-applicable";
-            note?: string;
-        };
         ProposalEventDto: {
             /**
              * @description The event; which ones you may send now is in availableEvents
              * @enum {string}
              */
             type: "SUBMIT" | "PARTNER_APPROVE" | "PARTNER_REQUEST_CHANGES" | "QUALITY_APPROVE" | "QUALITY_REQUEST_CHANGES" | "QUALITY_REJECT" | "AGENCY_CONFIRM" | "AGENCY_FLAG" | "PUBLISH" | "RETIRE" | "WITHDRAW";
-            /** @description Required for PARTNER_REQUEST_CHANGES, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_FLAG, RETIRE */
+            /** @description Why; shown in the history and the audit log. Required for PARTNER_REQUEST_CHANGES, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_FLAG, RETIRE */
             comment?: string;
-            /** @description QUALITY_APPROVE: every criterion of GET /api/quality-criteria, none not-met */
-            criteria?: components["schemas"]["CriterionAssessmentDto"][];
+            /** @description Every criterion of GET /api/quality-criteria, none not-met. With QUALITY_APPROVE */
+            criteria?: {
+                /** @example eu-quality */
+                criterion: string;
+                /** @enum {string} */
+                result: "met" | "met-with-conditions" | "not-met" | "not-applicable";
+                note?: string;
+            }[];
             /**
-             * @description Required for AGENCY_CONFIRM
+             * @description With AGENCY_CONFIRM. Required for AGENCY_CONFIRM
              * @enum {string}
              */
             outcome?: "aligned" | "aligned-with-conditions";
-            /** @description Required when outcome is aligned-with-conditions */
+            /** @description Required when outcome is aligned-with-conditions. With AGENCY_CONFIRM */
             conditions?: string;
             /**
-             * @description Level in the country's qualifications framework
+             * @description Level in the country's qualifications framework. With AGENCY_CONFIRM
              * @example 6
              */
             nqfLevel?: string;
-            /** @description The agency's file number */
+            /** @description The agency's file number. With AGENCY_CONFIRM */
             reference?: string;
             /** @description The proposal's version you read; 409 if it has changed since */
             expectedVersion?: number;
@@ -1168,13 +1173,31 @@ export interface components {
             actorInstitutionId: string;
             /** @enum {string} */
             actorRole: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
-            comment?: string | null;
-            criteria?: components["schemas"]["CriterionAssessmentDto"][] | null;
-            outcome?: string | null;
-            conditions?: string | null;
-            nqfLevel?: string | null;
-            reference?: string | null;
             at: string;
+            /** @description Why; shown in the history and the audit log. Required for PARTNER_REQUEST_CHANGES, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_FLAG, RETIRE */
+            comment?: string | null;
+            /** @description Every criterion of GET /api/quality-criteria, none not-met. With QUALITY_APPROVE */
+            criteria?: {
+                /** @example eu-quality */
+                criterion: string;
+                /** @enum {string} */
+                result: "met" | "met-with-conditions" | "not-met" | "not-applicable";
+                note?: string;
+            }[] | null;
+            /**
+             * @description With AGENCY_CONFIRM. Required for AGENCY_CONFIRM
+             * @enum {string|null}
+             */
+            outcome?: "aligned" | "aligned-with-conditions" | null;
+            /** @description Required when outcome is aligned-with-conditions. With AGENCY_CONFIRM */
+            conditions?: string | null;
+            /**
+             * @description Level in the country's qualifications framework. With AGENCY_CONFIRM
+             * @example 6
+             */
+            nqfLevel?: string | null;
+            /** @description The agency's file number. With AGENCY_CONFIRM */
+            reference?: string | null;
         };
         FieldChangeDto: {
             /** @example ects */
