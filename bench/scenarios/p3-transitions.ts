@@ -258,6 +258,12 @@ const update = (state: string): string => `UPDATE proposals AS p SET state = ${s
  *    spelled with chr(58).
  */
 const STEPS: Step[] = [
+  {
+    // The per-request account check of the auth guard (src/auth/current-user.service.ts), for the actor.
+    sql: `SELECT u.institution_id, u.roles, u.active, u.token_generation, u.surviving_token_id,
+    EXISTS (SELECT 1 FROM deputies d WHERE d.deputy_id = u.id AND d.ends_at > now()) AS deputy_now
+  FROM users u WHERE u.id = (SELECT actor_user FROM bench_p3_targets WHERE n = :n)`,
+  },
   { sql: 'START TRANSACTION' },
   {
     sql: `SELECT ${PROPOSAL_COLUMNS}, t.actor_inst, t.actor_user, t.involved, t.keep
