@@ -578,6 +578,84 @@ describe('start-up and outages', () => {
 });
 
 describe('migrations', () => {
+  it('move decision fields into the JSON payload and back without losing any', async () => {
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${url.pathname.slice(1)}_payload`;
+    const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
+    const migrate = (...args: string[]) =>
+      run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
+    const { Client } = await import('pg');
+    const c = new Client({ connectionString: url.toString() });
+    try {
+      await migrate('run');
+      await migrate('revert'); // the decision-payload migration is the latest
+      await c.connect();
+      const [{ id: userId }] = (
+        await c.query(
+          `INSERT INTO users (email, display_name, institution_id, roles, password_hash)
+           VALUES ('m@cuni.test', 'M', 'cuni', '{proposer}', 'x') RETURNING id`,
+        )
+      ).rows;
+      const [{ id: proposalId }] = (
+        await c.query(
+          `INSERT INTO proposals (reference, lead_institution_id, state, workflow_id, workflow_version, snapshot, created_by)
+           VALUES ('MC-2026-9999', 'cuni', 'approved', 'micro-credential-review', 1, '{}', $1) RETURNING id`,
+          [userId],
+        )
+      ).rows;
+      const criteria = [{ criterion: 'eu-quality', result: 'met', note: 'fine' }];
+      await c.query(
+        `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
+           actor_institution_id, actor_role, comment, criteria, outcome, conditions, nqf_level, external_reference)
+         VALUES ($1, 2, 1, 'AGENCY_CONFIRM', 'agencyAlignment', 'approved', $2, 'nau', 'agency_liaison',
+           'ok', $3, 'aligned-with-conditions', 'a module in English', '6', 'NAU-1'),
+                ($1, 3, 1, 'PUBLISH', 'approved', 'published', $2, 'cuni', 'admin', NULL, NULL, NULL, NULL, NULL, NULL)`,
+        [proposalId, userId, JSON.stringify(criteria)],
+      );
+      await c.end();
+      await migrate('run');
+      const after = new Client({ connectionString: url.toString() });
+      await after.connect();
+      const moved = await after.query(`SELECT payload FROM decisions ORDER BY proposal_version`);
+      await after.end();
+      expect(moved.rows.map((r: { payload: unknown }) => r.payload)).toEqual([
+        {
+          comment: 'ok',
+          criteria,
+          outcome: 'aligned-with-conditions',
+          conditions: 'a module in English',
+          nqfLevel: '6',
+          reference: 'NAU-1',
+        },
+        {},
+      ]);
+      await migrate('revert');
+      const back = new Client({ connectionString: url.toString() });
+      await back.connect();
+      const columns = await back.query(
+        `SELECT comment, criteria, outcome, conditions, nqf_level, external_reference FROM decisions ORDER BY proposal_version`,
+      );
+      await back.end();
+      expect(columns.rows).toEqual([
+        {
+          comment: 'ok',
+          criteria,
+          outcome: 'aligned-with-conditions',
+          conditions: 'a module in English',
+          nqf_level: '6',
+          external_reference: 'NAU-1',
+        },
+        { comment: null, criteria: null, outcome: null, conditions: null, nqf_level: null, external_reference: null },
+      ]);
+    } finally {
+      await c.end().catch(() => undefined);
+      const admin = new Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
   it('apply to an empty database, revert completely, and apply again', async () => {
     const url = new URL(process.env.DATABASE_URL as string);
     url.pathname = `/${url.pathname.slice(1)}_mig`;
