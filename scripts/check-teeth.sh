@@ -33,6 +33,8 @@ mutations=(
   "oidc-link-unverified-email|src/sso/oidc-claims.ts|s/ && claims.email_verified === true//|test/e2e/sso.e2e-spec.ts|did not verify"
   "deputy-before-period|src/deputies/delegation-lookup.ts|s/ AND d.starts_at <= now\\(\\)//|test/e2e/deputies.e2e-spec.ts|only within the period"
   "deputy-no-reminders|src/reminders/recipients.ts|s/if \\(!DELEGABLE_ROLES.includes\\(party.role\\) /if (true /|test/e2e/deputies.e2e-spec.ts|reminders"
+  # keeps the parameter referenced (always true): an unreferenced $n would be a SQL error, not a visibility bug
+  "agency-every-country|src/workflow/proposals.repository.ts|s/ AND p.involved_countries \\@> (ARRAY\\[[^\\]]*\\]::text\\[\\])/ AND \$1 IS NOT NULL/; s/return row.agencyVisible && user.country !== null && row.involvedCountries.includes\\(user.country\\);/return row.agencyVisible;/|test/e2e/visibility-matrix.e2e-spec.ts|who may see a proposal"
 )
 
 want=("$@")
