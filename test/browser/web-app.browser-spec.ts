@@ -97,7 +97,9 @@ describe('web application in a browser', () => {
       if (i === 0) await page.getByRole('alert').filter({ hasText: 'Wrong e-mail or password.' }).waitFor();
       // While the answer is rendered the button is still "loading" (disabled), and the browser
       // ignores Enter in a form whose submit button is disabled: wait until it can be pressed again.
-      await page.waitForFunction(() => !document.querySelector('form button[type=submit]')?.hasAttribute('disabled'));
+      await page.waitForFunction(
+        () => !document.querySelector('form button[type=submit]')?.hasAttribute('disabled'),
+      );
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
     await page

@@ -206,7 +206,8 @@ describe('what gets written', () => {
         .rows[0].n,
     ).toBe(0);
     expect(
-      (await db.query(`SELECT count(*)::int AS n FROM decisions WHERE comment = 'please fail'`)).rows[0].n,
+      (await db.query(`SELECT count(*)::int AS n FROM decisions WHERE payload->>'comment' = 'please fail'`))
+        .rows[0].n,
     ).toBe(0);
     expect((await w.get(p.id)).body.version).toBe(p.version);
     expect((await db.query(`SELECT institution_id, seq FROM audit_heads ORDER BY 1`)).rows).toEqual(

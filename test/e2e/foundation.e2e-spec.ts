@@ -645,7 +645,14 @@ describe('migrations', () => {
           nqf_level: '6',
           external_reference: 'NAU-1',
         },
-        { comment: null, criteria: null, outcome: null, conditions: null, nqf_level: null, external_reference: null },
+        {
+          comment: null,
+          criteria: null,
+          outcome: null,
+          conditions: null,
+          nqf_level: null,
+          external_reference: null,
+        },
       ]);
     } finally {
       await c.end().catch(() => undefined);
