@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
-import { DomainError, notFound } from '../common/domain-error.js';
+import { notFound } from '../common/domain-error.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
 import { returnedRows } from '../database/returned-rows.js';
 import type { NotificationDto, NotificationQueryDto } from './notification.dto.js';

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -11,11 +10,6 @@ import {
   Matches,
   MaxLength,
   Min,
-  MinLength,
-  ValidateIf,
-  ValidateNested,
-  type ValidationArguments,
-  registerDecorator,
 } from 'class-validator';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { ROLES } from '../../workflows/types.js';

@@ -78,7 +78,9 @@ export function payloadProblems(
     if (e.keyword === 'if') continue;
     const problem = { field: fieldOf(e), message: messageOf(e, type) };
     const key = `${problem.field}\u0000${problem.message}`;
-    if (!seen.has(key)) (out.push(problem), seen.add(key));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(problem);
   }
   return out;
 }

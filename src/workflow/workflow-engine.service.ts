@@ -125,7 +125,7 @@ export class WorkflowEngineService implements OnModuleInit {
    */
   onModuleInit(): void {
     for (const definition of this.registry.list()) compileEventSchemas(definition);
-    const nameOf = (type: Function) => this.reflector.get<string | undefined>(CHANGE_PARTICIPANT, type);
+    const nameOf = (type: Type<unknown>) => this.reflector.get<string | undefined>(CHANGE_PARTICIPANT, type);
     const problems: string[] = [];
     const names: string[] = [];
     const resolved: ChangeParticipant[] = [];
@@ -140,7 +140,7 @@ export class WorkflowEngineService implements OnModuleInit {
       resolved.push(this.moduleRef.get(type, { strict: false }));
     }
     for (const wrapper of this.discovery.getProviders()) {
-      const type = wrapper.metatype as Function | null;
+      const type = wrapper.metatype as Type<unknown> | null;
       const name = type && typeof type === 'function' ? nameOf(type) : undefined;
       if (name && !this.participantTypes.includes(type as Type<ChangeParticipant>))
         problems.push(`participant ${name} (${type!.name}) is not in the engine's participant list`);
