@@ -14,7 +14,7 @@ ln -s "$root/node_modules" "$work/node_modules"
 mutations=(
   "no-row-lock|src/workflow/proposals.repository.ts|s/ CROSS JOIN LATERAL pg_advisory_xact_lock\\(hashtextextended\\(p.id::text, 0\\)\\)//; s/WHERE p.id = \\\$1 FOR UPDATE OF p/WHERE p.id = \\\$1/; s/WHERE id = \\\$1 AND version = \\\$2 RETURNING/WHERE id = \\\$1 AND \\\$2::int IS NOT NULL RETURNING/|test/e2e/proposals.e2e-spec.ts|16 simultaneous"
   "no-visibility|src/workflow/proposals.repository.ts|s/if \\(user.institutionKind === 'alliance'\\) return true;/if (user.id) return true;/|test/e2e/prove-security.e2e-spec.ts|same 404"
-  "no-audit|src/audit/audit.service.ts|s/(async inTransaction\\(em: EntityManager, change: ProposalChange\\): Promise<void> \\{)/\$1 if (change) return;/|test/e2e/prove-faults.e2e-spec.ts|Redis outage"
+  "no-audit|src/audit/audit.service.ts|s/await this.record\\(em, AuditService.involved\\(change\\), \\{/await this.record(em, [], {/|test/e2e/prove-faults.e2e-spec.ts|Redis outage"
   "participant-dropped|src/app/change-participants.ts|s/  AuditService,\\n//|test/e2e/prove-faults.e2e-spec.ts|Redis outage"
   "audit-outside-transaction|src/workflow/workflow-engine.service.ts|s/for \\(const p of this.participants\\) await p.inTransaction\\?.\\(em, c\\);/for (const p of this.participants) await this.dataSource.transaction(async (em2) => p.inTransaction?.(em2, c));/|test/e2e/prove-faults.e2e-spec.ts|persistence faults"
   "no-whitelist|src/common/validation.pipe.ts|s/forbidNonWhitelisted: true/forbidNonWhitelisted: false/|test/e2e/prove-security.e2e-spec.ts|mass assignment"
