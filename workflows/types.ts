@@ -131,6 +131,9 @@ export interface WorkflowPolicy {
   milestones: Milestones;
 }
 
+/** The policy a version declares; the reminded and waiting states are derived from its state meta. */
+export type DeclaredPolicy = Omit<WorkflowPolicy, 'remindedStates' | 'waitingStates'>;
+
 /** What the runtime needs of one registered machine version. */
 export interface WorkflowDefinition {
   id: string;

@@ -154,15 +154,25 @@ export function eventRequestSchema(definitions: readonly WorkflowDefinition[]): 
   return { type: 'object', properties, required: ['type'] };
 }
 
-/** The decision fields of the history entries: every payload field, nullable. */
+/** The decision fields of the history entries: every payload field, nullable, with the events it comes with. */
 export function historyPayloadProperties(
   definitions: readonly WorkflowDefinition[],
 ): Record<string, JsonSchema> {
-  const schema = eventRequestSchema(definitions);
+  const schemas = new Map<string, JsonSchema>();
+  const events = new Map<string, string[]>();
+  for (const definition of definitions)
+    for (const [type, policy] of Object.entries(definition.policy.events))
+      for (const [name, schema] of Object.entries(
+        (policy.payload.properties ?? {}) as Record<string, JsonSchema>,
+      )) {
+        if (!schemas.has(name)) schemas.set(name, toOpenApiSchema(schema));
+        const types = events.get(name) ?? [];
+        if (!types.includes(type)) types.push(type);
+        events.set(name, types);
+      }
+  // In a history entry a field is a recorded value: which events require it is the request's business.
   const out: Record<string, JsonSchema> = {};
-  for (const [name, field] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
-    if (name === 'type' || name === 'expectedVersion') continue;
-    out[name] = { ...field, nullable: true };
-  }
+  for (const [name, schema] of schemas)
+    out[name] = { ...schema, nullable: true, description: `Recorded with ${events.get(name)!.join(', ')}` };
   return out;
 }

@@ -2,7 +2,15 @@
 // Everything here is derived from the machine and the rules module, never restated by hand.
 import type { AnyMachineSnapshot, AnyStateMachine, Snapshot } from 'xstate';
 import { machineEdges, machineFinalStates, machineStateNodes, toMermaid } from '../machine-graph.js';
-import type { Actor, PendingParty, Problem, Refusal, WorkflowDefinition, WorkflowPolicy } from '../types.js';
+import type {
+  Actor,
+  DeclaredPolicy,
+  PendingParty,
+  Problem,
+  Refusal,
+  WorkflowDefinition,
+  WorkflowPolicy,
+} from '../types.js';
 import { reviewPolicyV1 } from './policy.js';
 import {
   MICRO_CREDENTIAL_REVIEW_VERSION,
@@ -28,7 +36,7 @@ export interface ReviewWorkflowOptions {
   authorize?: (eventType: string, context: ReviewContext, actor: unknown) => Authorization;
   ruleProblems?: (eventType: string, context: ReviewContext, event: unknown) => Problem[];
   /** Defaults to the v1 policy; a version with new events, states or roles extends it. */
-  policy?: Omit<WorkflowPolicy, 'remindedStates' | 'waitingStates'>;
+  policy?: DeclaredPolicy;
   /** Pending parties of `meta.pending` values v1 does not know. */
   pendingKinds?: Record<string, (context: ReviewContext) => Array<Omit<PendingParty, 'reminded'>>>;
 }
@@ -77,7 +85,7 @@ function isReviewStateMeta(value: unknown, extraKinds: readonly string[]): value
 function checkPolicy(
   machineId: string,
   version: number,
-  policy: Omit<WorkflowPolicy, 'remindedStates' | 'waitingStates'>,
+  policy: DeclaredPolicy,
   events: readonly string[],
   states: readonly string[],
 ): void {

@@ -1,6 +1,6 @@
 // The review's policy (DESIGN.md sections 5 and 8) in the one place the runtime reads it from: who
 // sends what with which payload, what is editable, who sees what, and what the stages are called.
-import type { EventPolicy, JsonSchema, RoleSpec, WorkflowPolicy } from '../types.js';
+import type { DeclaredPolicy, EventPolicy, JsonSchema, RoleSpec } from '../types.js';
 import { AGENCY_OUTCOMES, CRITERION_RESULTS } from './review-model.js';
 
 /** Longest free text of a decision (comment, conditions). */
@@ -131,7 +131,7 @@ export const REVIEW_STAGE_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Version 1's policy; the reminded and waiting states come from the machine's state meta. */
-export const reviewPolicyV1: Omit<WorkflowPolicy, 'remindedStates' | 'waitingStates'> = {
+export const reviewPolicyV1: DeclaredPolicy = {
   roles: REVIEW_ROLES,
   events: REVIEW_EVENT_POLICIES,
   editableStates: ['draft', 'changesRequested'],

@@ -1174,9 +1174,9 @@ export interface components {
             /** @enum {string} */
             actorRole: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
             at: string;
-            /** @description Why; shown in the history and the audit log. Required for PARTNER_REQUEST_CHANGES, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_FLAG, RETIRE */
+            /** @description Recorded with SUBMIT, PARTNER_APPROVE, PARTNER_REQUEST_CHANGES, QUALITY_APPROVE, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_CONFIRM, AGENCY_FLAG, PUBLISH, RETIRE, WITHDRAW */
             comment?: string | null;
-            /** @description Every criterion of GET /api/quality-criteria, none not-met. With QUALITY_APPROVE */
+            /** @description Recorded with QUALITY_APPROVE */
             criteria?: {
                 /** @example eu-quality */
                 criterion: string;
@@ -1185,18 +1185,18 @@ export interface components {
                 note?: string;
             }[] | null;
             /**
-             * @description With AGENCY_CONFIRM. Required for AGENCY_CONFIRM
+             * @description Recorded with AGENCY_CONFIRM
              * @enum {string|null}
              */
             outcome?: "aligned" | "aligned-with-conditions" | null;
-            /** @description Required when outcome is aligned-with-conditions. With AGENCY_CONFIRM */
+            /** @description Recorded with AGENCY_CONFIRM */
             conditions?: string | null;
             /**
-             * @description Level in the country's qualifications framework. With AGENCY_CONFIRM
+             * @description Recorded with AGENCY_CONFIRM
              * @example 6
              */
             nqfLevel?: string | null;
-            /** @description The agency's file number. With AGENCY_CONFIRM */
+            /** @description Recorded with AGENCY_CONFIRM */
             reference?: string | null;
         };
         FieldChangeDto: {
