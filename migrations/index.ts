@@ -12,6 +12,7 @@ import { Credentials1795880000000 } from './1795880000000-credentials.js';
 import { Catalogue1795890000000 } from './1795890000000-catalogue.js';
 import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
 import { DecisionPayloads1795910000000 } from './1795910000000-decision-payloads.js';
+import { AccountChangeNotify1795920000000 } from './1795920000000-account-change-notify.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -26,4 +27,5 @@ export const migrations = [
   Catalogue1795890000000,
   SsoDeputies1795900000000,
   DecisionPayloads1795910000000,
+  AccountChangeNotify1795920000000,
 ];

@@ -97,6 +97,17 @@ export class AppConfig {
   @Min(1)
   ESCALATION_AFTER_MS = 14 * DAY_MS;
 
+  /**
+   * How long an API process may answer the per-request account check from memory (0: never). Changes
+   * evict entries at once through PostgreSQL NOTIFY (src/auth/account-cache.ts); this is only the
+   * longest an entry lives.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(DAY_MS)
+  ACCOUNT_CACHE_MS = 60_000;
+
   /** How often the reconciler re-adds owed jobs that Redis lacks. */
   @Transform(toInt)
   @IsInt()

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Role } from '../../workflows/types.js';
 import { AuditService } from '../audit/audit.service.js';
+import { AccountCache } from '../auth/account-cache.js';
 import { DELEGABLE_ROLES, ownRoles, type AuthUser } from '../auth/auth-user.js';
 import { DomainError, fieldError, notFound } from '../common/domain-error.js';
 import type { RequestMeta } from '../common/request-meta.js';
@@ -34,6 +35,7 @@ export class DeputiesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly accounts: AccountCache,
   ) {}
 
   async create(user: AuthUser, dto: CreateDeputyDto, meta: RequestMeta): Promise<DeputyDto> {
@@ -79,6 +81,8 @@ export class DeputiesService {
         return rows[0];
       }),
     );
+    // The deputy's next request looks the delegation up (AccountCache caches whether there is one).
+    this.accounts.forget(dto.userId);
     this.logger.log({ deputyId: row.id, principalId: user.id, userId: dto.userId }, 'deputy named');
     return toDto(row);
   }

@@ -11,6 +11,7 @@ import { withTransientRetry } from '../database/db-errors.js';
 import { returnedRows } from '../database/returned-rows.js';
 import type { FieldChange } from '../proposals/content-diff.js';
 import { Institution } from '../institutions/institution.entity.js';
+import { AccountCache } from '../auth/account-cache.js';
 import { isActiveAdmin, rolesFitKind, userChanges } from './account-rules.js';
 import { PasswordService } from './password.service.js';
 import {
@@ -47,6 +48,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly dataSource: DataSource,
     private readonly passwords: PasswordService,
+    private readonly accounts: AccountCache,
   ) {}
 
   onUserChange(hook: UserChangeHook): void {
@@ -192,6 +194,8 @@ export class UsersService {
         return row;
       }),
     );
+    // This process's next request sees the change without waiting for the NOTIFY (AccountCache).
+    this.accounts.forget(user.id);
     this.logger.log({ userId: user.id, actorId: actor.id }, 'user updated');
     return toUserDto(user);
   }
@@ -229,6 +233,7 @@ export class UsersService {
         await this.changed(em, { kind: 'password-changed', actor, user: row, changes: [], meta });
       }),
     );
+    this.accounts.forget(actor.id);
     this.logger.log({ userId: actor.id }, 'password changed');
   }
 

@@ -107,6 +107,55 @@ describe('deactivation', () => {
   });
 });
 
+describe('the account cache', () => {
+  const listeners = async () =>
+    (
+      await db.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'microcred-qa-accounts' AND query ILIKE 'LISTEN%'`,
+      )
+    ).rows.map((r) => r.pid);
+
+  it('honours a change written outside the service (psql) within moments, through the database notification', async () => {
+    const u = await t.user('uw', ['reviewer'], 'cache-outside');
+    // Cached now (ACCOUNT_CACHE_MS is a minute): only the notification can make the next answer differ.
+    for (let i = 0; i < 3; i++) expect((await me(u.token)).status).toBe(200);
+    await waitFor('the listener', async () => (await listeners()).length > 0);
+    await db.query(`UPDATE users SET roles = '{proposer}' WHERE id = $1`, [u.id]);
+    const roles = await waitFor(
+      'the new roles',
+      async () => {
+        const r = (await me(u.token)).body.roles as string[];
+        return r.includes('proposer') && r;
+      },
+      2000,
+      20,
+    );
+    expect(roles).toEqual(['proposer']);
+    await db.query(`UPDATE users SET active = false WHERE id = $1`, [u.id]);
+    await waitFor('the 401', async () => (await me(u.token)).status === 401, 2000, 20);
+  });
+
+  it('trusts nothing it cached while it was not listening: a change made meanwhile holds once it listens again', async () => {
+    const u = await t.user('uw', ['reviewer'], 'cache-deaf');
+    expect((await me(u.token)).status).toBe(200);
+    const [first] = await waitFor('the listener', async () => {
+      const pids = await listeners();
+      return pids.length > 0 && pids;
+    });
+    expect((await me(u.token)).status).toBe(200);
+    // The listening connection dies; the deactivation's notification reaches nobody.
+    await db.query(`SELECT pg_terminate_backend($1)`, [first]);
+    await db.query(`UPDATE users SET active = false WHERE id = $1`, [u.id]);
+    await waitFor('a new listener', async () => {
+      const pids = await listeners();
+      return pids.length > 0 && !pids.includes(first);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expectProblem(await me(u.token), 401);
+  });
+});
+
 describe('role changes', () => {
   it('apply on the very next request of a live token: a removed role answers 403, an added one works at once', async () => {
     const admin = await t.user('su', ['admin'], 'roles-admin');
