@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { forbidden, unauthorized } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -9,7 +8,7 @@ import type { AuthUser } from './auth-user.js';
 import { CurrentUserService } from './current-user.service.js';
 import { IS_PUBLIC } from './decorators.js';
 import { SESSION_COOKIE } from './session-cookie.js';
-import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, userFromClaims } from './token.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -34,7 +33,7 @@ export function sessionCookieOf(header: string | undefined): string | undefined 
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtService,
+    private readonly tokens: VerifiedTokens,
     private readonly config: AppConfig,
     private readonly currentUser: CurrentUserService,
     private readonly delegations: DelegationLookup,
@@ -51,17 +50,7 @@ export class AuthGuard implements CanActivate {
     const cookie = match ? undefined : sessionCookieOf(req.headers.cookie);
     const token = match?.[1] ?? cookie;
     if (!token) throw unauthorized();
-    let claims: Record<string, unknown>;
-    try {
-      claims = await this.jwt.verifyAsync(token, {
-        algorithms: [TOKEN_ALGORITHM],
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
-      });
-    } catch {
-      throw unauthorized();
-    }
-    const fromToken = userFromClaims(claims);
+    const fromToken = await this.tokens.verify(token);
     // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
     const current = fromToken && (await this.currentUser.resolve(fromToken));
     if (!current) throw unauthorized();

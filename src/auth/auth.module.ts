@@ -14,6 +14,7 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { CurrentUserService } from './current-user.service.js';
 import { JwtSecretService } from './jwt-secret.service.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import { accountTracker, ipTracker, LOGIN_ACCOUNT, LOGIN_IP } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
@@ -59,6 +60,7 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
   providers: [
     AuthService,
     CurrentUserService,
+    VerifiedTokens,
     JwtSecretService,
     DelegationLookup,
     {
