@@ -32,7 +32,7 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
     // Published proposals, then their decisions: SUBMIT, PARTNER_APPROVE, QUALITY_APPROVE, AGENCY_CONFIRM, PUBLISH.
     await c.query(
       `CREATE TEMP TABLE gen ON COMMIT DROP AS
-       SELECT g, gen_random_uuid() AS id, 'MC-2098-' || lpad(g::text, 6, '0') AS reference,
+       SELECT g, gen_random_uuid() AS id, 'MC-2097-' || lpad(g::text, 6, '0') AS reference,
          unis[1 + (g % 8)] AS lead, ARRAY[unis[1 + ((g + 1 + g / 8) % 8)]] AS partners,
          now() - (random() * 360) * interval '1 day' AS created_at,
          g > $1::int AS waiting

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import type { UserAccessRow } from './token.js';
@@ -27,7 +28,7 @@ export type CachedAccount = UserAccessRow & { deputy_now: boolean };
 @Injectable()
 export class AccountCache implements OnApplicationShutdown {
   private readonly logger = new Logger(AccountCache.name);
-  private readonly entries = new Map<string, { row: CachedAccount; until: number }>();
+  private readonly entries = new LRUCache<string, CachedAccount>({ max: MAX_ENTRIES, ttlAutopurge: false });
   private client?: pg.Client;
   private listening = false;
   private retry?: NodeJS.Timeout;
@@ -47,16 +48,7 @@ export class AccountCache implements OnApplicationShutdown {
       this.listen();
       return undefined;
     }
-    const entry = this.entries.get(userId);
-    if (!entry) return undefined;
-    if (entry.until <= Date.now()) {
-      this.entries.delete(userId);
-      return undefined;
-    }
-    // Map order is insertion order: re-inserting keeps the recently used at the end.
-    this.entries.delete(userId);
-    this.entries.set(userId, entry);
-    return entry.row;
+    return this.entries.get(userId);
   }
 
   /** Taken before reading the row from the database; hand it back to `set`. */
@@ -66,8 +58,7 @@ export class AccountCache implements OnApplicationShutdown {
 
   set(userId: string, row: CachedAccount, mark: number): void {
     if (!this.listening || mark !== this.epoch || this.config.ACCOUNT_CACHE_MS === 0) return;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(userId, { row, until: Date.now() + this.config.ACCOUNT_CACHE_MS });
+    this.entries.set(userId, row, { ttl: this.config.ACCOUNT_CACHE_MS });
   }
 
   /** Drops one user (after a change this process committed, or on a notification). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { LRUCache } from 'lru-cache';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, userFromClaims, type TokenUser } from './token.js';
 
 /** Distinct tokens remembered; the least recently used goes first. */
@@ -14,7 +15,9 @@ const MAX_ENTRIES = 20_000;
  */
 @Injectable()
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { user: TokenUser; expiresAtMs: number }>();
+  private readonly entries = new LRUCache<string, { user: TokenUser; expiresAtMs: number }>({
+    max: MAX_ENTRIES,
+  });
 
   constructor(private readonly jwt: JwtService) {}
 
@@ -38,7 +41,6 @@ export class VerifiedTokens {
     const user = userFromClaims(claims);
     // Tokens without an expiry are not ours to remember (we always set one).
     if (user && typeof claims.exp === 'number') {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(token, { user, expiresAtMs: claims.exp * 1000 });
     }
     return user;

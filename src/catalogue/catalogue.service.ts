@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
 import { DomainError, notFound } from '../common/domain-error.js';
@@ -65,6 +66,12 @@ type Facet = (typeof FACETS)[number];
  */
 @Injectable()
 export class CatalogueService {
+  /**
+   * Query text → its tsquery in every configuration. Parsing depends only on the text and the
+   * server's dictionaries, so it is done once per text (it was a round trip and 17 parses per search).
+   */
+  private readonly parsed = new LRUCache<string, string>({ max: 10_000 });
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Moves with every publish and retire (same transaction); the ETags are made of it. */
@@ -94,27 +101,32 @@ export class CatalogueService {
       params.push(v);
       return `$${params.length}`;
     };
-    const where = [`e.status = 'published'`];
-    let rank = '0::float8';
-    if (text !== undefined) {
-      const { tsquery, found } = await this.parse(text);
-      if (found) {
+    const filters = this.filters(q, add);
+    const run = (where: string[], rank: string, p: unknown[]) =>
+      Promise.all([
+        this.items(where, filters, rank, text !== undefined, after, limit, [...p]),
+        this.facets(where, filters, [...p]),
+      ]);
+    const published = `e.status = 'published'`;
+    let found: Awaited<ReturnType<typeof run>> | undefined;
+    if (text === undefined) found = await run([published], '0::float8', params);
+    else {
+      const tsquery = await this.tsquery(text);
+      if (tsquery !== '') {
         // Full-text matches: the GIN index, ranked by cover density with title > summary > outcomes.
-        const tq = add(tsquery);
-        where.push(`e.search @@ ${tq}::tsquery`);
-        rank = `ts_rank_cd(e.search, ${tq}::tsquery)::float8`;
-      } else {
+        const p = [...params, tsquery];
+        const tq = `$${p.length}::tsquery`;
+        const answer = await run([published, `e.search @@ ${tq}`], `ts_rank_cd(e.search, ${tq})::float8`, p);
+        if (answer[1].matched > 0) found = answer;
+      }
+      if (!found) {
         // No word matched anywhere: a typo, perhaps. Titles that look like the query (pg_trgm).
-        const t = add(text);
-        where.push(`${t} <% e.title`);
-        rank = `word_similarity(${t}, e.title)::float8`;
+        const p = [...params, text];
+        const t = `$${p.length}`;
+        found = await run([published, `${t} <% e.title`], `word_similarity(${t}, e.title)::float8`, p);
       }
     }
-    const filters = this.filters(q, add);
-    const [items, facets] = await Promise.all([
-      this.items(where, filters, rank, text !== undefined, after, limit, [...params]),
-      this.facets(where, filters, [...params]),
-    ]);
+    const [items, { facets }] = found;
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =
@@ -137,22 +149,21 @@ export class CatalogueService {
 
   /**
    * The query parsed in every configuration, duplicates dropped (most words stem alike in several
-   * languages), as one tsquery; and whether any entry matches it. Found nothing: the typo path.
-   * Passing the tsquery on as a constant lets the planner see it (and pick the GIN index).
+   * languages), as one tsquery; '' when no configuration finds a word in it. Passing the tsquery on as
+   * a constant lets the planner see it (and pick the GIN index).
    */
-  private async parse(text: string): Promise<{ tsquery: string; found: boolean }> {
+  private async tsquery(text: string): Promise<string> {
+    const cached = this.parsed.get(text);
+    if (cached !== undefined) return cached;
     const parsed = QUERY_CONFIGS.map((c) => `websearch_to_tsquery('${c}', $1)`).join(', ');
-    const rows: Array<{ tsquery: string | null; found: boolean }> = await this.dataSource.query(
-      `WITH t AS (
-         SELECT string_agg(DISTINCT '(' || x::text || ')', ' | ') AS tsquery
-         FROM unnest(ARRAY[${parsed}]) x WHERE numnode(x) > 0)
-       SELECT tsquery, tsquery IS NOT NULL AND EXISTS (
-         SELECT 1 FROM catalogue_entries e WHERE e.status = 'published' AND e.search @@ t.tsquery::tsquery) AS found
-       FROM t`,
+    const rows: Array<{ tsquery: string | null }> = await this.dataSource.query(
+      `SELECT string_agg(DISTINCT '(' || x::text || ')', ' | ') AS tsquery
+       FROM unnest(ARRAY[${parsed}]) x WHERE numnode(x) > 0`,
       [text],
     );
-    const tsquery = rows[0]?.tsquery ?? null;
-    return { tsquery: tsquery ?? '', found: tsquery !== null && rows[0].found };
+    const tsquery = rows[0]?.tsquery ?? '';
+    this.parsed.set(text, tsquery);
+    return tsquery;
   }
 
   /** One SQL predicate per filter; a facet applies all but its own. */
@@ -208,14 +219,15 @@ export class CatalogueService {
     where: string[],
     filters: Record<Facet, string | null>,
     params: unknown[],
-  ): Promise<CatalogueFacetsDto> {
+  ): Promise<{ facets: CatalogueFacetsDto; matched: number }> {
     const flag = (f: Facet) => `${filters[f] ?? 'TRUE'} AS f_${f}`;
     const others = (f: Facet) =>
       FACETS.filter((g) => g !== f && filters[g] !== null)
         .map((g) => `f_${g}`)
         .join(' AND ') || 'TRUE';
-    const rows: Array<{ facet: Facet; value: string; count: number }> = await this.dataSource.query(
-      `WITH base AS MATERIALIZED (
+    const rows: Array<{ facet: Facet | 'matched'; value: string; count: number }> =
+      await this.dataSource.query(
+        `WITH base AS MATERIALIZED (
          SELECT e.strategic_areas, e.eqf_level, e.ects, e.languages, e.institution_ids, e.esco_skill_uris,
            ${FACETS.map(flag).join(', ')}
          FROM catalogue_entries e WHERE ${where.join(' AND ')})
@@ -227,11 +239,16 @@ export class CatalogueService {
        UNION ALL SELECT 'institutionId', v, count(*)::int FROM base, unnest(institution_ids) v
          WHERE ${others('institutionId')} GROUP BY v
        UNION ALL (SELECT 'escoSkillUri', v, count(*)::int FROM base, unnest(esco_skill_uris) v
-         WHERE ${others('escoSkillUri')} GROUP BY v ORDER BY count(*) DESC, v LIMIT 20)`,
-      params,
-    );
+         WHERE ${others('escoSkillUri')} GROUP BY v ORDER BY count(*) DESC, v LIMIT 20)
+       UNION ALL SELECT 'matched', NULL, count(*)::int FROM base`,
+        params,
+      );
     const out = Object.fromEntries(FACETS.map((f) => [f, []])) as unknown as CatalogueFacetsDto;
-    for (const r of rows) out[r.facet].push({ value: r.value, count: r.count });
+    let matched = 0;
+    for (const r of rows) {
+      if (r.facet === 'matched') matched = r.count;
+      else out[r.facet].push({ value: r.value, count: r.count });
+    }
     const numeric = new Set<Facet>(['eqfLevel', 'ects']);
     for (const f of FACETS)
       out[f].sort((a, b) =>
@@ -239,7 +256,7 @@ export class CatalogueService {
           ? Number(a.value) - Number(b.value)
           : b.count - a.count || a.value.localeCompare(b.value),
       );
-    return out;
+    return { facets: out, matched };
   }
 
   async detail(reference: string, origin: string): Promise<CatalogueEntryDto> {
