@@ -153,7 +153,9 @@ export async function generateScaleData(
   await db.query(
     `WITH src AS MATERIALIZED (
        SELECT g, gen_random_uuid() AS id, ($1::uuid[])[1 + (g::bigint * 2654435761) % $3] AS tid,
-              now() - interval '1 hour' - g * (interval '2 years' / $2) AS at
+              now() - interval '1 hour' - g * (interval '2 years' / $2) AS at,
+              -- Days between two steps of this proposal's path (1 to 10), for its decisions' times.
+              interval '1 day' * (1 + g % 10) AS gap
        FROM generate_series(1, $2::int) g),
      cloned AS (
        INSERT INTO proposals (id, reference, lead_institution_id, partner_institution_ids, involved_countries,
@@ -161,9 +163,17 @@ export async function generateScaleData(
          created_by, created_at, updated_at)
        SELECT s.id, 'MC-2098-' || lpad(s.g::text, 6, '0'), t.lead_institution_id, t.partner_institution_ids,
          t.involved_countries, t.agency_visible, t.quality_visible, t.state, t.workflow_id, t.workflow_version,
-         t.snapshot, t.version, t.revision, t.content, t.created_by, s.at, s.at + interval '3 days'
+         t.snapshot, t.version, t.revision, t.content, t.created_by, s.at, LEAST(s.at + t.version * s.gap, now())
        FROM src s JOIN proposals t ON t.id = s.tid
-       RETURNING id)
+       RETURNING id),
+     -- The template's decisions (its path through the machine, made through the API), spread over
+     -- the clone's life: what the analytics read.
+     decided AS (
+       INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
+         actor_institution_id, actor_role, created_at, payload)
+       SELECT s.id, d.proposal_version, d.revision, d.event, d.from_state, d.to_state, d.actor_id,
+         d.actor_institution_id, d.actor_role, LEAST(s.at + d.proposal_version * s.gap, now()), d.payload
+       FROM src s JOIN decisions d ON d.proposal_id = s.tid)
      INSERT INTO proposal_revisions (proposal_id, revision, content, partner_institution_ids, submitted_by, submitted_at)
      SELECT s.id, r.revision, r.content, r.partner_institution_ids, r.submitted_by, s.at
      FROM src s JOIN proposal_revisions r ON r.proposal_id = s.tid`,
