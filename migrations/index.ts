@@ -13,6 +13,7 @@ import { Catalogue1795890000000 } from './1795890000000-catalogue.js';
 import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
 import { DecisionPayloads1795910000000 } from './1795910000000-decision-payloads.js';
 import { AccountChangeNotify1795920000000 } from './1795920000000-account-change-notify.js';
+import { StageTimes1795930000000 } from './1795930000000-stage-times.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -28,4 +29,5 @@ export const migrations = [
   SsoDeputies1795900000000,
   DecisionPayloads1795910000000,
   AccountChangeNotify1795920000000,
+  StageTimes1795930000000,
 ];

@@ -240,7 +240,8 @@ interface Step {
 const update = (state: string): string => `UPDATE proposals AS p SET state = ${state}, snapshot = :snapshot,
   revision = :revision, content = :content, partner_institution_ids = :partnerInstitutionIds,
   involved_countries = :involvedCountries, agency_visible = :agencyVisible,
-  quality_visible = :qualityVisible, version = version + 1, updated_at = now()
+  quality_visible = :qualityVisible, version = version + 1, updated_at = now(),
+  state_entered_at = CASE WHEN p.state IS DISTINCT FROM ${state} THEN now() ELSE p.state_entered_at END
   WHERE id = :id AND version = :version RETURNING ${PROPOSAL_COLUMNS}`;
 
 /**
@@ -279,9 +280,12 @@ const STEPS: Step[] = [
   },
   {
     sql: `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-  actor_institution_id, actor_role, payload)
+  actor_institution_id, actor_role, payload, stage_entered_at)
   VALUES (:id, :new_version, :new_revision, 'PARTNER_APPROVE', :state, :new_state, :actor_user, :actor_inst,
-  'reviewer', ('{"comment"' || chr(58) || '"${COMMENT}"}')::jsonb)`,
+  'reviewer', ('{"comment"' || chr(58) || '"${COMMENT}"}')::jsonb, coalesce(
+  (SELECT e.created_at FROM decisions e WHERE e.proposal_id = :id AND e.proposal_version < :new_version
+     AND e.from_state IS DISTINCT FROM e.to_state ORDER BY e.proposal_version DESC LIMIT 1),
+  (SELECT p.created_at FROM proposals p WHERE p.id = :id)))`,
   },
   {
     sql: `UPDATE reminder_schedule SET status = 'cancelled'

@@ -54,15 +54,17 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
     );
     await c.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, payload, created_at)
-       SELECT g.id, s.v + 1, 1, s.event, s.from_state, s.to_state, $1, g.lead, 'admin', '{}'::jsonb,
-         g.created_at + (s.v * 20 + random() * 400) * interval '1 hour'
+         actor_institution_id, actor_role, payload, created_at, stage_entered_at)
+       SELECT g.id, s.v + 1, 1, s.event, s.from_state, s.to_state, $1, g.lead, 'admin', '{}'::jsonb, x.at,
+         -- every one of these decisions changes the state: the stage left was entered by the one before
+         coalesce(lag(x.at) OVER (PARTITION BY g.id ORDER BY s.v), g.created_at)
        FROM gen g CROSS JOIN (VALUES
          (1, 'SUBMIT', 'draft', 'partnerReview'),
          (2, 'PARTNER_APPROVE', 'partnerReview', 'qualityReview'),
          (3, 'QUALITY_APPROVE', 'qualityReview', 'agencyAlignment'),
          (4, 'AGENCY_CONFIRM', 'agencyAlignment', 'approved'),
          (5, 'PUBLISH', 'approved', 'published')) AS s(v, event, from_state, to_state)
+       CROSS JOIN LATERAL (SELECT g.created_at + (s.v * 20 + random() * 400) * interval '1 hour' AS at) x
        WHERE NOT g.waiting OR s.v = 1`,
       [userId],
     );
@@ -92,9 +94,10 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
        WHERE NOT g.waiting`,
       [words],
     );
-    // updated_at is the time of the last change, as the engine keeps it.
+    // updated_at is the time of the last change and state_entered_at of the last state change (all of
+    // these decisions change it), as the engine keeps them.
     await c.query(
-      `UPDATE proposals p SET updated_at = d.last FROM (
+      `UPDATE proposals p SET updated_at = d.last, state_entered_at = d.last FROM (
          SELECT d.proposal_id, max(d.created_at) AS last FROM decisions d JOIN gen g ON g.id = d.proposal_id GROUP BY 1) d
        WHERE p.id = d.proposal_id`,
     );

@@ -160,20 +160,27 @@ export async function generateScaleData(
      cloned AS (
        INSERT INTO proposals (id, reference, lead_institution_id, partner_institution_ids, involved_countries,
          agency_visible, quality_visible, state, workflow_id, workflow_version, snapshot, version, revision, content,
-         created_by, created_at, updated_at)
+         created_by, created_at, updated_at, state_entered_at)
        SELECT s.id, 'MC-2098-' || lpad(s.g::text, 6, '0'), t.lead_institution_id, t.partner_institution_ids,
          t.involved_countries, t.agency_visible, t.quality_visible, t.state, t.workflow_id, t.workflow_version,
-         t.snapshot, t.version, t.revision, t.content, t.created_by, s.at, LEAST(s.at + t.version * s.gap, now())
+         t.snapshot, t.version, t.revision, t.content, t.created_by, s.at, LEAST(s.at + t.version * s.gap, now()),
+         LEAST(s.at + coalesce((SELECT max(d.proposal_version) FROM decisions d
+                                WHERE d.proposal_id = t.id AND d.from_state IS DISTINCT FROM d.to_state), 0) * s.gap, now())
        FROM src s JOIN proposals t ON t.id = s.tid
        RETURNING id),
      -- The template's decisions (its path through the machine, made through the API), spread over
      -- the clone's life: what the analytics read.
      decided AS (
        INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, created_at, payload)
+         actor_institution_id, actor_role, created_at, payload, stage_entered_at)
        SELECT s.id, d.proposal_version, d.revision, d.event, d.from_state, d.to_state, d.actor_id,
-         d.actor_institution_id, d.actor_role, LEAST(s.at + d.proposal_version * s.gap, now()), d.payload
-       FROM src s JOIN decisions d ON d.proposal_id = s.tid)
+         d.actor_institution_id, d.actor_role, LEAST(s.at + d.proposal_version * s.gap, now()), d.payload,
+         LEAST(s.at + coalesce(d.entered_version, 0) * s.gap, now())
+       FROM src s JOIN (
+         SELECT t.*, max(t.proposal_version) FILTER (WHERE t.from_state IS DISTINCT FROM t.to_state)
+           OVER (PARTITION BY t.proposal_id ORDER BY t.proposal_version
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS entered_version
+         FROM decisions t) d ON d.proposal_id = s.tid)
      INSERT INTO proposal_revisions (proposal_id, revision, content, partner_institution_ids, submitted_by, submitted_at)
      SELECT s.id, r.revision, r.content, r.partner_institution_ids, r.submitted_by, s.at
      FROM src s JOIN proposal_revisions r ON r.proposal_id = s.tid`,

@@ -69,27 +69,23 @@ export class AnalyticsService {
       params.push(institutionId);
       where.push(`p.lead_institution_id = $${params.length}`);
     }
-    return `SELECT p.id, p.reference, p.state, p.lead_institution_id, p.created_at, p.content ->> 'title' AS title
+    return `SELECT p.id, p.reference, p.state, p.lead_institution_id, p.created_at, p.state_entered_at,
+              p.content ->> 'title' AS title
             FROM proposals p WHERE ${where.join(' AND ')}`;
   }
 
   /**
    * Stage visits: a proposal enters draft when created and every other stage with a decision that
-   * changes its state; a visit ends with the next state change (lead() over the proposal's
-   * decisions in version order). Time in stage counts the visits that ended within the
-   * window; entered/left count entries/exits within it; waiting/overdue are as of now.
+   * changes its state; a visit ends with the next state change. Each such decision carries when the
+   * stage it leaves was entered (decisions.stage_entered_at), and the proposal when its current stage
+   * was (proposals.state_entered_at), so nothing reads a proposal's earlier decisions. Time in stage
+   * counts the visits that ended within the window; entered/left count entries/exits within it;
+   * waiting/overdue are as of now.
    */
   async stages(user: AuthUser, q: AnalyticsQueryDto): Promise<StagesDto> {
     const { from, to } = window(q, 90 * DAY_MS);
-    const params: unknown[] = [from, this.stageList];
-    // A proposal whose last change (updated_at) came before the window neither entered nor left a
-    // stage in it; it only counts if it is still waiting somewhere.
-    const visible = this.visible(
-      user,
-      q.institutionId,
-      params,
-      `(p.updated_at >= $1 OR p.state = ANY ($2::text[]))`,
-    );
+    const params: unknown[] = [];
+    const visible = this.visible(user, q.institutionId, params);
     params.push(
       from,
       to,
@@ -100,34 +96,36 @@ export class AnalyticsService {
     );
     const [f, t, esc, stages, reminded, created] = [6, 5, 4, 3, 2, 1].map((k) => `$${params.length - k + 1}`);
     const rows: StageRowDto[] = await this.run(
-      `WITH visible AS (${visible}),
-       -- Per proposal (its decisions through the (proposal_id, proposal_version) index, in version
-       -- order): the visits and when each ended.
-       visits AS (
-         SELECT v.lead_institution_id, x.stage, x.entered_at, x.left_at
-         FROM visible v CROSS JOIN LATERAL (
-           SELECT c.stage, c.at AS entered_at, lead(c.at) OVER (ORDER BY c.seq) AS left_at
-           FROM (
-             SELECT ${created}::text AS stage, v.created_at AS at, 0 AS seq
-             UNION ALL
-             SELECT d.to_state, d.created_at, d.proposal_version
-             FROM decisions d
-             WHERE d.proposal_id = v.id AND d.from_state IS DISTINCT FROM d.to_state) c) x),
-       measured AS (
-         SELECT lead_institution_id, stage, entered_at, left_at,
-           CASE WHEN left_at >= ${f} AND left_at < ${t}
-             THEN extract(epoch FROM left_at - entered_at) * 1000 END AS done_ms
-         FROM visits WHERE stage = ANY (${stages}::text[]))
+      `WITH visible AS NOT MATERIALIZED (${visible}),
+       -- State changes within the window (the partial index on their time), of proposals the caller sees.
+       changes AS (
+         SELECT v.lead_institution_id, d.from_state, d.to_state, d.created_at, d.stage_entered_at
+         FROM decisions d JOIN visible v ON v.id = d.proposal_id
+         WHERE d.from_state IS DISTINCT FROM d.to_state AND d.created_at >= ${f} AND d.created_at < ${t}),
+       facts AS (
+         -- a visit that ended: its stage and length
+         SELECT lead_institution_id, from_state AS stage, 0 AS entered,
+           extract(epoch FROM created_at - stage_entered_at) * 1000 AS done_ms, 0 AS waiting, 0 AS overdue
+         FROM changes
+         UNION ALL
+         -- a stage entered
+         SELECT lead_institution_id, to_state, 1, NULL, 0, 0 FROM changes
+         UNION ALL
+         SELECT lead_institution_id, ${created}::text, 1, NULL, 0, 0 FROM visible
+         WHERE created_at >= ${f} AND created_at < ${t}
+         UNION ALL
+         -- the visit going on now
+         SELECT lead_institution_id, state, 0, NULL, 1,
+           (state_entered_at < now() - ${esc}::bigint * interval '1 millisecond')::int
+         FROM visible WHERE state = ANY (${stages}::text[]))
        SELECT stage, lead_institution_id AS "institutionId",
-         count(*) FILTER (WHERE entered_at >= ${f} AND entered_at < ${t})::int AS entered,
+         sum(entered)::int AS entered,
          count(done_ms)::int AS "left",
          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY done_ms))::float8 AS "medianMs",
          round(percentile_cont(0.9) WITHIN GROUP (ORDER BY done_ms))::float8 AS "p90Ms",
-         count(*) FILTER (WHERE left_at IS NULL)::int AS waiting,
-         CASE WHEN stage = ANY (${reminded}::text[]) THEN
-           count(*) FILTER (WHERE left_at IS NULL AND entered_at < now() - ${esc}::bigint * interval '1 millisecond')::int
-         END AS overdue
-       FROM measured
+         sum(waiting)::int AS waiting,
+         CASE WHEN stage = ANY (${reminded}::text[]) THEN sum(overdue)::int END AS overdue
+       FROM facts WHERE stage = ANY (${stages}::text[])
        GROUP BY GROUPING SETS ((stage), (stage, lead_institution_id))
        ORDER BY array_position(${stages}::text[], stage), lead_institution_id NULLS FIRST`,
       params,

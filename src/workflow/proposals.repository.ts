@@ -270,7 +270,8 @@ export class ProposalsRepository {
   ): Promise<ProposalRow | null> {
     const rows: ProposalRow[] = await em.query(
       `UPDATE proposals AS p SET state = $3, snapshot = $4, revision = $5, content = $6, partner_institution_ids = $7,
-         involved_countries = $8, agency_visible = $9, quality_visible = $10, version = version + 1, updated_at = now()
+         involved_countries = $8, agency_visible = $9, quality_visible = $10, version = version + 1, updated_at = now(),
+         state_entered_at = CASE WHEN p.state IS DISTINCT FROM $3 THEN now() ELSE p.state_entered_at END
        WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
       [
         id,
@@ -289,11 +290,19 @@ export class ProposalsRepository {
     return list[0] ?? null;
   }
 
+  /**
+   * Also records when the proposal entered the state the decision was taken in (its latest state
+   * change before this one, or its creation), which the analytics read as the start of a stage visit.
+   */
   async insertDecision(em: EntityManager, d: DecisionInsert): Promise<void> {
     await em.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         actor_institution_id, actor_role, payload, stage_entered_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce(
+         (SELECT e.created_at FROM decisions e
+          WHERE e.proposal_id = $1 AND e.proposal_version < $2 AND e.from_state IS DISTINCT FROM e.to_state
+          ORDER BY e.proposal_version DESC LIMIT 1),
+         (SELECT p.created_at FROM proposals p WHERE p.id = $1)))`,
       [
         d.proposalId,
         d.proposalVersion,

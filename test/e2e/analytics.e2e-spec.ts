@@ -52,6 +52,21 @@ async function retime(id: string, createdAt: string, hoursAfter: number[]): Prom
       [id, createdAt, hoursAfter],
     );
     expect(rowCount).toBe(hoursAfter.length);
+    // The stage entry times kept beside them follow (the rule of migration 1795930000000-stage-times).
+    await c.query(
+      `UPDATE decisions d SET stage_entered_at = x.entered FROM (
+         SELECT id, coalesce(max(created_at) FILTER (WHERE from_state IS DISTINCT FROM to_state)
+           OVER (ORDER BY proposal_version ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), $2::timestamptz) AS entered
+         FROM decisions WHERE proposal_id = $1) x
+       WHERE d.id = x.id`,
+      [id, createdAt],
+    );
+    await c.query(
+      `UPDATE proposals SET state_entered_at = coalesce((SELECT created_at FROM decisions
+         WHERE proposal_id = $1 AND from_state IS DISTINCT FROM to_state ORDER BY proposal_version DESC LIMIT 1), $2)
+       WHERE id = $1`,
+      [id, createdAt],
+    );
     await c.query('COMMIT');
   } finally {
     c.release();

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodePayload, signHs256, unsigned, withPayload } from '../support/jwt.js';
+import { migrations } from '../../migrations/index.js';
 import {
   ADMIN,
   bearer,
@@ -584,11 +585,17 @@ describe('migrations', () => {
     const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
     const migrate = (...args: string[]) =>
       run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
+    // Back to before the decision-payload migration: it and every later one, newest first.
+    const payloadsAt = migrations.findIndex((m) => m.name === 'DecisionPayloads1795910000000');
+    expect(payloadsAt).toBeGreaterThan(0);
+    const revertPayloads = async () => {
+      for (let i = migrations.length - 1; i >= payloadsAt; i--) await migrate('revert');
+    };
     const { Client } = await import('pg');
     const c = new Client({ connectionString: url.toString() });
     try {
       await migrate('run');
-      await migrate('revert'); // the decision-payload migration is the latest
+      await revertPayloads();
       await c.connect();
       const [{ id: userId }] = (
         await c.query(
@@ -617,7 +624,16 @@ describe('migrations', () => {
       const after = new Client({ connectionString: url.toString() });
       await after.connect();
       const moved = await after.query(`SELECT payload FROM decisions ORDER BY proposal_version`);
+      // Migration 1795930000000-stage-times derives the stage entry times from the decisions.
+      const entered = await after.query(
+        `SELECT (SELECT array_agg(d.stage_entered_at = coalesce(prev.created_at, p.created_at) ORDER BY d.proposal_version)
+                 FROM decisions d LEFT JOIN decisions prev ON prev.proposal_id = d.proposal_id
+                   AND prev.proposal_version = d.proposal_version - 1) AS decisions,
+                p.state_entered_at = (SELECT max(created_at) FROM decisions) AS proposal
+         FROM proposals p`,
+      );
       await after.end();
+      expect(entered.rows).toEqual([{ decisions: [true, true], proposal: true }]);
       expect(moved.rows.map((r: { payload: unknown }) => r.payload)).toEqual([
         {
           comment: 'ok',
@@ -629,7 +645,7 @@ describe('migrations', () => {
         },
         {},
       ]);
-      await migrate('revert');
+      await revertPayloads();
       const back = new Client({ connectionString: url.toString() });
       await back.connect();
       const columns = await back.query(

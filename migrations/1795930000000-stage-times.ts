@@ -1,0 +1,47 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * When each stage was entered, kept where the analytics read it (issue 14, bench P8 over P7's data):
+ * `proposals.state_entered_at` (the current stage's entry: waiting since, overdue) and
+ * `decisions.stage_entered_at` (when the proposal entered the state the decision was taken in, so a
+ * decision that moves the proposal on closes a visit of known length without reading the proposal's
+ * earlier decisions). Both are written by the engine in the transaction of the change
+ * (ProposalsRepository.update / insertDecision); here they are derived from the decisions for the
+ * rows that exist. Decisions are immutable, so their trigger is switched off for the backfill only.
+ */
+export class StageTimes1795930000000 implements MigrationInterface {
+  name = 'StageTimes1795930000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE decisions ADD COLUMN stage_entered_at timestamp(3) with time zone`);
+    await q.query(`ALTER TABLE decisions DISABLE TRIGGER decisions_immutable`);
+    // The latest state change before each decision (or the proposal's creation: it entered draft then).
+    await q.query(`
+      UPDATE decisions d SET stage_entered_at = x.entered
+      FROM (
+        SELECT d2.id, coalesce(max(d2.created_at) FILTER (WHERE d2.from_state IS DISTINCT FROM d2.to_state)
+                 OVER (PARTITION BY d2.proposal_id ORDER BY d2.proposal_version
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), p.created_at) AS entered
+        FROM decisions d2 JOIN proposals p ON p.id = d2.proposal_id) x
+      WHERE x.id = d.id`);
+    await q.query(`ALTER TABLE decisions ENABLE TRIGGER decisions_immutable`);
+    await q.query(`ALTER TABLE proposals ADD COLUMN state_entered_at timestamp(3) with time zone`);
+    await q.query(`
+      UPDATE proposals p SET state_entered_at = coalesce(
+        (SELECT d.created_at FROM decisions d
+         WHERE d.proposal_id = p.id AND d.from_state IS DISTINCT FROM d.to_state
+         ORDER BY d.proposal_version DESC LIMIT 1),
+        p.created_at)`);
+    await q.query(`ALTER TABLE proposals ALTER COLUMN state_entered_at SET DEFAULT now()`);
+    await q.query(`ALTER TABLE proposals ALTER COLUMN state_entered_at SET NOT NULL`);
+    // Visits that ended in a window (time in stage, left) and stage entries in it.
+    await q.query(`CREATE INDEX decisions_stage_change_idx ON decisions (created_at)
+                   WHERE from_state IS DISTINCT FROM to_state`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX decisions_stage_change_idx`);
+    await q.query(`ALTER TABLE proposals DROP COLUMN state_entered_at`);
+    await q.query(`ALTER TABLE decisions DROP COLUMN stage_entered_at`);
+  }
+}
