@@ -102,31 +102,40 @@ export class AnalyticsService {
          SELECT v.lead_institution_id, d.from_state, d.to_state, d.created_at, d.stage_entered_at
          FROM decisions d JOIN visible v ON v.id = d.proposal_id
          WHERE d.from_state IS DISTINCT FROM d.to_state AND d.created_at >= ${f} AND d.created_at < ${t}),
-       facts AS (
-         -- a visit that ended: its stage and length
-         SELECT lead_institution_id, from_state AS stage, 0 AS entered,
-           extract(epoch FROM created_at - stage_entered_at) * 1000 AS done_ms, 0 AS waiting, 0 AS overdue
-         FROM changes
-         UNION ALL
-         -- a stage entered
-         SELECT lead_institution_id, to_state, 1, NULL, 0, 0 FROM changes
-         UNION ALL
-         SELECT lead_institution_id, ${created}::text, 1, NULL, 0, 0 FROM visible
-         WHERE created_at >= ${f} AND created_at < ${t}
-         UNION ALL
-         -- the visit going on now
-         SELECT lead_institution_id, state, 0, NULL, 1,
-           (state_entered_at < now() - ${esc}::bigint * interval '1 millisecond')::int
-         FROM visible WHERE state = ANY (${stages}::text[]))
-       SELECT stage, lead_institution_id AS "institutionId",
-         sum(entered)::int AS entered,
-         count(done_ms)::int AS "left",
-         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY done_ms))::float8 AS "medianMs",
-         round(percentile_cont(0.9) WITHIN GROUP (ORDER BY done_ms))::float8 AS "p90Ms",
+       -- Only the visits that ended are sorted (for the percentiles); the counts are hashed.
+       ended AS (
+         SELECT from_state AS stage, lead_institution_id, count(*)::int AS "left",
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY done_ms))::float8 AS "medianMs",
+           round(percentile_cont(0.9) WITHIN GROUP (ORDER BY done_ms))::float8 AS "p90Ms"
+         FROM (SELECT lead_institution_id, from_state, extract(epoch FROM created_at - stage_entered_at) * 1000 AS done_ms
+               FROM changes WHERE from_state = ANY (${stages}::text[])) x
+         GROUP BY GROUPING SETS ((from_state), (from_state, lead_institution_id))),
+       counted AS (
+         SELECT stage, lead_institution_id, sum(entered)::int AS entered, sum(waiting)::int AS waiting,
+           sum(overdue)::int AS overdue
+         FROM (
+           SELECT lead_institution_id, to_state AS stage, 1 AS entered, 0 AS waiting, 0 AS overdue FROM changes
+           UNION ALL
+           SELECT lead_institution_id, ${created}::text, 1, 0, 0 FROM visible
+           WHERE created_at >= ${f} AND created_at < ${t}
+           UNION ALL
+           -- the visit going on now
+           SELECT lead_institution_id, state, 0, 1,
+             (state_entered_at < now() - ${esc}::bigint * interval '1 millisecond')::int
+           FROM visible WHERE state = ANY (${stages}::text[])) y
+         WHERE stage = ANY (${stages}::text[])
+         GROUP BY GROUPING SETS ((stage), (stage, lead_institution_id)))
+       -- A row per stage (all institutions: lead_institution_id null) and per stage and institution.
+       SELECT stage, lead_institution_id AS "institutionId", sum(entered)::int AS entered,
+         sum("left")::int AS "left", max("medianMs") AS "medianMs", max("p90Ms") AS "p90Ms",
          sum(waiting)::int AS waiting,
          CASE WHEN stage = ANY (${reminded}::text[]) THEN sum(overdue)::int END AS overdue
-       FROM facts WHERE stage = ANY (${stages}::text[])
-       GROUP BY GROUPING SETS ((stage), (stage, lead_institution_id))
+       FROM (
+         SELECT stage, lead_institution_id, 0 AS entered, "left", "medianMs", "p90Ms", 0 AS waiting, 0 AS overdue
+         FROM ended
+         UNION ALL
+         SELECT stage, lead_institution_id, entered, 0, NULL, NULL, waiting, overdue FROM counted) z
+       GROUP BY stage, lead_institution_id
        ORDER BY array_position(${stages}::text[], stage), lead_institution_id NULLS FIRST`,
       params,
     );
