@@ -280,12 +280,12 @@ const STEPS: Step[] = [
   },
   {
     sql: `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-  actor_institution_id, actor_role, payload, stage_entered_at)
-  VALUES (:id, :new_version, :new_revision, 'PARTNER_APPROVE', :state, :new_state, :actor_user, :actor_inst,
+  actor_institution_id, actor_role, payload, stage_entered_at, lead_institution_id)
+  SELECT :id, :new_version, :new_revision, 'PARTNER_APPROVE', :state, :new_state, :actor_user, :actor_inst,
   'reviewer', ('{"comment"' || chr(58) || '"${COMMENT}"}')::jsonb, coalesce(
   (SELECT e.created_at FROM decisions e WHERE e.proposal_id = :id AND e.proposal_version < :new_version
      AND e.from_state IS DISTINCT FROM e.to_state ORDER BY e.proposal_version DESC LIMIT 1),
-  (SELECT p.created_at FROM proposals p WHERE p.id = :id)))`,
+  p.created_at), p.lead_institution_id FROM proposals p WHERE p.id = :id`,
   },
   {
     sql: `UPDATE reminder_schedule SET status = 'cancelled'

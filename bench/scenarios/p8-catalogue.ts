@@ -54,10 +54,10 @@ export async function generateCatalogue(db: pg.Pool, entries: number, waiting: n
     );
     await c.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, payload, created_at, stage_entered_at)
+         actor_institution_id, actor_role, payload, created_at, stage_entered_at, lead_institution_id)
        SELECT g.id, s.v + 1, 1, s.event, s.from_state, s.to_state, $1, g.lead, 'admin', '{}'::jsonb, x.at,
          -- every one of these decisions changes the state: the stage left was entered by the one before
-         coalesce(lag(x.at) OVER (PARTITION BY g.id ORDER BY s.v), g.created_at)
+         coalesce(lag(x.at) OVER (PARTITION BY g.id ORDER BY s.v), g.created_at), g.lead
        FROM gen g CROSS JOIN (VALUES
          (1, 'SUBMIT', 'draft', 'partnerReview'),
          (2, 'PARTNER_APPROVE', 'partnerReview', 'qualityReview'),

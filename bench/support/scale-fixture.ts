@@ -172,10 +172,10 @@ export async function generateScaleData(
      -- the clone's life: what the analytics read.
      decided AS (
        INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, created_at, payload, stage_entered_at)
+         actor_institution_id, actor_role, created_at, payload, stage_entered_at, lead_institution_id)
        SELECT s.id, d.proposal_version, d.revision, d.event, d.from_state, d.to_state, d.actor_id,
          d.actor_institution_id, d.actor_role, LEAST(s.at + d.proposal_version * s.gap, now()), d.payload,
-         LEAST(s.at + coalesce(d.entered_version, 0) * s.gap, now())
+         LEAST(s.at + coalesce(d.entered_version, 0) * s.gap, now()), d.lead_institution_id
        FROM src s JOIN (
          SELECT t.*, max(t.proposal_version) FILTER (WHERE t.from_state IS DISTINCT FROM t.to_state)
            OVER (PARTITION BY t.proposal_id ORDER BY t.proposal_version

@@ -92,7 +92,7 @@ export class ProposalsRepository {
    * one plan for all: reading the whole list order and filtering, however few rows match.
    */
   static visibilityBranches(user: AuthUser, params: unknown[]): string[] {
-    if (user.institutionKind === 'alliance') return ['TRUE'];
+    if (ProposalsRepository.seesEverything(user)) return ['TRUE'];
     if (user.institutionKind === 'agency') {
       params.push(user.country);
       return [`p.agency_visible AND p.involved_countries @> ARRAY[$${params.length}]::text[]`];
@@ -118,6 +118,11 @@ export class ProposalsRepository {
     return [`p.lead_institution_id = ${param}`, `p.partner_institution_ids @> ARRAY[${param}]::text[]`];
   }
 
+  /** Alliance staff see every proposal (the first branch of the rule). */
+  static seesEverything(user: AuthUser): boolean {
+    return user.institutionKind === 'alliance';
+  }
+
   static isVisibleTo(
     user: AuthUser,
     row: Pick<
@@ -125,7 +130,7 @@ export class ProposalsRepository {
       'leadInstitutionId' | 'partnerInstitutionIds' | 'agencyVisible' | 'qualityVisible' | 'involvedCountries'
     >,
   ): boolean {
-    if (user.institutionKind === 'alliance') return true;
+    if (ProposalsRepository.seesEverything(user)) return true;
     if (user.institutionKind === 'agency')
       return row.agencyVisible && user.country !== null && row.involvedCountries.includes(user.country);
     return (
@@ -292,17 +297,19 @@ export class ProposalsRepository {
 
   /**
    * Also records when the proposal entered the state the decision was taken in (its latest state
-   * change before this one, or its creation), which the analytics read as the start of a stage visit.
+   * change before this one, or its creation), which the analytics read as the start of a stage visit,
+   * and the proposal's lead institution.
    */
   async insertDecision(em: EntityManager, d: DecisionInsert): Promise<void> {
     await em.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
-         actor_institution_id, actor_role, payload, stage_entered_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce(
+         actor_institution_id, actor_role, payload, stage_entered_at, lead_institution_id)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce(
          (SELECT e.created_at FROM decisions e
           WHERE e.proposal_id = $1 AND e.proposal_version < $2 AND e.from_state IS DISTINCT FROM e.to_state
           ORDER BY e.proposal_version DESC LIMIT 1),
-         (SELECT p.created_at FROM proposals p WHERE p.id = $1)))`,
+         p.created_at), p.lead_institution_id
+       FROM proposals p WHERE p.id = $1`,
       [
         d.proposalId,
         d.proposalVersion,

@@ -629,11 +629,12 @@ describe('migrations', () => {
         `SELECT (SELECT array_agg(d.stage_entered_at = coalesce(prev.created_at, p.created_at) ORDER BY d.proposal_version)
                  FROM decisions d LEFT JOIN decisions prev ON prev.proposal_id = d.proposal_id
                    AND prev.proposal_version = d.proposal_version - 1) AS decisions,
-                p.state_entered_at = (SELECT max(created_at) FROM decisions) AS proposal
+                p.state_entered_at = (SELECT max(created_at) FROM decisions) AS proposal,
+                (SELECT array_agg(DISTINCT lead_institution_id) FROM decisions) AS leads
          FROM proposals p`,
       );
       await after.end();
-      expect(entered.rows).toEqual([{ decisions: [true, true], proposal: true }]);
+      expect(entered.rows).toEqual([{ decisions: [true, true], proposal: true, leads: ['cuni'] }]);
       expect(moved.rows.map((r: { payload: unknown }) => r.payload)).toEqual([
         {
           comment: 'ok',
