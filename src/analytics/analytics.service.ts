@@ -108,7 +108,8 @@ export class AnalyticsService {
     const rows: StageRowDto[] = await this.run(
       `WITH visible AS NOT MATERIALIZED (${visible}),
        -- State changes within the window (a partial index on their time that holds every column read).
-       changes AS (
+       -- Read twice from the index rather than materialized (measured: 90 ms to materialize 133,000 rows).
+       changes AS NOT MATERIALIZED (
          SELECT d.lead_institution_id, d.from_state, d.to_state, d.created_at, d.stage_entered_at
          FROM decisions d
          WHERE d.from_state IS DISTINCT FROM d.to_state AND d.created_at >= ${f} AND d.created_at < ${t}
@@ -121,6 +122,7 @@ export class AnalyticsService {
          FROM (SELECT lead_institution_id, from_state, extract(epoch FROM created_at - stage_entered_at) * 1000 AS done_ms
                FROM changes WHERE from_state = ANY (${stages}::text[])) x
          GROUP BY GROUPING SETS ((from_state), (from_state, lead_institution_id))),
+       -- Counts add up: per stage and institution here, the stage totals from these rows below.
        counted AS (
          SELECT stage, lead_institution_id, sum(entered)::int AS entered, sum(waiting)::int AS waiting,
            sum(overdue)::int AS overdue
@@ -135,7 +137,11 @@ export class AnalyticsService {
              (state_entered_at < now() - ${esc}::bigint * interval '1 millisecond')::int
            FROM visible WHERE state = ANY (${stages}::text[])) y
          WHERE stage = ANY (${stages}::text[])
-         GROUP BY GROUPING SETS ((stage), (stage, lead_institution_id)))
+         GROUP BY stage, lead_institution_id),
+       counted_all AS (
+         SELECT stage, lead_institution_id, entered, waiting, overdue FROM counted
+         UNION ALL
+         SELECT stage, NULL, sum(entered)::int, sum(waiting)::int, sum(overdue)::int FROM counted GROUP BY stage)
        -- A row per stage (all institutions: lead_institution_id null) and per stage and institution.
        SELECT stage, lead_institution_id AS "institutionId", sum(entered)::int AS entered,
          sum("left")::int AS "left", max("medianMs") AS "medianMs", max("p90Ms") AS "p90Ms",
@@ -145,7 +151,7 @@ export class AnalyticsService {
          SELECT stage, lead_institution_id, 0 AS entered, "left", "medianMs", "p90Ms", 0 AS waiting, 0 AS overdue
          FROM ended
          UNION ALL
-         SELECT stage, lead_institution_id, entered, 0, NULL, NULL, waiting, overdue FROM counted) z
+         SELECT stage, lead_institution_id, entered, 0, NULL, NULL, waiting, overdue FROM counted_all) z
        GROUP BY stage, lead_institution_id
        ORDER BY array_position(${stages}::text[], stage), lead_institution_id NULLS FIRST`,
       params,
