@@ -28,7 +28,7 @@ export type CachedAccount = UserAccessRow & { deputy_now: boolean };
 @Injectable()
 export class AccountCache implements OnApplicationShutdown {
   private readonly logger = new Logger(AccountCache.name);
-  private readonly entries = new LRUCache<string, CachedAccount>({ max: MAX_ENTRIES, ttlAutopurge: false });
+  private readonly entries = new LRUCache<string, CachedAccount>({ max: MAX_ENTRIES });
   private client?: pg.Client;
   private listening = false;
   private retry?: NodeJS.Timeout;
@@ -65,11 +65,6 @@ export class AccountCache implements OnApplicationShutdown {
   forget(userId: string): void {
     this.epoch++;
     this.entries.delete(userId);
-  }
-
-  /** Whether entries are served now (for tests and diagnostics). */
-  get trusted(): boolean {
-    return this.listening;
   }
 
   private clear(): void {
