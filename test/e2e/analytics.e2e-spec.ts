@@ -343,6 +343,14 @@ describe('analytics of stages, throughput and waiting', () => {
     });
     // Uninvolved university admin: nothing.
     expect(await stages('unimiAdmin')).toEqual({});
+    // Asked at the same moment, each caller still gets its own scope (identical questions share one
+    // computation; callers who see different proposals never do).
+    const callers = ['admin', 'uhdAdmin', 'anvur', 'unimiAdmin'];
+    const alone = await Promise.all(callers.map((who) => stages(who)));
+    for (let round = 0; round < 3; round++) {
+      const together = await Promise.all([...callers, ...callers].map((who) => stages(who)));
+      expect(together).toEqual([...alone, ...alone]);
+    }
     const waiting = await t.http().get(`/api/analytics/waiting?institutionId=${X}`).set(as('anvur'));
     expect((waiting.body.items as Array<{ reference: string }>).map((i) => i.reference)).toEqual([refs.P2]);
     const uninvolved = await t
