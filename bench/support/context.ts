@@ -1,8 +1,10 @@
 // What every phase shares: the run's fresh database and Redis prefix, how to start the service's
 // processes against them, and the clean-up that drops both at the end.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { BenchOptions } from './options.js';
@@ -101,7 +103,9 @@ export class BenchContext {
 
   /**
    * Before a measured run: vacuum and analyze what set-up wrote (so autovacuum does not wake up in
-   * the middle of a run) and checkpoint (so a timed checkpoint is unlikely to land in one).
+   * the middle of a run) and checkpoint (so a timed checkpoint is unlikely to land in one); then
+   * flush the kernel's dirty pages, or their writeback (gigabytes after P7's set-up) lands in the
+   * measured runs as seconds-long stalls of every process on a virtual disk.
    */
   async settle(): Promise<void> {
     const db = this.db();
@@ -109,6 +113,7 @@ export class BenchContext {
       'VACUUM (ANALYZE) proposals, proposal_revisions, reminder_schedule, decisions, audit_entries',
     );
     await db.query('CHECKPOINT');
+    await promisify(execFile)('sync');
   }
 
   /** The environment of the service's processes, as the README describes it. */
