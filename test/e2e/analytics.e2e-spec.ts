@@ -73,6 +73,18 @@ async function retime(id: string, createdAt: string, hoursAfter: number[]): Prom
   }
 }
 
+async function create(key: string, partners: string[], title = `Analytics ${key}`): Promise<string> {
+  const res = await t
+    .http()
+    .post('/api/proposals')
+    .set(as('proposer'))
+    .send({ partnerInstitutionIds: partners, content: { ...CONTENT, title } });
+  expect(res.status).toBe(201);
+  ids[key] = res.body.id;
+  refs[key] = res.body.reference;
+  return res.body.id as string;
+}
+
 beforeAll(async () => {
   t = await startServer({ WORKER: 'off' });
   db = testPool();
@@ -97,17 +109,6 @@ beforeAll(async () => {
   for (const [name, institution, roles] of specs) u[name] = await t.user(institution, roles, name);
   const met = await allMet();
 
-  const create = async (key: string, partners: string[], title = `Analytics ${key}`) => {
-    const res = await t
-      .http()
-      .post('/api/proposals')
-      .set(as('proposer'))
-      .send({ partnerInstitutionIds: partners, content: { ...CONTENT, title } });
-    expect(res.status).toBe(201);
-    ids[key] = res.body.id;
-    refs[key] = res.body.reference;
-    return res.body.id as string;
-  };
   // P1: published. P2: approved, waits on its publisher. P3: waits in qualityReview.
   // P4: changes requested, resubmitted, waits in partnerReview. P5: rejected.
   const p1 = await create('P1', ['uhd']);
@@ -372,5 +373,50 @@ describe('analytics of stages, throughput and waiting', () => {
       .get('/api/analytics/stages?from=2026-09-01T00:00:00Z&to=2026-06-01T00:00:00Z')
       .set(as('admin'));
     expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'to']);
+  });
+  it('answers the default window (whole UTC days up to now) for alliance staff as that window asked explicitly', async () => {
+    // Alliance staff get the default window from the days that can no longer change (kept in memory)
+    // plus the hours since; it must be the answer the single statement gives for the same window.
+    const day = 24 * H;
+    const midnight = Math.floor(Date.now() / day) * day;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const met = await allMet();
+    const d1 = await create('D1', ['uhd']);
+    await send(d1, 'proposer', 'SUBMIT');
+    await send(d1, 'uhdReviewer', 'PARTNER_APPROVE');
+    await send(d1, 'quality', 'QUALITY_APPROVE', met);
+    await retime(d1, iso(midnight - 10 * day), [2, 30, 50]);
+    const d2 = await create('D2', ['su']);
+    await send(d2, 'proposer', 'SUBMIT');
+    await send(d2, 'suReviewer', 'PARTNER_APPROVE');
+    await retime(d2, iso(midnight - 3 * day), [5, 7.5]);
+    const d3 = await create('D3', ['uhd']);
+    await send(d3, 'proposer', 'SUBMIT');
+    await send(d3, 'uhdReviewer', 'PARTNER_APPROVE');
+
+    const compare = async (filter: string): Promise<StageRow[]> => {
+      const byDefault = await t.http().get(`/api/analytics/stages?${filter}`).set(as('alliance'));
+      expect(byDefault.status).toBe(200);
+      const { from, to } = byDefault.body as { from: string; to: string };
+      expect(from).toBe(iso(Math.floor((Date.parse(to) - 90 * day) / day) * day));
+      const asked = await t
+        .http()
+        .get(`/api/analytics/stages?from=${from}&to=${to}&${filter}`)
+        .set(as('alliance'));
+      expect(asked.body).toEqual(byDefault.body);
+      return byDefault.body.rows as StageRow[];
+    };
+    const stage = (rows: StageRow[], name: string) =>
+      rows.find((r) => r.stage === name && r.institutionId === null);
+    const before = await compare(`institutionId=${X}`);
+    // Three partner reviews ended in the window: 28 h and 2.5 h ago (settled days) and one today.
+    expect(stage(before, 'partnerReview')).toMatchObject({ entered: 3, left: 3 });
+    expect(stage(before, 'draft')).toMatchObject({ entered: 3, left: 3, medianMs: 2 * H });
+    await compare('');
+    // A decision now changes only the open hours, and the answer follows it.
+    await send(d3, 'quality', 'QUALITY_APPROVE', met);
+    const after = await compare(`institutionId=${X}`);
+    expect(stage(after, 'qualityReview')!.left).toBe(stage(before, 'qualityReview')!.left + 1);
+    await compare('');
   });
 });
