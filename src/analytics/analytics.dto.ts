@@ -14,7 +14,8 @@ export class AnalyticsQueryDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'Start of the window (inclusive); default: 90 days (throughput: 12 months) before `to`',
+    description:
+      'Start of the window (inclusive); default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to`',
   })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })

@@ -3956,7 +3956,7 @@ export interface operations {
             query?: {
                 /** @description Only proposals led by this institution */
                 institutionId?: string;
-                /** @description Start of the window (inclusive); default: 90 days (throughput: 12 months) before `to` */
+                /** @description Start of the window (inclusive); default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
                 from?: string;
                 /** @description End of the window (exclusive); default: now */
                 to?: string;
@@ -4021,7 +4021,7 @@ export interface operations {
             query?: {
                 /** @description Only proposals led by this institution */
                 institutionId?: string;
-                /** @description Start of the window (inclusive); default: 90 days (throughput: 12 months) before `to` */
+                /** @description Start of the window (inclusive); default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
                 from?: string;
                 /** @description End of the window (exclusive); default: now */
                 to?: string;
