@@ -28,6 +28,10 @@ const SETTLING_MS = 60 * 60 * 1000;
 
 /** Days that can no longer change: durations of the visits that ended (sorted) and the entries. */
 interface SettledDays {
+  /** The newest decision when they were read: a later one dated before them means they changed. */
+  lastDecisionId: string;
+  /** stage → lead → visits that ended (a visit without a duration counts here, not below) */
+  left: Map<string, Map<string, number>>;
   /** stage → lead → durations (ms), ascending */
   ended: Map<string, Map<string, Float64Array>>;
   /** stage → durations of every lead, ascending */
@@ -38,6 +42,7 @@ interface SettledDays {
 
 /** The hours since, and now: per lead. */
 interface OpenStage {
+  left: Map<string, number>;
   ended: Map<string, number[]>;
   entered: Map<string, number>;
   waiting: Map<string, number>;
@@ -87,8 +92,12 @@ export class AnalyticsService {
    */
   private readonly sharedStages = new InFlight<StagesDto>();
   private readonly sharedThroughput = new InFlight<ThroughputDto>();
-  /** The settled days of the default window, per (window start, settled until): one entry a day. */
-  private readonly settled = new LRUCache<string, Promise<SettledDays>>({ max: 4 });
+  /**
+   * The settled days of the default window, per (window start, settled until). Read again after ten
+   * minutes at the latest, so a hand-made change to old records (which nothing in the service does)
+   * is seen within that time; a decision inserted with an old date is noticed on the next request.
+   */
+  private readonly settled = new LRUCache<string, Promise<SettledDays>>({ max: 2, ttl: 10 * 60_000 });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -167,7 +176,7 @@ export class AnalyticsService {
     const { from, to } = window(q, 90 * DAY_MS, true);
     const rows =
       ProposalsRepository.seesEverything(user) && !q.from && !q.to
-        ? await this.stagesFromSettledDays(from, to, q.institutionId)
+        ? await this.stagesFromSettledDays(user, from, to, q.institutionId)
         : await this.stageRows(user, q.institutionId, from, to);
     return {
       from: from.toISOString(),
@@ -268,27 +277,48 @@ export class AnalyticsService {
    * differs: at P7 scale ~110 ms of database time a request for the whole window, ~30 ms this way.
    */
   private async stagesFromSettledDays(
+    user: AuthUser,
     from: Date,
     to: Date,
     institutionId: string | undefined,
   ): Promise<StageRowDto[]> {
     const settledUntil = startOfUtcDay(to.getTime() - SETTLING_MS);
     const key = `${from.toISOString()} ${settledUntil.toISOString()}`;
-    let past = this.settled.get(key);
-    if (!past) {
-      past = this.readSettled(from, settledUntil);
-      this.settled.set(key, past);
-      past.catch(() => this.settled.delete(key));
+    const settledDays = () => {
+      let past = this.settled.get(key);
+      if (!past) {
+        past = this.readSettled(from, settledUntil);
+        this.settled.set(key, past);
+        past.catch(() => this.settled.delete(key));
+      }
+      return past;
+    };
+    let settled = await settledDays();
+    let open = await this.readOpen(settledUntil, to, institutionId, settled.lastDecisionId);
+    if (open.backdated) {
+      // A decision dated in the settled days arrived after they were read (an import, a repair).
+      this.settled.delete(key);
+      settled = await settledDays();
+      open = await this.readOpen(settledUntil, to, institutionId, settled.lastDecisionId);
+      if (open.backdated) return this.stageRows(user, institutionId, from, to);
     }
-    const [settled, open] = await Promise.all([past, this.readOpen(settledUntil, to, institutionId)]);
+    return this.assemble(settled, open.stages, institutionId);
+  }
+
+  private assemble(
+    settled: SettledDays,
+    open: Map<string, OpenStage>,
+    institutionId: string | undefined,
+  ): StageRowDto[] {
     const reminded = new Set(this.registry.remindedStates());
     const rows: StageRowDto[] = [];
     for (const stage of this.stageList) {
       const leads = new Set<string>();
+      const pastLeft = settled.left.get(stage);
       const pastEnded = settled.ended.get(stage);
       const pastEntered = settled.entered.get(stage);
       const now = open.get(stage);
-      for (const m of [pastEnded, pastEntered, now?.ended, now?.entered, now?.waiting])
+      for (const m of [pastLeft, pastEntered, now?.left, now?.entered, now?.waiting])
         for (const lead of m?.keys() ?? []) if (!institutionId || lead === institutionId) leads.add(lead);
       if (leads.size === 0) continue;
       const row = (lead: string | null, ended: ArrayLike<number>, recent: number[]): StageRowDto => {
@@ -302,7 +332,7 @@ export class AnalyticsService {
           stage,
           institutionId: lead,
           entered: sum(pastEntered) + sum(now?.entered),
-          left: ended.length + recent.length,
+          left: sum(pastLeft) + sum(now?.left),
           medianMs: pct(0.5),
           p90Ms: pct(0.9),
           waiting: sum(now?.waiting),
@@ -325,8 +355,13 @@ export class AnalyticsService {
   private async readSettled(from: Date, until: Date): Promise<SettledDays> {
     const stages = this.stageList;
     const created = this.registry.milestone('created')[0];
+    // Taken first: anything newer is checked for an old date on every request (readOpen).
+    const [{ id: lastDecisionId }] = await this.run<Array<{ id: string }>>(
+      `SELECT coalesce(max(id), 0)::text AS id FROM decisions`,
+      [],
+    );
     const [ended, entered] = await Promise.all([
-      this.run<Array<{ stage: string; lead: string; ms: number }>>(
+      this.run<Array<{ stage: string; lead: string; ms: number | null }>>(
         `SELECT from_state AS stage, lead_institution_id AS lead,
            date_part('epoch', created_at - stage_entered_at) * 1000 AS ms
          FROM decisions
@@ -347,20 +382,30 @@ export class AnalyticsService {
         [from, until, stages, created],
       ),
     ]);
+    const out: SettledDays = {
+      lastDecisionId,
+      left: new Map(),
+      ended: new Map(),
+      all: new Map(),
+      entered: new Map(),
+    };
     const lists = new Map<string, Map<string, number[]>>();
     for (const r of ended) {
+      const left = inner(out.left, r.stage);
+      left.set(r.lead, (left.get(r.lead) ?? 0) + 1);
+      // percentile_cont skips a visit without a duration; `left` still counts it.
+      if (r.ms === null) continue;
       const byLead = inner(lists, r.stage);
       const list = byLead.get(r.lead);
       if (list) list.push(r.ms);
       else byLead.set(r.lead, [r.ms]);
     }
-    const out: SettledDays = { ended: new Map(), all: new Map(), entered: new Map() };
     for (const [stage, byLead] of lists) {
       const sorted = new Map<string, Float64Array>();
-      let all: number[] = [];
+      const all: number[] = [];
       for (const [lead, values] of byLead) {
         sorted.set(lead, Float64Array.from(values).sort());
-        all = all.concat(values);
+        for (const v of values) all.push(v);
       }
       out.ended.set(stage, sorted);
       out.all.set(stage, Float64Array.from(all).sort());
@@ -377,13 +422,15 @@ export class AnalyticsService {
     since: Date,
     to: Date,
     institutionId: string | undefined,
-  ): Promise<Map<string, OpenStage>> {
+    lastDecisionId: string,
+  ): Promise<{ stages: Map<string, OpenStage>; backdated: boolean }> {
     const params: unknown[] = [
       since,
       to,
       this.stageList,
       this.registry.milestone('created')[0],
       this.config.ESCALATION_AFTER_MS,
+      lastDecisionId,
     ];
     let lead = '';
     if (institutionId) {
@@ -392,7 +439,7 @@ export class AnalyticsService {
     }
     const rows = await this.run<
       Array<{
-        kind: 'left' | 'entered' | 'waiting';
+        kind: 'left' | 'entered' | 'waiting' | 'backdated';
         stage: string;
         lead: string;
         ms: number | null;
@@ -417,29 +464,46 @@ export class AnalyticsService {
        SELECT 'waiting', state, lead_institution_id, NULL, count(*)::int,
          count(*) FILTER (WHERE state_entered_at < now() - $5::bigint * interval '1 millisecond')::int
        FROM proposals WHERE state = ANY ($3::text[]) ${lead}
-       GROUP BY state, lead_institution_id`,
+       GROUP BY state, lead_institution_id
+       UNION ALL
+       -- decisions written since the settled days were read, dated inside them (the newest only)
+       SELECT 'backdated', NULL, NULL, NULL, 1, 0
+       FROM (SELECT 1 FROM decisions WHERE id > $6::bigint AND created_at < $1 LIMIT 1) x`,
       params,
     );
-    const out = new Map<string, OpenStage>();
+    const stages = new Map<string, OpenStage>();
+    let backdated = false;
     for (const r of rows) {
-      let o = out.get(r.stage);
+      if (r.kind === 'backdated') {
+        backdated = true;
+        continue;
+      }
+      let o = stages.get(r.stage);
       if (!o)
-        out.set(
+        stages.set(
           r.stage,
-          (o = { ended: new Map(), entered: new Map(), waiting: new Map(), overdue: new Map() }),
+          (o = {
+            left: new Map(),
+            ended: new Map(),
+            entered: new Map(),
+            waiting: new Map(),
+            overdue: new Map(),
+          }),
         );
       if (r.kind === 'left') {
-        const list = o.ended.get(r.lead) ?? [];
-        list.push(r.ms as number);
-        o.ended.set(r.lead, list);
+        o.left.set(r.lead, (o.left.get(r.lead) ?? 0) + 1);
+        if (r.ms === null) continue;
+        const list = o.ended.get(r.lead);
+        if (list) list.push(r.ms);
+        else o.ended.set(r.lead, [r.ms]);
       } else if (r.kind === 'entered') o.entered.set(r.lead, (o.entered.get(r.lead) ?? 0) + r.n);
       else {
         o.waiting.set(r.lead, r.n);
         o.overdue.set(r.lead, r.m);
       }
     }
-    for (const o of out.values()) for (const list of o.ended.values()) list.sort((a, b) => a - b);
-    return out;
+    for (const o of stages.values()) for (const list of o.ended.values()) list.sort((a, b) => a - b);
+    return { stages, backdated };
   }
 
   /** Per UTC month of the window, from the decisions: submissions, arrivals in approved, published and rejected. */

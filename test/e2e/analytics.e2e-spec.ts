@@ -408,8 +408,11 @@ describe('analytics of stages, throughput and waiting', () => {
     };
     const stage = (rows: StageRow[], name: string) =>
       rows.find((r) => r.stage === name && r.institutionId === null);
+    // (No earlier test of this file asks the default window, so the settled days are read here, after
+    // the re-dating above.)
     const before = await compare(`institutionId=${X}`);
-    // Three partner reviews ended in the window: 28 h and 2.5 h ago (settled days) and one today.
+    // Three partner reviews ended in the window (lasting 28 h and 2.5 h in the settled days, and
+    // a moment today).
     expect(stage(before, 'partnerReview')).toMatchObject({ entered: 3, left: 3 });
     expect(stage(before, 'draft')).toMatchObject({ entered: 3, left: 3, medianMs: 2 * H });
     await compare('');
@@ -418,5 +421,18 @@ describe('analytics of stages, throughput and waiting', () => {
     const after = await compare(`institutionId=${X}`);
     expect(stage(after, 'qualityReview')!.left).toBe(stage(before, 'qualityReview')!.left + 1);
     await compare('');
+    // A decision written now but dated in the settled days (an import, a repair) is not missed.
+    await db.query(
+      `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
+         actor_institution_id, actor_role, payload, created_at, stage_entered_at, lead_institution_id)
+       SELECT proposal_id, proposal_version + 100, revision, event, 'agencyAlignment', 'approved', actor_id,
+         actor_institution_id, actor_role, payload, $2, $3, lead_institution_id
+       FROM decisions WHERE proposal_id = $1 ORDER BY proposal_version DESC LIMIT 1`,
+      [d1, iso(midnight - 5 * day), iso(midnight - 8 * day)],
+    );
+    const imported = await compare(`institutionId=${X}`);
+    expect(stage(imported, 'agencyAlignment')).toMatchObject({
+      left: stage(after, 'agencyAlignment')!.left + 1,
+    });
   });
 });
