@@ -2,7 +2,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ReviewWorld, type ActorName, type ProposalView } from '../support/review-world.js';
 import { DEFAULT_PASSWORD, startServer, testPool, type TestServer } from '../support/server.js';
-import { axeViolations, launch, newPage, pageErrors, pick, screenshot, signedIn } from './browser.js';
+import {
+  axeViolations,
+  browserDay,
+  launch,
+  newPage,
+  pageErrors,
+  pick,
+  screenshot,
+  signedIn,
+} from './browser.js';
 
 // Credential exports on the proposal page, university sign-in, the waiting page, and the user's own page
 // (password and deputies): real server, database and Redis, Debian's Chromium, axe-core on every page.
@@ -138,7 +147,8 @@ describe('account pages and credential exports in a browser', () => {
     await page.getByRole('heading', { name: 'My account', level: 1 }).waitFor();
     await page.getByText('You have named no deputies.').waitFor();
     const mate = await server.user('cuni', ['reviewer'], 'mate');
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    // Days in the browser's time zone (a UTC date would already have begun there late in the UTC day).
+    const day = browserDay;
     const form = page.getByRole('form', { name: 'Name a deputy' });
     // A colleague of another institution is refused, and the error shows next to the field.
     await form.getByLabel("Colleague's user id").fill(colleague.id);
@@ -169,7 +179,8 @@ describe('account pages and credential exports in a browser', () => {
     await page.goto('/me');
     const form = page.getByRole('form', { name: 'Name a deputy' });
     await pick(page, form.getByLabel(/^Colleague( \*)?$/), `chosen at cuni (${mate.email})`);
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    // Days in the browser's time zone (a UTC date would already have begun there late in the UTC day).
+    const day = browserDay;
     await form.getByLabel('From').fill(day(1));
     await form.getByLabel('To').fill(day(3));
     await form.getByRole('button', { name: 'Add deputy' }).click();

@@ -24,6 +24,16 @@ export function launch(): Promise<Browser> {
 /** Console errors per page: a CSP violation or an uncaught exception fails the test that caused it. */
 export const pageErrors = new WeakMap<Page, string[]>();
 
+/** The pages' time zone: a date typed into a form means that day there. */
+export const BROWSER_TIME_ZONE = 'Europe/Prague';
+
+/** The calendar day (YYYY-MM-DD) `offset` days from now in the pages' time zone, as a form takes it. */
+export function browserDay(offset: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: BROWSER_TIME_ZONE }).format(
+    new Date(Date.now() + offset * 86_400_000),
+  );
+}
+
 export async function newPage(
   browser: Browser,
   server: TestServer,
@@ -33,7 +43,7 @@ export async function newPage(
     baseURL: server.url,
     viewport,
     locale: 'en-GB',
-    timezoneId: 'Europe/Prague',
+    timezoneId: BROWSER_TIME_ZONE,
   });
   const page = await context.newPage();
   const errors: string[] = [];
