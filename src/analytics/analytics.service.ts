@@ -193,9 +193,8 @@ export class AnalyticsService {
     from: Date,
     to: Date,
   ): Promise<StageRowDto[]> {
-    const q = { institutionId };
     const params: unknown[] = [];
-    const visible = this.visible(user, q.institutionId, params);
+    const visible = this.visible(user, institutionId, params);
     params.push(
       from,
       to,
@@ -210,8 +209,8 @@ export class AnalyticsService {
     let scope = `AND d.proposal_id IN (SELECT id FROM visible)`;
     if (ProposalsRepository.seesEverything(user)) {
       scope = '';
-      if (q.institutionId) {
-        params.push(q.institutionId);
+      if (institutionId) {
+        params.push(institutionId);
         scope = `AND d.lead_institution_id = $${params.length}`;
       }
     }
