@@ -101,14 +101,17 @@ function main(): void {
         if (url.pathname !== '/api/catalogue') return send(404, '{"status":404}');
         const list = (k: string) => (url.searchParams.has(k) ? url.searchParams.getAll(k) : undefined);
         const version = await catalogue.version();
-        const body = await catalogue.search({
-          q: url.searchParams.get('q') ?? undefined,
-          strategicArea: list('strategicArea'),
-          eqfLevel: list('eqfLevel')?.map(Number),
-          language: list('language'),
-          institutionId: list('institutionId'),
-          limit: Number(url.searchParams.get('limit') ?? 20),
-        });
+        const body = await catalogue.search(
+          {
+            q: url.searchParams.get('q') ?? undefined,
+            strategicArea: list('strategicArea'),
+            eqfLevel: list('eqfLevel')?.map(Number),
+            language: list('language'),
+            institutionId: list('institutionId'),
+            limit: Number(url.searchParams.get('limit') ?? 20),
+          },
+          version,
+        );
         res.setHeader('etag', CatalogueService.etag(version, req.url ?? ''));
         send(200, JSON.stringify(body));
       })().catch((e: unknown) => send(500, JSON.stringify({ error: String(e) })));

@@ -53,7 +53,7 @@ export class CatalogueController {
     req: Request,
     res: Response,
     contentType: string,
-    produce: () => Promise<unknown>,
+    produce: (version: string) => Promise<unknown>,
   ): Promise<void> {
     const version = await this.catalogue.version();
     const etag = CatalogueService.etag(version, `${originOf(req)} ${req.originalUrl}`);
@@ -64,7 +64,7 @@ export class CatalogueController {
       res.status(304).end();
       return;
     }
-    const body = await produce();
+    const body = await produce(version);
     res
       .status(200)
       .type(contentType)
@@ -80,7 +80,7 @@ export class CatalogueController {
   @ApiOkResponse({ type: CataloguePageDto })
   @ApiResponse(NOT_MODIFIED)
   async search(@Query() q: CatalogueQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.conditional(req, res, 'application/json', () => this.catalogue.search(q));
+    await this.conditional(req, res, 'application/json', (version) => this.catalogue.search(q, version));
   }
 
   @Get('api/catalogue/:reference')

@@ -333,6 +333,42 @@ describe('the public catalogue', () => {
     expect(refs((await search('')).body)).not.toContain(extra.reference);
   });
 
+  it('counts facets of browsing without search words afresh after every publish and retire', async () => {
+    // Filter-only browsing (the front page and its facet clicks) keeps its facet counts per catalogue
+    // version; this proves a publish and a retire show at once, on a filter only this entry matches.
+    const skill = `http://data.europa.eu/esco/skill/${randomUUID()}`;
+    const browse = async () => {
+      const res = await pub().get(`/api/catalogue?escoSkillUri=${encodeURIComponent(skill)}&language=fr`);
+      expect(res.status).toBe(200);
+      return res.body as {
+        items: Array<{ reference: string }>;
+        facets: Record<string, Array<{ value: string; count: number }>>;
+      };
+    };
+    const before = await browse();
+    expect([before.items, before.facets.language, before.facets.eqfLevel]).toEqual([[], [], []]);
+    expect(await browse()).toEqual(before);
+    const extra = await drive(
+      content({
+        title: 'Browsing facets',
+        summary: `${TOKEN} browsing`,
+        learningOutcomes: [{ description: 'Browse.', escoSkillUri: skill }],
+        languages: ['fr', 'de'],
+        eqfLevel: 5,
+      }),
+      ['su'],
+      'published',
+    );
+    const after = await browse();
+    expect(refs(after)).toEqual([extra.reference]);
+    // Each facet counts with the other filters: languages under the skill, levels under both.
+    expect(counts(after.facets.language)).toEqual({ fr: 1, de: 1 });
+    expect(counts(after.facets.eqfLevel)).toEqual({ '5': 1 });
+    await w.ok(extra.id, 'cuniAdmin', 'RETIRE', { comment: 'Test over.' });
+    const gone = await browse();
+    expect([gone.items, gone.facets.language, gone.facets.eqfLevel]).toEqual([[], [], []]);
+  });
+
   it('draws the pathways around a micro-credential with total ECTS, and marks the ones through a retired one', async () => {
     const res = await pub().get(`/api/catalogue/${e3.reference}/pathways`);
     expect(res.status).toBe(200);
