@@ -127,7 +127,7 @@ export class AnalyticsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const items = await this.analytics.waiting(user, q);
-    answer(req, res, q.format, 'waiting', WAITING_COLUMNS, items, { items });
+    const page = await this.analytics.waiting(user, q);
+    answer(req, res, q.format, 'waiting', WAITING_COLUMNS, page.items, page);
   }
 }

@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { workflowRegistry } from '../../workflows/registry.js';
-import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+/** The largest page of the waiting list (a table a person reads; the CSV has every row). */
+export const MAX_WAITING_PAGE = 500;
+export const DEFAULT_WAITING_PAGE = 100;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -41,6 +46,28 @@ export class WaitingQueryDto {
   @MaxLength(40)
   @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'institutionId must be an institution id' })
   institutionId?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_WAITING_PAGE,
+    description: `Rows per page (larger values are capped at ${MAX_WAITING_PAGE}; ${DEFAULT_WAITING_PAGE} when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. Applies to the CSV too.`,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,20}$/.test(value)
+      ? Math.min(Math.max(Number(value), 1), MAX_WAITING_PAGE)
+      : value,
+  )
+  @IsInt({ message: 'limit must be a positive integer' })
+  @Min(1)
+  @Max(MAX_WAITING_PAGE)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's nextCursor (with limit)" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
 
   @ApiPropertyOptional({ enum: ['json', 'csv'], description: 'Or send Accept: text/csv' })
   @IsOptional()
@@ -120,4 +147,10 @@ export class WaitingRowDto {
 
 export class WaitingDto {
   @ApiProperty({ type: [WaitingRowDto] }) items!: WaitingRowDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Cursor of the next page when `limit` was given and more rows follow; otherwise null',
+  })
+  nextCursor!: string | null;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
+import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { DomainError } from '../common/domain-error.js';
 import { InFlight } from '../common/in-flight.js';
 import { AppConfig } from '../config/app-config.js';
@@ -17,6 +18,7 @@ import type {
   WaitingQueryDto,
   WaitingRowDto,
 } from './analytics.dto.js';
+import { DEFAULT_WAITING_PAGE } from './analytics.dto.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -556,7 +558,11 @@ export class AnalyticsService {
    * reminders delivered to that party in this stage entry and whether it was escalated (from the
    * reminder schedule). An approved proposal waits on its publisher, who is not reminded.
    */
-  async waiting(user: AuthUser, q: WaitingQueryDto): Promise<WaitingRowDto[]> {
+  async waiting(user: AuthUser, q: WaitingQueryDto): Promise<Page<WaitingRowDto>> {
+    // Paged when asked (limit or cursor): a keyset on (since, proposal, party), the order of the list.
+    const paged = q.limit !== undefined || q.cursor !== undefined;
+    const limit = q.limit ?? DEFAULT_WAITING_PAGE;
+    const after = paged ? decodeCursor(q.cursor, { s: 'timestamp', i: 'uuid', p: 'key' }) : undefined;
     const params: unknown[] = [];
     const visible = this.visible(user, q.institutionId, params);
     const approvedStates = this.registry.milestone('approved');
@@ -566,15 +572,24 @@ export class AnalyticsService {
       approvedStates,
     );
     const [states, esc, approved] = [3, 2, 1].map((k) => `$${params.length - k + 1}`);
+    const key = [`x.since`, `x."proposalId"`, `coalesce(x."partyKey", '') COLLATE "C"`];
+    const order = key.join(', ');
+    let keyset = '';
+    if (after) {
+      params.push(after.s, after.i, after.p);
+      const n = params.length;
+      keyset = `WHERE (${order}) > ($${n - 2}::timestamptz, $${n - 1}::uuid, $${n}::text COLLATE "C")`;
+    }
     const rows: Array<
       Omit<WaitingRowDto, 'since' | 'lastReminderAt' | 'nextReminderAt' | 'escalatedAt'> & {
         since: Date;
+        sinceKey: string;
         lastReminderAt: Date | null;
         nextReminderAt: Date | null;
         escalatedAt: Date | null;
       }
     > = await this.run(
-      `WITH visible AS (${visible}),
+      `SELECT * FROM (WITH visible AS (${visible}),
        waiting AS (SELECT * FROM visible WHERE state = ANY (${states}::text[])),
        since AS (
          SELECT DISTINCT ON (d.proposal_id) d.proposal_id, d.created_at
@@ -597,25 +612,34 @@ export class AnalyticsService {
        SELECT w.id AS "proposalId", w.reference, w.title, w.state, w.lead_institution_id AS "leadInstitutionId",
          CASE WHEN w.state = ANY (${approved}::text[]) THEN 'publisher' ELSE pt.party_key END AS "partyKey",
          s.created_at AS since,
+         to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "sinceKey",
          (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS "waitingMs",
          coalesce(pt.reminders_sent, 0)::int AS "remindersSent",
          pt.last_reminder_at AS "lastReminderAt", pt.next_reminder_at AS "nextReminderAt",
          pt.escalated_at IS NOT NULL AS escalated, pt.escalated_at AS "escalatedAt",
          (w.state <> ALL (${approved}::text[]) AND s.created_at < now() - ${esc}::bigint * interval '1 millisecond') AS overdue
        FROM waiting w JOIN since s ON s.proposal_id = w.id
-       LEFT JOIN parties pt ON pt.proposal_id = w.id AND pt.pending AND w.state <> ALL (${approved}::text[])
-       ORDER BY s.created_at, w.reference, pt.party_key`,
+       LEFT JOIN parties pt ON pt.proposal_id = w.id AND pt.pending AND w.state <> ALL (${approved}::text[])) x
+       ${keyset} ORDER BY ${order} ${paged ? `LIMIT $${params.push(limit + 1)}` : ''}`,
       params,
     );
     const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-    return rows.map((r) => ({
-      ...r,
-      waitingMs: Math.round(r.waitingMs),
-      partyKind: r.partyKey ? r.partyKey.split('-')[0] : null,
-      since: new Date(r.since).toISOString(),
-      lastReminderAt: iso(r.lastReminderAt),
-      nextReminderAt: iso(r.nextReminderAt),
-      escalatedAt: iso(r.escalatedAt),
-    }));
+    const page = paged ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      items: page.map(({ sinceKey: _key, ...r }) => ({
+        ...r,
+        waitingMs: Math.round(r.waitingMs),
+        partyKind: r.partyKey ? r.partyKey.split('-')[0] : null,
+        since: new Date(r.since).toISOString(),
+        lastReminderAt: iso(r.lastReminderAt),
+        nextReminderAt: iso(r.nextReminderAt),
+        escalatedAt: iso(r.escalatedAt),
+      })),
+      nextCursor:
+        paged && rows.length > limit && last
+          ? encodeCursor({ s: last.sinceKey, i: last.proposalId, p: last.partyKey ?? '' })
+          : null,
+    };
   }
 }

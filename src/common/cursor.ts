@@ -9,10 +9,12 @@ export function encodeCursor(key: Record<string, string | number>): string {
 }
 
 /** What a cursor field must be, checked before it reaches SQL (a bad cast there would be a 500). */
-export type CursorField = 'seq' | 'timestamp' | 'uuid';
+export type CursorField = 'seq' | 'timestamp' | 'uuid' | 'key';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+/** Identifiers such as party keys (`partner-uhd`), or empty. */
+const KEY = /^[a-z0-9-]{0,80}$/;
 
 function fieldOk(v: unknown, kind: CursorField): boolean {
   switch (kind) {
@@ -22,6 +24,8 @@ function fieldOk(v: unknown, kind: CursorField): boolean {
       return typeof v === 'string' && ISO_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v));
     case 'uuid':
       return typeof v === 'string' && UUID.test(v);
+    case 'key':
+      return typeof v === 'string' && KEY.test(v);
   }
 }
 

@@ -435,4 +435,71 @@ describe('analytics of stages, throughput and waiting', () => {
       left: stage(after, 'agencyAlignment')!.left + 1,
     });
   });
+
+  it('pages the waiting list on request: the pages joined are the whole list, in its order, without repeats', async () => {
+    // Two pending partners: two rows of one proposal with the same `since`, told apart by the party.
+    const both = await create('W2', ['uhd', 'su']);
+    await send(both, 'proposer', 'SUBMIT');
+    try {
+      await pagesOfWaiting(both);
+    } finally {
+      await send(both, 'proposer', 'WITHDRAW', { comment: 'Paging test over.' });
+    }
+  });
+
+  type WaitingItem = { proposalId: string; partyKey: string | null };
+
+  async function pagesOfWaiting(both: string): Promise<void> {
+    const whole = await t.http().get(`/api/analytics/waiting?institutionId=${X}`).set(as('quality'));
+    expect(whole.status).toBe(200);
+    expect(whole.body.nextCursor).toBeNull();
+    const key = (i: { proposalId: string; partyKey: string | null }) => `${i.proposalId} ${i.partyKey}`;
+    const all = (whole.body.items as Array<{ proposalId: string; partyKey: string | null }>).map(key);
+    expect(all).toEqual(expect.arrayContaining([`${both} partner-uhd`, `${both} partner-su`]));
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    for (const limit of [1, 2, 4]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res: { status: number; body: { items: WaitingItem[]; nextCursor: string | null } } = await t
+          .http()
+          .get(`/api/analytics/waiting?institutionId=${X}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(as('quality'));
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...res.body.items.map(key));
+        cursor = res.body.nextCursor;
+        pages++;
+      } while (cursor && pages < 50);
+      expect([limit, seen]).toEqual([limit, all]);
+      expect(pages).toBe(Math.ceil(all.length / limit));
+    }
+    // The CSV of a page is that page: a header and two rows.
+    const csv = await t
+      .http()
+      .get(`/api/analytics/waiting?institutionId=${X}&limit=2&format=csv`)
+      .set(as('quality'));
+    expect(csv.text.trim().split('\n')).toHaveLength(3);
+    for (const [query, field] of [
+      ['limit=-1', 'limit'],
+      ['limit=two', 'limit'],
+      ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
+      [
+        `limit=2&cursor=${Buffer.from('{"s":"2026-01-01T00:00:00Z","i":"x","p":""}').toString('base64url')}`,
+        'cursor',
+      ],
+    ]) {
+      const bad = await t.http().get(`/api/analytics/waiting?${query}`).set(as('quality'));
+      expect([query, bad.status, bad.body.errors?.[0]?.field]).toEqual([query, 400, field]);
+    }
+    // Page sizes are capped, not refused, as on the other lists (0 counts as 1).
+    for (const limit of [0, 100000]) {
+      const capped = await t
+        .http()
+        .get(`/api/analytics/waiting?institutionId=${X}&limit=${limit}`)
+        .set(as('quality'));
+      expect([limit, capped.status, capped.body.items.length]).toEqual([limit, 200, limit ? all.length : 1]);
+    }
+  }
 });

@@ -1576,6 +1576,8 @@ export interface components {
         };
         WaitingDto: {
             items: components["schemas"]["WaitingRowDto"][];
+            /** @description Cursor of the next page when `limit` was given and more rows follow; otherwise null */
+            nextCursor: string | null;
         };
         VerifyResultDto: {
             verified: boolean;
@@ -4086,6 +4088,10 @@ export interface operations {
             query?: {
                 /** @description Only proposals led by this institution */
                 institutionId?: string;
+                /** @description Rows per page (larger values are capped at 500; 100 when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. Applies to the CSV too. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor (with limit) */
+                cursor?: string;
                 /** @description Or send Accept: text/csv */
                 format?: "json" | "csv";
             };

@@ -1,5 +1,16 @@
-import { Anchor, Badge, Group, Select, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -8,6 +19,9 @@ import { BarChart } from '../components/BarChart';
 import { ErrorState, Loading } from '../components/states';
 import i18n from '../i18n';
 import { formatDateTime } from '../format';
+
+/** Rows of the waiting list per request ("Load more" asks for the next page). */
+const WAITING_PAGE = 100;
 
 /** A duration in the largest unit that keeps it readable. */
 export function formatMs(ms: number | null | undefined): string {
@@ -71,10 +85,19 @@ export default function AnalyticsPage() {
     queryKey: ['analytics', 'throughput'],
     queryFn: () => unwrap(api.GET('/api/analytics/throughput')),
   });
-  const waiting = useQuery({
+  // A page at a time: a stuck alliance can have thousands of waiting rows (the CSV has them all).
+  const waiting = useInfiniteQuery({
     queryKey: ['analytics', 'waiting'],
-    queryFn: () => unwrap(api.GET('/api/analytics/waiting')),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/analytics/waiting', {
+          params: { query: { limit: WAITING_PAGE, cursor: pageParam } },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
+  const waitingRows = waiting.data?.pages.flatMap((p) => p.items) ?? [];
   const [institution, setInstitution] = useState<string>('');
 
   const institutions = [
@@ -226,7 +249,7 @@ export default function AnalyticsPage() {
           <Loading />
         ) : waiting.isError ? (
           <ErrorState error={waiting.error} onRetry={() => void waiting.refetch()} />
-        ) : waiting.data.items.length === 0 ? (
+        ) : waitingRows.length === 0 ? (
           <Text>{t('analytics.noWaiting')}</Text>
         ) : (
           <div className="table-scroll">
@@ -246,7 +269,7 @@ export default function AnalyticsPage() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {waiting.data.items.map((w) => (
+                {waitingRows.map((w) => (
                   <Table.Tr key={`${w.proposalId}-${w.partyKey ?? ''}`}>
                     <Table.Td>
                       <Anchor component={Link} to={`/proposals/${w.proposalId}`}>
@@ -268,6 +291,16 @@ export default function AnalyticsPage() {
                 ))}
               </Table.Tbody>
             </Table>
+            {waiting.hasNextPage && (
+              <Button
+                mt="sm"
+                variant="outline"
+                onClick={() => void waiting.fetchNextPage()}
+                loading={waiting.isFetchingNextPage}
+              >
+                {t('analytics.moreWaiting')}
+              </Button>
+            )}
           </div>
         )}
       </Section>
