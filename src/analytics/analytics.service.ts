@@ -554,9 +554,10 @@ export class AnalyticsService {
   }
 
   /**
-   * Every waiting proposal, one row per pending party: since when (its last state change), the
-   * reminders delivered to that party in this stage entry and whether it was escalated (from the
-   * reminder schedule). An approved proposal waits on its publisher, who is not reminded.
+   * Every waiting proposal, one row per pending party: since when (its last state change, kept in
+   * proposals.state_entered_at by the engine), the reminders delivered to that party in this stage
+   * entry and whether it was escalated (from the reminder schedule). An approved proposal waits on
+   * its publisher, who is not reminded. A page reads the reminders of its own proposals only.
    */
   async waiting(user: AuthUser, q: WaitingQueryDto): Promise<Page<WaitingRowDto>> {
     // Paged when asked (limit or cursor): a keyset on (since, proposal, party), the order of the list.
@@ -575,11 +576,16 @@ export class AnalyticsService {
     const key = [`x.since`, `x."proposalId"`, `coalesce(x."partyKey", '') COLLATE "C"`];
     const order = key.join(', ');
     let keyset = '';
+    // A page needs at most limit + 2 proposals: the cursor's own (its remaining parties, maybe none),
+    // then at least one row from each following proposal.
+    let proposalsFrom = '';
     if (after) {
       params.push(after.s, after.i, after.p);
       const n = params.length;
       keyset = `WHERE (${order}) > ($${n - 2}::timestamptz, $${n - 1}::uuid, $${n}::text COLLATE "C")`;
+      proposalsFrom = `AND (state_entered_at, id) >= ($${n - 2}::timestamptz, $${n - 1}::uuid)`;
     }
+    const proposalsPage = paged ? `ORDER BY state_entered_at, id LIMIT $${params.push(limit + 2)}` : '';
     const rows: Array<
       Omit<WaitingRowDto, 'since' | 'lastReminderAt' | 'nextReminderAt' | 'escalatedAt'> & {
         since: Date;
@@ -590,12 +596,7 @@ export class AnalyticsService {
       }
     > = await this.run(
       `SELECT * FROM (WITH visible AS (${visible}),
-       waiting AS (SELECT * FROM visible WHERE state = ANY (${states}::text[])),
-       since AS (
-         SELECT DISTINCT ON (d.proposal_id) d.proposal_id, d.created_at
-         FROM decisions d JOIN waiting w ON w.id = d.proposal_id
-         WHERE d.from_state IS DISTINCT FROM d.to_state
-         ORDER BY d.proposal_id, d.proposal_version DESC),
+       waiting AS (SELECT * FROM visible WHERE state = ANY (${states}::text[]) ${proposalsFrom} ${proposalsPage}),
        entry AS (
          SELECT r.proposal_id, max(r.stage_entry) AS stage_entry
          FROM reminder_schedule r JOIN waiting w ON w.id = r.proposal_id AND r.state = w.state
@@ -611,14 +612,14 @@ export class AnalyticsService {
          GROUP BY r.proposal_id, r.party_key)
        SELECT w.id AS "proposalId", w.reference, w.title, w.state, w.lead_institution_id AS "leadInstitutionId",
          CASE WHEN w.state = ANY (${approved}::text[]) THEN 'publisher' ELSE pt.party_key END AS "partyKey",
-         s.created_at AS since,
-         to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "sinceKey",
-         (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS "waitingMs",
+         w.state_entered_at AS since,
+         to_char(w.state_entered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "sinceKey",
+         (extract(epoch FROM now() - w.state_entered_at) * 1000)::float8 AS "waitingMs",
          coalesce(pt.reminders_sent, 0)::int AS "remindersSent",
          pt.last_reminder_at AS "lastReminderAt", pt.next_reminder_at AS "nextReminderAt",
          pt.escalated_at IS NOT NULL AS escalated, pt.escalated_at AS "escalatedAt",
-         (w.state <> ALL (${approved}::text[]) AND s.created_at < now() - ${esc}::bigint * interval '1 millisecond') AS overdue
-       FROM waiting w JOIN since s ON s.proposal_id = w.id
+         (w.state <> ALL (${approved}::text[]) AND w.state_entered_at < now() - ${esc}::bigint * interval '1 millisecond') AS overdue
+       FROM waiting w
        LEFT JOIN parties pt ON pt.proposal_id = w.id AND pt.pending AND w.state <> ALL (${approved}::text[])) x
        ${keyset} ORDER BY ${order} ${paged ? `LIMIT $${params.push(limit + 1)}` : ''}`,
       params,
