@@ -38,6 +38,13 @@ const WAITING_COLUMNS = [
   'overdue',
 ];
 
+/** `?format=csv`, or no format and an Accept header that prefers text/csv. */
+function wantsCsv(req: Request, format: 'json' | 'csv' | undefined): boolean {
+  return (
+    format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')
+  );
+}
+
 /** JSON, or CSV when asked (`?format=csv` or `Accept: text/csv`); text cells cannot run as formulas. */
 function answer(
   req: Request,
@@ -49,10 +56,7 @@ function answer(
   json: unknown,
 ): void {
   res.setHeader('Cache-Control', 'private, no-store');
-  const csv =
-    format === 'csv' ||
-    (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
-  if (!csv) {
+  if (!wantsCsv(req, format)) {
     res.status(200).json(json);
     return;
   }
@@ -127,7 +131,11 @@ export class AnalyticsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const page = await this.analytics.waiting(user, q);
+    // A download is the whole list: a CSV has nowhere to carry the next page's cursor.
+    const page = await this.analytics.waiting(
+      user,
+      wantsCsv(req, q.format) ? { institutionId: q.institutionId } : q,
+    );
     answer(req, res, q.format, 'waiting', WAITING_COLUMNS, page.items, page);
   }
 }

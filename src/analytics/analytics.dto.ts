@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { Transform } from 'class-transformer';
+import { clampLimitTo } from '../common/pagination.dto.js';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 /** The largest page of the waiting list (a table a person reads; the CSV has every row). */
@@ -48,16 +49,13 @@ export class WaitingQueryDto {
   institutionId?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_WAITING_PAGE,
-    description: `Rows per page (larger values are capped at ${MAX_WAITING_PAGE}; ${DEFAULT_WAITING_PAGE} when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. Applies to the CSV too.`,
+    description: `Rows per page (larger values are capped at ${MAX_WAITING_PAGE}; ${DEFAULT_WAITING_PAGE} when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. The CSV is always complete.`,
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d{1,20}$/.test(value)
-      ? Math.min(Math.max(Number(value), 1), MAX_WAITING_PAGE)
-      : value,
-  )
+  @Transform(clampLimitTo(MAX_WAITING_PAGE))
   @IsInt({ message: 'limit must be a positive integer' })
   @Min(1)
   @Max(MAX_WAITING_PAGE)

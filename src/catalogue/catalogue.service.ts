@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
+import { isRealInstant } from '../common/cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
 import { DomainError, notFound } from '../common/domain-error.js';
 import { QUERY_CONFIGS } from './catalogue-writer.service.js';
@@ -49,7 +50,7 @@ function decode(cursor: string | undefined, searching: boolean): Cursor | undefi
     !searching &&
     typeof o.p === 'string' &&
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(o.p) &&
-    !Number.isNaN(Date.parse(o.p))
+    isRealInstant(o.p)
   )
     return { p: o.p, ref: o.ref };
   throw badCursor();

@@ -13,6 +13,17 @@ export type CursorField = 'seq' | 'timestamp' | 'uuid' | 'key';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+/**
+ * A calendar instant PostgreSQL accepts: JavaScript rolls 2026-02-30 over to March and takes year 0,
+ * where a timestamptz cast fails (a 500 if it reached SQL).
+ */
+export function isRealInstant(iso: string): boolean {
+  const d = new Date(iso);
+  return (
+    !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.toISOString().slice(0, 19) === iso.slice(0, 19)
+  );
+}
+
 /** Identifiers such as party keys (`partner-uhd`), or empty. */
 const KEY = /^[a-z0-9-]{0,80}$/;
 
@@ -21,7 +32,7 @@ function fieldOk(v: unknown, kind: CursorField): boolean {
     case 'seq':
       return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
     case 'timestamp':
-      return typeof v === 'string' && ISO_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v));
+      return typeof v === 'string' && ISO_TIMESTAMP.test(v) && isRealInstant(v);
     case 'uuid':
       return typeof v === 'string' && UUID.test(v);
     case 'key':

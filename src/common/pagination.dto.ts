@@ -6,11 +6,14 @@ export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
 /** Clamps page sizes instead of refusing them: `limit=1000000000` gets the maximum page. */
-export const clampLimit = ({ value }: { value: unknown }) => {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return value;
-  return Math.min(Math.max(Number(value), 1), MAX_PAGE_SIZE);
-};
+export const clampLimitTo =
+  (max: number) =>
+  ({ value }: { value: unknown }) => {
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return value;
+    return Math.min(Math.max(Number(value), 1), max);
+  };
+export const clampLimit = clampLimitTo(MAX_PAGE_SIZE);
 
 export class PageQueryDto {
   @ApiPropertyOptional({

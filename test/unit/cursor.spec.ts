@@ -32,6 +32,15 @@ describe('keyset cursors', () => {
       'a time without zone',
       raw({ s: '2026-11-30T10:00:00', i: '0b6f1f8e-4a47-4c1e-9a51-0f3c8a7f2d10', p: '' }),
     ],
+    [
+      'a day that does not exist',
+      raw({ s: '2026-02-30T00:00:00Z', i: '0b6f1f8e-4a47-4c1e-9a51-0f3c8a7f2d10', p: '' }),
+    ],
+    ['year zero', raw({ s: '0000-01-01T00:00:00Z', i: '0b6f1f8e-4a47-4c1e-9a51-0f3c8a7f2d10', p: '' })],
+    [
+      'an hour that does not exist',
+      raw({ s: '2026-01-01T24:30:00Z', i: '0b6f1f8e-4a47-4c1e-9a51-0f3c8a7f2d10', p: '' }),
+    ],
     ['an id that is not a uuid', raw({ s: '2026-11-30T10:00:00Z', i: 'x', p: '' })],
   ])('refuse %s as a validation error naming the cursor', (_what, cursor) => {
     let error: unknown;

@@ -4088,7 +4088,7 @@ export interface operations {
             query?: {
                 /** @description Only proposals led by this institution */
                 institutionId?: string;
-                /** @description Rows per page (larger values are capped at 500; 100 when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. Applies to the CSV too. */
+                /** @description Rows per page (larger values are capped at 500; 100 when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. The CSV is always complete. */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's nextCursor (with limit) */
                 cursor?: string;

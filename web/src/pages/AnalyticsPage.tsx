@@ -97,7 +97,12 @@ export default function AnalyticsPage() {
       ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const waitingRows = waiting.data?.pages.flatMap((p) => p.items) ?? [];
+  // A proposal that changed stage between two pages comes again in its new stage: one row per key.
+  const rowKey = (w: { proposalId: string; state: string; partyKey?: string | null }) =>
+    `${w.proposalId}-${w.state}-${w.partyKey ?? ''}`;
+  const waitingRows = [
+    ...new Map((waiting.data?.pages.flatMap((p) => p.items) ?? []).map((w) => [rowKey(w), w])).values(),
+  ];
   const [institution, setInstitution] = useState<string>('');
 
   const institutions = [
@@ -270,7 +275,7 @@ export default function AnalyticsPage() {
               </Table.Thead>
               <Table.Tbody>
                 {waitingRows.map((w) => (
-                  <Table.Tr key={`${w.proposalId}-${w.partyKey ?? ''}`}>
+                  <Table.Tr key={rowKey(w)}>
                     <Table.Td>
                       <Anchor component={Link} to={`/proposals/${w.proposalId}`}>
                         {w.reference}
