@@ -727,6 +727,11 @@ describe('body limits and abuse', () => {
       ['/api/me/notifications', forge({ c: new Date().toISOString(), i: 'not-a-uuid' })],
       ['/api/proposals', forge({ c: '2026-13-45T00:00:00.000Z', i: randomUUID() })],
       ['/api/users', forge({ c: new Date().toISOString(), i: 42 })],
+      // Days that do not exist: JavaScript rolls them over, PostgreSQL refuses them (was a 500).
+      ['/api/me/notifications', forge({ c: '2026-02-30T00:00:00.000Z', i: randomUUID() })],
+      ['/api/proposals', forge({ c: '0000-01-01T00:00:00.000Z', i: randomUUID() })],
+      ['/api/catalogue', forge({ p: '2026-02-30T00:00:00.000Z', ref: 'MC-2026-0001' })],
+      ['/api/analytics/waiting', forge({ s: '2026-02-30T00:00:00Z', i: randomUUID(), p: '' })],
     ];
     for (const [path, cursor] of cases) {
       const res = await t.http().get(`${path}?cursor=${cursor}`).set(admin);
