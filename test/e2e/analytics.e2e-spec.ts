@@ -408,9 +408,33 @@ describe('analytics of stages, throughput and waiting', () => {
     };
     const stage = (rows: StageRow[], name: string) =>
       rows.find((r) => r.stage === name && r.institutionId === null);
+    type MonthRow = {
+      month: string;
+      submitted: number;
+      approved: number;
+      published: number;
+      rejected: number;
+    };
+    const compareThroughput = async (filter: string): Promise<MonthRow[]> => {
+      const byDefault = await t.http().get(`/api/analytics/throughput?${filter}`).set(as('alliance'));
+      expect(byDefault.status).toBe(200);
+      const { from, to } = byDefault.body as { from: string; to: string };
+      expect(Date.parse(to) - Date.parse(from)).toBe(365 * day);
+      const asked = await t
+        .http()
+        .get(`/api/analytics/throughput?from=${from}&to=${to}&${filter}`)
+        .set(as('alliance'));
+      expect(asked.body).toEqual(byDefault.body);
+      return byDefault.body.rows as MonthRow[];
+    };
+    const total = (rows: MonthRow[], k: keyof Omit<MonthRow, 'month'>) => rows.reduce((n, r) => n + r[k], 0);
     // (No earlier test of this file asks the default window, so the settled days are read here, after
     // the re-dating above.)
     const before = await compare(`institutionId=${X}`);
+    // The throughput's default window is answered the same way (whole days kept, the rest read).
+    const monthsBefore = await compareThroughput(`institutionId=${X}`);
+    expect(total(monthsBefore, 'submitted')).toBeGreaterThanOrEqual(3);
+    await compareThroughput('');
     // Three partner reviews ended in the window (lasting 28 h and 2.5 h in the settled days, and
     // a moment today).
     expect(stage(before, 'partnerReview')).toMatchObject({ entered: 3, left: 3 });
@@ -421,6 +445,8 @@ describe('analytics of stages, throughput and waiting', () => {
     const after = await compare(`institutionId=${X}`);
     expect(stage(after, 'qualityReview')!.left).toBe(stage(before, 'qualityReview')!.left + 1);
     await compare('');
+    const monthsAfter = await compareThroughput(`institutionId=${X}`);
+    await compareThroughput('');
     // A decision written now but dated in the settled days (an import, a repair) is not missed.
     await db.query(
       `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
@@ -434,6 +460,9 @@ describe('analytics of stages, throughput and waiting', () => {
     expect(stage(imported, 'agencyAlignment')).toMatchObject({
       left: stage(after, 'agencyAlignment')!.left + 1,
     });
+    const monthsImported = await compareThroughput(`institutionId=${X}`);
+    expect(total(monthsImported, 'approved')).toBe(total(monthsAfter, 'approved') + 1);
+    await compareThroughput('');
   });
 
   it('pages the waiting list on request: the pages joined are the whole list, in its order, without repeats', async () => {
