@@ -14,6 +14,7 @@ import { SsoDeputies1795900000000 } from './1795900000000-sso-deputies.js';
 import { DecisionPayloads1795910000000 } from './1795910000000-decision-payloads.js';
 import { AccountChangeNotify1795920000000 } from './1795920000000-account-change-notify.js';
 import { StageTimes1795930000000 } from './1795930000000-stage-times.js';
+import { WaitingOrder1795940000000 } from './1795940000000-waiting-order.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -30,4 +31,5 @@ export const migrations = [
   DecisionPayloads1795910000000,
   AccountChangeNotify1795920000000,
   StageTimes1795930000000,
+  WaitingOrder1795940000000,
 ];
