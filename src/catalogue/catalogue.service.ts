@@ -296,9 +296,10 @@ export class CatalogueService {
     // The page's branch comes first: it gives the columns their types; facet rows leave them NULL.
     const rows: Array<Row & FacetRow & { ord: number | null }> = await this.dataSource.query(
       `WITH base AS MATERIALIZED (${this.base(where, filters, `e.reference, CASE WHEN ${all.join(' AND ') || 'TRUE'} THEN ${rank} END AS rank`)})
-       (SELECT 'item' AS facet, NULL::text AS value, NULL::int AS count, ${ITEM_COLUMNS}, t.rank, t.ord
-        FROM (SELECT reference, rank, row_number() OVER (ORDER BY rank DESC, reference) AS ord
-              FROM base WHERE ${page.join(' AND ')} ORDER BY rank DESC, reference LIMIT $${params.length}) t
+       (SELECT 'item' AS facet, NULL::text AS value, NULL::int AS count, ${ITEM_COLUMNS}, t.rank,
+          row_number() OVER (ORDER BY t.rank DESC, t.reference) AS ord
+        FROM (SELECT reference, rank FROM base WHERE ${page.join(' AND ')}
+              ORDER BY rank DESC, reference LIMIT $${params.length}) t
         JOIN catalogue_entries e ON e.reference = t.reference)
        ${this.facetBranches(filters, `, ${Array.from({ length: 12 }, () => 'NULL').join(', ')}`)
          .map((b) => `UNION ALL ${b}`)
