@@ -14,6 +14,8 @@ import { startBareServer, type PhaseContext } from './phase.js';
 export const P8_ENTRIES = 20_000;
 const WAITING = 2_000;
 const ANALYTICS_RATE = 5;
+/** P7's fixed rate, for a second, reported catalogue p99. */
+const FIXED_RATE = 50;
 
 /** A fixed vocabulary of 240 pseudo-words (syllable pairs), so a two-word query matches a few percent. */
 export function vocabulary(): string[] {
@@ -153,6 +155,12 @@ export async function runP8(p: PhaseContext): Promise<Figure[]> {
     const appHalf = await openLoop({ url: api.url, rate: halfRate, durationS: sizes.latencyS, next });
     await p.ctx.quiet('P8 baseline half rate');
     const baseHalf = await openLoop({ url: bare.url, rate: halfRate, durationS: sizes.latencyS, next });
+    // Also at P7's fixed rate: the issue asks "at a fixed rate" without naming one; half the max is
+    // the stricter reading and carries the goal, this one is reported beside it.
+    await p.ctx.quiet('P8 app fixed rate');
+    const appFixed = await openLoop({ url: api.url, rate: FIXED_RATE, durationS: sizes.latencyS, next });
+    await p.ctx.quiet('P8 baseline fixed rate');
+    const baseFixed = await openLoop({ url: bare.url, rate: FIXED_RATE, durationS: sizes.latencyS, next });
 
     const token = p.world.adminToken;
     const stagesReq = (): RequestSpec => ({
@@ -202,6 +210,8 @@ export async function runP8(p: PhaseContext): Promise<Figure[]> {
       ...best,
       appHalf,
       baselineHalf: baseHalf,
+      appFixed,
+      baselineFixed: baseFixed,
       analytics: { ...stages, proposals, decisions },
       frontPage: front,
     });
@@ -224,6 +234,15 @@ export async function runP8(p: PhaseContext): Promise<Figure[]> {
         baseline: baseHalf.latencyMs.p99,
         baselineName,
         goal: { on: 'value', op: '<=', target: 50, unit: 'ms' },
+      }),
+      figure({
+        id: 'P8',
+        name: `catalogue p99 @ ${FIXED_RATE}/s (P7's fixed rate)`,
+        unit: 'ms',
+        value: appFixed.latencyMs.p99,
+        baseline: baseFixed.latencyMs.p99,
+        baselineName: `bare node:http + pg @ ${FIXED_RATE}/s`,
+        goal: null,
       }),
       figure({
         id: 'P8',
