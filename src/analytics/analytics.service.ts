@@ -71,6 +71,33 @@ function monthsOf(
   return out;
 }
 
+/**
+ * The settled part of a default window from `cache` (read once per key), then the part read on every
+ * request. When the latter finds a decision dated inside the settled part that arrived after it was
+ * read (an import, a repair), the settled part is read again, once; null when that happens again (the
+ * caller then answers with its single statement).
+ */
+async function settledAndOpen<S extends { lastDecisionId: string }, O extends { backdated: boolean }>(
+  cache: LRUCache<string, Promise<S>>,
+  key: string,
+  readSettled: () => Promise<S>,
+  readOpen: (lastDecisionId: string) => Promise<O>,
+): Promise<{ settled: S; open: O } | null> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let settled = cache.get(key);
+    if (!settled) {
+      settled = readSettled();
+      cache.set(key, settled);
+      settled.catch(() => cache.delete(key));
+    }
+    const past = await settled;
+    const open = await readOpen(past.lastDecisionId);
+    if (!open.backdated) return { settled: past, open };
+    cache.delete(key);
+  }
+  return null;
+}
+
 function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
   let m = outer.get(key);
   if (!m) outer.set(key, (m = new Map()));
@@ -309,25 +336,14 @@ export class AnalyticsService {
     institutionId: string | undefined,
   ): Promise<StageRowDto[]> {
     const settledUntil = startOfUtcDay(to.getTime() - SETTLING_MS);
-    const key = `${from.toISOString()} ${settledUntil.toISOString()}`;
-    const settledDays = () => {
-      let past = this.settled.get(key);
-      if (!past) {
-        past = this.readSettled(from, settledUntil);
-        this.settled.set(key, past);
-        past.catch(() => this.settled.delete(key));
-      }
-      return past;
-    };
-    let settled = await settledDays();
-    let open = await this.readOpen(settledUntil, to, institutionId, settled.lastDecisionId);
-    if (open.backdated) {
-      // A decision dated in the settled days arrived after they were read (an import, a repair).
-      this.settled.delete(key);
-      settled = await settledDays();
-      open = await this.readOpen(settledUntil, to, institutionId, settled.lastDecisionId);
-      if (open.backdated) return this.stageRows(user, institutionId, from, to);
-    }
+    const parts = await settledAndOpen(
+      this.settled,
+      `${from.toISOString()} ${settledUntil.toISOString()}`,
+      () => this.readSettled(from, settledUntil),
+      (lastDecisionId) => this.readOpen(settledUntil, to, institutionId, lastDecisionId),
+    );
+    if (!parts) return this.stageRows(user, institutionId, from, to);
+    const { settled, open } = parts;
     return this.assemble(settled, open.stages, institutionId);
   }
 
@@ -608,25 +624,14 @@ export class AnalyticsService {
     const settledUntil = startOfUtcDay(to.getTime() - SETTLING_MS);
     if (settledFrom.getTime() >= settledUntil.getTime())
       return this.throughputRows(user, institutionId, from, to);
-    const key = `${settledFrom.toISOString()} ${settledUntil.toISOString()}`;
-    const settledDays = () => {
-      let past = this.settledThroughput.get(key);
-      if (!past) {
-        past = this.readSettledThroughput(settledFrom, settledUntil);
-        this.settledThroughput.set(key, past);
-        past.catch(() => this.settledThroughput.delete(key));
-      }
-      return past;
-    };
-    let settled = await settledDays();
-    let open = await this.readOpenThroughput(from, settledFrom, settledUntil, to, settled.lastDecisionId);
-    if (open.backdated) {
-      // A decision dated in the settled days arrived after they were read (an import, a repair).
-      this.settledThroughput.delete(key);
-      settled = await settledDays();
-      open = await this.readOpenThroughput(from, settledFrom, settledUntil, to, settled.lastDecisionId);
-      if (open.backdated) return this.throughputRows(user, institutionId, from, to);
-    }
+    const parts = await settledAndOpen(
+      this.settledThroughput,
+      `${settledFrom.toISOString()} ${settledUntil.toISOString()}`,
+      () => this.readSettledThroughput(settledFrom, settledUntil),
+      (lastDecisionId) => this.readOpenThroughput(from, settledFrom, settledUntil, to, lastDecisionId),
+    );
+    if (!parts) return this.throughputRows(user, institutionId, from, to);
+    const { settled, open } = parts;
     return utcMonths(from, to).map((month) => {
       const row: ThroughputRowDto = { month, submitted: 0, approved: 0, published: 0, rejected: 0 };
       for (const byLead of [settled.months.get(month), open.months.get(month)])
