@@ -1,5 +1,8 @@
 // Unit tests: the pure parts (machine, validation, hashing, diff). Jest runs in ESM mode because
 // @nestjs/* 12 are ESM-only and Node 20's Jest cannot require() them.
+// A zone east of UTC and with summer time, so that code reading dates in local time fails here as it
+// would on a server not set to UTC.
+process.env.TZ = 'Europe/Prague';
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',

@@ -15,7 +15,7 @@ import { createStateTemplates, generateScaleData } from '../support/scale-fixtur
 import { startBareServer, type PhaseContext } from './phase.js';
 
 /** The fixed rate of the latency runs (requests per second, Poisson arrivals). */
-const FIXED_RATE = 50;
+export const FIXED_RATE = 50;
 /** The issue's ceiling on each query's p99 at that rate. */
 const P99_MS = 50;
 

@@ -10,12 +10,11 @@ import { openLoop, type RequestSpec } from '../support/http-load.js';
 import { figure, type Figure } from '../support/report.js';
 import { summarize } from '../support/stats.js';
 import { startBareServer, type PhaseContext } from './phase.js';
+import { FIXED_RATE } from './p7-queries-at-scale.js';
 
 export const P8_ENTRIES = 20_000;
 const WAITING = 2_000;
 const ANALYTICS_RATE = 5;
-/** P7's fixed rate, for a second, reported catalogue p99. */
-const FIXED_RATE = 50;
 
 /** A fixed vocabulary of 240 pseudo-words (syllable pairs), so a two-word query matches a few percent. */
 export function vocabulary(): string[] {

@@ -508,7 +508,7 @@ export class AnalyticsService {
        FROM proposals WHERE state = ANY ($3::text[]) ${lead}
        GROUP BY state, lead_institution_id
        UNION ALL
-       -- decisions written since the settled days were read, dated inside them (the newest only)
+       -- decisions written since the settled days were read, dated inside them (one is enough)
        SELECT 'backdated', NULL, NULL, NULL, 1, 0
        FROM (SELECT 1 FROM decisions WHERE id > $6::bigint AND created_at < $1 LIMIT 1) x`,
       params,
@@ -692,7 +692,7 @@ export class AnalyticsService {
     >(
       `${this.monthCountsSql('(created_at >= $5 AND created_at < $6) OR (created_at >= $7 AND created_at < $8)')}
        UNION ALL
-       -- decisions written since the settled days were read, dated inside them (the newest only)
+       -- decisions written since the settled days were read, dated inside them (one is enough)
        SELECT 'backdated', NULL, NULL, 0, 0, 0, 0
        FROM (SELECT 1 FROM decisions WHERE id > $9::bigint AND created_at >= $6 AND created_at < $7 LIMIT 1) x`,
       [...this.milestoneParams, from, settledFrom, settledUntil, to, lastDecisionId],

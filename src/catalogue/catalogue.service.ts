@@ -18,9 +18,19 @@ import type {
 } from './catalogue.dto.js';
 import { MC_REFERENCE, kindOf } from './stackability.js';
 
-const ITEM_COLUMNS = `e.reference, e.title, e.summary, e.ects::float8 AS ects, e.eqf_level AS "eqfLevel",
-  e.languages, e.strategic_areas AS "strategicAreas", e.lead_institution_id AS "leadInstitutionId",
-  e.partner_institution_ids AS "partnerInstitutionIds", e.published_at AS "publishedAt"`;
+const ITEM_FIELDS = [
+  'e.reference',
+  'e.title',
+  'e.summary',
+  'e.ects::float8 AS ects',
+  'e.eqf_level AS "eqfLevel"',
+  'e.languages',
+  'e.strategic_areas AS "strategicAreas"',
+  'e.lead_institution_id AS "leadInstitutionId"',
+  'e.partner_institution_ids AS "partnerInstitutionIds"',
+  'e.published_at AS "publishedAt"',
+];
+const ITEM_COLUMNS = ITEM_FIELDS.join(', ');
 
 type Row = Omit<CatalogueItemDto, 'publishedAt'> & { publishedAt: Date; rank?: number };
 
@@ -275,7 +285,7 @@ export class CatalogueService {
    * A search in one statement: the matches are read from the heap once (`base`), then both the page
    * (the best-ranked rows that pass every filter, their columns fetched by reference) and the facet
    * counts come from them. Two statements read the same matches twice: at 20,000 entries that was
-   * about a fifth more database time per search (measured in README, "Public catalogue").
+   * about a fifth more database time per search (measured in README, "Catalogue and analytics").
    */
   private async matches(
     where: string[],
@@ -301,7 +311,7 @@ export class CatalogueService {
         FROM (SELECT reference, rank FROM base WHERE ${page.join(' AND ')}
               ORDER BY rank DESC, reference LIMIT $${params.length}) t
         JOIN catalogue_entries e ON e.reference = t.reference)
-       ${this.facetBranches(filters, `, ${Array.from({ length: 12 }, () => 'NULL').join(', ')}`)
+       ${this.facetBranches(filters, `, ${[...ITEM_FIELDS, 'rank', 'ord'].map(() => 'NULL').join(', ')}`)
          .map((b) => `UNION ALL ${b}`)
          .join('\n')}`,
       params,

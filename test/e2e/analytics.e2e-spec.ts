@@ -422,12 +422,32 @@ describe('analytics of stages, throughput and waiting', () => {
     const compareThroughput = async (filter: string) =>
       (await defaultAsAsked('throughput', filter, (to) => to - 365 * day)) as MonthRow[];
     const total = (rows: MonthRow[], k: keyof Omit<MonthRow, 'month'>) => rows.reduce((n, r) => n + r[k], 0);
+    // Throughput's window starts mid-day a year ago: a submission minutes inside it (in the part-day
+    // read on every request) counts, one minutes before it does not; one at the very start of a month
+    // in the settled days lands in that month.
+    const aYearAgo = Date.now() - 365 * day;
+    const monthStart = new Date(midnight - 150 * day);
+    monthStart.setUTCDate(1);
+    for (const [k, at] of [aYearAgo + 10 * 60_000, aYearAgo - 10 * 60_000, monthStart.getTime()].entries())
+      await db.query(
+        `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
+           actor_institution_id, actor_role, payload, created_at, stage_entered_at, lead_institution_id)
+         SELECT proposal_id, proposal_version + 200 + $3::int, revision, event, from_state, to_state, actor_id,
+           actor_institution_id, actor_role, payload, $2, $2, lead_institution_id
+         FROM decisions WHERE proposal_id = $1 AND event = 'SUBMIT' LIMIT 1`,
+        [d1, iso(at), k],
+      );
+    const firstMonth = new Date(aYearAgo).toISOString().slice(0, 7);
     // (No earlier test of this file asks the default window, so the settled days are read here, after
     // the re-dating above.)
     const before = await compare(`institutionId=${X}`);
     // The throughput's default window is answered the same way (whole days kept, the rest read).
     const monthsBefore = await compareThroughput(`institutionId=${X}`);
-    expect(total(monthsBefore, 'submitted')).toBeGreaterThanOrEqual(3);
+    expect(total(monthsBefore, 'submitted')).toBeGreaterThanOrEqual(5);
+    expect(monthsBefore[0]).toMatchObject({ month: firstMonth, submitted: 1 });
+    expect(
+      monthsBefore.find((r) => r.month === monthStart.toISOString().slice(0, 7))!.submitted,
+    ).toBeGreaterThanOrEqual(1);
     await compareThroughput('');
     // Three partner reviews ended in the window (lasting 28 h and 2.5 h in the settled days, and
     // a moment today).
