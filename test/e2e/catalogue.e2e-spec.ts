@@ -219,6 +219,27 @@ describe('the public catalogue', () => {
     );
   });
 
+  it('pages a search with a filter in its ranked order, and counts facets when the filters leave nothing', async () => {
+    const whole = await search('eqfLevel=7');
+    expect(refs(whole.body)).toEqual([e2.reference, e3.reference].sort());
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: Array<{ reference: string }>; nextCursor: string | null } } = await search(
+        `eqfLevel=7&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      paged.push(...page.body.items.map((i) => i.reference));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(whole.body.items.map((i: { reference: string }) => i.reference));
+    // Every match fails the filter: no items, no typo fallback, and the facets still say what
+    // another choice would give (the filter does not narrow its own facet).
+    const none = await search('eqfLevel=3');
+    expect([none.status, none.body.items, none.body.nextCursor]).toEqual([200, [], null]);
+    expect(counts(none.body.facets.eqfLevel)).toEqual({ '6': 1, '7': 2 });
+    expect(none.body.facets.language).toEqual([]);
+  });
+
   it('finds words in their own language, ranks, tolerates typos in titles, and pages with a stable cursor', async () => {
     const german = await pub().get('/api/catalogue?q=Forschungsdatenbank');
     expect(refs(german.body)).toContain(e2.reference);
