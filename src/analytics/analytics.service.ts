@@ -52,6 +52,19 @@ interface OpenStage {
   overdue: Map<string, number>;
 }
 
+/**
+ * What the throughput counts, over decisions `d`, given the parameters holding the submit events and
+ * the approved, published and rejected states: the one definition both of its statements use.
+ */
+function throughputCounts(d: string, [submit, approved, published, rejected]: string[]): string {
+  const arrived = (states: string) =>
+    `${d}.to_state = ANY (${states}::text[]) AND ${d}.from_state IS DISTINCT FROM ${d}.to_state`;
+  return `count(*) FILTER (WHERE ${d}.event = ANY (${submit}::text[]))::int AS submitted,
+    count(*) FILTER (WHERE ${arrived(approved)})::int AS approved,
+    count(*) FILTER (WHERE ${arrived(published)})::int AS published,
+    count(*) FILTER (WHERE ${d}.to_state = ANY (${rejected}::text[]))::int AS rejected`;
+}
+
 /** One month's throughput counts (per lead institution below). */
 type MonthCounts = Omit<ThroughputRowDto, 'month'>;
 
@@ -573,17 +586,8 @@ export class AnalyticsService {
   ): Promise<ThroughputRowDto[]> {
     const params: unknown[] = [];
     const visible = this.visible(user, institutionId, params);
-    params.push(
-      from,
-      to,
-      this.registry.submitEvents(),
-      this.registry.milestone('approved'),
-      this.registry.milestone('published'),
-      this.registry.milestone('rejected'),
-    );
-    const [f, t, submit, approved, published, rejected] = [6, 5, 4, 3, 2, 1].map(
-      (k) => `$${params.length - k + 1}`,
-    );
+    params.push(from, to, ...this.milestoneParams);
+    const [f, t, ...milestones] = [6, 5, 4, 3, 2, 1].map((k) => `$${params.length - k + 1}`);
     return this.run<ThroughputRowDto[]>(
       `WITH visible AS (${visible}),
        months AS (
@@ -592,10 +596,7 @@ export class AnalyticsService {
                                 interval '1 month') AS month),
        counted AS (
          SELECT date_trunc('month', d.created_at AT TIME ZONE 'UTC') AS month,
-           count(*) FILTER (WHERE d.event = ANY (${submit}::text[])) AS submitted,
-           count(*) FILTER (WHERE d.to_state = ANY (${approved}::text[]) AND d.from_state IS DISTINCT FROM d.to_state) AS approved,
-           count(*) FILTER (WHERE d.to_state = ANY (${published}::text[]) AND d.from_state IS DISTINCT FROM d.to_state) AS published,
-           count(*) FILTER (WHERE d.to_state = ANY (${rejected}::text[])) AS rejected
+           ${throughputCounts('d', milestones)}
          FROM decisions d JOIN visible v ON v.id = d.proposal_id
          WHERE d.created_at >= ${f} AND d.created_at < ${t}
          GROUP BY 1)
@@ -648,13 +649,9 @@ export class AnalyticsService {
 
   /** The throughput counts per month and lead of the decisions dated in `where` (params from $5 on). */
   private monthCountsSql(where: string): string {
-    return `SELECT 'counts' AS kind, to_char(date_trunc('month', created_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month,
-         lead_institution_id AS lead,
-         count(*) FILTER (WHERE event = ANY ($1::text[]))::int AS submitted,
-         count(*) FILTER (WHERE to_state = ANY ($2::text[]) AND from_state IS DISTINCT FROM to_state)::int AS approved,
-         count(*) FILTER (WHERE to_state = ANY ($3::text[]) AND from_state IS DISTINCT FROM to_state)::int AS published,
-         count(*) FILTER (WHERE to_state = ANY ($4::text[]))::int AS rejected
-       FROM decisions WHERE ${where} GROUP BY 2, 3`;
+    return `SELECT 'counts' AS kind, to_char(date_trunc('month', d.created_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month,
+         d.lead_institution_id AS lead, ${throughputCounts('d', ['$1', '$2', '$3', '$4'])}
+       FROM decisions d WHERE ${where} GROUP BY 2, 3`;
   }
 
   private get milestoneParams(): unknown[] {

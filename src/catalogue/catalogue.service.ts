@@ -31,6 +31,8 @@ const ITEM_FIELDS = [
   'e.published_at AS "publishedAt"',
 ];
 const ITEM_COLUMNS = ITEM_FIELDS.join(', ');
+/** What the public catalogue shows: published entries only. */
+const PUBLISHED = `e.status = 'published'`;
 
 type Row = Omit<CatalogueItemDto, 'publishedAt'> & { publishedAt: Date; rank?: number };
 
@@ -145,7 +147,6 @@ export class CatalogueService {
       return `$${params.length}`;
     };
     const filters = this.filters(q, add);
-    const published = `e.status = 'published'`;
     let found: [Row[], Facets] | undefined;
     if (text === undefined) {
       // Browsing: the page comes from the list index; the facet counts (every published entry) from
@@ -154,8 +155,8 @@ export class CatalogueService {
       found = await Promise.all([
         this.browsePage(filters, after, limit, [...params]),
         key === undefined
-          ? this.facets([published], filters, [...params])
-          : this.cachedBrowseFacets(key, [published], filters, params),
+          ? this.facets([PUBLISHED], filters, [...params])
+          : this.cachedBrowseFacets(key, [PUBLISHED], filters, params),
       ]);
     } else {
       const tsquery = await this.tsquery(text);
@@ -164,7 +165,7 @@ export class CatalogueService {
         const p = [...params, tsquery];
         const tq = `$${p.length}::tsquery`;
         const answer = await this.matches(
-          [published, `e.search @@ ${tq}`],
+          [PUBLISHED, `e.search @@ ${tq}`],
           filters,
           `ts_rank_cd(e.search, ${tq})::float8`,
           after,
@@ -178,7 +179,7 @@ export class CatalogueService {
         const p = [...params, text];
         const t = `$${p.length}`;
         found = await this.matches(
-          [published, `${t} <% e.title`],
+          [PUBLISHED, `${t} <% e.title`],
           filters,
           `word_similarity(${t}, e.title)::float8`,
           after,
@@ -264,10 +265,7 @@ export class CatalogueService {
     limit: number,
     params: unknown[],
   ): Promise<Row[]> {
-    const conds = [
-      `e.status = 'published'`,
-      ...Object.values(filters).filter((f): f is string => f !== null),
-    ];
+    const conds = [PUBLISHED, ...Object.values(filters).filter((f): f is string => f !== null)];
     if (after && 'p' in after) {
       params.push(after.p, after.ref);
       const [p, ref] = [`$${params.length - 1}::timestamptz`, `$${params.length}`];
