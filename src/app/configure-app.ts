@@ -24,7 +24,9 @@ export function configureApp(app: INestApplication): OpenAPIObject {
   app.use(app.get(MetricsService).httpMiddleware());
   express.disable('x-powered-by');
   express.set('trust proxy', config.TRUST_PROXY);
-  express.useBodyParser('json', { limit: BODY_LIMIT });
+  // JSON under its structured-suffix types too: a verifier posts an export as it was served
+  // (application/ld+json), a merge patch may come as application/merge-patch+json.
+  express.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.use(
     helmet({
       // Swagger UI loads its own script and styles from this origin.

@@ -43,9 +43,10 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const header = req.headers.authorization;
+    // The scheme name is case-insensitive (RFC 9110, 11.1).
     const match =
       typeof header === 'string'
-        ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim())
+        ? /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim())
         : null;
     const cookie = match ? undefined : sessionCookieOf(req.headers.cookie);
     const token = match?.[1] ?? cookie;

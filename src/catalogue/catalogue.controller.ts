@@ -29,9 +29,14 @@ export class ReferencePipe implements PipeTransform<string, string> {
 
 /** RFC 9110 If-None-Match: a list of entity tags (weak comparison) or `*`. */
 export function noneMatch(header: string | undefined, etag: string): boolean {
+  return header?.trim() === '*' || namesTag(header, etag);
+}
+
+/** If-None-Match names this entity tag (weak comparison); `*` does not count. */
+export function namesTag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   const bare = (t: string) => t.trim().replace(/^W\//, '');
-  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+  return header.split(',').some((t) => bare(t) === bare(etag));
 }
 
 const NOT_MODIFIED = { status: 304, description: 'Not modified: your copy (If-None-Match) is current' };
@@ -57,14 +62,25 @@ export class CatalogueController {
   ): Promise<void> {
     const version = await this.catalogue.version();
     const etag = CatalogueService.etag(version, `${originOf(req)} ${req.originalUrl}`);
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', CATALOGUE_CACHE_CONTROL);
-    res.setHeader('Vary', 'Accept-Encoding');
-    if (noneMatch(req.headers['if-none-match'], etag)) {
+    const ifNoneMatch = req.headers['if-none-match'];
+    const cacheable = () => {
+      res.setHeader('ETag', etag);
+      res.setHeader('Cache-Control', CATALOGUE_CACHE_CONTROL);
+      res.setHeader('Vary', 'Accept-Encoding');
+    };
+    // A tag of ours names a version in which this request was answered 200 (errors carry no tag), so
+    // it is answered before any search runs. `*` ("any current copy") needs the answer to exist first.
+    if (namesTag(ifNoneMatch, etag)) {
+      cacheable();
       res.status(304).end();
       return;
     }
     const body = await produce(version);
+    cacheable();
+    if (noneMatch(ifNoneMatch, etag)) {
+      res.status(304).end();
+      return;
+    }
     res
       .status(200)
       .type(contentType)

@@ -56,6 +56,25 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
 }
 
 /**
+ * An empty query parameter means the parameter was not given: `?state=&limit=` is what a form or a
+ * client that always sends every field sends for "no filter". Empty values in a repeated parameter
+ * (`?language=&language=fr`) are dropped too.
+ */
+export function withoutBlanks(query: unknown): unknown {
+  if (query === null || typeof query !== 'object' || Array.isArray(query)) return query;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(query)) {
+    if (v === '') continue;
+    if (Array.isArray(v)) {
+      const kept = v.filter((x) => x !== '');
+      if (kept.length === 0) continue;
+      out[key] = kept.length === 1 ? kept[0] : kept;
+    } else out[key] = v;
+  }
+  return out;
+}
+
+/**
  * Global validation: whitelist + forbidNonWhitelisted (unknown fields are refused), transform, nested
  * DTOs, and errors that name every field. Bodies are screened for prototype keys and depth first.
  */
@@ -83,6 +102,8 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' && metadata.metatype && metadata.metatype !== Object)
+      value = withoutBlanks(value);
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
       if (
         metadata.type === 'body' &&

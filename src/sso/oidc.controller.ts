@@ -64,7 +64,7 @@ export class OidcController {
   @Public()
   @ApiOperation({
     summary: 'The provider returns here: signs the browser in (session cookie) and redirects to /',
-    description: `Registered at the provider as \${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to ${REFUSED_PAGE}?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation).`,
+    description: `Registered at the provider as \${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to ${REFUSED_PAGE}?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation, account-closed).`,
   })
   @ApiResponse({ status: 303, description: 'To / when signed in, else to the refusal page' })
   @ProblemResponses(404, 503)

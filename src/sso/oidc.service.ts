@@ -226,7 +226,7 @@ export class OidcService {
     });
   }
 
-  /** The admins of the new user's institution (the alliance admins if it has none) are told someone waits. */
+  /** The active admins of the new user's institution (the alliance's if it has none) are told someone waits. */
   private async notifyAdmins(
     em: EntityManager,
     userId: string,
@@ -234,9 +234,10 @@ export class OidcService {
     name: string,
   ): Promise<void> {
     await em.query(
-      `WITH own AS (SELECT id FROM users WHERE institution_id = $1 AND 'admin' = ANY (roles)),
+      `WITH own AS (SELECT id FROM users WHERE institution_id = $1 AND 'admin' = ANY (roles) AND active),
             fallback AS (SELECT u.id FROM users u JOIN institutions i ON i.id = u.institution_id
-                         WHERE i.kind = 'alliance' AND 'admin' = ANY (u.roles) AND NOT EXISTS (SELECT 1 FROM own))
+                         WHERE i.kind = 'alliance' AND 'admin' = ANY (u.roles) AND u.active
+                           AND NOT EXISTS (SELECT 1 FROM own))
        INSERT INTO notifications (user_id, kind, subject_user_id, title, body)
        SELECT id, 'user-waiting', $2, $3, $4 FROM (SELECT id FROM own UNION SELECT id FROM fallback) AS admins`,
       [

@@ -341,6 +341,14 @@ describe('the public catalogue', () => {
       expect(again.headers['cache-control']).toBe('public, max-age=60, must-revalidate');
       expect((await pub().get(path).set('If-None-Match', '"other"')).status).toBe(200);
     } // prettier-ignore
+    // `*` means "any current copy": 304 for an entry that exists, 404 (without a catalogue tag) for one that does not.
+    expect((await pub().get(`/api/catalogue/${e1.reference}`).set('If-None-Match', '*')).status).toBe(304);
+    for (const path of ['/api/catalogue/MC-1999-9999', '/api/catalogue/MC-1999-9999/pathways']) {
+      const missing = await pub().get(path).set('If-None-Match', '*');
+      expect(missing.status).toBe(404);
+      expect(missing.headers.etag ?? '').not.toMatch(/^"c\d+-/);
+      expect(missing.headers['cache-control'] ?? '').not.toMatch(/public/);
+    }
     const before = await pub().get(`/api/catalogue?q=${TOKEN}`);
     const extra = await drive(
       content({ title: 'One more', summary: `${TOKEN} later` }),

@@ -298,6 +298,17 @@ describe('verification', () => {
     expect([res.status, res.body]).toEqual([200, { verified: true, errors: [] }]);
   });
 
+  it('verifies the endorsement posted under the media type it was served with', async () => {
+    for (const type of ['application/ld+json', 'application/vc+ld+json']) {
+      const res = await t
+        .http()
+        .post('/api/credentials/verify')
+        .set('Content-Type', type)
+        .send(JSON.stringify(endorsement));
+      expect([type, res.status, res.body]).toEqual([type, 200, { verified: true, errors: [] }]);
+    }
+  });
+
   it('refuses an endorsement with one character of the comment changed', async () => {
     const subject = endorsement.credentialSubject as Record<string, string>;
     const comment = subject.endorsementComment;

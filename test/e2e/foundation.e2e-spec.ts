@@ -128,6 +128,13 @@ describe('authentication', () => {
     });
   });
 
+  it('takes the bearer scheme in any letter case, as HTTP defines scheme names', async () => {
+    const token = await t.admin();
+    for (const scheme of ['bearer', 'BEARER', 'Bearer'])
+      expect((await t.http().get('/api/me').set('Authorization', `${scheme} ${token}`)).status).toBe(200);
+    expectProblem(await t.http().get('/api/me').set('Authorization', `Basic ${token}`), 401);
+  });
+
   it('lets a token expire after JWT_TTL', async () => {
     const short = await startServer({ JWT_TTL: '1s' });
     try {
@@ -388,6 +395,61 @@ describe('HTTP surface', () => {
     const page = await t.http().get('/nothing');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it('reads empty query parameters as not given, and still refuses a bad value beside them', async () => {
+    const token = await t.admin();
+    const plain = await t.http().get('/api/users').set(bearer(token));
+    expect(plain.status).toBe(200);
+    const blank = await t
+      .http()
+      .get('/api/users?institutionId=&role=&active=&q=&limit=&cursor=')
+      .set(bearer(token));
+    expect(blank.status).toBe(200);
+    expect(blank.body).toEqual(plain.body);
+    const repeated = await t.http().get('/api/users?role=&role=admin&limit=100').set(bearer(token));
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.items.length).toBeGreaterThan(0);
+    expect(repeated.body.items.every((u: { roles: string[] }) => u.roles.includes('admin'))).toBe(true);
+    const proposals = await t.http().get('/api/proposals?state=&institutionId=').set(bearer(token));
+    expect(proposals.status).toBe(200);
+    const bad = await t.http().get('/api/users?institutionId=&role=wizard').set(bearer(token));
+    expectProblem(bad, 400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['role']);
+  });
+
+  it('reads JSON bodies sent under a +json media type, and refuses other types as no body', async () => {
+    const token = await t.admin();
+    const user = {
+      email: `ld-json-${Date.now()}@cuni.test`,
+      displayName: 'Typed Body',
+      institutionId: 'cuni',
+      roles: ['proposer'],
+      password: DEFAULT_PASSWORD,
+    };
+    const created = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(token))
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify(user));
+    expect(created.status).toBe(201);
+    const patched = await t
+      .http()
+      .patch(`/api/users/${created.body.id}`)
+      .set(bearer(token))
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ displayName: 'Typed Body Renamed' }));
+    expect(patched.status).toBe(200);
+    expect(patched.body.displayName).toBe('Typed Body Renamed');
+    const text = await t
+      .http()
+      .patch(`/api/users/${created.body.id}`)
+      .set(bearer(token))
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ displayName: 'Not Read' }));
+    expectProblem(text, 400);
+    expect(text.body.errors.map((e: { field: string }) => e.field)).toEqual(['body']);
   });
 
   it('answers a body over 1 MB with 413 problem+json', async () => {

@@ -99,6 +99,13 @@ describe('university sign-in (OpenID Connect)', () => {
 
   it('creates a first-time user without roles in the institution of their home organisation, who waits for an administrator', async () => {
     const cuniAdmin = await t.user('cuni', ['admin'], 'cuni-admin');
+    const closedAdmin = await t.user('cuni', ['admin'], 'closed-cuni-admin');
+    const closed = await t
+      .http()
+      .patch(`/api/users/${closedAdmin.id}`)
+      .set(bearer(await t.admin()))
+      .send({ active: false });
+    expect(closed.status).toBe(200);
     const email = uniqueEmail('cuni.cz');
     const who = await person({ email, email_verified: true, schac_home_organization: 'cuni.cz' });
     const res = await new TestBrowser().signIn(appUrl, who);
@@ -142,6 +149,12 @@ describe('university sign-in (OpenID Connect)', () => {
     expect(notes.body.items).toContainEqual(
       expect.objectContaining({ kind: 'user-waiting', subjectUserId: me.body.id, proposalId: null }),
     );
+    // A closed account is told nothing.
+    const { rows: toClosed } = await db.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE user_id = $1`,
+      [closedAdmin.id],
+    );
+    expect(toClosed[0].n).toBe(0);
 
     // Returning: found by (issuer, sub), no second account.
     const again = await new TestBrowser().signIn(appUrl, who);
