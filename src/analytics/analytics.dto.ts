@@ -21,7 +21,7 @@ export class AnalyticsQueryDto {
   @ApiPropertyOptional({
     format: 'date-time',
     description:
-      'Start of the window (inclusive); default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to`',
+      'Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to`',
   })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })

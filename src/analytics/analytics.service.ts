@@ -125,6 +125,9 @@ function startOfUtcDay(t: number): Date {
   return new Date(Math.floor(t / DAY_MS) * DAY_MS);
 }
 
+/** The longest window a table is computed for: ten years (of 366 days). */
+const MAX_WINDOW_MS = 10 * 366 * DAY_MS;
+
 /**
  * The window asked for; `from` defaults to `defaultSpanMs` before `to` (which defaults to now), or with
  * `wholeDays` to the start of that UTC day.
@@ -136,6 +139,11 @@ function window(q: AnalyticsQueryDto, defaultSpanMs: number, wholeDays = false):
   if (from.getTime() > to.getTime())
     throw new DomainError('validation-failed', 'to: must not be before from', [
       { field: 'to', message: 'must not be before from' },
+    ]);
+  // A window is a question about the alliance's own years; a thousand years of empty months is not one.
+  if (to.getTime() - from.getTime() > MAX_WINDOW_MS)
+    throw new DomainError('validation-failed', 'from: the window may span at most 10 years', [
+      { field: 'from', message: 'the window may span at most 10 years' },
     ]);
   return { from, to };
 }

@@ -7,7 +7,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 export const WEB_DIST = path.resolve(__dirname, '..', '..', '..', 'web', 'dist');
 
 /** Paths the application's HTML never answers: the API, health and well-known documents keep their own 404s. */
-export function isServerPath(urlPath: string): boolean {
+export function isServerPath(requestPath: string): boolean {
+  // Any letter case: the router matches /API/… as /api/…, so the HTML must not answer it first.
+  const urlPath = requestPath.toLowerCase();
   return (
     urlPath === '/api' ||
     urlPath.startsWith('/api/') ||

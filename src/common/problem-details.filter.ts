@@ -57,6 +57,9 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
+/** How the router words a path segment that does not percent-decode to UTF-8. */
+const UNDECODABLE = 'Failed to decode param';
+
 /** Builds the problem document for any thrown value. Exported for places outside the HTTP pipeline. */
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
   if (exception instanceof DomainError) {
@@ -83,12 +86,18 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     }
     if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail))
       detail = 'No such route';
+    // The adapter hands body-parser's 400s (they carry a `type`, e.g. entity.parse.failed) and the
+    // router's undecodable path segments on as HttpExceptions: name the body or the path.
+    const cause = exception.cause as { type?: unknown } | undefined;
+    const field =
+      typeof cause?.type === 'string' ? 'body' : detail.startsWith(UNDECODABLE) ? 'path' : undefined;
     return {
       problem: {
         type: status === 404 ? 'urn:microcred:problem:not-found' : `urn:microcred:problem:http-${status}`,
         title: TITLES[status] ?? 'Error',
         status,
         detail,
+        ...(status === 400 && field ? { errors: [{ field, message: detail }] } : {}),
       },
     };
   }
@@ -106,6 +115,14 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
           : typeof e?.message === 'string'
             ? e.message
             : 'Bad request';
+    // body-parser's errors carry a `type` (entity.parse.failed, encoding.unsupported, …): the body is at
+    // fault. A path segment that is not UTF-8 can come this way too.
+    const field =
+      typeof e?.type === 'string'
+        ? 'body'
+        : typeof e?.message === 'string' && e.message.startsWith(UNDECODABLE)
+          ? 'path'
+          : undefined;
     return {
       problem: {
         type:
@@ -113,6 +130,7 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
         title: TITLES[status] ?? 'Error',
         status,
         detail,
+        ...(status === 400 && field ? { errors: [{ field, message: detail }] } : {}),
       },
     };
   }

@@ -10,6 +10,12 @@ const MAX_DEPTH = 32;
  * encoding of the audit log cannot hash it. In a `u` regex a lone surrogate is a code point of category Cs.
  */
 const LONE_SURROGATE = /\p{Cs}/u;
+/**
+ * C0 control characters other than tab, line feed and carriage return, and DEL: no text a person
+ * types holds them, and a title of only "\u0001" would otherwise pass every length rule.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -29,13 +35,14 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
 
 /** Iterative scan (no recursion, so hostile depth cannot overflow the stack). */
 function scanStructure(value: unknown, root: string): FieldProblem | null {
-  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: root, depth: 0 }];
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: '', depth: 0 }];
   while (stack.length) {
     const { v, path, depth } = stack.pop()!;
     // PostgreSQL text and jsonb cannot hold U+0000: refuse it here rather than fail at INSERT.
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return { field: path || root, message: 'must not contain NUL characters' };
       if (LONE_SURROGATE.test(v)) return { field: path || root, message: 'must be valid Unicode text' };
+      if (CONTROL.test(v)) return { field: path || root, message: 'must not contain control characters' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -47,8 +54,11 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
     for (const key of Object.keys(v)) {
       const p = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) return { field: p, message: 'forbidden field name' };
-      if (key.includes('\u0000') || LONE_SURROGATE.test(key))
-        return { field: path || root, message: 'field names must be valid Unicode text without NUL' };
+      if (key.includes('\u0000') || LONE_SURROGATE.test(key) || CONTROL.test(key))
+        return {
+          field: path || root,
+          message: 'field names must be valid Unicode text without control characters',
+        };
       stack.push({ v: (v as Record<string, unknown>)[key], path: p, depth: depth + 1 });
     }
   }
@@ -115,7 +125,8 @@ export class AppValidationPipe extends ValidationPipe {
           { field: 'body', message: 'must be a JSON object' },
         ]);
       }
-      const bad = scanStructure(value, '');
+      // A bad path or query value, or a bad query key, is named by the parameter (or `query`, `body`).
+      const bad = scanStructure(value, metadata.data ?? metadata.type);
       if (bad) throw new DomainError('validation-failed', `${bad.field}: ${bad.message}`, [bad]);
     }
     return super.transform(value, metadata);

@@ -18,6 +18,7 @@ export class CreateInstitutionDto {
   @ApiProperty({ example: 'University of Bologna' })
   @IsString()
   @Length(1, 200)
+  @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 
   // There is one alliance office (`4euplus`, seeded): its users hold alliance-wide powers, so no other

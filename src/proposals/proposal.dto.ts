@@ -11,6 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { Omittable } from '../common/omittable.js';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { ROLES } from '../../workflows/types.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
@@ -26,7 +27,7 @@ export class CreateProposalDto {
     maxItems: MAX_PARTNERS,
     description: 'Partner institutions (at least one at submission, never the lead)',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(MAX_PARTNERS)
   @IsString({ each: true })
@@ -34,7 +35,7 @@ export class CreateProposalDto {
   partnerInstitutionIds?: string[];
 
   @ApiPropertyOptional({ ...CONTENT_SCHEMA } as never)
-  @IsOptional()
+  @Omittable()
   @IsObject()
   content?: Record<string, unknown>;
 }
@@ -44,7 +45,7 @@ export class UpdateProposalDto extends CreateProposalDto {
     minimum: 1,
     description: "The proposal's version you read; 409 if it has changed since",
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   expectedVersion?: number;

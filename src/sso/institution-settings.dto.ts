@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsString, MaxLength } from 'class-validator';
+import { Omittable } from '../common/omittable.js';
 import { InstitutionDto } from '../institutions/institution.dto.js';
 
 export class UpdateInstitutionDto {
@@ -9,7 +10,7 @@ export class UpdateInstitutionDto {
     description:
       'Alliance admin only. Home-organisation domains (`schac_home_organization`) whose people belong here; replaces the list. A domain belongs to one institution at most.',
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -20,7 +21,7 @@ export class UpdateInstitutionDto {
     description:
       'Admin of this institution or alliance admin. true: its users sign in only with their university account (needs OIDC_ISSUER).',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   passwordLoginDisabled?: boolean;
 }

@@ -16,6 +16,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { Omittable } from '../common/omittable.js';
 import { ROLES, type Role } from '../../workflows/types.js';
 import { KNOWN_ROLES } from '../auth/auth-user.js';
 import { InstitutionDto } from '../institutions/institution.dto.js';
@@ -147,12 +148,12 @@ export class ListUsersQueryDto extends PageQueryDto {
 /** Each field given is set (roles replace the whole list); absent fields stay as they are. */
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'Jana Nováková' })
-  @IsOptional()
+  @Omittable()
   @DisplayName()
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true, example: ['proposer', 'reviewer'] })
-  @IsOptional()
+  @Omittable()
   @RoleList()
   roles?: Role[];
 
@@ -160,7 +161,7 @@ export class UpdateUserDto {
     description:
       'false closes the account: login answers 401 and every token of the user 401 on its next request',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
 }

@@ -756,6 +756,78 @@ describe('body limits and abuse', () => {
     expect((await w.get(inAgency.id, 'allianceAdmin')).body.version).toBe(before.body.version);
   });
 
+  it('answers 400, naming the field, to null for a field that may be left out, control characters, undecodable paths and malformed bodies, and changes nothing', async () => {
+    const admin = w.auth('allianceAdmin');
+    const field = (res: { status: number; body: { errors?: Array<{ field: string }> } }) => [
+      res.status,
+      res.body.errors?.map((e) => e.field),
+    ];
+    const user = accountTargets.cuni.id;
+    const row = async (sql: string, id: string) => (await db.query(sql, [id])).rows;
+    const userBefore = await row(`SELECT * FROM users WHERE id = $1`, user);
+    for (const key of ['displayName', 'roles', 'active']) {
+      const res = await t
+        .http()
+        .patch(`/api/users/${user}`)
+        .set(admin)
+        .send({ [key]: null });
+      expect([key, ...field(res)]).toEqual([key, 400, [key]]);
+    }
+    expect(await row(`SELECT * FROM users WHERE id = $1`, user)).toEqual(userBefore);
+    const settingsBefore = await row(`SELECT * FROM institutions WHERE id = $1`, 'cuni');
+    for (const key of ['domains', 'passwordLoginDisabled']) {
+      const res = await t
+        .http()
+        .patch('/api/institutions/cuni')
+        .set(admin)
+        .send({ [key]: null });
+      expect([key, ...field(res)]).toEqual([key, 400, [key]]);
+    }
+    expect(await row(`SELECT * FROM institutions WHERE id = $1`, 'cuni')).toEqual(settingsBefore);
+    const before = await w.get(draft.id, 'cuniProposer');
+    const stale = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .send({ expectedVersion: null, content: { title: 'Never saved' } });
+    expect(field(stale)).toEqual([400, ['expectedVersion']]);
+    const control = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .send({ content: { title: '\u0001\u001f\u007f' } });
+    expect(field(control)).toEqual([400, ['content.title']]);
+    expect((await w.get(draft.id, 'cuniProposer')).body.version).toBe(before.body.version);
+    const blankName = await t
+      .http()
+      .post('/api/institutions')
+      .set(admin)
+      .send({ id: 'blank-name', name: '   ', kind: 'university', country: 'CZ' });
+    expect(field(blankName)).toEqual([400, ['name']]);
+    // NUL in a path segment or a query key names the parameter, or `query`.
+    expect(field(await t.http().get('/api/proposals/a%00b').set(admin))).toEqual([400, ['id']]);
+    expect(field(await t.http().get('/api/users?%00=1').set(admin))).toEqual([400, ['query']]);
+    expect(field(await t.http().get('/api/proposals/%E0%A4%A').set(admin))).toEqual([400, ['path']]);
+    const malformed = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .set('Content-Type', 'application/json')
+      .send('{"content":');
+    expect(field(malformed)).toEqual([400, ['body']]);
+    const centuries = await t
+      .http()
+      .get('/api/analytics/throughput?from=1000-01-01T00:00:00Z&to=9999-12-31T23:59:59Z')
+      .set(admin);
+    expect(field(centuries)).toEqual([400, ['from']]);
+    // Any letter case of /api is the API's, never the web application's HTML.
+    const upper = await t.http().get('/API/PROPOSALS').set(admin);
+    expect(upper.headers['content-type']).not.toMatch(/text\/html/);
+    expect(await db.query(`SELECT 1 FROM institutions WHERE id = 'blank-name'`)).toMatchObject({
+      rowCount: 0,
+    });
+  });
+
   it('answers 429 to 100 bad logins from one address', async () => {
     const s = await startServer();
     try {
