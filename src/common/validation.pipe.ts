@@ -34,7 +34,7 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
 }
 
 /** Iterative scan (no recursion, so hostile depth cannot overflow the stack). */
-function scanStructure(value: unknown, root: string): FieldProblem | null {
+function scanStructure(value: unknown, root: string, controls: boolean): FieldProblem | null {
   const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: '', depth: 0 }];
   while (stack.length) {
     const { v, path, depth } = stack.pop()!;
@@ -42,7 +42,8 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return { field: path || root, message: 'must not contain NUL characters' };
       if (LONE_SURROGATE.test(v)) return { field: path || root, message: 'must be valid Unicode text' };
-      if (CONTROL.test(v)) return { field: path || root, message: 'must not contain control characters' };
+      if (controls && CONTROL.test(v))
+        return { field: path || root, message: 'must not contain control characters' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -54,7 +55,7 @@ function scanStructure(value: unknown, root: string): FieldProblem | null {
     for (const key of Object.keys(v)) {
       const p = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) return { field: p, message: 'forbidden field name' };
-      if (key.includes('\u0000') || LONE_SURROGATE.test(key) || CONTROL.test(key))
+      if (key.includes('\u0000') || LONE_SURROGATE.test(key) || (controls && CONTROL.test(key)))
         return {
           field: path || root,
           message: 'field names must be valid Unicode text without control characters',
@@ -126,7 +127,10 @@ export class AppValidationPipe extends ValidationPipe {
         ]);
       }
       // A bad path or query value, or a bad query key, is named by the parameter (or `query`, `body`).
-      const bad = scanStructure(value, metadata.data ?? metadata.type);
+      // An untyped body (a credential to verify) is a document we only read, never store: a comment we
+      // signed years ago may hold a control character and must still verify.
+      const untypedBody = metadata.type === 'body' && (!metadata.metatype || metadata.metatype === Object);
+      const bad = scanStructure(value, metadata.data ?? metadata.type, !untypedBody);
       if (bad) throw new DomainError('validation-failed', `${bad.field}: ${bad.message}`, [bad]);
     }
     return super.transform(value, metadata);

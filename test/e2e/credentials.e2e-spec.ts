@@ -322,6 +322,17 @@ describe('verification', () => {
     expect(res.body.errors.join(' ')).toMatch(/signature/);
   });
 
+  it('reads a document holding control characters (it only reads it) and answers on its signature', async () => {
+    const subject = endorsement.credentialSubject as Record<string, string>;
+    const res = await verify({
+      ...endorsement,
+      credentialSubject: { ...subject, endorsementComment: `${subject.endorsementComment}\u0001` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.verified).toBe(false);
+    expect(res.body.errors.join(' ')).toMatch(/signature/);
+  });
+
   it('refuses an endorsement whose issuer was changed', async () => {
     const issuer = endorsement.issuer as Record<string, unknown>;
     for (const id of ['did:web:qa.4euplus.tesu', 'did:web:elsewhere.example']) {
