@@ -57,6 +57,9 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
+/** The statuses a request's body or path can earn before any handler runs. */
+const BODY_STATUSES = new Set([400, 413, 415]);
+
 /** How the router words a path segment that does not percent-decode to UTF-8. */
 const UNDECODABLE = 'Failed to decode param';
 
@@ -86,18 +89,16 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     }
     if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail))
       detail = 'No such route';
-    // The adapter hands body-parser's 400s (they carry a `type`, e.g. entity.parse.failed) and the
-    // router's undecodable path segments on as HttpExceptions: name the body or the path.
-    const cause = exception.cause as { type?: unknown } | undefined;
-    const field =
-      typeof cause?.type === 'string' ? 'body' : detail.startsWith(UNDECODABLE) ? 'path' : undefined;
+    // The adapter hands the router's undecodable path segments and body-parser's errors (malformed
+    // JSON, bodies that do not decompress, charsets, size) on as HttpExceptions: name the path or body.
+    const field = detail.startsWith(UNDECODABLE) ? 'path' : exception.cause ? 'body' : undefined;
     return {
       problem: {
         type: status === 404 ? 'urn:microcred:problem:not-found' : `urn:microcred:problem:http-${status}`,
         title: TITLES[status] ?? 'Error',
         status,
         detail,
-        ...(status === 400 && field ? { errors: [{ field, message: detail }] } : {}),
+        ...(field && BODY_STATUSES.has(status) ? { errors: [{ field, message: detail }] } : {}),
       },
     };
   }
@@ -130,7 +131,7 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
         title: TITLES[status] ?? 'Error',
         status,
         detail,
-        ...(status === 400 && field ? { errors: [{ field, message: detail }] } : {}),
+        ...(field && BODY_STATUSES.has(status) ? { errors: [{ field, message: detail }] } : {}),
       },
     };
   }

@@ -69,13 +69,14 @@ function scanStructure(value: unknown, root: string, controls: boolean): FieldPr
 /**
  * An empty query parameter means the parameter was not given: `?state=&limit=` is what a form or a
  * client that always sends every field sends for "no filter". Empty values in a repeated parameter
- * (`?language=&language=fr`) are dropped too.
+ * (`?language=&language=fr`) and parameters without a name (`?=x`) are dropped too.
  */
 export function withoutBlanks(query: unknown): unknown {
   if (query === null || typeof query !== 'object' || Array.isArray(query)) return query;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(query)) {
-    if (v === '') continue;
+    // `?=x` names no parameter: there is nothing to apply it to.
+    if (v === '' || key === '') continue;
     if (Array.isArray(v)) {
       const kept = v.filter((x) => x !== '');
       if (kept.length === 0) continue;

@@ -190,7 +190,8 @@ export class WorkflowEngineService implements OnModuleInit {
     meta: RequestMeta,
     idem?: IdempotentCall,
   ): Promise<ProposalRow | StoredResponse> {
-    const content = input.content ?? {};
+    // Read as a merge patch onto nothing, as PATCH reads content: a null member is no member.
+    const content = mergePatch({}, input.content ?? {}) as Record<string, unknown>;
     const partners = input.partnerInstitutionIds ?? [];
     const definition = this.registry.latest(REVIEW_WORKFLOW_ID);
     const now = new Date();

@@ -815,6 +815,31 @@ describe('body limits and abuse', () => {
       .set('Content-Type', 'application/json')
       .send('{"content":');
     expect(field(malformed)).toEqual([400, ['body']]);
+    const undecompressible = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('{"content":{}}');
+    expect(field(undecompressible)).toEqual([400, ['body']]);
+    const latin1 = await t
+      .http()
+      .patch(`/api/proposals/${draft.id}`)
+      .set(w.auth('cuniProposer'))
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"content":{}}');
+    expect(field(latin1)).toEqual([415, ['body']]);
+    // A parameter without a name names nothing to apply: it is dropped like an empty one.
+    expect((await t.http().get('/api/users?=x').set(admin)).status).toBe(200);
+    // Content is read as a merge patch at creation too: a null member is no member.
+    const created = await t
+      .http()
+      .post('/api/proposals')
+      .set(w.auth('cuniProposer'))
+      .send({ content: { title: 'Nulls dropped', summary: null } });
+    expect(created.status).toBe(201);
+    expect(created.body.content).toEqual({ title: 'Nulls dropped' });
     const centuries = await t
       .http()
       .get('/api/analytics/throughput?from=1000-01-01T00:00:00Z&to=9999-12-31T23:59:59Z')
