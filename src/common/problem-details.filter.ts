@@ -63,6 +63,15 @@ const BODY_STATUSES = new Set([400, 413, 415]);
 /** How the router words a path segment that does not percent-decode to UTF-8. */
 const UNDECODABLE = 'Failed to decode param';
 
+/**
+ * A request refused before any handler ran names what was wrong: `path` for a segment that does not
+ * decode, `body` for what body-parser refused (malformed JSON, not decompressible, charset, size).
+ */
+function requestFault(status: number, detail: string, fromBodyParser: boolean): Partial<ProblemDetails> {
+  const field = detail.startsWith(UNDECODABLE) ? 'path' : fromBodyParser ? 'body' : undefined;
+  return field && BODY_STATUSES.has(status) ? { errors: [{ field, message: detail }] } : {};
+}
+
 /** Builds the problem document for any thrown value. Exported for places outside the HTTP pipeline. */
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
   if (exception instanceof DomainError) {
@@ -89,16 +98,14 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     }
     if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail))
       detail = 'No such route';
-    // The adapter hands the router's undecodable path segments and body-parser's errors (malformed
-    // JSON, bodies that do not decompress, charsets, size) on as HttpExceptions: name the path or body.
-    const field = detail.startsWith(UNDECODABLE) ? 'path' : exception.cause ? 'body' : undefined;
     return {
       problem: {
         type: status === 404 ? 'urn:microcred:problem:not-found' : `urn:microcred:problem:http-${status}`,
         title: TITLES[status] ?? 'Error',
         status,
         detail,
-        ...(field && BODY_STATUSES.has(status) ? { errors: [{ field, message: detail }] } : {}),
+        // The adapter hands body-parser's errors and the router's on as HttpExceptions with a cause.
+        ...requestFault(status, detail, exception.cause !== undefined),
       },
     };
   }
@@ -116,14 +123,6 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
           : typeof e?.message === 'string'
             ? e.message
             : 'Bad request';
-    // body-parser's errors carry a `type` (entity.parse.failed, encoding.unsupported, …): the body is at
-    // fault. A path segment that is not UTF-8 can come this way too.
-    const field =
-      typeof e?.type === 'string'
-        ? 'body'
-        : typeof e?.message === 'string' && e.message.startsWith(UNDECODABLE)
-          ? 'path'
-          : undefined;
     return {
       problem: {
         type:
@@ -131,7 +130,8 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
         title: TITLES[status] ?? 'Error',
         status,
         detail,
-        ...(field && BODY_STATUSES.has(status) ? { errors: [{ field, message: detail }] } : {}),
+        // body-parser's own errors carry a `type` (entity.parse.failed, encoding.unsupported, …).
+        ...requestFault(status, detail, typeof e?.type === 'string'),
       },
     };
   }
