@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { VISIBLE_CHARACTER } from '../common/visible-text.js';
 import { INSTITUTION_KINDS, type InstitutionKind } from '../../workflows/types.js';
 
 const CREATABLE_KINDS = ['university', 'agency'] as const;
@@ -18,7 +19,7 @@ export class CreateInstitutionDto {
   @ApiProperty({ example: 'University of Bologna' })
   @IsString()
   @Length(1, 200)
-  @Matches(/\S/, { message: 'name must not be blank' })
+  @Matches(VISIBLE_CHARACTER, { message: 'name must not be blank' })
   name!: string;
 
   // There is one alliance office (`4euplus`, seeded): its users hold alliance-wide powers, so no other

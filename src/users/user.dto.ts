@@ -17,6 +17,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { Omittable } from '../common/omittable.js';
+import { VISIBLE_CHARACTER } from '../common/visible-text.js';
 import { ROLES, type Role } from '../../workflows/types.js';
 import { KNOWN_ROLES } from '../auth/auth-user.js';
 import { InstitutionDto } from '../institutions/institution.dto.js';
@@ -43,7 +44,11 @@ const PasswordPolicy = (field: string) =>
   );
 
 const DisplayName = () =>
-  applyDecorators(IsString(), Length(1, 200), Matches(/\S/, { message: 'displayName must not be blank' }));
+  applyDecorators(
+    IsString(),
+    Length(1, 200),
+    Matches(VISIBLE_CHARACTER, { message: 'displayName must not be blank' }),
+  );
 
 const RoleList = () =>
   applyDecorators(

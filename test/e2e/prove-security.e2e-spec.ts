@@ -804,6 +804,18 @@ describe('body limits and abuse', () => {
       .set(admin)
       .send({ id: 'blank-name', name: '   ', kind: 'university', country: 'CZ' });
     expect(field(blankName)).toEqual([400, ['name']]);
+    const invisibleName = await t
+      .http()
+      .post('/api/institutions')
+      .set(admin)
+      .send({ id: 'blank-name', name: '\u200b\ufeff', kind: 'university', country: 'CZ' });
+    expect(field(invisibleName)).toEqual([400, ['name']]);
+    const invisibleUser = await t
+      .http()
+      .patch(`/api/users/${user}`)
+      .set(admin)
+      .send({ displayName: '\u202e\u200b' });
+    expect(field(invisibleUser)).toEqual([400, ['displayName']]);
     // NUL in a path segment or a query key names the parameter, or `query`.
     expect(field(await t.http().get('/api/proposals/a%00b').set(admin))).toEqual([400, ['id']]);
     expect(field(await t.http().get('/api/users?%00=1').set(admin))).toEqual([400, ['query']]);

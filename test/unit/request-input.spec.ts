@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { namesTag, noneMatch } from '../../src/catalogue/catalogue.controller.js';
 import { withoutBlanks } from '../../src/common/validation.pipe.js';
+import { VISIBLE_CHARACTER } from '../../src/common/visible-text.js';
 
 describe('empty query parameters', () => {
   it('are dropped, so an empty filter means no filter', () => {
@@ -38,5 +39,14 @@ describe('If-None-Match', () => {
     expect(noneMatch(' * ', etag)).toBe(true);
     expect(noneMatch('"c7-abc"', etag)).toBe(true);
     expect(noneMatch('"other"', etag)).toBe(false);
+  });
+});
+
+describe('names', () => {
+  it('need one character a reader can see; zero-width and format characters do not count', () => {
+    for (const name of ['Jana Nováková', 'X', '東京大学', '4EU+', 'Ł'])
+      expect(VISIBLE_CHARACTER.test(name)).toBe(true);
+    for (const name of ['   ', '\u200b', '\ufeff\u202e', '\u00a0\u2060'])
+      expect(VISIBLE_CHARACTER.test(name)).toBe(false);
   });
 });
