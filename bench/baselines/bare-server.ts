@@ -71,7 +71,12 @@ function main(): void {
   const statements = JSON.parse(process.env.STATEMENTS ?? '[]') as Array<{ sql: string; params?: unknown[] }>;
   const pool =
     mode === 'proposal' || mode === 'sql' || mode === 'catalogue' || mode === 'p7'
-      ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 30) })
+      ? new pg.Pool({
+          connectionString: process.env.DATABASE_URL,
+          max: Number(process.env.POOL_SIZE ?? 30),
+          // As the app's pool: connections stay open, so a burst does not reopen them with cold caches.
+          idleTimeoutMillis: 0,
+        })
       : null;
   // An idle client's error (server restart, network) must not take the baseline down mid-run.
   pool?.on('error', (e) => process.stderr.write(`pg pool: ${e.message}\n`));
