@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { Transform } from 'class-transformer';
 import { clampLimitTo } from '../common/pagination.dto.js';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 /** The largest page of the waiting list (a table a person reads; the CSV has every row). */
 export const MAX_WAITING_PAGE = 500;
@@ -57,8 +57,6 @@ export class WaitingQueryDto {
   @IsOptional()
   @Transform(clampLimitTo(MAX_WAITING_PAGE))
   @IsInt({ message: 'limit must be a positive integer' })
-  @Min(1)
-  @Max(MAX_WAITING_PAGE)
   limit?: number;
 
   @ApiPropertyOptional({ description: "Opaque cursor from the previous page's nextCursor (with limit)" })

@@ -16,7 +16,7 @@ export class AdminController {
     summary:
       'Queue figures per queue: waiting, delayed, active, failed, completed, oldest waiting job (alliance admins)',
   })
-  @ApiOkResponse({ description: '{ reminders: QueueFigures, email: QueueFigures }' })
+  @ApiOkResponse({ description: '{ reminders: QueueFigures, email: QueueFigures, outbox: QueueFigures }' })
   @ProblemResponses(403)
   queuesFigures(): Promise<Record<string, QueueFigures>> {
     return this.queues.all();

@@ -33,6 +33,7 @@ const USER_ACTIONS: Record<UserChange['kind'], string> = {
   updated: 'USER_UPDATE',
   deactivated: 'USER_DEACTIVATE',
   'password-changed': 'PASSWORD_CHANGE',
+  'password-reset': 'PASSWORD_RESET',
 };
 
 /**
@@ -64,7 +65,11 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
       // A password change is the user acting on their own account, in no particular role.
       actor: actor ? { id: actor.id, institutionId: actor.institutionId, role: self ? null : 'admin' } : null,
       data:
-        c.kind === 'created' ? { ...base, roles: user.roles } : self ? base : { ...base, changes: c.changes },
+        c.kind === 'created'
+          ? { ...base, roles: user.roles }
+          : self || c.kind === 'password-reset'
+            ? base
+            : { ...base, changes: c.changes },
       meta,
     });
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import ms from 'ms';
 import { DataSource } from 'typeorm';
@@ -8,7 +8,7 @@ import { Institution } from '../institutions/institution.entity.js';
 import { PasswordService } from '../users/password.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { TokenDto } from './auth.dto.js';
-import type { CountedHit } from './login-throttler.guard.js';
+import { accountKeyOf, LOGIN_ACCOUNT, throttleKey, type CountedHit } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { claimsOf } from './token.js';
 
@@ -18,7 +18,7 @@ export function ttlSeconds(ttl: string): number {
 }
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
@@ -29,6 +29,18 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly throttleStorage: RedisThrottlerStorage,
   ) {}
+
+  onModuleInit(): void {
+    // An administrator set a new password: the account's login lock goes with the old one. (Inside the
+    // change's transaction; lifting a lock early is harmless, and a Redis outage only leaves it in place.)
+    this.users.onUserChange(async (_em, change) => {
+      if (change.kind === 'password-reset')
+        await this.throttleStorage.clear(
+          throttleKey(LOGIN_ACCOUNT, accountKeyOf(change.user.email)),
+          LOGIN_ACCOUNT,
+        );
+    });
+  }
 
   /** Same answer and about the same time for an unknown e-mail and a wrong password: no user enumeration. */
   async login(email: string, password: string, hits: CountedHit[] = []): Promise<TokenDto> {

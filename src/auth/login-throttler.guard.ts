@@ -14,11 +14,17 @@ export interface CountedHit {
 
 type LoginRequest = Request & { loginHits?: CountedHit[] };
 
-/** Trackers: the account (hashed e-mail, so no address sits in Redis) and the client IP. */
+/** The key a throttler counts a tracker under (the storage prefixes it). */
+export const throttleKey = (throttlerName: string, tracker: string): string => `${throttlerName}-${tracker}`;
+
+/** The account's tracker: its hashed e-mail, so no address sits in Redis. */
+export const accountKeyOf = (email: string): string =>
+  createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
+
+/** Trackers: the account and the client IP. */
 export const accountTracker = (req: Record<string, unknown>): Promise<string> => {
   const body = req.body as { email?: unknown } | undefined;
-  const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
-  return Promise.resolve(createHash('sha256').update(email).digest('hex').slice(0, 32));
+  return Promise.resolve(accountKeyOf(typeof body?.email === 'string' ? body.email : ''));
 };
 export const ipTracker = (req: Record<string, unknown>): Promise<string> =>
   Promise.resolve(String((req as unknown as Request).ip ?? 'unknown'));
@@ -32,7 +38,7 @@ export const ipTracker = (req: Record<string, unknown>): Promise<string> =>
 export class LoginThrottlerGuard extends ThrottlerGuard {
   protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
     const req = context.switchToHttp().getRequest<LoginRequest>();
-    const key = `${throttlerName}-${tracker}`;
+    const key = throttleKey(throttlerName, tracker);
     (req.loginHits ??= []).push({ throttler: throttlerName, key });
     return key;
   }

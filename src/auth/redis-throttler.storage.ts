@@ -84,6 +84,14 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     }
   }
 
+  /** Forgets a key's hits and lifts its block (an administrator set a new password for the account). */
+  async clear(key: string, throttlerName: string): Promise<void> {
+    const hitsKey = `${this.prefix}:${throttlerName}:${key}`;
+    await this.redis.del(hitsKey, `${hitsKey}:blocked`).catch((e: Error) => {
+      this.logger.warn(`rate-limit store unavailable, login lock not lifted: ${e.message}`);
+    });
+  }
+
   /** Takes back one hit of a key counted by `increment`. */
   async refund(key: string, throttlerName: string): Promise<void> {
     await this.redis.eval(REFUND, 1, `${this.prefix}:${throttlerName}:${key}`).catch(() => undefined);

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/decorators.js';
+import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { CatalogueEntryDto, CataloguePageDto, CatalogueQueryDto, PathwaysDto } from './catalogue.dto.js';
@@ -52,7 +53,18 @@ const IF_NONE_MATCH = { name: 'If-None-Match', required: false, description: 'Th
 @Public()
 @Controller()
 export class CatalogueController {
-  constructor(private readonly catalogue: CatalogueService) {}
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * The origin of the public pages: PUBLIC_URL, never the request's Host header, because these answers
+   * are publicly cacheable and a forged Host would otherwise poison a shared cache with foreign links.
+   */
+  private get origin(): string {
+    return this.config.PUBLIC_URL.replace(/\/+$/, '');
+  }
 
   private async conditional(
     req: Request,
@@ -61,7 +73,7 @@ export class CatalogueController {
     produce: (version: string) => Promise<unknown>,
   ): Promise<void> {
     const version = await this.catalogue.version();
-    const etag = CatalogueService.etag(version, `${originOf(req)} ${req.originalUrl}`);
+    const etag = CatalogueService.etag(version, req.originalUrl);
     const ifNoneMatch = req.headers['if-none-match'];
     const cacheable = () => {
       res.setHeader('ETag', etag);
@@ -114,9 +126,7 @@ export class CatalogueController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.conditional(req, res, 'application/json', () =>
-      this.catalogue.detail(reference, originOf(req)),
-    );
+    await this.conditional(req, res, 'application/json', () => this.catalogue.detail(reference, this.origin));
   }
 
   @Get('api/catalogue/:reference/pathways')
@@ -144,7 +154,7 @@ export class CatalogueController {
   @ApiResponse(NOT_MODIFIED)
   async sitemap(@Req() req: Request, @Res() res: Response): Promise<void> {
     await this.conditional(req, res, 'application/xml', async () => {
-      const origin = originOf(req);
+      const origin = this.origin;
       const entries = await this.catalogue.sitemapEntries();
       const url = (loc: string, lastmod?: Date) =>
         `  <url><loc>${xml(loc)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ''}</url>`;
@@ -158,13 +168,6 @@ export class CatalogueController {
       ].join('\n');
     });
   }
-}
-
-/** The service's own origin as the client reached it (trust proxy decides whether X-Forwarded-* count). */
-function originOf(req: Request): string {
-  const host = req.get('host') ?? 'localhost';
-  // A Host header is not trusted to carry markup into XML or JSON-LD.
-  return `${req.protocol}://${/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host) ? host : 'localhost'}`;
 }
 
 function xml(s: string): string {

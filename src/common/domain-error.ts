@@ -26,6 +26,7 @@ export type DomainErrorCode =
   | 'oidc-not-configured'
   | 'password-changed'
   | 'self-deactivation'
+  | 'own-password'
   | 'stale-version'
   | 'unknown-workflow-version'
   | 'idempotency-key-reused'

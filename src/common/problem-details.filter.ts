@@ -25,6 +25,7 @@ export const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
   'oidc-not-configured': 409,
   'password-changed': 409,
   'self-deactivation': 409,
+  'own-password': 409,
   'stale-version': 409,
   'unknown-workflow-version': 409,
   'idempotency-key-reused': 422,

@@ -13,6 +13,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { passwordProblem } from '../common/password-policy.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -294,6 +295,13 @@ export function loadAppConfig(env: Record<string, unknown>): AppConfig {
     problems.push('JWT_SECRET is required when NODE_ENV=production (at least 32 random characters)');
   }
   problems.push(...oidcProblems(config));
+  // The bootstrap administrator is created from ADMIN_PASSWORD without a request to validate: hold it
+  // to the policy every other account keeps, so production never starts with admin/admin.
+  const adminPasswordProblem =
+    config.isProduction && config.ADMIN_PASSWORD
+      ? passwordProblem('ADMIN_PASSWORD', config.ADMIN_PASSWORD)
+      : null;
+  if (adminPasswordProblem) problems.push(`${adminPasswordProblem} when NODE_ENV=production`);
   if (config.isProduction && !config.SIGNING_KEY) {
     problems.push('SIGNING_KEY is required when NODE_ENV=production (an Ed25519 secret key; see the README)');
   }

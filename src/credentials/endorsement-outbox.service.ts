@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
-import { JOB_DEFAULTS } from '../queue/queue.constants.js';
+import { JOB_DEFAULTS, OUTBOX_QUEUE } from '../queue/queue.constants.js';
 import {
   ChangeParticipantRole,
   type ChangeParticipant,
@@ -10,7 +10,6 @@ import {
 } from '../workflow/proposal-change.js';
 import { CredentialsRepository, ENDORSEMENT_OUTBOX_KIND } from './credentials.repository.js';
 
-export const OUTBOX_QUEUE = 'outbox';
 /** BullMQ job ids derive from the outbox row (no ':' and not all digits). */
 export const outboxJobId = (outboxId: string) => `outbox-${outboxId}`;
 

@@ -11,7 +11,8 @@ import { AppConfig } from '../config/app-config.js';
 import { PROCESS_ROLE, type ProcessRole } from '../reminders/queue-workers.service.js';
 import { CredentialsRepository, ENDORSEMENT_OUTBOX_KIND } from './credentials.repository.js';
 import { CredentialsService } from './credentials.service.js';
-import { EndorsementOutboxService, OUTBOX_QUEUE } from './endorsement-outbox.service.js';
+import { OUTBOX_QUEUE } from '../queue/queue.constants.js';
+import { EndorsementOutboxService } from './endorsement-outbox.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PAGE = 500;

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
 import type { HealthContributor } from '../health/health-contributor.js';
-import { EMAIL_QUEUE, REMINDERS_QUEUE } from './queue.constants.js';
+import { EMAIL_QUEUE, OUTBOX_QUEUE, REMINDERS_QUEUE } from './queue.constants.js';
 
 export interface QueueFigures {
   waiting: number;
@@ -30,6 +30,7 @@ export class QueueMetricsService implements HealthContributor {
   constructor(
     @InjectQueue(REMINDERS_QUEUE) private readonly reminders: Queue,
     @InjectQueue(EMAIL_QUEUE) private readonly email: Queue,
+    @InjectQueue(OUTBOX_QUEUE) private readonly outbox: Queue,
   ) {}
 
   private async figures(queue: Queue): Promise<QueueFigures> {
@@ -53,11 +54,11 @@ export class QueueMetricsService implements HealthContributor {
   }
 
   async all(): Promise<Record<string, QueueFigures>> {
-    const [reminders, email] = await withTimeout(
-      Promise.all([this.figures(this.reminders), this.figures(this.email)]),
+    const [reminders, email, outbox] = await withTimeout(
+      Promise.all([this.figures(this.reminders), this.figures(this.email), this.figures(this.outbox)]),
       2000,
     );
-    return { [REMINDERS_QUEUE]: reminders, [EMAIL_QUEUE]: email };
+    return { [REMINDERS_QUEUE]: reminders, [EMAIL_QUEUE]: email, [OUTBOX_QUEUE]: outbox };
   }
 
   async check(): Promise<HealthIndicatorResult> {

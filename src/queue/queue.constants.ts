@@ -1,6 +1,8 @@
 export const REMINDERS_QUEUE = 'reminders';
 export const EMAIL_QUEUE = 'email';
-export const QUEUE_NAMES = [REMINDERS_QUEUE, EMAIL_QUEUE] as const;
+/** Endorsements owed for approved micro-credentials (src/credentials/endorsement-outbox.service.ts). */
+export const OUTBOX_QUEUE = 'outbox';
+export const QUEUE_NAMES = [REMINDERS_QUEUE, EMAIL_QUEUE, OUTBOX_QUEUE] as const;
 
 /** Job ids derive from PostgreSQL rows (BullMQ ids may not contain ':' nor be all digits). */
 export const reminderJobId = (scheduleId: string) => `rem-${scheduleId}`;

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { EMAIL_QUEUE, REMINDERS_QUEUE } from './queue.constants.js';
+import { EMAIL_QUEUE, OUTBOX_QUEUE, REMINDERS_QUEUE } from './queue.constants.js';
 import { QueueMetricsService } from './queue-metrics.service.js';
 
 /**
@@ -23,7 +23,7 @@ import { QueueMetricsService } from './queue-metrics.service.js';
         },
       }),
     }),
-    BullModule.registerQueue({ name: REMINDERS_QUEUE }, { name: EMAIL_QUEUE }),
+    BullModule.registerQueue({ name: REMINDERS_QUEUE }, { name: EMAIL_QUEUE }, { name: OUTBOX_QUEUE }),
   ],
   providers: [QueueMetricsService],
   exports: [BullModule, QueueMetricsService],

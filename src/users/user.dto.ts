@@ -22,13 +22,14 @@ import { ROLES, type Role } from '../../workflows/types.js';
 import { KNOWN_ROLES } from '../auth/auth-user.js';
 import { InstitutionDto } from '../institutions/institution.dto.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_MIX } from '../common/password-policy.js';
 
 const trimLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 const PASSWORD_DOC = {
-  minLength: 12,
-  maxLength: 128,
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
   description: 'At least 12 characters, not only letters or only digits',
 };
 
@@ -36,9 +37,11 @@ const PASSWORD_DOC = {
 const PasswordPolicy = (field: string) =>
   applyDecorators(
     IsString(),
-    MinLength(12, { message: `${field} must be at least 12 characters` }),
-    MaxLength(128),
-    Matches(/^(?![a-zA-Z]+$)(?!\d+$)(?!(.)\1+$)/s, {
+    MinLength(PASSWORD_MIN_LENGTH, {
+      message: `${field} must be at least ${PASSWORD_MIN_LENGTH} characters`,
+    }),
+    MaxLength(PASSWORD_MAX_LENGTH),
+    Matches(PASSWORD_MIX, {
       message: `${field} is too weak: mix letters with digits or symbols`,
     }),
   );
@@ -177,6 +180,13 @@ export class ChangePasswordDto {
   @Length(1, 1024)
   currentPassword!: string;
 
+  @ApiProperty(PASSWORD_DOC)
+  @PasswordPolicy('newPassword')
+  newPassword!: string;
+}
+
+/** An administrator sets a new password for an account (a forgotten password, a locked-out user). */
+export class ResetPasswordDto {
   @ApiProperty(PASSWORD_DOC)
   @PasswordPolicy('newPassword')
   newPassword!: string;

@@ -15,6 +15,7 @@ import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import {
   ChangePasswordDto,
+  ResetPasswordDto,
   CreateUserDto,
   ListUsersQueryDto,
   MeDto,
@@ -87,6 +88,26 @@ export class UsersController {
     @ReqMeta() meta: RequestMeta,
   ): Promise<UserDto> {
     return this.users.update(user, id, dto, meta);
+  }
+
+  @Post('users/:id/password')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Set a new password for a user (admin of their institution, alliance admin)',
+    description:
+      "For a user who forgot their password or is locked out: every token the user holds stops working, and the account's login lock is lifted. Audited as PASSWORD_RESET (never the password). Your own password: POST /api/me/password (409 here).",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Set' })
+  @ProblemResponses(400, 403, 404, 409)
+  resetPassword(
+    @CurrentUser() user: AuthUser,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound('User') })) id: string,
+    @Body() dto: ResetPasswordDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.users.resetPassword(user, id, dto, meta);
   }
 
   @Post('me/password')

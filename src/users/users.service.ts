@@ -19,6 +19,7 @@ import {
   CreateUserDto,
   ListUsersQueryDto,
   MeDto,
+  ResetPasswordDto,
   UpdateUserDto,
   UserDto,
 } from './user.dto.js';
@@ -26,7 +27,7 @@ import { User } from './user.entity.js';
 
 /** One change to an account, as the audit log records it. */
 export interface UserChange {
-  kind: 'created' | 'updated' | 'deactivated' | 'password-changed';
+  kind: 'created' | 'updated' | 'deactivated' | 'password-changed' | 'password-reset';
   /** Who did it; null for the bootstrap administrator. The user themself for a password change. */
   actor: AuthUser | null;
   /** The user after the change. */
@@ -235,6 +236,34 @@ export class UsersService {
     );
     this.accounts.forget(actor.id);
     this.logger.log({ userId: actor.id }, 'password changed');
+  }
+
+  /**
+   * POST /api/users/:id/password: an administrator of the user's institution (or the alliance) sets a
+   * new password, for a user who forgot theirs or is locked out. Every token of the user stops working
+   * (none survives, unlike a change of one's own password), and the login lock of the account is lifted
+   * (AuthService listens for 'password-reset'). One's own password is changed with the current one.
+   */
+  async resetPassword(actor: AuthUser, id: string, dto: ResetPasswordDto, meta: RequestMeta): Promise<void> {
+    if (id === actor.id)
+      throw conflict('own-password', 'Change your own password with POST /api/me/password');
+    const hash = await this.passwords.hash(dto.newPassword);
+    await withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        const found = await em.findOneBy(User, { id });
+        if (!found || !canAdminister(actor, found.institutionId)) throw notFound('User');
+        await em.query(
+          `UPDATE users SET password_hash = $2, token_generation = token_generation + 1,
+             surviving_token_id = NULL, updated_at = now()
+           WHERE id = $1`,
+          [id, hash],
+        );
+        const row = await em.findOneByOrFail(User, { id });
+        await this.changed(em, { kind: 'password-reset', actor, user: row, changes: [], meta });
+      }),
+    );
+    this.accounts.forget(id);
+    this.logger.log({ userId: id, actorId: actor.id }, 'password reset by an administrator');
   }
 
   async me(actor: AuthUser): Promise<MeDto> {

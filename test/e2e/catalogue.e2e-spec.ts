@@ -52,13 +52,15 @@ let approved: ProposalView;
 let draft: ProposalView;
 
 const pub = () => t.http();
+/** The public pages' origin: links in public answers come from it, never from the request's Host. */
+const PUBLIC_URL = 'https://catalogue.4euplus.test';
 const search = (query: string) => pub().get(`/api/catalogue?q=${TOKEN}${query ? `&${query}` : ''}`);
 const refs = (body: { items: Array<{ reference: string }> }) => body.items.map((i) => i.reference).sort();
 const counts = (list: Array<{ value: string; count: number }>) =>
   Object.fromEntries(list.map((f) => [f.value, f.count]));
 
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ PUBLIC_URL });
   w = await new ReviewWorld(t).setUp([
     'cuniProposer',
     'cuniAdmin',
@@ -442,13 +444,17 @@ describe('the public catalogue', () => {
     ]);
   });
 
-  it('serves a sitemap of the published entries', async () => {
-    const res = await pub().get('/sitemap.xml');
+  it('serves a sitemap of the published entries, linked under PUBLIC_URL whatever Host the request names', async () => {
+    const res = await pub().get('/sitemap.xml').set('Host', 'evil.example');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/xml/);
     const text = res.text;
     expect(text).toContain('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">');
-    for (const p of [e1, e2, e3]) expect(text).toContain(`/catalogue/${p.reference}</loc>`);
+    expect(text).toContain(`<loc>${PUBLIC_URL}/catalogue</loc>`);
+    for (const p of [e1, e2, e3]) expect(text).toContain(`<loc>${PUBLIC_URL}/catalogue/${p.reference}</loc>`);
+    expect(text).not.toContain('evil.example');
+    const detail = await pub().get(`/api/catalogue/${e1.reference}`).set('Host', 'evil.example');
+    expect(detail.body.schemaOrg.url).toBe(`${PUBLIC_URL}/catalogue/${e1.reference}`);
     for (const p of [retired, approved, draft]) expect(text).not.toContain(`/catalogue/${p.reference}<`);
   });
 

@@ -771,3 +771,26 @@ describe('migrations', () => {
     }
   });
 });
+
+describe('request logs', () => {
+  it('never hold the e-mail address or search text of a request, even at debug level', async () => {
+    const t = await startServer({ LOG_LEVEL: 'debug', WORKER: 'off' });
+    try {
+      const token = await t.admin();
+      const auth = { authorization: `Bearer ${token}` };
+      expect((await t.http().get('/api/users?q=jan.novak@cuni.cz').set(auth)).status).toBe(200);
+      expect((await t.http().get('/api/users?q=Nov%C3%A1k&limit=abc').set(auth)).status).toBe(400);
+      expect((await t.http().patch('/api/users/jan.novak%40cuni.cz').set(auth).send({})).status).toBe(404);
+      // pino writes asynchronously: wait for the last request's line.
+      for (let i = 0; i < 50 && !t.proc.output().includes('"method":"PATCH"'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const log = t.proc.output();
+      expect(log).toContain('"url":"/api/users?q=[redacted]"');
+      expect(log).toContain('"url":"/api/users?q=[redacted]&limit=abc"');
+      expect(log).toContain('"url":"/api/users/[redacted]"');
+      expect(log).not.toMatch(/novak|Nov%C3%A1k|Novák/i);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -145,10 +145,13 @@ describe('Prometheus metrics on their own port', () => {
       return (value(s, 'microcred_reminders_overdue') ?? 0) >= 1 ? s : undefined;
     });
     expect(value(samples, 'microcred_reminder_lag_seconds')).toBeGreaterThan(0);
-    for (const state of ['waiting', 'delayed', 'active', 'failed', 'completed'])
-      expect(value(samples, 'microcred_queue_jobs', { queue: 'reminders', state })).toEqual(
-        expect.any(Number),
-      );
+    for (const queue of ['reminders', 'email', 'outbox'])
+      for (const state of ['waiting', 'delayed', 'active', 'failed', 'completed'])
+        expect([queue, state, value(samples, 'microcred_queue_jobs', { queue, state })]).toEqual([
+          queue,
+          state,
+          expect.any(Number),
+        ]);
     const owed =
       (value(samples, 'microcred_queue_jobs', { queue: 'reminders', state: 'delayed' }) ?? 0) +
       (value(samples, 'microcred_queue_jobs', { queue: 'reminders', state: 'waiting' }) ?? 0);

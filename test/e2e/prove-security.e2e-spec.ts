@@ -145,6 +145,15 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
       expect: has(a, 'admin') ? [404] : [403],
     },
   ],
+  'post /api/users/{id}/password': (a) =>
+    (['cuni', 'uhd'] as const).map((target) => ({
+      label: `reset password of user at ${target}`,
+      method: 'post' as const,
+      path: `/api/users/${accountTargets[target].id}/password`,
+      body: { newPassword: 'Matrix-reset-Passw0rd-9' },
+      // As for PATCH: another institution's user is invisible to its admin (404).
+      expect: !has(a, 'admin') ? [403] : isAllianceAdmin(a) || inst(a) === target ? [204] : [404],
+    })),
   'post /api/me/password': () => [
     {
       // Any user may; a wrong current password is refused without changing anything.

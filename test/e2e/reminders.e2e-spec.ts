@@ -494,8 +494,12 @@ describe('notifications API', () => {
         failed: expect.any(Number),
       }),
     );
+    // Every queue the service runs, the endorsement outbox included.
+    expect(Object.keys(res.body).sort()).toEqual(['email', 'outbox', 'reminders']);
     expect((await w.t.http().get('/api/admin/queues').set(w.auth('cuniAdmin'))).status).toBe(403);
-    expect((await w.t.http().get('/health')).body.details.queues.status).toBe('up');
+    const health = (await w.t.http().get('/health')).body.details.queues;
+    expect(health.status).toBe('up');
+    expect(health.outbox).toEqual(expect.objectContaining({ waiting: expect.any(Number) }));
   });
 });
 

@@ -73,6 +73,27 @@ describe('configuration', () => {
     ).toBe(true);
   });
 
+  it('holds the bootstrap administrator to the password policy in production, not in development', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      SIGNING_KEY: TEST_SIGNING_KEY,
+      PUBLIC_URL: 'https://qa.4euplus.eu',
+    };
+    expect(() => loadAppConfig({ ...production, ADMIN_PASSWORD: 'admin' })).toThrow(
+      /ADMIN_PASSWORD must be at least 12 characters when NODE_ENV=production/,
+    );
+    expect(() => loadAppConfig({ ...production, ADMIN_PASSWORD: 'onlylettershere' })).toThrow(
+      /ADMIN_PASSWORD is too weak/,
+    );
+    expect(loadAppConfig({ ...production, ADMIN_PASSWORD: 'Long-enough-Passw0rd' }).ADMIN_PASSWORD).toBe(
+      'Long-enough-Passw0rd',
+    );
+    // Unset in production: no administrator is created (a warning), which the policy cannot judge.
+    expect(loadAppConfig(production).ADMIN_PASSWORD).toBeUndefined();
+    expect(loadAppConfig({ ADMIN_PASSWORD: 'admin' }).ADMIN_PASSWORD).toBe('admin');
+  });
+
   it('takes PUBLIC_URL as an origin and refuses a path or another scheme', () => {
     expect(loadAppConfig({}).PUBLIC_URL).toBe('http://localhost:3000');
     expect(loadAppConfig({ PUBLIC_URL: 'https://qa.4euplus.eu/' }).PUBLIC_URL).toBe('https://qa.4euplus.eu');

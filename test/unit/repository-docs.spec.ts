@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { AppConfig } from '../../src/config/app-config.js';
 import { linksOutside } from '../support/markdown-links.js';
 
 const ROOT = process.cwd();
@@ -73,6 +74,26 @@ describe('docker-compose.yml', () => {
         undefined,
         undefined,
       ]);
+    }
+  });
+
+  it('lists every configuration variable in .env.example and in the README', () => {
+    const example = read('.env.example');
+    const readme = read('README.md');
+    const names = [
+      ...Object.keys(new AppConfig()),
+      'JWT_SECRET',
+      'ADMIN_PASSWORD',
+      'SMTP_URL',
+      'SIGNING_KEY',
+      'PUBLIC_URL',
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_CLIENT_SECRET',
+    ];
+    for (const name of names) {
+      expect([name, new RegExp(`^#? ?${name}=`, 'm').test(example)]).toEqual([name, true]);
+      expect([name, readme.includes(`\`${name}\``)]).toEqual([name, true]);
     }
   });
 });

@@ -117,6 +117,26 @@ export interface paths {
         patch: operations["UsersController_update"];
         trace?: never;
     };
+    "/api/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password for a user (admin of their institution, alliance admin)
+         * @description For a user who forgot their password or is locked out: every token the user holds stops working, and the account's login lock is lifted. Audited as PASSWORD_RESET (never the password). Your own password: POST /api/me/password (409 here).
+         */
+        post: operations["UsersController_resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/password": {
         parameters: {
             query?: never;
@@ -404,7 +424,7 @@ export interface paths {
         };
         /**
          * The provider returns here: signs the browser in (session cookie) and redirects to /
-         * @description Registered at the provider as ${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to /sign-in-refused?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation).
+         * @description Registered at the provider as ${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to /sign-in-refused?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation, account-closed).
          */
         get: operations["OidcController_callback"];
         put?: never;
@@ -787,6 +807,10 @@ export interface components {
             roles?: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
             /** @description false closes the account: login answers 401 and every token of the user 401 on its next request */
             active?: boolean;
+        };
+        ResetPasswordDto: {
+            /** @description At least 12 characters, not only letters or only digits */
+            newPassword: string;
         };
         ChangePasswordDto: {
             currentPassword: string;
@@ -1619,7 +1643,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { reminders: QueueFigures, email: QueueFigures } */
+            /** @description { reminders: QueueFigures, email: QueueFigures, outbox: QueueFigures } */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2049,6 +2073,93 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserDto"];
                 };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed or invalid input; `errors` names each field */
             400: {
@@ -3958,7 +4069,7 @@ export interface operations {
             query?: {
                 /** @description Only proposals led by this institution */
                 institutionId?: string;
-                /** @description Start of the window (inclusive); default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
+                /** @description Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
                 from?: string;
                 /** @description End of the window (exclusive); default: now */
                 to?: string;
@@ -4023,7 +4134,7 @@ export interface operations {
             query?: {
                 /** @description Only proposals led by this institution */
                 institutionId?: string;
-                /** @description Start of the window (inclusive); default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
+                /** @description Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
                 from?: string;
                 /** @description End of the window (exclusive); default: now */
                 to?: string;
