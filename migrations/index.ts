@@ -15,6 +15,7 @@ import { DecisionPayloads1795910000000 } from './1795910000000-decision-payloads
 import { AccountChangeNotify1795920000000 } from './1795920000000-account-change-notify.js';
 import { StageTimes1795930000000 } from './1795930000000-stage-times.js';
 import { WaitingOrder1795940000000 } from './1795940000000-waiting-order.js';
+import { CatalogueThematicArea1795950000000 } from './1795950000000-catalogue-thematic-area.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -32,4 +33,5 @@ export const migrations = [
   AccountChangeNotify1795920000000,
   StageTimes1795930000000,
   WaitingOrder1795940000000,
+  CatalogueThematicArea1795950000000,
 ];

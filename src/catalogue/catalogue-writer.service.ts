@@ -38,6 +38,7 @@ export const QUERY_CONFIGS = ['simple', ...new Set(Object.values(SEARCH_CONFIGS)
 export const PUBLIC_CONTENT_FIELDS = [
   'title',
   'summary',
+  'thematicArea',
   'learningOutcomes',
   'ects',
   'workloadHours',

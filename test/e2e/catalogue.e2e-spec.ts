@@ -287,6 +287,8 @@ describe('the public catalogue', () => {
     expect(res.status).toBe(200);
     expect(res.body.content.revenueShares).toBeUndefined();
     expect(res.body.content.title).toBe('Pensée critique et données publiques');
+    // The field of education (ISCED-F), which SUBMIT requires, is public.
+    expect(res.body.content.thematicArea).toMatch(/^\d{2,4}$/);
     expect(res.body.alignments).toEqual([
       { country: 'CZ', agencyId: 'nau', outcome: 'aligned', nqfLevel: '7' },
       { country: 'FR', agencyId: 'hceres', outcome: 'aligned-with-conditions', nqfLevel: null },

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
-import { ApiError } from './api/client';
+import { ApiError, onSessionEnded } from './api/client';
 import { App } from './App';
 import './i18n';
 import { cssVariablesResolver, theme } from './theme';
@@ -20,6 +20,13 @@ const queryClient = new QueryClient({
       staleTime: 5_000,
     },
   },
+});
+
+// The session ended under the user's feet: forget what the old session saw and ask who is signed in;
+// nobody is, so the sign-in page shows at the same address, and signing in again returns there.
+onSessionEnded(() => {
+  queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+  void queryClient.resetQueries({ queryKey: ['me'] });
 });
 
 createRoot(document.getElementById('root') as HTMLElement).render(

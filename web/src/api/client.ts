@@ -34,13 +34,31 @@ export class ApiError extends Error {
     readonly detail: string | undefined,
     readonly errors: FieldProblem[] = [],
     readonly retryAfterSeconds?: number,
+    /** The problem's code (`urn:microcred:problem:<code>`), e.g. `stale-version` or `last-admin`. */
+    readonly code?: string,
   ) {
     super(detail ?? title);
+  }
+
+  /** Someone else changed the resource since it was read (a stale expectedVersion). */
+  get stale(): boolean {
+    return this.status === 409 && this.code === 'stale-version';
   }
 
   get unavailable(): boolean {
     return this.status === 0 || this.status === 502 || this.status === 503 || this.status === 504;
   }
+}
+
+let sessionEnded: (() => void) | undefined;
+
+/**
+ * Called when any API answer says the session is gone (401): the account was closed, the password
+ * changed elsewhere, the session expired. The app then shows the sign-in page at the same address,
+ * instead of every page failing on its own. Sign-in itself answers 401 for a wrong password: not this.
+ */
+export function onSessionEnded(handler: () => void): void {
+  sessionEnded = handler;
 }
 
 interface FetchResult<T> {
@@ -59,7 +77,13 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   }
   const { data, error, response } = result;
   if (response.ok) return data as T;
+  if (response.status === 401) {
+    const path = new URL(response.url || '/', 'http://x').pathname;
+    // /api/me is the question the handler asks (its 401 shows the sign-in page by itself).
+    if (path !== '/api/me' && !path.startsWith('/api/auth/')) sessionEnded?.();
+  }
   const problem = (typeof error === 'object' && error !== null ? error : {}) as {
+    type?: string;
     title?: string;
     detail?: string;
     errors?: FieldProblem[];
@@ -71,6 +95,7 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
     problem.detail,
     Array.isArray(problem.errors) ? problem.errors : [],
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    typeof problem.type === 'string' ? problem.type.replace(/^urn:microcred:problem:/, '') : undefined,
   );
 }
 

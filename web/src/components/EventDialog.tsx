@@ -12,6 +12,9 @@ type Result = (typeof RESULTS)[number];
  * One workflow event: a dialog with exactly the fields the event takes. The typed values live here and
  * survive a 409 (someone else changed the proposal): the user reloads and sends again.
  */
+/** Fields the dialog marks at their own input; the alert only points at them. */
+const INLINE = ['comment', 'conditions', 'outcome', 'nqfLevel', 'reference'];
+
 export function EventDialog({
   proposal,
   type,
@@ -50,7 +53,10 @@ export function EventDialog({
   const problems = error instanceof ApiError ? error.errors : [];
   const err = (field: string) =>
     problems.find((p) => p.field === field || p.field.startsWith(`${field}[`))?.message;
-  const conflict = error instanceof ApiError && error.status === 409;
+  const conflict = error instanceof ApiError && error.stale;
+  // After a reload the proposal may have moved on (withdrawn, decided by someone else): this action is
+  // then gone, and the dialog says so instead of offering a button that can only fail.
+  const gone = !proposal.availableEvents.includes(type);
 
   const send = async () => {
     setBusy(true);
@@ -100,7 +106,11 @@ export function EventDialog({
         noValidate
       >
         <Stack>
-          {conflict ? (
+          {gone ? (
+            <Alert color="red.9" variant="outline" title={t('event.goneTitle')} role="alert">
+              {t('event.gone', { state: t(`state.${proposal.state}`) })}
+            </Alert>
+          ) : conflict ? (
             <Alert color="red.9" variant="outline" title={t('event.conflictTitle')} role="alert">
               <Stack gap="xs" align="flex-start">
                 <span>{t('event.conflict')}</span>
@@ -117,9 +127,19 @@ export function EventDialog({
             </Alert>
           ) : error ? (
             <Alert color="red.9" variant="outline" role="alert">
-              {problems.length
-                ? problems.map((p) => `${p.field}: ${p.message}`).join('; ')
-                : errorMessage(error, t)}
+              {problems.length ? (
+                <>
+                  {problems.some((p) => INLINE.some((f) => p.field === f)) && (
+                    <span>{t('event.checkFields')} </span>
+                  )}
+                  {problems
+                    .filter((p) => !INLINE.some((f) => p.field === f))
+                    .map((p) => `${p.field}: ${p.message}`)
+                    .join('; ')}
+                </>
+              ) : (
+                errorMessage(error, t)
+              )}
             </Alert>
           ) : null}
           {type === 'QUALITY_APPROVE' && (
@@ -221,7 +241,7 @@ export function EventDialog({
             <Button variant="outline" onClick={onClose}>
               {t('common.cancel')}
             </Button>
-            <Button type="submit" loading={busy} disabled={conflict}>
+            <Button type="submit" loading={busy} disabled={conflict || gone}>
               {t(`events.${type}`)}
             </Button>
           </Group>

@@ -21,7 +21,9 @@ export function errorMessage(
     if (error.status === 401) return t('errors.signedOut');
     if (error.status === 403) return t('errors.forbidden');
     if (error.status === 404) return t('errors.notFound');
-    if (error.status === 409) return t('errors.conflict');
+    // Only a stale version is "someone else changed this"; other conflicts (the last admin, an event
+    // no longer allowed) carry the server's own explanation.
+    if (error.stale) return t('errors.conflict');
     return error.detail ?? error.title;
   }
   return t('errors.unexpected');

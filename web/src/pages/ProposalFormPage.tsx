@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Button,
   Checkbox,
   Fieldset,
@@ -18,7 +19,7 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, unwrap, type Me, type Proposal } from '../api/client';
 import {
   contentFromModel,
@@ -90,6 +91,9 @@ function languageName(code: string): string {
     return code;
   }
 }
+
+/** The states in which content may change (the workflow's rule; the server enforces it too). */
+const EDITABLE: Proposal['state'][] = ['draft', 'changesRequested'];
 
 export default function ProposalFormPage({ me }: { me: Me }) {
   const { id } = useParams();
@@ -204,6 +208,29 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   if (id && existing.isPending) return <Loading />;
   if (id && existing.isError)
     return <ErrorState error={existing.error} onRetry={() => void existing.refetch()} />;
+  // Content changes only in draft or changes requested (say, after Back from a submission).
+  if (id && existing.data && !EDITABLE.includes(existing.data.state) && busy === null)
+    return (
+      <Stack maw={900}>
+        <Title order={1}>{t('form.editTitle', { reference: existing.data.reference })}</Title>
+        <Alert color="blue.9" variant="outline" role="status" title={t('form.notEditableTitle')}>
+          <Stack gap="xs" align="flex-start">
+            <span>{t('form.notEditable', { state: t(`state.${existing.data.state}`) })}</span>
+            <Anchor component={Link} to={`/proposals/${id}`}>
+              {t('form.toProposal')}
+            </Anchor>
+          </Stack>
+        </Alert>
+      </Stack>
+    );
+
+  /** A stale version: take the latest version number and keep what was typed, so the next save wins. */
+  const keepMine = async () => {
+    const latest = await existing.refetch();
+    if (latest.data) setVersion(latest.data.version);
+    setFailure(null);
+    setSaved(t('form.keptMine'));
+  };
 
   const fieldLabel = (field: string) => {
     const key = field
@@ -242,6 +269,16 @@ export default function ProposalFormPage({ me }: { me: Me }) {
               </List>
             ) : (
               errorMessage(failure, t)
+            )}
+            {failure instanceof ApiError && failure.stale && (
+              <Group mt="xs" gap="xs">
+                <Button size="xs" variant="outline" onClick={() => void keepMine()}>
+                  {t('form.keepMine')}
+                </Button>
+                <Anchor component={Link} to={`/proposals/${id}/history`} size="sm">
+                  {t('form.seeTheirs')}
+                </Anchor>
+              </Group>
             )}
           </Alert>
         )}

@@ -34,9 +34,21 @@ export default function UsersPage({ me }: { me: Me }) {
     queryKey: ['users', institutionId],
     queryFn: () => unwrap(api.GET('/api/users', { params: { query: { institutionId, limit: 100 } } })),
   });
+  const [failure, setFailure] = useState<unknown>(null);
   const refresh = (message: string) => {
     setNotice(message);
+    setFailure(null);
     void queryClient.invalidateQueries({ queryKey: ['users'] });
+  };
+  // Reopening an account needs no confirmation: it only lets the user sign in again (old sessions stay ended).
+  const reactivate = async (u: User) => {
+    try {
+      await unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { active: true } }));
+      refresh(t('users.reactivated', { name: u.displayName }));
+    } catch (e) {
+      setNotice(null);
+      setFailure(e);
+    }
   };
   return (
     <Stack>
@@ -67,6 +79,7 @@ export default function UsersPage({ me }: { me: Me }) {
           {notice}
         </Alert>
       )}
+      {failure !== null && <ErrorState error={failure} />}
       {users.isError ? (
         <ErrorState error={users.error} onRetry={() => void users.refetch()} />
       ) : users.isPending ? (
@@ -93,7 +106,8 @@ export default function UsersPage({ me }: { me: Me }) {
                   <Table.Td>{u.email}</Table.Td>
                   <Table.Td>{u.roles.map((r) => t(`role.${r}`)).join(', ') || '—'}</Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" color={u.active ? 'dark' : 'gray.8'}>
+                    {/* Never cut to "DEACTIVA…": the column takes the badge's full width. */}
+                    <Badge variant="outline" color={u.active ? 'dark' : 'gray.8'} maw="none">
                       {u.active ? t('users.active') : t('users.inactive')}
                     </Badge>
                   </Table.Td>
@@ -107,6 +121,16 @@ export default function UsersPage({ me }: { me: Me }) {
                       >
                         {t('users.changeRoles')}
                       </Button>
+                      {!u.active && (
+                        <Button
+                          size="xs"
+                          variant="outline"
+                          onClick={() => void reactivate(u)}
+                          aria-label={t('users.reactivateName', { name: u.displayName })}
+                        >
+                          {t('users.reactivate')}
+                        </Button>
+                      )}
                       {u.active && u.id !== me.id && (
                         <Button
                           size="xs"
