@@ -217,4 +217,55 @@ describe('account pages and credential exports in a browser', () => {
       ).status,
     ).toBe(200);
   });
+
+  it('shows the sign-in page at the same address when the account is closed mid-session', async () => {
+    const user = await server.user('cuni', ['proposer'], 'closed-mid-session');
+    const page = await open(user.email);
+    await page.goto('/');
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    expect(
+      (
+        await server
+          .http()
+          .patch(`/api/users/${user.id}`)
+          .set({ authorization: `Bearer ${await server.admin()}` })
+          .send({ active: false })
+      ).status,
+    ).toBe(200);
+    // An in-app navigation: the next API answer is 401, and every page would otherwise fail on its own.
+    await page.getByRole('link', { name: 'Proposals', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/proposals');
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await expectAccessible(page);
+  });
+
+  it('lets an administrator reopen a closed account from the users page', async () => {
+    const admin = await server.user('cuni', ['admin'], 'reopening-admin');
+    const closed = await server.user('cuni', ['reviewer'], 'reopened');
+    const adminAuth = { authorization: `Bearer ${admin.token}` };
+    await server.http().patch(`/api/users/${closed.id}`).set(adminAuth).send({ active: false });
+    const page = await open(admin.email);
+    await page.goto('/admin/users');
+    await page.getByRole('button', { name: 'Reactivate reopened at cuni' }).click();
+    await page.getByText('reopened at cuni can sign in again.').waitFor();
+    await page.getByRole('button', { name: 'Deactivate reopened at cuni' }).waitFor();
+    expect(
+      (await server.http().post('/api/auth/login').send({ email: closed.email, password: DEFAULT_PASSWORD }))
+        .status,
+    ).toBe(200);
+    await expectAccessible(page);
+  });
+
+  it('does not offer the edit form of a proposal that has left draft, and links to the proposal instead', async () => {
+    const p = await w.create();
+    await w.ok(p.id, 'cuniProposer', 'SUBMIT', {});
+    const page = await open(email('cuniProposer'));
+    await page.goto(`/proposals/${p.id}/edit`);
+    await page.getByText('This proposal can no longer be edited').waitFor();
+    expect(await page.getByRole('button', { name: 'Save draft' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Go to the proposal' }).click();
+    await page.waitForURL(`**/proposals/${p.id}`);
+    await expectAccessible(page);
+  });
 });
