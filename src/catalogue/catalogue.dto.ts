@@ -143,6 +143,13 @@ export class CataloguePageDto {
       'Counts for each filter value among the matches of q and of every other filter (a filter does not narrow its own facet)',
   })
   facets!: CatalogueFacetsDto;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { cuni: 'Charles University' },
+    description: 'The name of every institution this page names by id (items and the institution facet)',
+  })
+  institutions!: Record<string, string>;
 }
 
 export class AlignmentDto {
@@ -189,6 +196,13 @@ export class CatalogueEntryDto extends CatalogueItemDto {
   @ApiProperty({ type: ExportLinksDto }) exports!: ExportLinksDto;
   @ApiProperty({ description: 'schema.org Course (JSON-LD) for the public page' })
   schemaOrg!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { cuni: 'Charles University', nau: 'National Accreditation Bureau' },
+    description: 'The name of every institution the entry names by id (lead, partners, agencies)',
+  })
+  institutions!: Record<string, string>;
 }
 
 export class PathwayNodeDto {

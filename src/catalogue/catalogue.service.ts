@@ -113,7 +113,29 @@ export class CatalogueService {
    */
   private readonly browseFacets = new LRUCache<string, Promise<Facets>>({ max: 500 });
 
+  /** Institution names by id. A name never changes once the institution exists, so nothing goes stale. */
+  private readonly institutionNames = new LRUCache<string, string>({ max: 10_000 });
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /** The names of these institutions (public: the alliance's members and agencies), id-sorted. */
+  private async namesOf(ids: Iterable<string>): Promise<Record<string, string>> {
+    const wanted = [...new Set(ids)].sort();
+    const missing = wanted.filter((id) => !this.institutionNames.has(id));
+    if (missing.length) {
+      const rows: Array<{ id: string; name: string }> = await this.dataSource.query(
+        `SELECT id, name FROM institutions WHERE id = ANY ($1::text[])`,
+        [missing],
+      );
+      for (const r of rows) this.institutionNames.set(r.id, r.name);
+    }
+    return Object.fromEntries(
+      wanted.flatMap((id) => {
+        const name = this.institutionNames.get(id);
+        return name === undefined ? [] : [[id, name]];
+      }),
+    );
+  }
 
   /** Moves with every publish and retire (same transaction); the ETags are made of it. */
   async version(): Promise<string> {
@@ -199,6 +221,10 @@ export class CatalogueService {
               : { p: last.publishedAt.toISOString(), ref: last.reference },
           )
         : null;
+    const institutions = await this.namesOf([
+      ...page.flatMap((i) => [i.leadInstitutionId, ...i.partnerInstitutionIds]),
+      ...facets.institutionId.map((f) => f.value),
+    ]);
     return {
       items: page.map(({ rank: _r, publishedAt, ...rest }) => ({
         ...rest,
@@ -206,6 +232,7 @@ export class CatalogueService {
       })),
       nextCursor,
       facets,
+      institutions,
     };
   }
 
@@ -405,6 +432,11 @@ export class CatalogueService {
         href: k ? `/api/catalogue/${value}` : null,
       };
     };
+    const institutions = await this.namesOf([
+      e.leadInstitutionId,
+      ...e.partnerInstitutionIds,
+      ...e.alignments.map((a) => a.agencyId),
+    ]);
     const base = `/api/catalogue/${e.reference}`;
     const publishedAt = e.publishedAt.toISOString();
     const content = e.content;
@@ -461,6 +493,7 @@ export class CatalogueService {
           : {}),
         datePublished: publishedAt,
       },
+      institutions,
     };
   }
 

@@ -90,10 +90,13 @@ describe('catalogue and analytics in a browser', () => {
     await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
     const cards = page.getByTestId('catalogue-item');
     expect(await cards.count()).toBe(2);
-    // Facet counts come from the API: one entry in German, one in English.
-    const german = page.getByRole('checkbox', { name: 'de (1)' });
+    // Facet counts come from the API: one entry in German, one in English; languages and institutions
+    // are named in words, not codes.
+    const german = page.getByRole('checkbox', { name: 'German (1)' });
     await german.waitFor();
-    await expect(page.getByRole('checkbox', { name: 'en (1)' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('checkbox', { name: 'English (1)' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('checkbox', { name: 'Charles University (2)' }).count()).resolves.toBe(1);
+    await expect(cards.first().textContent()).resolves.toContain('Led by Charles University');
     // click(), not check(): the box follows the address, which React Router updates in a transition.
     await german.click();
     await page.getByRole('status').filter({ hasText: '1 micro-credential shown' }).waitFor();
@@ -116,7 +119,10 @@ describe('catalogue and analytics in a browser', () => {
     await expect(page.getByTestId('pathway-list').textContent()).resolves.toContain(
       'Gründung einer Datenfirma → Research Data Stewardship',
     );
-    await expect(page.getByRole('row').filter({ hasText: 'nau' }).count()).resolves.toBe(1);
+    await expect(
+      page.getByRole('row').filter({ hasText: 'National Accreditation Bureau for Higher Education' }).count(),
+    ).resolves.toBe(1);
+    await expect(page.getByText('Partners: Heidelberg University').count()).resolves.toBe(1);
     const exportHref = await page
       .getByRole('link', { name: 'Open Badges 3.0 achievement' })
       .getAttribute('href');

@@ -183,6 +183,9 @@ describe('the public catalogue', () => {
     expect(counts(all.facets.ects)).toEqual({ '3': 1, '5': 1, '6': 1 });
     expect(counts(all.facets.language)).toEqual({ en: 2, de: 1, fr: 1 });
     expect(counts(all.facets.institutionId)).toEqual({ cuni: 3, uhd: 2, su: 2 });
+    // The page names each institution it mentions (items and the institution facet).
+    expect(Object.keys(all.institutions).sort()).toEqual(['cuni', 'su', 'uhd']);
+    expect(all.institutions.uhd).toBe('Heidelberg University');
     expect(counts(all.facets.escoSkillUri)).toEqual({ [SKILL_A]: 2, [SKILL_B]: 2 });
 
     const both = (await search('strategicArea=data-literacy&eqfLevel=7')).body;
@@ -289,6 +292,14 @@ describe('the public catalogue', () => {
     expect(res.body.content.title).toBe('Pensée critique et données publiques');
     // The field of education (ISCED-F), which SUBMIT requires, is public.
     expect(res.body.content.thematicArea).toMatch(/^\d{2,4}$/);
+    // Every institution the entry names by id comes with its name, and no other.
+    const named = [
+      res.body.leadInstitutionId,
+      ...res.body.partnerInstitutionIds,
+      ...res.body.alignments.map((a: { agencyId: string }) => a.agencyId),
+    ];
+    expect(Object.keys(res.body.institutions).sort()).toEqual([...new Set(named)].sort());
+    expect(res.body.institutions.cuni).toBe('Charles University');
     expect(res.body.alignments).toEqual([
       { country: 'CZ', agencyId: 'nau', outcome: 'aligned', nqfLevel: '7' },
       { country: 'FR', agencyId: 'hceres', outcome: 'aligned-with-conditions', nqfLevel: null },

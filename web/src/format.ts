@@ -23,3 +23,12 @@ export function formatWaited(fromIso: string | undefined, now = Date.now()): str
   if (hours < 48) return i18n.t('duration.hours', { count: hours });
   return i18n.t('duration.days', { count: Math.floor(hours / 24) });
 }
+
+/** A language's English name from its ISO 639-1 code ("cs" → "Czech"); the code when unknown. */
+export function languageName(code: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -2017,6 +2017,15 @@ export interface components {
       nextCursor: string | null;
       /** @description Counts for each filter value among the matches of q and of every other filter (a filter does not narrow its own facet) */
       facets: components['schemas']['CatalogueFacetsDto'];
+      /**
+       * @description The name of every institution this page names by id (items and the institution facet)
+       * @example {
+       *       "cuni": "Charles University"
+       *     }
+       */
+      institutions: {
+        [key: string]: string;
+      };
     };
     AlignmentDto: {
       /** @example CZ */
@@ -2080,6 +2089,16 @@ export interface components {
       exports: components['schemas']['ExportLinksDto'];
       /** @description schema.org Course (JSON-LD) for the public page */
       schemaOrg: Record<string, never>;
+      /**
+       * @description The name of every institution the entry names by id (lead, partners, agencies)
+       * @example {
+       *       "cuni": "Charles University",
+       *       "nau": "National Accreditation Bureau"
+       *     }
+       */
+      institutions: {
+        [key: string]: string;
+      };
     };
     PathwayNodeDto: {
       /** @description The reference, or the URL of an external programme */

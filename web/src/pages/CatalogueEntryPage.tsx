@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
-import { formatDateTime } from '../format';
+import { formatDateTime, languageName } from '../format';
 
 type Pathways = Schemas['PathwaysDto'];
 type StackLink = Schemas['StackLinkDto'];
@@ -96,12 +96,27 @@ export default function CatalogueEntryPage() {
   if (entry.isPending) return <Loading />;
   if (entry.isError) return <ErrorState error={entry.error} onRetry={() => void entry.refetch()} />;
   const e = entry.data;
+  const institution = (id: string) => e.institutions[id] ?? id;
   const content = e.content as Record<string, unknown>;
   const outcomes = Array.isArray(content.learningOutcomes)
     ? (content.learningOutcomes as { description?: string; escoSkillUri?: string }[])
     : [];
   const assessment = content.assessment as { type?: string; description?: string } | undefined;
-  const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? '' : String(v));
+  // Coded values in words: "blended" → "Blended", "master" → "Master" (the form's own labels).
+  const word = (f: (typeof FIELDS)[number], v: string) =>
+    f === 'participationForm'
+      ? t(`participation.${v}`, { defaultValue: v })
+      : f === 'targetGroups'
+        ? t(`targetGroup.${v}`, { defaultValue: v })
+        : v;
+  const show = (v: unknown, f?: (typeof FIELDS)[number]) =>
+    Array.isArray(v)
+      ? v.map((x) => (f ? word(f, String(x)) : String(x))).join(', ')
+      : typeof v === 'object'
+        ? ''
+        : f
+          ? word(f, String(v))
+          : String(v);
   const titleOf = (node: string) => pathways.data?.nodes.find((n) => n.id === node)?.title ?? node;
 
   const stackList = (links: StackLink[]) =>
@@ -150,10 +165,10 @@ export default function CatalogueEntryPage() {
         )}
       </Group>
       <Text size="sm">
-        {t('catalogue.lead', { institution: e.leadInstitutionId })}
+        {t('catalogue.lead', { institution: institution(e.leadInstitutionId) })}
         {e.partnerInstitutionIds.length > 0 &&
-          ` · ${t('catalogue.partners', { list: e.partnerInstitutionIds.join(', ') })}`}{' '}
-        · {t('catalogue.languages', { list: e.languages.join(', ') })} ·{' '}
+          ` · ${t('catalogue.partners', { list: e.partnerInstitutionIds.map(institution).join(', ') })}`}{' '}
+        · {t('catalogue.languages', { list: e.languages.map(languageName).join(', ') })} ·{' '}
         {t('catalogue.published', { date: formatDateTime(e.publishedAt) })}
       </Text>
 
@@ -193,7 +208,7 @@ export default function CatalogueEntryPage() {
             (f) => (
               <div key={f}>
                 <dt>{t(`catalogue.field.${f}`)}</dt>
-                <dd>{show(content[f])}</dd>
+                <dd>{show(content[f], f)}</dd>
               </div>
             ),
           )}
@@ -221,7 +236,7 @@ export default function CatalogueEntryPage() {
                 {e.alignments.map((a) => (
                   <Table.Tr key={`${a.country}-${a.agencyId}`}>
                     <Table.Td>{a.country}</Table.Td>
-                    <Table.Td>{a.agencyId}</Table.Td>
+                    <Table.Td>{institution(a.agencyId)}</Table.Td>
                     <Table.Td>{t(`catalogue.outcomeValue.${a.outcome}`)}</Table.Td>
                     <Table.Td>{a.nqfLevel ?? '—'}</Table.Td>
                   </Table.Tr>

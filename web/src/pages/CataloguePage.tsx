@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
+import { languageName } from '../format';
 
 type Facets = Schemas['CatalogueFacetsDto'];
 type FacetName = 'strategicArea' | 'eqfLevel' | 'language' | 'institutionId' | 'escoSkillUri';
@@ -75,14 +76,23 @@ export default function CataloguePage() {
 
   const facets: Facets | undefined = results.data?.pages[0]?.facets;
   const items = results.data?.pages.flatMap((p) => p.items) ?? [];
+  const names: Record<string, string> = Object.assign(
+    {},
+    ...(results.data?.pages.map((p) => p.institutions) ?? []),
+  );
+  const institution = (id: string) => names[id] ?? id;
   const label = (name: FacetName, value: string) =>
-    name === 'strategicArea'
-      ? t(`strategicArea.${value}`, { defaultValue: value })
-      : name === 'eqfLevel'
-        ? t('catalogue.eqf', { level: value })
-        : name === 'escoSkillUri'
-          ? skillLabel(value)
-          : value;
+    name === 'institutionId'
+      ? institution(value)
+      : name === 'language'
+        ? languageName(value)
+        : name === 'strategicArea'
+          ? t(`strategicArea.${value}`, { defaultValue: value })
+          : name === 'eqfLevel'
+            ? t('catalogue.eqf', { level: value })
+            : name === 'escoSkillUri'
+              ? skillLabel(value)
+              : value;
 
   return (
     <Stack>
@@ -187,8 +197,9 @@ export default function CataloguePage() {
                         ))}
                       </Group>
                       <Text size="sm">
-                        {item.reference} · {t('catalogue.lead', { institution: item.leadInstitutionId })} ·{' '}
-                        {t('catalogue.languages', { list: item.languages.join(', ') })}
+                        {item.reference} ·{' '}
+                        {t('catalogue.lead', { institution: institution(item.leadInstitutionId) })} ·{' '}
+                        {t('catalogue.languages', { list: item.languages.map(languageName).join(', ') })}
                       </Text>
                     </Stack>
                   </Card>

@@ -29,6 +29,7 @@ import {
   type FormModel,
 } from '../components/content-form';
 import { institutionName, useInstitutions } from '../components/institutions';
+import { languageName } from '../format';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 
 const ASSESSMENT_TYPES = [
@@ -83,14 +84,6 @@ const LANGUAGES = [
   'zh',
   'ja',
 ];
-
-function languageName(code: string): string {
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
-}
 
 /** The states in which content may change (the workflow's rule; the server enforces it too). */
 const EDITABLE: Proposal['state'][] = ['draft', 'changesRequested'];
