@@ -15,10 +15,11 @@ export type DeliveryOutcome =
   | { outcome: 'delivered' | 'not-owed' | 'no-longer-pending' | 'unknown-workflow-version' }
   | { outcome: 'not-yet-due'; dueAt: Date };
 
-function describeParty(p: PendingParty): string {
+/** The pending party in words a person reads in a notification or an e-mail (a name, not an id). */
+function describeParty(p: PendingParty, institutionName: string | undefined): string {
   if (p.kind === 'agency') return `the national agency of ${p.country}`;
   if (p.kind === 'quality') return 'the quality officers';
-  return p.institutionId ?? p.key;
+  return institutionName ?? p.institutionId ?? p.key;
 }
 
 /**
@@ -94,14 +95,18 @@ export class ReminderDeliveryService {
         const recipients =
           row.kind === 'reminder' ? await partyMembers(em, party) : await escalationRecipients(em, party);
         const stage = definition.policy.stageLabels[proposal.state] ?? proposal.state;
+        const named: Array<{ name: string }> = party.institutionId
+          ? await em.query(`SELECT name FROM institutions WHERE id = $1`, [party.institutionId])
+          : [];
+        const who = describeParty(party, named[0]?.name);
         const title =
           row.kind === 'reminder'
-            ? `Reminder: ${proposal.reference} is waiting for ${describeParty(party)} in ${stage}`
-            : `Escalation: ${proposal.reference} has waited for ${describeParty(party)} in ${stage} since ${new Date(definition.stageEnteredAtOf(snapshot)).toISOString().slice(0, 10)}`;
+            ? `Reminder: ${proposal.reference} is waiting for ${who} in ${stage}`
+            : `Escalation: ${proposal.reference} has waited for ${who} in ${stage} since ${new Date(definition.stageEnteredAtOf(snapshot)).toISOString().slice(0, 10)}`;
         const body =
           row.kind === 'reminder'
-            ? `Micro-credential proposal ${proposal.reference} (${String(proposal.content.title ?? 'untitled')}) needs a decision from ${describeParty(party)}. Reminder ${row.attempt}.`
-            : `Proposal ${proposal.reference} is still waiting for ${describeParty(party)}. As an administrator, please see that it is handled.`;
+            ? `Micro-credential proposal ${proposal.reference} (${String(proposal.content.title ?? 'untitled')}) needs a decision from ${who}. Reminder ${row.attempt}.`
+            : `Proposal ${proposal.reference} is still waiting for ${who}. As an administrator, please see that it is handled.`;
         const notifications: Array<{ id: string; userId: string }> = recipients.length
           ? await em.query(
               `INSERT INTO notifications (user_id, schedule_id, kind, proposal_id, proposal_reference, state, party_key, title, body)

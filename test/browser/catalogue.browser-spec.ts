@@ -155,7 +155,8 @@ describe('catalogue and analytics in a browser', () => {
     await table.getByRole('row').filter({ hasText: waiting.reference }).waitFor();
     await expect(
       table.getByRole('row').filter({ hasText: waiting.reference }).textContent(),
-    ).resolves.toContain('partner-uhd');
+    ).resolves.toContain('Partner Heidelberg University');
+    await expect(page.getByTestId('stages-table').textContent()).resolves.toContain('Charles University');
     await page.getByTestId('stages-chart').locator('svg[role="img"]').waitFor();
     await expect(page.getByTestId('stages-table').textContent()).resolves.toContain('Partner review');
     await expect(page.getByTestId('throughput-table').textContent()).resolves.toMatch(/\d{4}-\d{2}/);

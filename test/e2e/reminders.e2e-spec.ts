@@ -120,6 +120,11 @@ describe('reminders', () => {
       'two reminders for uhd',
       async () => (await notificationsOf(w, 'uhdReviewer', p.id)).length >= 2,
     );
+    // Written for people: the waiting institution by its name, not its id.
+    const [first] = await notificationsOf(w, 'uhdReviewer', p.id);
+    expect(first.title).toBe(
+      `Reminder: ${submitted.reference} is waiting for Heidelberg University in partner review`,
+    );
     await w.ok(p.id, 'uhdReviewer', 'PARTNER_APPROVE');
     const atDecision = (await notificationsOf(w, 'uhdReviewer', p.id)).length;
     const suBefore = (await notificationsOf(w, 'suReviewer', p.id)).length;

@@ -16,6 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { BarChart } from '../components/BarChart';
+import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import i18n from '../i18n';
 import { formatDateTime } from '../format';
@@ -77,6 +78,18 @@ function Section({
 
 export default function AnalyticsPage() {
   const { t } = useTranslation();
+  const known = useInstitutions();
+  const nameOf = (id: string) => institutionName(known.data, id);
+  /** A pending party's key ("partner-uhd", "agency-cz", "quality") in words, as the proposal page says it. */
+  const partyLabel = (key: string | null | undefined) => {
+    if (!key) return '—';
+    if (key === 'quality') return t('party.quality');
+    if (key === 'publisher') return t('party.publisherLead');
+    const m = /^([a-z]+)-(.+)$/.exec(key);
+    if (!m) return key;
+    if (m[1] === 'agency') return t('party.agency', { country: m[2].toUpperCase() });
+    return t(`party.${m[1]}`, { name: nameOf(m[2]), defaultValue: key });
+  };
   const stages = useQuery({
     queryKey: ['analytics', 'stages'],
     queryFn: () => unwrap(api.GET('/api/analytics/stages')),
@@ -137,7 +150,7 @@ export default function AnalyticsPage() {
               label={t('analytics.institution')}
               data={[
                 { value: '', label: t('analytics.allInstitutions') },
-                ...institutions.map((i) => ({ value: i, label: i })),
+                ...institutions.map((i) => ({ value: i, label: nameOf(i) })),
               ]}
               value={institution}
               onChange={(v) => setInstitution(v ?? '')}
@@ -174,7 +187,9 @@ export default function AnalyticsPage() {
                 <Table.Tbody>
                   {stages.data.rows.map((r) => (
                     <Table.Tr key={`${r.institutionId ?? ''}-${r.stage}`}>
-                      <Table.Td>{r.institutionId ?? t('analytics.allInstitutions')}</Table.Td>
+                      <Table.Td>
+                        {r.institutionId ? nameOf(r.institutionId) : t('analytics.allInstitutions')}
+                      </Table.Td>
                       <Table.Td>{t(`state.${r.stage}`)}</Table.Td>
                       <Table.Td>{r.entered}</Table.Td>
                       <Table.Td>{r.left}</Table.Td>
@@ -283,7 +298,7 @@ export default function AnalyticsPage() {
                     </Table.Td>
                     <Table.Td>{w.title ?? '—'}</Table.Td>
                     <Table.Td>{t(`state.${w.state}`, { defaultValue: w.state })}</Table.Td>
-                    <Table.Td>{w.partyKey ?? '—'}</Table.Td>
+                    <Table.Td>{partyLabel(w.partyKey)}</Table.Td>
                     <Table.Td>{formatDateTime(w.since)}</Table.Td>
                     <Table.Td>
                       {formatMs(w.waitingMs)}{' '}
