@@ -268,4 +268,30 @@ describe('account pages and credential exports in a browser', () => {
     await page.waitForURL(`**/proposals/${p.id}`);
     await expectAccessible(page);
   });
+
+  it('keeps what was typed in a dialog on Escape, and gives focus back to the button that opened it', async () => {
+    const p = await w.create();
+    await w.ok(p.id, 'cuniProposer', 'SUBMIT', {});
+    const page = await open(email('uhdReviewer'));
+    await page.goto(`/proposals/${p.id}`);
+    const opener = page.getByRole('button', { name: 'Request changes' });
+    await opener.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Comment').fill('Please name the assessment method.');
+    await page.keyboard.press('Escape');
+    // Still open, the comment still there.
+    await expect(dialog.getByLabel('Comment').inputValue()).resolves.toBe(
+      'Please name the assessment method.',
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect(opener.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    // An empty dialog still closes on Escape, and focus comes back all the same.
+    await opener.click();
+    await dialog.getByLabel('Comment').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(opener.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await expectAccessible(page);
+  });
 });

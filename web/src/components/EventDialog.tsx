@@ -90,10 +90,21 @@ export function EventDialog({
     }
   };
 
+  // Typed or chosen anything? Then Escape or a click beside the dialog must not throw it away (a half
+  // assessed checklist is minutes of work); Cancel and the close button still close it.
+  const dirty =
+    comment.trim() !== '' ||
+    conditions.trim() !== '' ||
+    nqfLevel.trim() !== '' ||
+    reference.trim() !== '' ||
+    Object.values(criteria).some((c) => c.result !== '' || c.note.trim() !== '');
+
   return (
     <Modal
       opened
       onClose={onClose}
+      closeOnEscape={!dirty}
+      closeOnClickOutside={!dirty}
       title={t(`events.${type}`)}
       size={type === 'QUALITY_APPROVE' ? 'xl' : 'lg'}
       closeButtonProps={{ 'aria-label': t('common.close') }}

@@ -111,10 +111,12 @@ export default function AuditPage({ me }: { me: Me }) {
             data-testid="verify-result"
           >
             <Text size="sm">
-              {t('audit.verifyDetail', {
-                entries: verify.data.entries,
-                seq: verify.data.firstInvalidSeq ?? '—',
-              })}
+              {verify.data.firstInvalidSeq === null || verify.data.firstInvalidSeq === undefined
+                ? t('audit.verifyDetailValid', { entries: verify.data.entries })
+                : t('audit.verifyDetail', {
+                    entries: verify.data.entries,
+                    seq: verify.data.firstInvalidSeq,
+                  })}
             </Text>
             <Text size="sm" style={{ wordBreak: 'break-all' }}>
               {t('audit.headHash')}: <Code>{verify.data.headHash}</Code>

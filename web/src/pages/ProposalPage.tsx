@@ -1,6 +1,6 @@
 import { Anchor, Badge, Button, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
@@ -39,6 +39,17 @@ export default function ProposalPage({ me }: { me: Me }) {
   const queryClient = useQueryClient();
   const institutions = useInstitutions();
   const [dialog, setDialog] = useState<EventType | null>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The dialog unmounts when it closes, so its own focus return cannot run: the page gives focus back to
+  // the button that opened it, or, when the action is gone after it succeeded, to the heading.
+  useEffect(() => {
+    if (dialog !== null || !opener.current) return;
+    const target = opener.current;
+    opener.current = null;
+    if (target.isConnected) target.focus();
+    else heading.current?.focus();
+  }, [dialog]);
   const proposal = useQuery({
     queryKey: ['proposal', id],
     queryFn: () => unwrap(api.GET('/api/proposals/{id}', { params: { path: { id } } })),
@@ -71,7 +82,9 @@ export default function ProposalPage({ me }: { me: Me }) {
           {p.reference} · {t('proposal.revisionN', { n: p.revision })} ·{' '}
           {t('proposal.versionN', { n: p.version })}
         </Text>
-        <Title order={1}>{c.title ?? t('proposal.untitled')}</Title>
+        <Title order={1} ref={heading} tabIndex={-1}>
+          {c.title ?? t('proposal.untitled')}
+        </Title>
         <Group gap="xs" mt="xs">
           <Badge variant="filled" color="blue.9" data-testid="proposal-state">
             {t(`state.${p.state}`)}
@@ -123,7 +136,10 @@ export default function ProposalPage({ me }: { me: Me }) {
         {events.map((e) => (
           <Button
             key={e}
-            onClick={() => setDialog(e)}
+            onClick={(event) => {
+              opener.current = event.currentTarget;
+              setDialog(e);
+            }}
             variant={
               e.includes('APPROVE') || e === 'AGENCY_CONFIRM' || e === 'PUBLISH' || e === 'SUBMIT'
                 ? 'filled'
