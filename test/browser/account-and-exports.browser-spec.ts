@@ -301,4 +301,30 @@ describe('account pages and credential exports in a browser', () => {
     await expect(opener.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
     await expectAccessible(page);
   });
+
+  it('shows the proposer what the reviewers asked for on the proposal page', async () => {
+    const p = await w.create();
+    await w.ok(p.id, 'cuniProposer', 'SUBMIT', {});
+    await w.ok(p.id, 'uhdReviewer', 'PARTNER_REQUEST_CHANGES', {
+      comment: 'Name the assessment method in the summary.',
+    });
+    const page = await open(email('cuniProposer'));
+    await page.goto(`/proposals/${p.id}`);
+    const asked = page.getByRole('alert').filter({ hasText: 'Changes requested' });
+    await asked.getByText('Name the assessment method in the summary.').waitFor();
+    await expect(asked.textContent()).resolves.toContain('Heidelberg University asked for changes');
+    await expectAccessible(page);
+  });
+
+  it('offers an administrator only the roles the institution can hold when creating a user', async () => {
+    const admin = await server.user('nau', ['admin'], 'nau-admin');
+    const page = await open(admin.email);
+    await page.goto('/admin/users');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const roles = page.getByRole('dialog').getByRole('group', { name: 'Roles' });
+    await roles.getByRole('checkbox', { name: 'Agency liaison' }).waitFor();
+    expect(await roles.getByRole('checkbox').count()).toBe(2);
+    expect(await roles.getByRole('checkbox', { name: 'Administrator' }).count()).toBe(1);
+    expect(await roles.getByRole('checkbox', { name: 'Proposer' }).count()).toBe(0);
+  });
 });

@@ -1,4 +1,16 @@
-import { Anchor, Badge, Button, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  List,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -68,6 +80,11 @@ export default function ProposalPage({ me }: { me: Me }) {
   const isLeadProposer = me.institutionId === p.leadInstitutionId && me.roles.includes('proposer');
   const editable = isLeadProposer && (p.state === 'draft' || p.state === 'changesRequested');
   const stageIndex = STAGES.indexOf(p.state as (typeof STAGES)[number]);
+  // What the reviewers asked for, where the proposer looks first (History has it too).
+  const requested =
+    p.state === 'changesRequested'
+      ? [...(history.data ?? [])].reverse().find((h) => h.toState === 'changesRequested')
+      : undefined;
   const done = (p: Proposal) => {
     queryClient.setQueryData(['proposal', id], p);
     void queryClient.invalidateQueries({ queryKey: ['proposals'] });
@@ -130,6 +147,21 @@ export default function ProposalPage({ me }: { me: Me }) {
           <Text size="sm" mt="xs">
             {t('proposal.offPath', { state: t(`state.${p.state}`) })}
           </Text>
+        )}
+        {requested && (
+          <Alert color="blue.9" variant="outline" mt="xs" title={t('proposal.changesRequestedTitle')}>
+            <Text size="sm">
+              {t('proposal.changesRequestedBy', {
+                institution: name(requested.actorInstitutionId),
+                date: formatDateTime(requested.at),
+              })}
+            </Text>
+            {requested.comment && (
+              <Text size="sm" mt={4} style={{ whiteSpace: 'pre-wrap' }}>
+                {requested.comment}
+              </Text>
+            )}
+          </Alert>
         )}
       </nav>
       <Group gap="xs">
@@ -250,8 +282,10 @@ export default function ProposalPage({ me }: { me: Me }) {
             {c.revenueShares?.map((s) => `${name(s.institutionId)} ${s.percent} %`).join(', ') ?? '—'}
           </Text>
           <Text>
-            <strong>{t('field.stackability')}:</strong>{' '}
-            {[...(c.stackability?.stacksInto ?? []), ...(c.stackability?.composedOf ?? [])].join(', ') || '—'}
+            <strong>{t('field.stacksInto')}:</strong> {(c.stackability?.stacksInto ?? []).join(', ') || '—'}
+          </Text>
+          <Text>
+            <strong>{t('field.composedOf')}:</strong> {(c.stackability?.composedOf ?? []).join(', ') || '—'}
           </Text>
         </SimpleGrid>
         <Title order={3} size="h4" mt="sm">

@@ -16,7 +16,7 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
+import { api, ApiError, ROLES, unwrap, type Institution, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 
@@ -184,14 +184,30 @@ export default function UsersPage({ me }: { me: Me }) {
   );
 }
 
+/** The roles each kind of institution holds (the server refuses others with 400). */
+const ROLES_OF_KIND: Record<Institution['kind'], Role[]> = {
+  university: ['proposer', 'reviewer', 'quality_officer', 'admin'],
+  alliance: ['quality_officer', 'admin'],
+  agency: ['agency_liaison', 'admin'],
+};
+
+/** The roles to offer for a user of this institution: all of them until the institutions are loaded. */
+function useRolesFor(institutionId: string): Role[] {
+  const institutions = useInstitutions();
+  const kind = institutions.data?.find((i) => i.id === institutionId)?.kind;
+  return kind ? ROLES.filter((r) => ROLES_OF_KIND[kind].includes(r)) : ROLES;
+}
+
 function RoleChoices({
   value,
   onChange,
   error,
+  offered,
 }: {
   value: Role[];
   onChange: (v: Role[]) => void;
   error?: string;
+  offered: Role[];
 }) {
   const { t } = useTranslation();
   return (
@@ -202,7 +218,7 @@ function RoleChoices({
       error={error}
     >
       <Stack gap="xs" mt="xs">
-        {ROLES.map((r) => (
+        {offered.map((r) => (
           <Checkbox key={r} value={r} label={t(`role.${r}`)} />
         ))}
       </Stack>
@@ -236,6 +252,7 @@ function CreateUserDialog({
   onDone: (u: User) => void;
 }) {
   const { t } = useTranslation();
+  const offeredRoles = useRolesFor(institutionId);
   const [displayName, setDisplayName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -296,7 +313,12 @@ function CreateUserDialog({
             error={fieldErr(error, 'password')}
             visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
           />
-          <RoleChoices value={roles} onChange={setRoles} error={fieldErr(error, 'roles')} />
+          <RoleChoices
+            value={roles}
+            onChange={setRoles}
+            error={fieldErr(error, 'roles')}
+            offered={offeredRoles}
+          />
           <Group justify="flex-end">
             <Button variant="outline" onClick={onClose}>
               {t('common.cancel')}
@@ -321,6 +343,7 @@ function RolesDialog({
   onDone: (u: User) => void;
 }) {
   const { t } = useTranslation();
+  const offeredRoles = useRolesFor(user.institutionId);
   const [roles, setRoles] = useState<Role[]>(user.roles);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -353,7 +376,12 @@ function RolesDialog({
       >
         <Stack>
           <DialogError error={error} />
-          <RoleChoices value={roles} onChange={setRoles} error={fieldErr(error, 'roles')} />
+          <RoleChoices
+            value={roles}
+            onChange={setRoles}
+            error={fieldErr(error, 'roles')}
+            offered={[...new Set([...offeredRoles, ...user.roles])]}
+          />
           <Group justify="flex-end">
             <Button variant="outline" onClick={onClose}>
               {t('common.cancel')}
