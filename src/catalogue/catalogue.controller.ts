@@ -63,7 +63,7 @@ export class CatalogueController {
    * are publicly cacheable and a forged Host would otherwise poison a shared cache with foreign links.
    */
   private get origin(): string {
-    return this.config.PUBLIC_URL.replace(/\/+$/, '');
+    return this.config.PUBLIC_URL;
   }
 
   private async conditional(

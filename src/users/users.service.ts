@@ -247,6 +247,9 @@ export class UsersService {
   async resetPassword(actor: AuthUser, id: string, dto: ResetPasswordDto, meta: RequestMeta): Promise<void> {
     if (id === actor.id)
       throw conflict('own-password', 'Change your own password with POST /api/me/password');
+    // Visibility before the (deliberately costly) hash: an invisible or unknown user costs no argon2 run.
+    const visible = await this.users.findOneBy({ id });
+    if (!visible || !canAdminister(actor, visible.institutionId)) throw notFound('User');
     const hash = await this.passwords.hash(dto.newPassword);
     await withTransientRetry(() =>
       this.dataSource.transaction(async (em) => {

@@ -4,5124 +4,4514 @@
  */
 
 export interface paths {
-  '/api/admin/queues': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue figures per queue: waiting, delayed, active, failed, completed, oldest waiting job (alliance admins) */
+        get: operations["AdminController_queuesFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Queue figures per queue: waiting, delayed, active, failed, completed, oldest waiting job (alliance admins) */
-    get: operations['AdminController_queuesFigures'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange e-mail and password for a bearer access token */
+        post: operations["AuthController_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Exchange e-mail and password for a bearer access token */
-    post: operations['AuthController_login'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Browser sign-in: sets the HttpOnly session cookie mc_session (the same token as login gives) */
+        post: operations["AuthController_createSession"];
+        /** Browser sign-out: clears the session cookie */
+        delete: operations["AuthController_deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Browser sign-in: sets the HttpOnly session cookie mc_session (the same token as login gives) */
-    post: operations['AuthController_createSession'];
-    /** Browser sign-out: clears the session cookie */
-    delete: operations['AuthController_deleteSession'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller: user, institution and roles */
+        get: operations["UsersController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The caller: user, institution and roles */
-    get: operations['UsersController_me'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users: own institution; alliance admins see all (optionally one institution)
+         * @description Filters combine: `role`, `active`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.
+         */
+        get: operations["UsersController_list"];
+        put?: never;
+        /**
+         * Create a user
+         * @description An institution admin creates users of its own institution; an alliance admin (4euplus) creates any.
+         */
+        post: operations["UsersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List users: own institution; alliance admins see all (optionally one institution)
-     * @description Filters combine: `role`, `active`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.
-     */
-    get: operations['UsersController_list'];
-    put?: never;
-    /**
-     * Create a user
-     * @description An institution admin creates users of its own institution; an alliance admin (4euplus) creates any.
-     */
-    post: operations['UsersController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user: display name, roles, active
+         * @description Admin of the user’s institution, or alliance admin. `active: false` closes the account: login answers 401 and every token of the user 401 on its next request. Role changes apply on the next request. The last active admin of an institution cannot be deactivated or lose `admin`, and nobody deactivates themselves (409).
+         */
+        patch: operations["UsersController_update"];
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /**
-     * Change a user: display name, roles, active
-     * @description Admin of the user’s institution, or alliance admin. `active: false` closes the account: login answers 401 and every token of the user 401 on its next request. Role changes apply on the next request. The last active admin of an institution cannot be deactivated or lose `admin`, and nobody deactivates themselves (409).
-     */
-    patch: operations['UsersController_update'];
-    trace?: never;
-  };
-  '/api/users/{id}/password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password for a user (admin of their institution, alliance admin)
+         * @description For a user who forgot their password or is locked out: every token the user holds stops working, and the account's login lock is lifted. Audited as PASSWORD_RESET (never the password). Your own password: POST /api/me/password (409 here).
+         */
+        post: operations["UsersController_resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Set a new password for a user (admin of their institution, alliance admin)
-     * @description For a user who forgot their password or is locked out: every token the user holds stops working, and the account's login lock is lifted. Audited as PASSWORD_RESET (never the password). Your own password: POST /api/me/password (409 here).
-     */
-    post: operations['UsersController_resetPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/me/password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description Every other token of the caller stops working; the token used for this call keeps working. A wrong `currentPassword` answers 400 naming that field.
+         */
+        post: operations["UsersController_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Change your password
-     * @description Every other token of the caller stops working; the token used for this call keeps working. A wrong `currentPassword` answers 400 naming that field.
-     */
-    post: operations['UsersController_changePassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/institutions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All institutions: universities, the alliance office and national agencies */
+        get: operations["InstitutionsController_list"];
+        put?: never;
+        /** Add a university or agency (alliance admin) */
+        post: operations["InstitutionsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** All institutions: universities, the alliance office and national agencies */
-    get: operations['InstitutionsController_list'];
-    put?: never;
-    /** Add a university or agency (alliance admin) */
-    post: operations['InstitutionsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/quality-criteria': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/quality-criteria": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current 4EU+QUALITY checklist: the quality approval must assess every item */
+        get: operations["QualityCriteriaController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The current 4EU+QUALITY checklist: the quality approval must assess every item */
-    get: operations['QualityCriteriaController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/workflows/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The review machine: states, events, transitions, version and a Mermaid diagram */
+        get: operations["WorkflowsController_describe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The review machine: states, events, transitions, version and a Mermaid diagram */
-    get: operations['WorkflowsController_describe'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/proposals': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals you may see (lead or partner institution; agencies once in agency alignment; all for alliance users), newest first */
+        get: operations["ProposalsController_list"];
+        put?: never;
+        /** Create a proposal in draft; the lead is your institution */
+        post: operations["ProposalsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Proposals you may see (lead or partner institution; agencies once in agency alignment; all for alliance users), newest first */
-    get: operations['ProposalsController_list'];
-    put?: never;
-    /** Create a proposal in draft; the lead is your institution */
-    post: operations['ProposalsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/proposals/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/proposals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A proposal with its pending parties and the events you may send now */
+        get: operations["ProposalsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit content (JSON merge patch) or partners; lead proposers, while a draft or with changes requested */
+        patch: operations["ProposalsController_update"];
+        trace?: never;
     };
-    /** A proposal with its pending parties and the events you may send now */
-    get: operations['ProposalsController_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Edit content (JSON merge patch) or partners; lead proposers, while a draft or with changes requested */
-    patch: operations['ProposalsController_update'];
-    trace?: never;
-  };
-  '/api/proposals/{id}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/proposals/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a workflow event (DESIGN.md section 5); the machine decides */
+        post: operations["ProposalsController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Send a workflow event (DESIGN.md section 5); the machine decides */
-    post: operations['ProposalsController_send'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/proposals/{id}/history': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/proposals/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Decisions and state changes, oldest first */
+        get: operations["ProposalsController_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Decisions and state changes, oldest first */
-    get: operations['ProposalsController_history'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/proposals/{id}/revisions/{a}/diff/{b}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/proposals/{id}/revisions/{a}/diff/{b}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Field-by-field changes between two submitted revisions */
+        get: operations["ProposalsController_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Field-by-field changes between two submitted revisions */
-    get: operations['ProposalsController_diff'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/institutions/{id}/audit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/institutions/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the institution's audit log, newest first (admins of it, alliance admins) */
+        get: operations["AuditController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Search the institution's audit log, newest first (admins of it, alliance admins) */
-    get: operations['AuditController_search'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/institutions/{id}/audit/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/institutions/{id}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole log, oldest first, streamed as NDJSON (one entry per line) or CSV */
+        get: operations["AuditController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The whole log, oldest first, streamed as NDJSON (one entry per line) or CSV */
-    get: operations['AuditController_export'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/institutions/{id}/audit/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/institutions/{id}/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recompute the hash chain and report the first broken seq */
+        get: operations["AuditController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Recompute the hash chain and report the first broken seq */
-    get: operations['AuditController_verify'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/me/notifications': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your reminders and escalations, newest first */
+        get: operations["NotificationsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Your reminders and escalations, newest first */
-    get: operations['NotificationsController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/me/notifications/{id}/read': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/me/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of your notifications as read (idempotent) */
+        post: operations["NotificationsController_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Mark one of your notifications as read (idempotent) */
-    post: operations['NotificationsController_read'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/oidc/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/oidc/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether university sign-in is configured (the web app shows its button when it is) */
+        get: operations["OidcController_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Whether university sign-in is configured (the web app shows its button when it is) */
-    get: operations['OidcController_config'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/oidc/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start a university sign-in: redirects to the identity provider (PKCE S256, state, nonce) */
+        get: operations["OidcController_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Start a university sign-in: redirects to the identity provider (PKCE S256, state, nonce) */
-    get: operations['OidcController_login'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/oidc/callback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider returns here: signs the browser in (session cookie) and redirects to /
+         * @description Registered at the provider as ${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to /sign-in-refused?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation, account-closed).
+         */
+        get: operations["OidcController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The provider returns here: signs the browser in (session cookie) and redirects to /
-     * @description Registered at the provider as ${PUBLIC_URL}/api/auth/oidc/callback. A refused sign-in redirects to /sign-in-refused?reason=… (sign-in-expired, state-mismatch, provider-error, token-rejected, provider-unavailable, missing-claims, email-not-verified, unknown-organisation, account-closed).
-     */
-    get: operations['OidcController_callback'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/institutions/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/institutions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Sign-in settings of an institution
+         * @description `domains` (alliance admin): the home-organisation domains that place a first-time university sign-in here. `passwordLoginDisabled` (admin of the institution or alliance admin): refuse password sign-in for its users (403 `password-login-disabled`). Audited as INSTITUTION_UPDATE.
+         */
+        patch: operations["InstitutionSettingsController_update"];
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /**
-     * Sign-in settings of an institution
-     * @description `domains` (alliance admin): the home-organisation domains that place a first-time university sign-in here. `passwordLoginDisabled` (admin of the institution or alliance admin): refuse password sign-in for its users (403 `password-login-disabled`). Audited as INSTITUTION_UPDATE.
-     */
-    patch: operations['InstitutionSettingsController_update'];
-    trace?: never;
-  };
-  '/api/me/deputies': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/me/deputies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deputies you named, and colleagues you stand in for (ended over 30 days ago left out) */
+        get: operations["DeputiesController_list"];
+        put?: never;
+        /**
+         * Name a colleague of your institution as your deputy for a period
+         * @description In the period the colleague acts with your review roles (reviewer, quality_officer, agency_liaison; never admin), receives your reminders, and decisions are audited with `onBehalfOf`. A deputy cannot name deputies (403 `cannot-name-deputies`).
+         */
+        post: operations["DeputiesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Deputies you named, and colleagues you stand in for (ended over 30 days ago left out) */
-    get: operations['DeputiesController_list'];
-    put?: never;
-    /**
-     * Name a colleague of your institution as your deputy for a period
-     * @description In the period the colleague acts with your review roles (reviewer, quality_officer, agency_liaison; never admin), receives your reminders, and decisions are audited with `onBehalfOf`. A deputy cannot name deputies (403 `cannot-name-deputies`).
-     */
-    post: operations['DeputiesController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/me/deputies/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/me/deputies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delegation you named or stand in for */
+        get: operations["DeputiesController_get"];
+        put?: never;
+        post?: never;
+        /** End one of your delegations now */
+        delete: operations["DeputiesController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One delegation you named or stand in for */
-    get: operations['DeputiesController_get'];
-    put?: never;
-    post?: never;
-    /** End one of your delegations now */
-    delete: operations['DeputiesController_remove'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/catalogue': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the published micro-credentials (public): ranked full-text search, filters, facet counts, cursor paging */
+        get: operations["CatalogueController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Search the published micro-credentials (public): ranked full-text search, filters, facet counts, cursor paging */
-    get: operations['CatalogueController_search'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/catalogue/{reference}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/catalogue/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One micro-credential of the catalogue (public): published content, agency alignments, resolved stackability, export links, schema.org Course */
+        get: operations["CatalogueController_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One micro-credential of the catalogue (public): published content, agency alignments, resolved stackability, export links, schema.org Course */
-    get: operations['CatalogueController_detail'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/catalogue/{reference}/pathways': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/catalogue/{reference}/pathways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stackability graph around a micro-credential (public), with the total ECTS of each pathway */
+        get: operations["CatalogueController_pathways"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The stackability graph around a micro-credential (public), with the total ECTS of each pathway */
-    get: operations['CatalogueController_pathways'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/sitemap.xml': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/sitemap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sitemap of the catalogue's public pages (the web app's /catalogue pages) */
+        get: operations["CatalogueController_sitemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Sitemap of the catalogue's public pages (the web app's /catalogue pages) */
-    get: operations['CatalogueController_sitemap'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/analytics/stages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/analytics/stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per stage and per lead institution: entered, left, median and p90 time in stage, waiting now, overdue */
+        get: operations["AnalyticsController_stages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Per stage and per lead institution: entered, left, median and p90 time in stage, waiting now, overdue */
-    get: operations['AnalyticsController_stages'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/analytics/throughput': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/analytics/throughput": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per UTC month: submitted, approved, published, rejected */
+        get: operations["AnalyticsController_throughput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Per UTC month: submitted, approved, published, rejected */
-    get: operations['AnalyticsController_throughput'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/analytics/waiting': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/analytics/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every waiting proposal, one row per pending party: since when, reminders sent, escalated or not (oldest first) */
+        get: operations["AnalyticsController_waiting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every waiting proposal, one row per pending party: since when, reminders sent, escalated or not (oldest first) */
-    get: operations['AnalyticsController_waiting'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/proposals/{id}/exports/{kind}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/proposals/{id}/exports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD) */
+        get: operations["CredentialsController_exportDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD) */
-    get: operations['CredentialsController_exportDocument'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/catalogue/{reference}/exports/{kind}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/catalogue/{reference}/exports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public twin of an export, for the catalogue (no token): the same JSON-LD document, for published (or retired) micro-credentials only */
+        get: operations["CredentialsController_publicExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Public twin of an export, for the catalogue (no token): the same JSON-LD document, for published (or retired) micro-credentials only */
-    get: operations['CredentialsController_publicExport'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/credentials/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/credentials/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify an endorsement: its Data Integrity proof, that the key is this service's (current or rotated), and that the micro-credential is still approved or published */
+        post: operations["CredentialsController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Verify an endorsement: its Data Integrity proof, that the key is this service's (current or rotated), and that the micro-credential is still approved or published */
-    post: operations['CredentialsController_verify'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/.well-known/did.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/.well-known/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alliance's DID document (did:web): its current and rotated Ed25519 Multikeys */
+        get: operations["CredentialsController_didDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The alliance's DID document (did:web): its current and rotated Ed25519 Multikeys */
-    get: operations['CredentialsController_didDocument'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness of PostgreSQL and Redis (and queue figures) */
+        get: operations["HealthController_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness of PostgreSQL and Redis (and queue figures) */
-    get: operations['HealthController_check'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    LoginDto: {
-      /** @example admin@4euplus.eu */
-      email: string;
-      /** @example admin */
-      password: string;
-    };
-    TokenDto: {
-      accessToken: string;
-      /** @example Bearer */
-      tokenType: string;
-      /**
-       * @description Lifetime of the token in seconds
-       * @example 3600
-       */
-      expiresIn: number;
-    };
-    InstitutionDto: {
-      /** @example cuni */
-      id: string;
-      /** @example Charles University */
-      name: string;
-      /** @enum {string} */
-      kind: 'university' | 'alliance' | 'agency';
-      /** @example CZ */
-      country: string | null;
-      /**
-       * @description Home-organisation domains
-       * @example [
-       *       "cuni.cz"
-       *     ]
-       */
-      domains?: string[];
-      /** @description true: its users sign in only with their university account */
-      passwordLoginDisabled?: boolean;
-    };
-    ActingForDto: {
-      /** @enum {string} */
-      role: 'proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin';
-      /**
-       * Format: uuid
-       * @description The user this role is held for, as their deputy
-       */
-      onBehalfOf: string;
-    };
-    MeDto: {
-      /** Format: uuid */
-      id: string;
-      email: string;
-      displayName: string;
-      institutionId: string;
-      roles: ('proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin')[];
-      /** @description false: the account is closed (no login, no working token) */
-      active: boolean;
-      createdAt: string;
-      updatedAt: string;
-      institution: components['schemas']['InstitutionDto'];
-      /** @description No roles (own or as a deputy): the account waits for an administrator to grant roles */
-      waitingForRoles: boolean;
-      /** @description Review roles held right now as a deputy */
-      actingFor: components['schemas']['ActingForDto'][];
-    };
-    CreateUserDto: {
-      /** @example jana.novak@cuni.cz */
-      email: string;
-      /** @description At least 12 characters, not only letters or only digits */
-      password: string;
-      /** @example Jana Novák */
-      displayName: string;
-      /** @example cuni */
-      institutionId: string;
-      /**
-       * @example [
-       *       "proposer"
-       *     ]
-       */
-      roles: ('proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin')[];
-    };
-    UserDto: {
-      /** Format: uuid */
-      id: string;
-      email: string;
-      displayName: string;
-      institutionId: string;
-      roles: ('proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin')[];
-      /** @description false: the account is closed (no login, no working token) */
-      active: boolean;
-      createdAt: string;
-      updatedAt: string;
-    };
-    UserPageDto: {
-      items: components['schemas']['UserDto'][];
-      nextCursor: string | null;
-    };
-    UpdateUserDto: {
-      /** @example Jana Nováková */
-      displayName?: string;
-      /**
-       * @example [
-       *       "proposer",
-       *       "reviewer"
-       *     ]
-       */
-      roles?: ('proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin')[];
-      /** @description false closes the account: login answers 401 and every token of the user 401 on its next request */
-      active?: boolean;
-    };
-    ResetPasswordDto: {
-      /** @description At least 12 characters, not only letters or only digits */
-      newPassword: string;
-    };
-    ChangePasswordDto: {
-      currentPassword: string;
-      /** @description At least 12 characters, not only letters or only digits */
-      newPassword: string;
-    };
-    CreateInstitutionDto: {
-      /**
-       * @description Short slug: lowercase letters, digits and hyphens, 2..40 characters
-       * @example ubo
-       */
-      id: string;
-      /** @example University of Bologna */
-      name: string;
-      /** @enum {string} */
-      kind: 'university' | 'agency';
-      /**
-       * @description ISO 3166-1 alpha-2
-       * @example IT
-       */
-      country: string;
-    };
-    QualityCriterionDto: {
-      /** @example eu-quality */
-      id: string;
-      /** @example EU principles */
-      group: string;
-      /** @example Council Recommendation 2022/C 243/02, Annex II-1 */
-      source: string;
-      /** @example Quality */
-      title: string;
-      question: string;
-    };
-    WorkflowTransitionDto: {
-      from: string;
-      event: string;
-      to: string;
-    };
-    WorkflowDescriptionDto: {
-      /** @example micro-credential-review */
-      id: string;
-      /** @description The version new proposals start on */
-      version: number;
-      /** @description Every version still loadable */
-      versions: number[];
-      states: string[];
-      finalStates: string[];
-      events: string[];
-      /** @description Events that must carry a comment (the definition says so) */
-      commentRequired: string[];
-      /** @description Each state's name for people */
-      stageLabels: {
-        [key: string]: string;
-      };
-      transitions: components['schemas']['WorkflowTransitionDto'][];
-      /** @description Mermaid stateDiagram-v2, generated from the machine */
-      mermaid: string;
-      qualityCriteria: components['schemas']['QualityCriterionDto'][];
-    };
-    CreateProposalDto: {
-      /**
-       * @description Partner institutions (at least one at submission, never the lead)
-       * @example [
-       *       "uhd",
-       *       "su"
-       *     ]
-       */
-      partnerInstitutionIds?: string[];
-      /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
-      content?: {
-        /**
-         * @description 3..200 characters at submission
-         * @example Data literacy for historians
-         */
-        title?: string;
-        /** @description What the learner will be able to do */
-        summary?: string;
-        /** @description 1..30 at submission */
-        learningOutcomes?: {
-          /** @description The outcome */
-          description: string;
-          /** @description http://data.europa.eu/esco/skill/<uuid> */
-          escoSkillUri?: string;
-        }[];
-        /**
-         * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
-         * @example 5
-         */
-        ects?: number;
-        /**
-         * @description 25..30 hours per ECTS when given
-         * @example 140
-         */
-        workloadHours?: number;
-        /** @example 6 */
-        eqfLevel?: number;
-        assessment?: {
-          /** @enum {string} */
-          type?:
-            'written-exam' | 'oral-exam' | 'project' | 'portfolio' | 'presentation' | 'practical' | 'mixed';
-          /** @description How outcomes are assessed */
-          description?: string;
+    schemas: {
+        LoginDto: {
+            /** @example admin@4euplus.eu */
+            email: string;
+            /** @example admin */
+            password: string;
         };
-        /** @enum {string} */
-        participationForm?: 'online' | 'onsite' | 'blended';
-        /** @description ISO 639-1 codes, at least one at submission */
-        languages?: (
-          | 'aa'
-          | 'ab'
-          | 'ae'
-          | 'af'
-          | 'ak'
-          | 'am'
-          | 'an'
-          | 'ar'
-          | 'as'
-          | 'av'
-          | 'ay'
-          | 'az'
-          | 'ba'
-          | 'be'
-          | 'bg'
-          | 'bh'
-          | 'bi'
-          | 'bm'
-          | 'bn'
-          | 'bo'
-          | 'br'
-          | 'bs'
-          | 'ca'
-          | 'ce'
-          | 'ch'
-          | 'co'
-          | 'cr'
-          | 'cs'
-          | 'cu'
-          | 'cv'
-          | 'cy'
-          | 'da'
-          | 'de'
-          | 'dv'
-          | 'dz'
-          | 'ee'
-          | 'el'
-          | 'en'
-          | 'eo'
-          | 'es'
-          | 'et'
-          | 'eu'
-          | 'fa'
-          | 'ff'
-          | 'fi'
-          | 'fj'
-          | 'fo'
-          | 'fr'
-          | 'fy'
-          | 'ga'
-          | 'gd'
-          | 'gl'
-          | 'gn'
-          | 'gu'
-          | 'gv'
-          | 'ha'
-          | 'he'
-          | 'hi'
-          | 'ho'
-          | 'hr'
-          | 'ht'
-          | 'hu'
-          | 'hy'
-          | 'hz'
-          | 'ia'
-          | 'id'
-          | 'ie'
-          | 'ig'
-          | 'ii'
-          | 'ik'
-          | 'io'
-          | 'is'
-          | 'it'
-          | 'iu'
-          | 'ja'
-          | 'jv'
-          | 'ka'
-          | 'kg'
-          | 'ki'
-          | 'kj'
-          | 'kk'
-          | 'kl'
-          | 'km'
-          | 'kn'
-          | 'ko'
-          | 'kr'
-          | 'ks'
-          | 'ku'
-          | 'kv'
-          | 'kw'
-          | 'ky'
-          | 'la'
-          | 'lb'
-          | 'lg'
-          | 'li'
-          | 'ln'
-          | 'lo'
-          | 'lt'
-          | 'lu'
-          | 'lv'
-          | 'mg'
-          | 'mh'
-          | 'mi'
-          | 'mk'
-          | 'ml'
-          | 'mn'
-          | 'mr'
-          | 'ms'
-          | 'mt'
-          | 'my'
-          | 'na'
-          | 'nb'
-          | 'nd'
-          | 'ne'
-          | 'ng'
-          | 'nl'
-          | 'nn'
-          | 'no'
-          | 'nr'
-          | 'nv'
-          | 'ny'
-          | 'oc'
-          | 'oj'
-          | 'om'
-          | 'or'
-          | 'os'
-          | 'pa'
-          | 'pi'
-          | 'pl'
-          | 'ps'
-          | 'pt'
-          | 'qu'
-          | 'rm'
-          | 'rn'
-          | 'ro'
-          | 'ru'
-          | 'rw'
-          | 'sa'
-          | 'sc'
-          | 'sd'
-          | 'se'
-          | 'sg'
-          | 'si'
-          | 'sk'
-          | 'sl'
-          | 'sm'
-          | 'sn'
-          | 'so'
-          | 'sq'
-          | 'sr'
-          | 'ss'
-          | 'st'
-          | 'su'
-          | 'sv'
-          | 'sw'
-          | 'ta'
-          | 'te'
-          | 'tg'
-          | 'th'
-          | 'ti'
-          | 'tk'
-          | 'tl'
-          | 'tn'
-          | 'to'
-          | 'tr'
-          | 'ts'
-          | 'tt'
-          | 'tw'
-          | 'ty'
-          | 'ug'
-          | 'uk'
-          | 'ur'
-          | 'uz'
-          | 've'
-          | 'vi'
-          | 'vo'
-          | 'wa'
-          | 'wo'
-          | 'xh'
-          | 'yi'
-          | 'yo'
-          | 'za'
-          | 'zh'
-          | 'zu'
-        )[];
-        /** @description At least one at submission */
-        targetGroups?: ('bachelor' | 'master' | 'doctoral' | 'professional')[];
-        /** @description At least one at submission */
-        strategicAreas?: (
-          'multilingualism' | 'critical-thinking' | 'data-literacy' | 'social-engagement' | 'entrepreneurship'
-        )[];
-        /** @description The type of quality assurance underpinning it */
-        qualityAssurance?: string;
-        /** @description Entry requirements */
-        prerequisites?: string;
-        stackability?: {
-          /** @description Programmes or micro-credentials it stacks into */
-          stacksInto?: string[];
-          /** @description Micro-credentials it is composed of */
-          composedOf?: string[];
+        TokenDto: {
+            accessToken: string;
+            /** @example Bearer */
+            tokenType: string;
+            /**
+             * @description Lifetime of the token in seconds
+             * @example 3600
+             */
+            expiresIn: number;
         };
-        /** @description Only lead and partners; percents sum to exactly 100 */
-        revenueShares?: {
-          institutionId?: string;
-          percent?: number;
-        }[];
-        /**
-         * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
-         * @example 0613
-         */
-        thematicArea?: string;
-      };
-    };
-    WorkflowRefDto: {
-      /** @example micro-credential-review */
-      id: string;
-      /** @example 1 */
-      version: number;
-    };
-    PendingPartyDto: {
-      /** @example partner-uhd */
-      key: string;
-      /** @description What kind of party: 'lead', 'partner', 'quality', 'agency', 'publisher', or what a workflow version adds */
-      kind: string;
-      /** @enum {string} */
-      role: 'proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin';
-      institutionId: string | null;
-      country: string | null;
-      /** @description Institution whose users may not act for this party (conflict of interest) */
-      excludedInstitutionId: string | null;
-      /** @description Whether reminders and escalation apply */
-      reminded: boolean;
-      /**
-       * Format: date-time
-       * @description When this party is next reminded
-       */
-      nextReminderAt?: string | null;
-      /**
-       * Format: date-time
-       * @description When this party's administrators are alerted
-       */
-      escalationAt?: string | null;
-    };
-    ProposalDto: {
-      /** Format: uuid */
-      id: string;
-      /** @example MC-2026-0007 */
-      reference: string;
-      leadInstitutionId: string;
-      partnerInstitutionIds: string[];
-      /** @enum {string} */
-      state:
-        | 'draft'
-        | 'partnerReview'
-        | 'qualityReview'
-        | 'agencyAlignment'
-        | 'changesRequested'
-        | 'approved'
-        | 'published'
-        | 'retired'
-        | 'rejected'
-        | 'withdrawn';
-      /** @description +1 on every change (optimistic concurrency) */
-      version: number;
-      /** @description Content revision; +1 on each resubmission */
-      revision: number;
-      /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
-      content: {
-        /**
-         * @description 3..200 characters at submission
-         * @example Data literacy for historians
-         */
-        title?: string;
-        /** @description What the learner will be able to do */
-        summary?: string;
-        /** @description 1..30 at submission */
-        learningOutcomes?: {
-          /** @description The outcome */
-          description: string;
-          /** @description http://data.europa.eu/esco/skill/<uuid> */
-          escoSkillUri?: string;
-        }[];
-        /**
-         * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
-         * @example 5
-         */
-        ects?: number;
-        /**
-         * @description 25..30 hours per ECTS when given
-         * @example 140
-         */
-        workloadHours?: number;
-        /** @example 6 */
-        eqfLevel?: number;
-        assessment?: {
-          /** @enum {string} */
-          type?:
-            'written-exam' | 'oral-exam' | 'project' | 'portfolio' | 'presentation' | 'practical' | 'mixed';
-          /** @description How outcomes are assessed */
-          description?: string;
-        };
-        /** @enum {string} */
-        participationForm?: 'online' | 'onsite' | 'blended';
-        /** @description ISO 639-1 codes, at least one at submission */
-        languages?: (
-          | 'aa'
-          | 'ab'
-          | 'ae'
-          | 'af'
-          | 'ak'
-          | 'am'
-          | 'an'
-          | 'ar'
-          | 'as'
-          | 'av'
-          | 'ay'
-          | 'az'
-          | 'ba'
-          | 'be'
-          | 'bg'
-          | 'bh'
-          | 'bi'
-          | 'bm'
-          | 'bn'
-          | 'bo'
-          | 'br'
-          | 'bs'
-          | 'ca'
-          | 'ce'
-          | 'ch'
-          | 'co'
-          | 'cr'
-          | 'cs'
-          | 'cu'
-          | 'cv'
-          | 'cy'
-          | 'da'
-          | 'de'
-          | 'dv'
-          | 'dz'
-          | 'ee'
-          | 'el'
-          | 'en'
-          | 'eo'
-          | 'es'
-          | 'et'
-          | 'eu'
-          | 'fa'
-          | 'ff'
-          | 'fi'
-          | 'fj'
-          | 'fo'
-          | 'fr'
-          | 'fy'
-          | 'ga'
-          | 'gd'
-          | 'gl'
-          | 'gn'
-          | 'gu'
-          | 'gv'
-          | 'ha'
-          | 'he'
-          | 'hi'
-          | 'ho'
-          | 'hr'
-          | 'ht'
-          | 'hu'
-          | 'hy'
-          | 'hz'
-          | 'ia'
-          | 'id'
-          | 'ie'
-          | 'ig'
-          | 'ii'
-          | 'ik'
-          | 'io'
-          | 'is'
-          | 'it'
-          | 'iu'
-          | 'ja'
-          | 'jv'
-          | 'ka'
-          | 'kg'
-          | 'ki'
-          | 'kj'
-          | 'kk'
-          | 'kl'
-          | 'km'
-          | 'kn'
-          | 'ko'
-          | 'kr'
-          | 'ks'
-          | 'ku'
-          | 'kv'
-          | 'kw'
-          | 'ky'
-          | 'la'
-          | 'lb'
-          | 'lg'
-          | 'li'
-          | 'ln'
-          | 'lo'
-          | 'lt'
-          | 'lu'
-          | 'lv'
-          | 'mg'
-          | 'mh'
-          | 'mi'
-          | 'mk'
-          | 'ml'
-          | 'mn'
-          | 'mr'
-          | 'ms'
-          | 'mt'
-          | 'my'
-          | 'na'
-          | 'nb'
-          | 'nd'
-          | 'ne'
-          | 'ng'
-          | 'nl'
-          | 'nn'
-          | 'no'
-          | 'nr'
-          | 'nv'
-          | 'ny'
-          | 'oc'
-          | 'oj'
-          | 'om'
-          | 'or'
-          | 'os'
-          | 'pa'
-          | 'pi'
-          | 'pl'
-          | 'ps'
-          | 'pt'
-          | 'qu'
-          | 'rm'
-          | 'rn'
-          | 'ro'
-          | 'ru'
-          | 'rw'
-          | 'sa'
-          | 'sc'
-          | 'sd'
-          | 'se'
-          | 'sg'
-          | 'si'
-          | 'sk'
-          | 'sl'
-          | 'sm'
-          | 'sn'
-          | 'so'
-          | 'sq'
-          | 'sr'
-          | 'ss'
-          | 'st'
-          | 'su'
-          | 'sv'
-          | 'sw'
-          | 'ta'
-          | 'te'
-          | 'tg'
-          | 'th'
-          | 'ti'
-          | 'tk'
-          | 'tl'
-          | 'tn'
-          | 'to'
-          | 'tr'
-          | 'ts'
-          | 'tt'
-          | 'tw'
-          | 'ty'
-          | 'ug'
-          | 'uk'
-          | 'ur'
-          | 'uz'
-          | 've'
-          | 'vi'
-          | 'vo'
-          | 'wa'
-          | 'wo'
-          | 'xh'
-          | 'yi'
-          | 'yo'
-          | 'za'
-          | 'zh'
-          | 'zu'
-        )[];
-        /** @description At least one at submission */
-        targetGroups?: ('bachelor' | 'master' | 'doctoral' | 'professional')[];
-        /** @description At least one at submission */
-        strategicAreas?: (
-          'multilingualism' | 'critical-thinking' | 'data-literacy' | 'social-engagement' | 'entrepreneurship'
-        )[];
-        /** @description The type of quality assurance underpinning it */
-        qualityAssurance?: string;
-        /** @description Entry requirements */
-        prerequisites?: string;
-        stackability?: {
-          /** @description Programmes or micro-credentials it stacks into */
-          stacksInto?: string[];
-          /** @description Micro-credentials it is composed of */
-          composedOf?: string[];
-        };
-        /** @description Only lead and partners; percents sum to exactly 100 */
-        revenueShares?: {
-          institutionId?: string;
-          percent?: number;
-        }[];
-        /**
-         * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
-         * @example 0613
-         */
-        thematicArea?: string;
-      };
-      workflow: components['schemas']['WorkflowRefDto'];
-      /** Format: uuid */
-      createdBy: string;
-      createdAt: string;
-      updatedAt: string;
-      /** @description Parties still to act, computed from the machine */
-      pending: components['schemas']['PendingPartyDto'][];
-      /** @description Events you may send now, computed from the machine */
-      availableEvents: string[];
-    };
-    ProposalSummaryDto: {
-      /** Format: uuid */
-      id: string;
-      reference: string;
-      title: string | null;
-      leadInstitutionId: string;
-      partnerInstitutionIds: string[];
-      /** @enum {string} */
-      state:
-        | 'draft'
-        | 'partnerReview'
-        | 'qualityReview'
-        | 'agencyAlignment'
-        | 'changesRequested'
-        | 'approved'
-        | 'published'
-        | 'retired'
-        | 'rejected'
-        | 'withdrawn';
-      version: number;
-      revision: number;
-      createdAt: string;
-      updatedAt: string;
-    };
-    ProposalPageDto: {
-      items: components['schemas']['ProposalSummaryDto'][];
-      nextCursor: string | null;
-    };
-    UpdateProposalDto: {
-      /**
-       * @description Partner institutions (at least one at submission, never the lead)
-       * @example [
-       *       "uhd",
-       *       "su"
-       *     ]
-       */
-      partnerInstitutionIds?: string[];
-      /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
-      content?: {
-        /**
-         * @description 3..200 characters at submission
-         * @example Data literacy for historians
-         */
-        title?: string;
-        /** @description What the learner will be able to do */
-        summary?: string;
-        /** @description 1..30 at submission */
-        learningOutcomes?: {
-          /** @description The outcome */
-          description: string;
-          /** @description http://data.europa.eu/esco/skill/<uuid> */
-          escoSkillUri?: string;
-        }[];
-        /**
-         * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
-         * @example 5
-         */
-        ects?: number;
-        /**
-         * @description 25..30 hours per ECTS when given
-         * @example 140
-         */
-        workloadHours?: number;
-        /** @example 6 */
-        eqfLevel?: number;
-        assessment?: {
-          /** @enum {string} */
-          type?:
-            'written-exam' | 'oral-exam' | 'project' | 'portfolio' | 'presentation' | 'practical' | 'mixed';
-          /** @description How outcomes are assessed */
-          description?: string;
-        };
-        /** @enum {string} */
-        participationForm?: 'online' | 'onsite' | 'blended';
-        /** @description ISO 639-1 codes, at least one at submission */
-        languages?: (
-          | 'aa'
-          | 'ab'
-          | 'ae'
-          | 'af'
-          | 'ak'
-          | 'am'
-          | 'an'
-          | 'ar'
-          | 'as'
-          | 'av'
-          | 'ay'
-          | 'az'
-          | 'ba'
-          | 'be'
-          | 'bg'
-          | 'bh'
-          | 'bi'
-          | 'bm'
-          | 'bn'
-          | 'bo'
-          | 'br'
-          | 'bs'
-          | 'ca'
-          | 'ce'
-          | 'ch'
-          | 'co'
-          | 'cr'
-          | 'cs'
-          | 'cu'
-          | 'cv'
-          | 'cy'
-          | 'da'
-          | 'de'
-          | 'dv'
-          | 'dz'
-          | 'ee'
-          | 'el'
-          | 'en'
-          | 'eo'
-          | 'es'
-          | 'et'
-          | 'eu'
-          | 'fa'
-          | 'ff'
-          | 'fi'
-          | 'fj'
-          | 'fo'
-          | 'fr'
-          | 'fy'
-          | 'ga'
-          | 'gd'
-          | 'gl'
-          | 'gn'
-          | 'gu'
-          | 'gv'
-          | 'ha'
-          | 'he'
-          | 'hi'
-          | 'ho'
-          | 'hr'
-          | 'ht'
-          | 'hu'
-          | 'hy'
-          | 'hz'
-          | 'ia'
-          | 'id'
-          | 'ie'
-          | 'ig'
-          | 'ii'
-          | 'ik'
-          | 'io'
-          | 'is'
-          | 'it'
-          | 'iu'
-          | 'ja'
-          | 'jv'
-          | 'ka'
-          | 'kg'
-          | 'ki'
-          | 'kj'
-          | 'kk'
-          | 'kl'
-          | 'km'
-          | 'kn'
-          | 'ko'
-          | 'kr'
-          | 'ks'
-          | 'ku'
-          | 'kv'
-          | 'kw'
-          | 'ky'
-          | 'la'
-          | 'lb'
-          | 'lg'
-          | 'li'
-          | 'ln'
-          | 'lo'
-          | 'lt'
-          | 'lu'
-          | 'lv'
-          | 'mg'
-          | 'mh'
-          | 'mi'
-          | 'mk'
-          | 'ml'
-          | 'mn'
-          | 'mr'
-          | 'ms'
-          | 'mt'
-          | 'my'
-          | 'na'
-          | 'nb'
-          | 'nd'
-          | 'ne'
-          | 'ng'
-          | 'nl'
-          | 'nn'
-          | 'no'
-          | 'nr'
-          | 'nv'
-          | 'ny'
-          | 'oc'
-          | 'oj'
-          | 'om'
-          | 'or'
-          | 'os'
-          | 'pa'
-          | 'pi'
-          | 'pl'
-          | 'ps'
-          | 'pt'
-          | 'qu'
-          | 'rm'
-          | 'rn'
-          | 'ro'
-          | 'ru'
-          | 'rw'
-          | 'sa'
-          | 'sc'
-          | 'sd'
-          | 'se'
-          | 'sg'
-          | 'si'
-          | 'sk'
-          | 'sl'
-          | 'sm'
-          | 'sn'
-          | 'so'
-          | 'sq'
-          | 'sr'
-          | 'ss'
-          | 'st'
-          | 'su'
-          | 'sv'
-          | 'sw'
-          | 'ta'
-          | 'te'
-          | 'tg'
-          | 'th'
-          | 'ti'
-          | 'tk'
-          | 'tl'
-          | 'tn'
-          | 'to'
-          | 'tr'
-          | 'ts'
-          | 'tt'
-          | 'tw'
-          | 'ty'
-          | 'ug'
-          | 'uk'
-          | 'ur'
-          | 'uz'
-          | 've'
-          | 'vi'
-          | 'vo'
-          | 'wa'
-          | 'wo'
-          | 'xh'
-          | 'yi'
-          | 'yo'
-          | 'za'
-          | 'zh'
-          | 'zu'
-        )[];
-        /** @description At least one at submission */
-        targetGroups?: ('bachelor' | 'master' | 'doctoral' | 'professional')[];
-        /** @description At least one at submission */
-        strategicAreas?: (
-          'multilingualism' | 'critical-thinking' | 'data-literacy' | 'social-engagement' | 'entrepreneurship'
-        )[];
-        /** @description The type of quality assurance underpinning it */
-        qualityAssurance?: string;
-        /** @description Entry requirements */
-        prerequisites?: string;
-        stackability?: {
-          /** @description Programmes or micro-credentials it stacks into */
-          stacksInto?: string[];
-          /** @description Micro-credentials it is composed of */
-          composedOf?: string[];
-        };
-        /** @description Only lead and partners; percents sum to exactly 100 */
-        revenueShares?: {
-          institutionId?: string;
-          percent?: number;
-        }[];
-        /**
-         * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
-         * @example 0613
-         */
-        thematicArea?: string;
-      };
-      /** @description The proposal's version you read; 409 if it has changed since */
-      expectedVersion?: number;
-    };
-    ProposalEventDto: {
-      /**
-       * @description The event; which ones you may send now is in availableEvents
-       * @enum {string}
-       */
-      type:
-        | 'SUBMIT'
-        | 'PARTNER_APPROVE'
-        | 'PARTNER_REQUEST_CHANGES'
-        | 'QUALITY_APPROVE'
-        | 'QUALITY_REQUEST_CHANGES'
-        | 'QUALITY_REJECT'
-        | 'AGENCY_CONFIRM'
-        | 'AGENCY_FLAG'
-        | 'PUBLISH'
-        | 'RETIRE'
-        | 'WITHDRAW';
-      /** @description Why; shown in the history and the audit log. Required for PARTNER_REQUEST_CHANGES, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_FLAG, RETIRE */
-      comment?: string;
-      /** @description Every criterion of GET /api/quality-criteria, none not-met. With QUALITY_APPROVE */
-      criteria?: {
-        /** @example eu-quality */
-        criterion: string;
-        /** @enum {string} */
-        result: 'met' | 'met-with-conditions' | 'not-met' | 'not-applicable';
-        note?: string;
-      }[];
-      /**
-       * @description With AGENCY_CONFIRM. Required for AGENCY_CONFIRM
-       * @enum {string}
-       */
-      outcome?: 'aligned' | 'aligned-with-conditions';
-      /** @description Required when outcome is aligned-with-conditions. With AGENCY_CONFIRM */
-      conditions?: string;
-      /**
-       * @description Level in the country's qualifications framework. With AGENCY_CONFIRM
-       * @example 6
-       */
-      nqfLevel?: string;
-      /** @description The agency's file number. With AGENCY_CONFIRM */
-      reference?: string;
-      /** @description The proposal's version you read; 409 if it has changed since */
-      expectedVersion?: number;
-    };
-    HistoryEntryDto: {
-      /** @description CREATE or the event type */
-      event: string;
-      fromState: string | null;
-      toState: string;
-      revision: number;
-      version: number;
-      /** Format: uuid */
-      actorId: string;
-      actorInstitutionId: string;
-      /** @enum {string} */
-      actorRole: 'proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin';
-      at: string;
-      /** @description Recorded with SUBMIT, PARTNER_APPROVE, PARTNER_REQUEST_CHANGES, QUALITY_APPROVE, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_CONFIRM, AGENCY_FLAG, PUBLISH, RETIRE, WITHDRAW */
-      comment?: string | null;
-      /** @description Recorded with QUALITY_APPROVE */
-      criteria?:
-        | {
-            /** @example eu-quality */
-            criterion: string;
+        InstitutionDto: {
+            /** @example cuni */
+            id: string;
+            /** @example Charles University */
+            name: string;
             /** @enum {string} */
-            result: 'met' | 'met-with-conditions' | 'not-met' | 'not-applicable';
-            note?: string;
-          }[]
-        | null;
-      /**
-       * @description Recorded with AGENCY_CONFIRM
-       * @enum {string|null}
-       */
-      outcome?: 'aligned' | 'aligned-with-conditions' | null;
-      /** @description Recorded with AGENCY_CONFIRM */
-      conditions?: string | null;
-      /**
-       * @description Recorded with AGENCY_CONFIRM
-       * @example 6
-       */
-      nqfLevel?: string | null;
-      /** @description Recorded with AGENCY_CONFIRM */
-      reference?: string | null;
+            kind: "university" | "alliance" | "agency";
+            /** @example CZ */
+            country: string | null;
+            /**
+             * @description Home-organisation domains
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description true: its users sign in only with their university account */
+            passwordLoginDisabled?: boolean;
+        };
+        ActingForDto: {
+            /** @enum {string} */
+            role: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
+            /**
+             * Format: uuid
+             * @description The user this role is held for, as their deputy
+             */
+            onBehalfOf: string;
+        };
+        MeDto: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            displayName: string;
+            institutionId: string;
+            roles: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+            /** @description false: the account is closed (no login, no working token) */
+            active: boolean;
+            createdAt: string;
+            updatedAt: string;
+            institution: components["schemas"]["InstitutionDto"];
+            /** @description No roles (own or as a deputy): the account waits for an administrator to grant roles */
+            waitingForRoles: boolean;
+            /** @description Review roles held right now as a deputy */
+            actingFor: components["schemas"]["ActingForDto"][];
+        };
+        CreateUserDto: {
+            /** @example jana.novak@cuni.cz */
+            email: string;
+            /** @description At least 12 characters, not only letters or only digits */
+            password: string;
+            /** @example Jana Novák */
+            displayName: string;
+            /** @example cuni */
+            institutionId: string;
+            /**
+             * @example [
+             *       "proposer"
+             *     ]
+             */
+            roles: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+        };
+        UserDto: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            displayName: string;
+            institutionId: string;
+            roles: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+            /** @description false: the account is closed (no login, no working token) */
+            active: boolean;
+            createdAt: string;
+            updatedAt: string;
+        };
+        UserPageDto: {
+            items: components["schemas"]["UserDto"][];
+            nextCursor: string | null;
+        };
+        UpdateUserDto: {
+            /** @example Jana Nováková */
+            displayName?: string;
+            /**
+             * @example [
+             *       "proposer",
+             *       "reviewer"
+             *     ]
+             */
+            roles?: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+            /** @description false closes the account: login answers 401 and every token of the user 401 on its next request */
+            active?: boolean;
+        };
+        ResetPasswordDto: {
+            /** @description At least 12 characters, not only letters or only digits */
+            newPassword: string;
+        };
+        ChangePasswordDto: {
+            currentPassword: string;
+            /** @description At least 12 characters, not only letters or only digits */
+            newPassword: string;
+        };
+        CreateInstitutionDto: {
+            /**
+             * @description Short slug: lowercase letters, digits and hyphens, 2..40 characters
+             * @example ubo
+             */
+            id: string;
+            /** @example University of Bologna */
+            name: string;
+            /** @enum {string} */
+            kind: "university" | "agency";
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example IT
+             */
+            country: string;
+        };
+        QualityCriterionDto: {
+            /** @example eu-quality */
+            id: string;
+            /** @example EU principles */
+            group: string;
+            /** @example Council Recommendation 2022/C 243/02, Annex II-1 */
+            source: string;
+            /** @example Quality */
+            title: string;
+            question: string;
+        };
+        WorkflowTransitionDto: {
+            from: string;
+            event: string;
+            to: string;
+        };
+        WorkflowDescriptionDto: {
+            /** @example micro-credential-review */
+            id: string;
+            /** @description The version new proposals start on */
+            version: number;
+            /** @description Every version still loadable */
+            versions: number[];
+            states: string[];
+            finalStates: string[];
+            events: string[];
+            /** @description Events that must carry a comment (the definition says so) */
+            commentRequired: string[];
+            /** @description Each state's name for people */
+            stageLabels: {
+                [key: string]: string;
+            };
+            transitions: components["schemas"]["WorkflowTransitionDto"][];
+            /** @description Mermaid stateDiagram-v2, generated from the machine */
+            mermaid: string;
+            qualityCriteria: components["schemas"]["QualityCriterionDto"][];
+        };
+        CreateProposalDto: {
+            /**
+             * @description Partner institutions (at least one at submission, never the lead)
+             * @example [
+             *       "uhd",
+             *       "su"
+             *     ]
+             */
+            partnerInstitutionIds?: string[];
+            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
+            content?: {
+                /**
+                 * @description 3..200 characters at submission
+                 * @example Data literacy for historians
+                 */
+                title?: string;
+                /** @description What the learner will be able to do */
+                summary?: string;
+                /** @description 1..30 at submission */
+                learningOutcomes?: {
+                    /** @description The outcome */
+                    description: string;
+                    /** @description http://data.europa.eu/esco/skill/<uuid> */
+                    escoSkillUri?: string;
+                }[];
+                /**
+                 * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
+                 * @example 5
+                 */
+                ects?: number;
+                /**
+                 * @description 25..30 hours per ECTS when given
+                 * @example 140
+                 */
+                workloadHours?: number;
+                /** @example 6 */
+                eqfLevel?: number;
+                assessment?: {
+                    /** @enum {string} */
+                    type?: "written-exam" | "oral-exam" | "project" | "portfolio" | "presentation" | "practical" | "mixed";
+                    /** @description How outcomes are assessed */
+                    description?: string;
+                };
+                /** @enum {string} */
+                participationForm?: "online" | "onsite" | "blended";
+                /** @description ISO 639-1 codes, at least one at submission */
+                languages?: ("aa" | "ab" | "ae" | "af" | "ak" | "am" | "an" | "ar" | "as" | "av" | "ay" | "az" | "ba" | "be" | "bg" | "bh" | "bi" | "bm" | "bn" | "bo" | "br" | "bs" | "ca" | "ce" | "ch" | "co" | "cr" | "cs" | "cu" | "cv" | "cy" | "da" | "de" | "dv" | "dz" | "ee" | "el" | "en" | "eo" | "es" | "et" | "eu" | "fa" | "ff" | "fi" | "fj" | "fo" | "fr" | "fy" | "ga" | "gd" | "gl" | "gn" | "gu" | "gv" | "ha" | "he" | "hi" | "ho" | "hr" | "ht" | "hu" | "hy" | "hz" | "ia" | "id" | "ie" | "ig" | "ii" | "ik" | "io" | "is" | "it" | "iu" | "ja" | "jv" | "ka" | "kg" | "ki" | "kj" | "kk" | "kl" | "km" | "kn" | "ko" | "kr" | "ks" | "ku" | "kv" | "kw" | "ky" | "la" | "lb" | "lg" | "li" | "ln" | "lo" | "lt" | "lu" | "lv" | "mg" | "mh" | "mi" | "mk" | "ml" | "mn" | "mr" | "ms" | "mt" | "my" | "na" | "nb" | "nd" | "ne" | "ng" | "nl" | "nn" | "no" | "nr" | "nv" | "ny" | "oc" | "oj" | "om" | "or" | "os" | "pa" | "pi" | "pl" | "ps" | "pt" | "qu" | "rm" | "rn" | "ro" | "ru" | "rw" | "sa" | "sc" | "sd" | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "so" | "sq" | "sr" | "ss" | "st" | "su" | "sv" | "sw" | "ta" | "te" | "tg" | "th" | "ti" | "tk" | "tl" | "tn" | "to" | "tr" | "ts" | "tt" | "tw" | "ty" | "ug" | "uk" | "ur" | "uz" | "ve" | "vi" | "vo" | "wa" | "wo" | "xh" | "yi" | "yo" | "za" | "zh" | "zu")[];
+                /** @description At least one at submission */
+                targetGroups?: ("bachelor" | "master" | "doctoral" | "professional")[];
+                /** @description At least one at submission */
+                strategicAreas?: ("multilingualism" | "critical-thinking" | "data-literacy" | "social-engagement" | "entrepreneurship")[];
+                /** @description The type of quality assurance underpinning it */
+                qualityAssurance?: string;
+                /** @description Entry requirements */
+                prerequisites?: string;
+                stackability?: {
+                    /** @description Programmes or micro-credentials it stacks into */
+                    stacksInto?: string[];
+                    /** @description Micro-credentials it is composed of */
+                    composedOf?: string[];
+                };
+                /** @description Only lead and partners; percents sum to exactly 100 */
+                revenueShares?: {
+                    institutionId?: string;
+                    percent?: number;
+                }[];
+                /**
+                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
+                 * @example 0613
+                 */
+                thematicArea?: string;
+            };
+        };
+        WorkflowRefDto: {
+            /** @example micro-credential-review */
+            id: string;
+            /** @example 1 */
+            version: number;
+        };
+        PendingPartyDto: {
+            /** @example partner-uhd */
+            key: string;
+            /** @description What kind of party: 'lead', 'partner', 'quality', 'agency', 'publisher', or what a workflow version adds */
+            kind: string;
+            /** @enum {string} */
+            role: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
+            institutionId: string | null;
+            country: string | null;
+            /** @description Institution whose users may not act for this party (conflict of interest) */
+            excludedInstitutionId: string | null;
+            /** @description Whether reminders and escalation apply */
+            reminded: boolean;
+            /**
+             * Format: date-time
+             * @description When this party is next reminded
+             */
+            nextReminderAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When this party's administrators are alerted
+             */
+            escalationAt?: string | null;
+        };
+        ProposalDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example MC-2026-0007 */
+            reference: string;
+            leadInstitutionId: string;
+            partnerInstitutionIds: string[];
+            /** @enum {string} */
+            state: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved" | "published" | "retired" | "rejected" | "withdrawn";
+            /** @description +1 on every change (optimistic concurrency) */
+            version: number;
+            /** @description Content revision; +1 on each resubmission */
+            revision: number;
+            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
+            content: {
+                /**
+                 * @description 3..200 characters at submission
+                 * @example Data literacy for historians
+                 */
+                title?: string;
+                /** @description What the learner will be able to do */
+                summary?: string;
+                /** @description 1..30 at submission */
+                learningOutcomes?: {
+                    /** @description The outcome */
+                    description: string;
+                    /** @description http://data.europa.eu/esco/skill/<uuid> */
+                    escoSkillUri?: string;
+                }[];
+                /**
+                 * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
+                 * @example 5
+                 */
+                ects?: number;
+                /**
+                 * @description 25..30 hours per ECTS when given
+                 * @example 140
+                 */
+                workloadHours?: number;
+                /** @example 6 */
+                eqfLevel?: number;
+                assessment?: {
+                    /** @enum {string} */
+                    type?: "written-exam" | "oral-exam" | "project" | "portfolio" | "presentation" | "practical" | "mixed";
+                    /** @description How outcomes are assessed */
+                    description?: string;
+                };
+                /** @enum {string} */
+                participationForm?: "online" | "onsite" | "blended";
+                /** @description ISO 639-1 codes, at least one at submission */
+                languages?: ("aa" | "ab" | "ae" | "af" | "ak" | "am" | "an" | "ar" | "as" | "av" | "ay" | "az" | "ba" | "be" | "bg" | "bh" | "bi" | "bm" | "bn" | "bo" | "br" | "bs" | "ca" | "ce" | "ch" | "co" | "cr" | "cs" | "cu" | "cv" | "cy" | "da" | "de" | "dv" | "dz" | "ee" | "el" | "en" | "eo" | "es" | "et" | "eu" | "fa" | "ff" | "fi" | "fj" | "fo" | "fr" | "fy" | "ga" | "gd" | "gl" | "gn" | "gu" | "gv" | "ha" | "he" | "hi" | "ho" | "hr" | "ht" | "hu" | "hy" | "hz" | "ia" | "id" | "ie" | "ig" | "ii" | "ik" | "io" | "is" | "it" | "iu" | "ja" | "jv" | "ka" | "kg" | "ki" | "kj" | "kk" | "kl" | "km" | "kn" | "ko" | "kr" | "ks" | "ku" | "kv" | "kw" | "ky" | "la" | "lb" | "lg" | "li" | "ln" | "lo" | "lt" | "lu" | "lv" | "mg" | "mh" | "mi" | "mk" | "ml" | "mn" | "mr" | "ms" | "mt" | "my" | "na" | "nb" | "nd" | "ne" | "ng" | "nl" | "nn" | "no" | "nr" | "nv" | "ny" | "oc" | "oj" | "om" | "or" | "os" | "pa" | "pi" | "pl" | "ps" | "pt" | "qu" | "rm" | "rn" | "ro" | "ru" | "rw" | "sa" | "sc" | "sd" | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "so" | "sq" | "sr" | "ss" | "st" | "su" | "sv" | "sw" | "ta" | "te" | "tg" | "th" | "ti" | "tk" | "tl" | "tn" | "to" | "tr" | "ts" | "tt" | "tw" | "ty" | "ug" | "uk" | "ur" | "uz" | "ve" | "vi" | "vo" | "wa" | "wo" | "xh" | "yi" | "yo" | "za" | "zh" | "zu")[];
+                /** @description At least one at submission */
+                targetGroups?: ("bachelor" | "master" | "doctoral" | "professional")[];
+                /** @description At least one at submission */
+                strategicAreas?: ("multilingualism" | "critical-thinking" | "data-literacy" | "social-engagement" | "entrepreneurship")[];
+                /** @description The type of quality assurance underpinning it */
+                qualityAssurance?: string;
+                /** @description Entry requirements */
+                prerequisites?: string;
+                stackability?: {
+                    /** @description Programmes or micro-credentials it stacks into */
+                    stacksInto?: string[];
+                    /** @description Micro-credentials it is composed of */
+                    composedOf?: string[];
+                };
+                /** @description Only lead and partners; percents sum to exactly 100 */
+                revenueShares?: {
+                    institutionId?: string;
+                    percent?: number;
+                }[];
+                /**
+                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
+                 * @example 0613
+                 */
+                thematicArea?: string;
+            };
+            workflow: components["schemas"]["WorkflowRefDto"];
+            /** Format: uuid */
+            createdBy: string;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Parties still to act, computed from the machine */
+            pending: components["schemas"]["PendingPartyDto"][];
+            /** @description Events you may send now, computed from the machine */
+            availableEvents: string[];
+        };
+        ProposalSummaryDto: {
+            /** Format: uuid */
+            id: string;
+            reference: string;
+            title: string | null;
+            leadInstitutionId: string;
+            partnerInstitutionIds: string[];
+            /** @enum {string} */
+            state: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved" | "published" | "retired" | "rejected" | "withdrawn";
+            version: number;
+            revision: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        ProposalPageDto: {
+            items: components["schemas"]["ProposalSummaryDto"][];
+            nextCursor: string | null;
+        };
+        UpdateProposalDto: {
+            /**
+             * @description Partner institutions (at least one at submission, never the lead)
+             * @example [
+             *       "uhd",
+             *       "su"
+             *     ]
+             */
+            partnerInstitutionIds?: string[];
+            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
+            content?: {
+                /**
+                 * @description 3..200 characters at submission
+                 * @example Data literacy for historians
+                 */
+                title?: string;
+                /** @description What the learner will be able to do */
+                summary?: string;
+                /** @description 1..30 at submission */
+                learningOutcomes?: {
+                    /** @description The outcome */
+                    description: string;
+                    /** @description http://data.europa.eu/esco/skill/<uuid> */
+                    escoSkillUri?: string;
+                }[];
+                /**
+                 * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
+                 * @example 5
+                 */
+                ects?: number;
+                /**
+                 * @description 25..30 hours per ECTS when given
+                 * @example 140
+                 */
+                workloadHours?: number;
+                /** @example 6 */
+                eqfLevel?: number;
+                assessment?: {
+                    /** @enum {string} */
+                    type?: "written-exam" | "oral-exam" | "project" | "portfolio" | "presentation" | "practical" | "mixed";
+                    /** @description How outcomes are assessed */
+                    description?: string;
+                };
+                /** @enum {string} */
+                participationForm?: "online" | "onsite" | "blended";
+                /** @description ISO 639-1 codes, at least one at submission */
+                languages?: ("aa" | "ab" | "ae" | "af" | "ak" | "am" | "an" | "ar" | "as" | "av" | "ay" | "az" | "ba" | "be" | "bg" | "bh" | "bi" | "bm" | "bn" | "bo" | "br" | "bs" | "ca" | "ce" | "ch" | "co" | "cr" | "cs" | "cu" | "cv" | "cy" | "da" | "de" | "dv" | "dz" | "ee" | "el" | "en" | "eo" | "es" | "et" | "eu" | "fa" | "ff" | "fi" | "fj" | "fo" | "fr" | "fy" | "ga" | "gd" | "gl" | "gn" | "gu" | "gv" | "ha" | "he" | "hi" | "ho" | "hr" | "ht" | "hu" | "hy" | "hz" | "ia" | "id" | "ie" | "ig" | "ii" | "ik" | "io" | "is" | "it" | "iu" | "ja" | "jv" | "ka" | "kg" | "ki" | "kj" | "kk" | "kl" | "km" | "kn" | "ko" | "kr" | "ks" | "ku" | "kv" | "kw" | "ky" | "la" | "lb" | "lg" | "li" | "ln" | "lo" | "lt" | "lu" | "lv" | "mg" | "mh" | "mi" | "mk" | "ml" | "mn" | "mr" | "ms" | "mt" | "my" | "na" | "nb" | "nd" | "ne" | "ng" | "nl" | "nn" | "no" | "nr" | "nv" | "ny" | "oc" | "oj" | "om" | "or" | "os" | "pa" | "pi" | "pl" | "ps" | "pt" | "qu" | "rm" | "rn" | "ro" | "ru" | "rw" | "sa" | "sc" | "sd" | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "so" | "sq" | "sr" | "ss" | "st" | "su" | "sv" | "sw" | "ta" | "te" | "tg" | "th" | "ti" | "tk" | "tl" | "tn" | "to" | "tr" | "ts" | "tt" | "tw" | "ty" | "ug" | "uk" | "ur" | "uz" | "ve" | "vi" | "vo" | "wa" | "wo" | "xh" | "yi" | "yo" | "za" | "zh" | "zu")[];
+                /** @description At least one at submission */
+                targetGroups?: ("bachelor" | "master" | "doctoral" | "professional")[];
+                /** @description At least one at submission */
+                strategicAreas?: ("multilingualism" | "critical-thinking" | "data-literacy" | "social-engagement" | "entrepreneurship")[];
+                /** @description The type of quality assurance underpinning it */
+                qualityAssurance?: string;
+                /** @description Entry requirements */
+                prerequisites?: string;
+                stackability?: {
+                    /** @description Programmes or micro-credentials it stacks into */
+                    stacksInto?: string[];
+                    /** @description Micro-credentials it is composed of */
+                    composedOf?: string[];
+                };
+                /** @description Only lead and partners; percents sum to exactly 100 */
+                revenueShares?: {
+                    institutionId?: string;
+                    percent?: number;
+                }[];
+                /**
+                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
+                 * @example 0613
+                 */
+                thematicArea?: string;
+            };
+            /** @description The proposal's version you read; 409 if it has changed since */
+            expectedVersion?: number;
+        };
+        ProposalEventDto: {
+            /**
+             * @description The event; which ones you may send now is in availableEvents
+             * @enum {string}
+             */
+            type: "SUBMIT" | "PARTNER_APPROVE" | "PARTNER_REQUEST_CHANGES" | "QUALITY_APPROVE" | "QUALITY_REQUEST_CHANGES" | "QUALITY_REJECT" | "AGENCY_CONFIRM" | "AGENCY_FLAG" | "PUBLISH" | "RETIRE" | "WITHDRAW";
+            /** @description Why; shown in the history and the audit log. Required for PARTNER_REQUEST_CHANGES, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_FLAG, RETIRE */
+            comment?: string;
+            /** @description Every criterion of GET /api/quality-criteria, none not-met. With QUALITY_APPROVE */
+            criteria?: {
+                /** @example eu-quality */
+                criterion: string;
+                /** @enum {string} */
+                result: "met" | "met-with-conditions" | "not-met" | "not-applicable";
+                note?: string;
+            }[];
+            /**
+             * @description With AGENCY_CONFIRM. Required for AGENCY_CONFIRM
+             * @enum {string}
+             */
+            outcome?: "aligned" | "aligned-with-conditions";
+            /** @description Required when outcome is aligned-with-conditions. With AGENCY_CONFIRM */
+            conditions?: string;
+            /**
+             * @description Level in the country's qualifications framework. With AGENCY_CONFIRM
+             * @example 6
+             */
+            nqfLevel?: string;
+            /** @description The agency's file number. With AGENCY_CONFIRM */
+            reference?: string;
+            /** @description The proposal's version you read; 409 if it has changed since */
+            expectedVersion?: number;
+        };
+        HistoryEntryDto: {
+            /** @description CREATE or the event type */
+            event: string;
+            fromState: string | null;
+            toState: string;
+            revision: number;
+            version: number;
+            /** Format: uuid */
+            actorId: string;
+            actorInstitutionId: string;
+            /** @enum {string} */
+            actorRole: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
+            at: string;
+            /** @description Recorded with SUBMIT, PARTNER_APPROVE, PARTNER_REQUEST_CHANGES, QUALITY_APPROVE, QUALITY_REQUEST_CHANGES, QUALITY_REJECT, AGENCY_CONFIRM, AGENCY_FLAG, PUBLISH, RETIRE, WITHDRAW */
+            comment?: string | null;
+            /** @description Recorded with QUALITY_APPROVE */
+            criteria?: {
+                /** @example eu-quality */
+                criterion: string;
+                /** @enum {string} */
+                result: "met" | "met-with-conditions" | "not-met" | "not-applicable";
+                note?: string;
+            }[] | null;
+            /**
+             * @description Recorded with AGENCY_CONFIRM
+             * @enum {string|null}
+             */
+            outcome?: "aligned" | "aligned-with-conditions" | null;
+            /** @description Recorded with AGENCY_CONFIRM */
+            conditions?: string | null;
+            /**
+             * @description Recorded with AGENCY_CONFIRM
+             * @example 6
+             */
+            nqfLevel?: string | null;
+            /** @description Recorded with AGENCY_CONFIRM */
+            reference?: string | null;
+        };
+        FieldChangeDto: {
+            /** @example ects */
+            field: string;
+            /** @enum {string} */
+            change: "added" | "removed" | "changed";
+            /** @description Value in the earlier revision */
+            before?: Record<string, never>;
+            /** @description Value in the later revision */
+            after?: Record<string, never>;
+        };
+        RevisionDiffDto: {
+            from: number;
+            to: number;
+            /** @description Content fields (content.*) and partnerInstitutionIds */
+            changes: components["schemas"]["FieldChangeDto"][];
+        };
+        AuditEntryDto: {
+            institutionId: string;
+            /** @description 1, 2, 3… per institution, without gaps */
+            seq: number;
+            /** @description Database time, ISO 8601 UTC with milliseconds */
+            at: string;
+            /** Format: uuid */
+            proposalId: string | null;
+            proposalReference: string | null;
+            /**
+             * Format: uuid
+             * @description null for the system (reminders, bootstrap)
+             */
+            actorId: string | null;
+            actorInstitutionId: string | null;
+            actorRole: string | null;
+            action: string;
+            fromState: string | null;
+            toState: string | null;
+            revision: number | null;
+            /** @description comment, criteria, changed fields before/after, … */
+            data: {
+                [key: string]: unknown;
+            };
+            requestId: string | null;
+            clientIp: string | null;
+            prevHash: string;
+            hash: string;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEntryDto"][];
+            nextCursor: string | null;
+        };
+        AuditVerifyDto: {
+            institutionId: string;
+            entries: number;
+            valid: boolean;
+            firstInvalidSeq: number | null;
+            headHash: string;
+        };
+        NotificationDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "reminder" | "escalation" | "user-waiting";
+            /** Format: uuid */
+            proposalId: string | null;
+            proposalReference: string | null;
+            /** @description The stage the proposal was waiting in */
+            state: string | null;
+            /** @description The pending party this is about */
+            partyKey: string | null;
+            /**
+             * Format: uuid
+             * @description `user-waiting`: the user who signed in for the first time and waits for roles
+             */
+            subjectUserId: string | null;
+            title: string;
+            body: string;
+            createdAt: string;
+            readAt: string | null;
+        };
+        NotificationPageDto: {
+            items: components["schemas"]["NotificationDto"][];
+            nextCursor: string | null;
+        };
+        OidcConfigDto: {
+            /** @description Whether "Sign in with your university" is offered */
+            enabled: boolean;
+            /** @example /api/auth/oidc/login */
+            loginUrl: string | null;
+        };
+        UpdateInstitutionDto: {
+            /**
+             * @description Alliance admin only. Home-organisation domains (`schac_home_organization`) whose people belong here; replaces the list. A domain belongs to one institution at most.
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description Admin of this institution or alliance admin. true: its users sign in only with their university account (needs OIDC_ISSUER). */
+            passwordLoginDisabled?: boolean;
+        };
+        InstitutionSettingsDto: {
+            /** @example cuni */
+            id: string;
+            /** @example Charles University */
+            name: string;
+            /** @enum {string} */
+            kind: "university" | "alliance" | "agency";
+            /** @example CZ */
+            country: string | null;
+            /**
+             * @description Home-organisation domains
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description true: its users sign in only with their university account */
+            passwordLoginDisabled?: boolean;
+        };
+        CreateDeputyDto: {
+            /**
+             * Format: uuid
+             * @description A colleague of your institution
+             */
+            userId: string;
+            /**
+             * @description Start of the period (ISO 8601 date-time)
+             * @example 2026-07-01T00:00:00Z
+             */
+            from: string;
+            /**
+             * @description End of the period; after `from`, in the future
+             * @example 2026-07-31T23:59:59Z
+             */
+            to: string;
+        };
+        DeputyDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Who named the deputy
+             */
+            principalId: string;
+            /**
+             * Format: uuid
+             * @description Who acts for the principal
+             */
+            deputyId: string;
+            from: string;
+            to: string;
+            /** @description The period is running now */
+            active: boolean;
+            /** @description The principal's review roles the deputy acts with (as of now) */
+            roles: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+        };
+        DeputiesDto: {
+            /** @description Deputies you named */
+            items: components["schemas"]["DeputyDto"][];
+            /** @description Colleagues you stand in for */
+            deputyFor: components["schemas"]["DeputyDto"][];
+        };
+        CatalogueItemDto: {
+            /** @example MC-2026-0007 */
+            reference: string;
+            title: string;
+            summary: string;
+            /** @example 5 */
+            ects: number;
+            /** @example 7 */
+            eqfLevel: number;
+            languages: string[];
+            strategicAreas: string[];
+            leadInstitutionId: string;
+            partnerInstitutionIds: string[];
+            /** Format: date-time */
+            publishedAt: string;
+        };
+        FacetValueDto: {
+            /** @description The value, as it is passed back as a filter */
+            value: string;
+            count: number;
+        };
+        CatalogueFacetsDto: {
+            strategicArea: components["schemas"]["FacetValueDto"][];
+            eqfLevel: components["schemas"]["FacetValueDto"][];
+            /** @description Counts per ECTS value (use as ectsMin = ectsMax) */
+            ects: components["schemas"]["FacetValueDto"][];
+            language: components["schemas"]["FacetValueDto"][];
+            institutionId: components["schemas"]["FacetValueDto"][];
+            /** @description The 20 most frequent */
+            escoSkillUri: components["schemas"]["FacetValueDto"][];
+        };
+        CataloguePageDto: {
+            items: components["schemas"]["CatalogueItemDto"][];
+            nextCursor: string | null;
+            /** @description Counts for each filter value among the matches of q and of every other filter (a filter does not narrow its own facet) */
+            facets: components["schemas"]["CatalogueFacetsDto"];
+            /**
+             * @description The name of every institution this page names by id (items and the institution facet)
+             * @example {
+             *       "cuni": "Charles University"
+             *     }
+             */
+            institutions: {
+                [key: string]: string;
+            };
+        };
+        AlignmentDto: {
+            /** @example CZ */
+            country: string;
+            /** @example nau */
+            agencyId: string;
+            /** @enum {string} */
+            outcome: "aligned" | "aligned-with-conditions";
+            /** @example 7 */
+            nqfLevel: string | null;
+        };
+        StackLinkDto: {
+            /** @enum {string} */
+            kind: "micro-credential" | "programme";
+            /** @description MC-… reference (micro-credentials) */
+            reference: string | null;
+            /** @description https URL (external programmes) */
+            url: string | null;
+            title: string | null;
+            /**
+             * @description Whether the named micro-credential is in the catalogue
+             * @enum {string}
+             */
+            status: "published" | "retired" | "not-in-catalogue";
+            /** @description Its catalogue entry, when it has one */
+            href: string | null;
+        };
+        StackabilityDto: {
+            stacksInto: components["schemas"]["StackLinkDto"][];
+            composedOf: components["schemas"]["StackLinkDto"][];
+        };
+        ExportLinksDto: {
+            /** @example /api/catalogue/MC-2026-0007/exports/ob3-achievement */
+            ob3Achievement: string;
+            ob3Endorsement: string;
+            elm: string;
+        };
+        CatalogueEntryDto: {
+            /** @example MC-2026-0007 */
+            reference: string;
+            title: string;
+            summary: string;
+            /** @example 5 */
+            ects: number;
+            /** @example 7 */
+            eqfLevel: number;
+            languages: string[];
+            strategicAreas: string[];
+            leadInstitutionId: string;
+            partnerInstitutionIds: string[];
+            /** Format: date-time */
+            publishedAt: string;
+            /** @enum {string} */
+            status: "published" | "retired";
+            /** Format: date-time */
+            retiredAt: string | null;
+            /** @description The published content (EU standard elements; no revenue shares) */
+            content: Record<string, never>;
+            alignments: components["schemas"]["AlignmentDto"][];
+            stackability: components["schemas"]["StackabilityDto"];
+            exports: components["schemas"]["ExportLinksDto"];
+            /** @description schema.org Course (JSON-LD) for the public page */
+            schemaOrg: Record<string, never>;
+            /**
+             * @description The name of every institution the entry names by id (lead, partners, agencies)
+             * @example {
+             *       "cuni": "Charles University",
+             *       "nau": "National Accreditation Bureau"
+             *     }
+             */
+            institutions: {
+                [key: string]: string;
+            };
+        };
+        PathwayNodeDto: {
+            /** @description The reference, or the URL of an external programme */
+            id: string;
+            /** @enum {string} */
+            kind: "micro-credential" | "programme";
+            title: string | null;
+            ects: number | null;
+            /** @enum {string} */
+            status: "published" | "retired" | "not-in-catalogue";
+            retired: boolean;
+        };
+        PathwayEdgeDto: {
+            /** @description The part */
+            from: string;
+            /** @description The whole it counts towards */
+            to: string;
+            /** @description Either end is retired */
+            retired: boolean;
+        };
+        PathwayDto: {
+            /** @description From the smallest part to the largest whole */
+            nodes: string[];
+            /** @description ECTS of the micro-credentials on it */
+            totalEcts: number;
+            /** @description It passes through a retired micro-credential */
+            retired: boolean;
+        };
+        PathwaysDto: {
+            reference: string;
+            nodes: components["schemas"]["PathwayNodeDto"][];
+            edges: components["schemas"]["PathwayEdgeDto"][];
+            /** @description Every chain through this micro-credential */
+            pathways: components["schemas"]["PathwayDto"][];
+            /** @description The largest totalEcts of a pathway that is not retired */
+            totalEcts: number;
+        };
+        StageRowDto: {
+            /** @enum {string} */
+            stage: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved";
+            /** @description Lead institution; null: all institutions */
+            institutionId: string | null;
+            /** @description Stage entries within the window */
+            entered: number;
+            /** @description Stage exits within the window */
+            left: number;
+            /** @description Median time in stage of the visits that left within the window (ms) */
+            medianMs: number | null;
+            /** @description 90th percentile of the same (ms) */
+            p90Ms: number | null;
+            /** @description In this stage now */
+            waiting: number;
+            /** @description Waiting longer than ESCALATION_AFTER_MS (stages with reminders; null for the others) */
+            overdue: number | null;
+        };
+        StagesDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            escalationAfterMs: number;
+            rows: components["schemas"]["StageRowDto"][];
+        };
+        ThroughputRowDto: {
+            /**
+             * @description UTC month
+             * @example 2026-11
+             */
+            month: string;
+            /** @description SUBMIT decisions (a resubmission counts again) */
+            submitted: number;
+            /** @description Proposals that reached approved */
+            approved: number;
+            published: number;
+            rejected: number;
+        };
+        ThroughputDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            rows: components["schemas"]["ThroughputRowDto"][];
+        };
+        WaitingRowDto: {
+            /** Format: uuid */
+            proposalId: string;
+            reference: string;
+            title: string | null;
+            state: string;
+            leadInstitutionId: string;
+            /**
+             * @description The pending party (partner-<institution>, quality, agency-<country>, lead-<institution>, publisher)
+             * @example partner-uhd
+             */
+            partyKey: string | null;
+            /** @example partner */
+            partyKind: string | null;
+            /**
+             * Format: date-time
+             * @description When the proposal entered this stage
+             */
+            since: string;
+            waitingMs: number;
+            /** @description Reminders delivered to this party in this stage */
+            remindersSent: number;
+            /** Format: date-time */
+            lastReminderAt: string | null;
+            /** Format: date-time */
+            nextReminderAt: string | null;
+            escalated: boolean;
+            /** Format: date-time */
+            escalatedAt: string | null;
+            /** @description Waiting longer than ESCALATION_AFTER_MS */
+            overdue: boolean;
+        };
+        WaitingDto: {
+            items: components["schemas"]["WaitingRowDto"][];
+            /** @description Cursor of the next page when `limit` was given and more rows follow; otherwise null */
+            nextCursor: string | null;
+        };
+        VerifyResultDto: {
+            verified: boolean;
+            /** @description Why it is not verified: signature, issuer key, achievement state */
+            errors: string[];
+        };
+        FieldProblemDto: {
+            /** @example content.ects */
+            field: string;
+            /** @example must be a multiple of 0.5 */
+            message: string;
+        };
+        ProblemDto: {
+            /** @example urn:microcred:problem:validation-failed */
+            type: string;
+            /** @example Bad Request */
+            title: string;
+            /** @example 400 */
+            status: number;
+            /** @example content.ects: must be a multiple of 0.5 */
+            detail: string;
+            errors?: components["schemas"]["FieldProblemDto"][];
+        };
     };
-    FieldChangeDto: {
-      /** @example ects */
-      field: string;
-      /** @enum {string} */
-      change: 'added' | 'removed' | 'changed';
-      /** @description Value in the earlier revision */
-      before?: Record<string, never>;
-      /** @description Value in the later revision */
-      after?: Record<string, never>;
-    };
-    RevisionDiffDto: {
-      from: number;
-      to: number;
-      /** @description Content fields (content.*) and partnerInstitutionIds */
-      changes: components['schemas']['FieldChangeDto'][];
-    };
-    AuditEntryDto: {
-      institutionId: string;
-      /** @description 1, 2, 3… per institution, without gaps */
-      seq: number;
-      /** @description Database time, ISO 8601 UTC with milliseconds */
-      at: string;
-      /** Format: uuid */
-      proposalId: string | null;
-      proposalReference: string | null;
-      /**
-       * Format: uuid
-       * @description null for the system (reminders, bootstrap)
-       */
-      actorId: string | null;
-      actorInstitutionId: string | null;
-      actorRole: string | null;
-      action: string;
-      fromState: string | null;
-      toState: string | null;
-      revision: number | null;
-      /** @description comment, criteria, changed fields before/after, … */
-      data: {
-        [key: string]: unknown;
-      };
-      requestId: string | null;
-      clientIp: string | null;
-      prevHash: string;
-      hash: string;
-    };
-    AuditPageDto: {
-      items: components['schemas']['AuditEntryDto'][];
-      nextCursor: string | null;
-    };
-    AuditVerifyDto: {
-      institutionId: string;
-      entries: number;
-      valid: boolean;
-      firstInvalidSeq: number | null;
-      headHash: string;
-    };
-    NotificationDto: {
-      /** Format: uuid */
-      id: string;
-      /** @enum {string} */
-      kind: 'reminder' | 'escalation' | 'user-waiting';
-      /** Format: uuid */
-      proposalId: string | null;
-      proposalReference: string | null;
-      /** @description The stage the proposal was waiting in */
-      state: string | null;
-      /** @description The pending party this is about */
-      partyKey: string | null;
-      /**
-       * Format: uuid
-       * @description `user-waiting`: the user who signed in for the first time and waits for roles
-       */
-      subjectUserId: string | null;
-      title: string;
-      body: string;
-      createdAt: string;
-      readAt: string | null;
-    };
-    NotificationPageDto: {
-      items: components['schemas']['NotificationDto'][];
-      nextCursor: string | null;
-    };
-    OidcConfigDto: {
-      /** @description Whether "Sign in with your university" is offered */
-      enabled: boolean;
-      /** @example /api/auth/oidc/login */
-      loginUrl: string | null;
-    };
-    UpdateInstitutionDto: {
-      /**
-       * @description Alliance admin only. Home-organisation domains (`schac_home_organization`) whose people belong here; replaces the list. A domain belongs to one institution at most.
-       * @example [
-       *       "cuni.cz"
-       *     ]
-       */
-      domains?: string[];
-      /** @description Admin of this institution or alliance admin. true: its users sign in only with their university account (needs OIDC_ISSUER). */
-      passwordLoginDisabled?: boolean;
-    };
-    InstitutionSettingsDto: {
-      /** @example cuni */
-      id: string;
-      /** @example Charles University */
-      name: string;
-      /** @enum {string} */
-      kind: 'university' | 'alliance' | 'agency';
-      /** @example CZ */
-      country: string | null;
-      /**
-       * @description Home-organisation domains
-       * @example [
-       *       "cuni.cz"
-       *     ]
-       */
-      domains?: string[];
-      /** @description true: its users sign in only with their university account */
-      passwordLoginDisabled?: boolean;
-    };
-    CreateDeputyDto: {
-      /**
-       * Format: uuid
-       * @description A colleague of your institution
-       */
-      userId: string;
-      /**
-       * @description Start of the period (ISO 8601 date-time)
-       * @example 2026-07-01T00:00:00Z
-       */
-      from: string;
-      /**
-       * @description End of the period; after `from`, in the future
-       * @example 2026-07-31T23:59:59Z
-       */
-      to: string;
-    };
-    DeputyDto: {
-      /** Format: uuid */
-      id: string;
-      /**
-       * Format: uuid
-       * @description Who named the deputy
-       */
-      principalId: string;
-      /**
-       * Format: uuid
-       * @description Who acts for the principal
-       */
-      deputyId: string;
-      from: string;
-      to: string;
-      /** @description The period is running now */
-      active: boolean;
-      /** @description The principal's review roles the deputy acts with (as of now) */
-      roles: ('proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin')[];
-    };
-    DeputiesDto: {
-      /** @description Deputies you named */
-      items: components['schemas']['DeputyDto'][];
-      /** @description Colleagues you stand in for */
-      deputyFor: components['schemas']['DeputyDto'][];
-    };
-    CatalogueItemDto: {
-      /** @example MC-2026-0007 */
-      reference: string;
-      title: string;
-      summary: string;
-      /** @example 5 */
-      ects: number;
-      /** @example 7 */
-      eqfLevel: number;
-      languages: string[];
-      strategicAreas: string[];
-      leadInstitutionId: string;
-      partnerInstitutionIds: string[];
-      /** Format: date-time */
-      publishedAt: string;
-    };
-    FacetValueDto: {
-      /** @description The value, as it is passed back as a filter */
-      value: string;
-      count: number;
-    };
-    CatalogueFacetsDto: {
-      strategicArea: components['schemas']['FacetValueDto'][];
-      eqfLevel: components['schemas']['FacetValueDto'][];
-      /** @description Counts per ECTS value (use as ectsMin = ectsMax) */
-      ects: components['schemas']['FacetValueDto'][];
-      language: components['schemas']['FacetValueDto'][];
-      institutionId: components['schemas']['FacetValueDto'][];
-      /** @description The 20 most frequent */
-      escoSkillUri: components['schemas']['FacetValueDto'][];
-    };
-    CataloguePageDto: {
-      items: components['schemas']['CatalogueItemDto'][];
-      nextCursor: string | null;
-      /** @description Counts for each filter value among the matches of q and of every other filter (a filter does not narrow its own facet) */
-      facets: components['schemas']['CatalogueFacetsDto'];
-      /**
-       * @description The name of every institution this page names by id (items and the institution facet)
-       * @example {
-       *       "cuni": "Charles University"
-       *     }
-       */
-      institutions: {
-        [key: string]: string;
-      };
-    };
-    AlignmentDto: {
-      /** @example CZ */
-      country: string;
-      /** @example nau */
-      agencyId: string;
-      /** @enum {string} */
-      outcome: 'aligned' | 'aligned-with-conditions';
-      /** @example 7 */
-      nqfLevel: string | null;
-    };
-    StackLinkDto: {
-      /** @enum {string} */
-      kind: 'micro-credential' | 'programme';
-      /** @description MC-… reference (micro-credentials) */
-      reference: string | null;
-      /** @description https URL (external programmes) */
-      url: string | null;
-      title: string | null;
-      /**
-       * @description Whether the named micro-credential is in the catalogue
-       * @enum {string}
-       */
-      status: 'published' | 'retired' | 'not-in-catalogue';
-      /** @description Its catalogue entry, when it has one */
-      href: string | null;
-    };
-    StackabilityDto: {
-      stacksInto: components['schemas']['StackLinkDto'][];
-      composedOf: components['schemas']['StackLinkDto'][];
-    };
-    ExportLinksDto: {
-      /** @example /api/catalogue/MC-2026-0007/exports/ob3-achievement */
-      ob3Achievement: string;
-      ob3Endorsement: string;
-      elm: string;
-    };
-    CatalogueEntryDto: {
-      /** @example MC-2026-0007 */
-      reference: string;
-      title: string;
-      summary: string;
-      /** @example 5 */
-      ects: number;
-      /** @example 7 */
-      eqfLevel: number;
-      languages: string[];
-      strategicAreas: string[];
-      leadInstitutionId: string;
-      partnerInstitutionIds: string[];
-      /** Format: date-time */
-      publishedAt: string;
-      /** @enum {string} */
-      status: 'published' | 'retired';
-      /** Format: date-time */
-      retiredAt: string | null;
-      /** @description The published content (EU standard elements; no revenue shares) */
-      content: Record<string, never>;
-      alignments: components['schemas']['AlignmentDto'][];
-      stackability: components['schemas']['StackabilityDto'];
-      exports: components['schemas']['ExportLinksDto'];
-      /** @description schema.org Course (JSON-LD) for the public page */
-      schemaOrg: Record<string, never>;
-      /**
-       * @description The name of every institution the entry names by id (lead, partners, agencies)
-       * @example {
-       *       "cuni": "Charles University",
-       *       "nau": "National Accreditation Bureau"
-       *     }
-       */
-      institutions: {
-        [key: string]: string;
-      };
-    };
-    PathwayNodeDto: {
-      /** @description The reference, or the URL of an external programme */
-      id: string;
-      /** @enum {string} */
-      kind: 'micro-credential' | 'programme';
-      title: string | null;
-      ects: number | null;
-      /** @enum {string} */
-      status: 'published' | 'retired' | 'not-in-catalogue';
-      retired: boolean;
-    };
-    PathwayEdgeDto: {
-      /** @description The part */
-      from: string;
-      /** @description The whole it counts towards */
-      to: string;
-      /** @description Either end is retired */
-      retired: boolean;
-    };
-    PathwayDto: {
-      /** @description From the smallest part to the largest whole */
-      nodes: string[];
-      /** @description ECTS of the micro-credentials on it */
-      totalEcts: number;
-      /** @description It passes through a retired micro-credential */
-      retired: boolean;
-    };
-    PathwaysDto: {
-      reference: string;
-      nodes: components['schemas']['PathwayNodeDto'][];
-      edges: components['schemas']['PathwayEdgeDto'][];
-      /** @description Every chain through this micro-credential */
-      pathways: components['schemas']['PathwayDto'][];
-      /** @description The largest totalEcts of a pathway that is not retired */
-      totalEcts: number;
-    };
-    StageRowDto: {
-      /** @enum {string} */
-      stage:
-        'draft' | 'partnerReview' | 'qualityReview' | 'agencyAlignment' | 'changesRequested' | 'approved';
-      /** @description Lead institution; null: all institutions */
-      institutionId: string | null;
-      /** @description Stage entries within the window */
-      entered: number;
-      /** @description Stage exits within the window */
-      left: number;
-      /** @description Median time in stage of the visits that left within the window (ms) */
-      medianMs: number | null;
-      /** @description 90th percentile of the same (ms) */
-      p90Ms: number | null;
-      /** @description In this stage now */
-      waiting: number;
-      /** @description Waiting longer than ESCALATION_AFTER_MS (stages with reminders; null for the others) */
-      overdue: number | null;
-    };
-    StagesDto: {
-      /** Format: date-time */
-      from: string;
-      /** Format: date-time */
-      to: string;
-      escalationAfterMs: number;
-      rows: components['schemas']['StageRowDto'][];
-    };
-    ThroughputRowDto: {
-      /**
-       * @description UTC month
-       * @example 2026-11
-       */
-      month: string;
-      /** @description SUBMIT decisions (a resubmission counts again) */
-      submitted: number;
-      /** @description Proposals that reached approved */
-      approved: number;
-      published: number;
-      rejected: number;
-    };
-    ThroughputDto: {
-      /** Format: date-time */
-      from: string;
-      /** Format: date-time */
-      to: string;
-      rows: components['schemas']['ThroughputRowDto'][];
-    };
-    WaitingRowDto: {
-      /** Format: uuid */
-      proposalId: string;
-      reference: string;
-      title: string | null;
-      state: string;
-      leadInstitutionId: string;
-      /**
-       * @description The pending party (partner-<institution>, quality, agency-<country>, lead-<institution>, publisher)
-       * @example partner-uhd
-       */
-      partyKey: string | null;
-      /** @example partner */
-      partyKind: string | null;
-      /**
-       * Format: date-time
-       * @description When the proposal entered this stage
-       */
-      since: string;
-      waitingMs: number;
-      /** @description Reminders delivered to this party in this stage */
-      remindersSent: number;
-      /** Format: date-time */
-      lastReminderAt: string | null;
-      /** Format: date-time */
-      nextReminderAt: string | null;
-      escalated: boolean;
-      /** Format: date-time */
-      escalatedAt: string | null;
-      /** @description Waiting longer than ESCALATION_AFTER_MS */
-      overdue: boolean;
-    };
-    WaitingDto: {
-      items: components['schemas']['WaitingRowDto'][];
-      /** @description Cursor of the next page when `limit` was given and more rows follow; otherwise null */
-      nextCursor: string | null;
-    };
-    VerifyResultDto: {
-      verified: boolean;
-      /** @description Why it is not verified: signature, issuer key, achievement state */
-      errors: string[];
-    };
-    FieldProblemDto: {
-      /** @example content.ects */
-      field: string;
-      /** @example must be a multiple of 0.5 */
-      message: string;
-    };
-    ProblemDto: {
-      /** @example urn:microcred:problem:validation-failed */
-      type: string;
-      /** @example Bad Request */
-      title: string;
-      /** @example 400 */
-      status: number;
-      /** @example content.ects: must be a multiple of 0.5 */
-      detail: string;
-      errors?: components['schemas']['FieldProblemDto'][];
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  AdminController_queuesFigures: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description { reminders: QueueFigures, email: QueueFigures, outbox: QueueFigures } */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AuthController_login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['LoginDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TokenDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unknown e-mail or wrong password (the same answer for both) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Too many failed attempts for this account or from this IP */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AuthController_createSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['LoginDto'];
-      };
-    };
-    responses: {
-      /** @description Signed in; the cookie is set */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unknown e-mail or wrong password (the same answer for both) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Too many failed attempts for this account or from this IP */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AuthController_deleteSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Signed out; the cookie is cleared */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  UsersController_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MeDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  UsersController_list: {
-    parameters: {
-      query?: {
-        /** @description Page size; larger values are capped at 100 */
-        limit?: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
-        cursor?: string;
-        /** @description Restrict to one institution (an institution admin may name only its own) */
-        institutionId?: string;
-        /** @description Only users holding this role */
-        role?: 'proposer' | 'reviewer' | 'quality_officer' | 'agency_liaison' | 'admin';
-        /** @description true: open accounts only; false: closed ones only */
-        active?: boolean;
-        /** @description Part of the display name or e-mail address, any letter case; empty means no filter */
-        q?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserPageDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  UsersController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateUserDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  UsersController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateUserDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  UsersController_resetPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ResetPasswordDto'];
-      };
-    };
-    responses: {
-      /** @description Set */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  UsersController_changePassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ChangePasswordDto'];
-      };
-    };
-    responses: {
-      /** @description Changed */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  InstitutionsController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['InstitutionDto'][];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  InstitutionsController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateInstitutionDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['InstitutionDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  QualityCriteriaController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['QualityCriterionDto'][];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  WorkflowsController_describe: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WorkflowDescriptionDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_list: {
-    parameters: {
-      query?: {
-        /** @description Page size; larger values are capped at 100 */
-        limit?: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
-        cursor?: string;
-        state?:
-          | 'draft'
-          | 'partnerReview'
-          | 'qualityReview'
-          | 'agencyAlignment'
-          | 'changesRequested'
-          | 'approved'
-          | 'published'
-          | 'retired'
-          | 'rejected'
-          | 'withdrawn';
-        /** @description Proposals where this institution is lead or partner */
-        institutionId?: string;
-        /** @description Text contained in the title or the reference (case-insensitive) */
-        q?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ProposalPageDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateProposalDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ProposalDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description This Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ProposalDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_update: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateProposalDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ProposalDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not editable in this state, or `expectedVersion` is stale; or the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version); or a request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description This Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_send: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ProposalEventDto'];
-      };
-    };
-    responses: {
-      /** @description The proposal after the event */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ProposalDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale; or the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version); or a request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Refused by a workflow rule; `errors` lists every problem; or this Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_history: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['HistoryEntryDto'][];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ProposalsController_diff: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-        a: number;
-        b: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RevisionDiffDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AuditController_search: {
-    parameters: {
-      query?: {
-        /** @description Page size; larger values are capped at 100 */
-        limit?: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
-        cursor?: string;
-        proposalId?: string;
-        /** @description CREATE, EDIT, an event type, USER_CREATE, REMINDER, ESCALATION */
-        action?: string;
-        actorId?: string;
-        /** @description Entries at or after this time */
-        from?: string;
-        /** @description Entries before this time */
-        to?: string;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AuditPageDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AuditController_export: {
-    parameters: {
-      query?: {
-        format?: 'ndjson' | 'csv';
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The log; NDJSON lines are AuditEntryDto objects */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AuditController_verify: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AuditVerifyDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  NotificationsController_list: {
-    parameters: {
-      query?: {
-        /** @description Page size; larger values are capped at 100 */
-        limit?: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
-        cursor?: string;
-        /** @description true: only unread notifications */
-        unread?: boolean;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['NotificationPageDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  NotificationsController_read: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['NotificationDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  OidcController_config: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OidcConfigDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  OidcController_login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description To the provider; the sign-in transaction is kept in a cookie */
-      302: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description To /sign-in-refused?reason=provider-unavailable */
-      303: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  OidcController_callback: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description To / when signed in, else to the refusal page */
-      303: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  InstitutionSettingsController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateInstitutionDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['InstitutionSettingsDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  DeputiesController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeputiesDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  DeputiesController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateDeputyDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeputyDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  DeputiesController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeputyDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  DeputiesController_remove: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Removed */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CatalogueController_search: {
-    parameters: {
-      query?: {
-        /** @description Page size; larger values are capped at 100 */
-        limit?: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
-        cursor?: string;
-        /** @description Full-text search over title, summary and learning outcomes (web-search syntax: "phrase", or, -not); titles also match with typos */
-        q?: string;
-        /** @description Repeat for "any of" */
-        strategicArea?: (
-          'multilingualism' | 'critical-thinking' | 'data-literacy' | 'social-engagement' | 'entrepreneurship'
-        )[];
-        /** @description Repeat for "any of" */
-        eqfLevel?: number[];
-        ectsMin?: number;
-        ectsMax?: number;
-        /** @description ISO 639-1; repeat for "any of" */
-        language?: string[];
-        /** @description Lead or partner institution; repeat for "any of" */
-        institutionId?: string[];
-        /** @description ESCO skill URI of a learning outcome; repeat for "any of" */
-        escoSkillUri?: string[];
-      };
-      header?: {
-        /** @description The ETag of your copy */
-        'If-None-Match'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CataloguePageDto'];
-        };
-      };
-      /** @description Not modified: your copy (If-None-Match) is current */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CatalogueController_detail: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description The ETag of your copy */
-        'If-None-Match'?: string;
-      };
-      path: {
-        reference: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CatalogueEntryDto'];
-        };
-      };
-      /** @description Not modified: your copy (If-None-Match) is current */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CatalogueController_pathways: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description The ETag of your copy */
-        'If-None-Match'?: string;
-      };
-      path: {
-        reference: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PathwaysDto'];
-        };
-      };
-      /** @description Not modified: your copy (If-None-Match) is current */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CatalogueController_sitemap: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description The ETag of your copy */
-        'If-None-Match'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description sitemaps.org XML */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not modified: your copy (If-None-Match) is current */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AnalyticsController_stages: {
-    parameters: {
-      query?: {
-        /** @description Only proposals led by this institution */
-        institutionId?: string;
-        /** @description Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
-        from?: string;
-        /** @description End of the window (exclusive); default: now */
-        to?: string;
-        /** @description Or send Accept: text/csv */
-        format?: 'json' | 'csv';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StagesDto'];
-          'text/csv': components['schemas']['StagesDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AnalyticsController_throughput: {
-    parameters: {
-      query?: {
-        /** @description Only proposals led by this institution */
-        institutionId?: string;
-        /** @description Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
-        from?: string;
-        /** @description End of the window (exclusive); default: now */
-        to?: string;
-        /** @description Or send Accept: text/csv */
-        format?: 'json' | 'csv';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ThroughputDto'];
-          'text/csv': components['schemas']['ThroughputDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  AnalyticsController_waiting: {
-    parameters: {
-      query?: {
-        /** @description Only proposals led by this institution */
-        institutionId?: string;
-        /** @description Rows per page (larger values are capped at 500; 100 when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. The CSV is always complete. */
-        limit?: number;
-        /** @description Opaque cursor from the previous page's nextCursor (with limit) */
-        cursor?: string;
-        /** @description Or send Accept: text/csv */
-        format?: 'json' | 'csv';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WaitingDto'];
-          'text/csv': components['schemas']['WaitingDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Your role or institution may not do this */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_exportDocument: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-        kind: 'ob3-achievement' | 'ob3-endorsement' | 'elm';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The JSON-LD document; the endorsement is the same bytes on every request */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing, invalid or expired access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_publicExport: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description The ETag of your copy */
-        'If-None-Match'?: string;
-      };
-      path: {
-        reference: string;
-        kind: 'ob3-achievement' | 'ob3-endorsement' | 'elm';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The JSON-LD document, with a strong ETag of its bytes */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not modified: your copy (If-None-Match) is current */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description No such resource, or not visible to you */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_verify: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The EndorsementCredential as exported */
-    requestBody: {
-      content: {
-        'application/json': Record<string, never>;
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['VerifyResultDto'];
-        };
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Body over 1 MB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_didDocument: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description DID v1 document */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Malformed or invalid input; `errors` names each field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A backing service is unavailable; nothing was changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  HealthController_check: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Everything answers */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description problem+json naming what is down, with the per-check details */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
+    AdminController_queuesFigures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { reminders: QueueFigures, email: QueueFigures, outbox: QueueFigures } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AuthController_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unknown e-mail or wrong password (the same answer for both) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this IP */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AuthController_createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the cookie is set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unknown e-mail or wrong password (the same answer for both) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this IP */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AuthController_deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; the cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size; larger values are capped at 100 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                /** @description Restrict to one institution (an institution admin may name only its own) */
+                institutionId?: string;
+                /** @description Only users holding this role */
+                role?: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
+                /** @description true: open accounts only; false: closed ones only */
+                active?: boolean;
+                /** @description Part of the display name or e-mail address, any letter case; empty means no filter */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPageDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    InstitutionsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionDto"][];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    InstitutionsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInstitutionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    QualityCriteriaController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityCriterionDto"][];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    WorkflowsController_describe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDescriptionDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size; larger values are capped at 100 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                state?: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved" | "published" | "retired" | "rejected" | "withdrawn";
+                /** @description Proposals where this institution is lead or partner */
+                institutionId?: string;
+                /** @description Text contained in the title or the reference (case-insensitive) */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalPageDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProposalDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description This Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProposalDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not editable in this state, or `expectedVersion` is stale; or the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version); or a request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description This Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_send: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe (IETF httpapi idempotency-key draft): a quoted string ("…", printable ASCII) or a bare token, 1..255 characters, unique per change, e.g. a UUID. The same key from the same user with the same method, path and body within 24 h answers the first response again (same status and body) and changes nothing. Failed requests are not stored: retrying them runs them again. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalEventDto"];
+            };
+        };
+        responses: {
+            /** @description The proposal after the event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale; or the proposal runs on a workflow version this release does not have (type urn:microcred:problem:unknown-workflow-version); or a request with this Idempotency-Key is still running (type urn:microcred:problem:idempotency-key-in-use; retry after it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Refused by a workflow rule; `errors` lists every problem; or this Idempotency-Key was used for another request (type urn:microcred:problem:idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryEntryDto"][];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProposalsController_diff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                a: number;
+                b: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionDiffDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AuditController_search: {
+        parameters: {
+            query?: {
+                /** @description Page size; larger values are capped at 100 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                proposalId?: string;
+                /** @description CREATE, EDIT, an event type, USER_CREATE, REMINDER, ESCALATION */
+                action?: string;
+                actorId?: string;
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries before this time */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                format?: "ndjson" | "csv";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log; NDJSON lines are AuditEntryDto objects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AuditController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerifyDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    NotificationsController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size; larger values are capped at 100 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                /** @description true: only unread notifications */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPageDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    NotificationsController_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OidcController_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcConfigDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OidcController_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider; the sign-in transaction is kept in a cookie */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description To /sign-in-refused?reason=provider-unavailable */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OidcController_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To / when signed in, else to the refusal page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    InstitutionSettingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateInstitutionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionSettingsDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeputiesDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeputyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeputyDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeputyDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    DeputiesController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_search: {
+        parameters: {
+            query?: {
+                /** @description Page size; larger values are capped at 100 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                /** @description Full-text search over title, summary and learning outcomes (web-search syntax: "phrase", or, -not); titles also match with typos */
+                q?: string;
+                /** @description Repeat for "any of" */
+                strategicArea?: ("multilingualism" | "critical-thinking" | "data-literacy" | "social-engagement" | "entrepreneurship")[];
+                /** @description Repeat for "any of" */
+                eqfLevel?: number[];
+                ectsMin?: number;
+                ectsMax?: number;
+                /** @description ISO 639-1; repeat for "any of" */
+                language?: string[];
+                /** @description Lead or partner institution; repeat for "any of" */
+                institutionId?: string[];
+                /** @description ESCO skill URI of a learning outcome; repeat for "any of" */
+                escoSkillUri?: string[];
+            };
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CataloguePageDto"];
+                };
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_detail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueEntryDto"];
+                };
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_pathways: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathwaysDto"];
+                };
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CatalogueController_sitemap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description sitemaps.org XML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AnalyticsController_stages: {
+        parameters: {
+            query?: {
+                /** @description Only proposals led by this institution */
+                institutionId?: string;
+                /** @description Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
+                from?: string;
+                /** @description End of the window (exclusive); default: now */
+                to?: string;
+                /** @description Or send Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StagesDto"];
+                    "text/csv": components["schemas"]["StagesDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AnalyticsController_throughput: {
+        parameters: {
+            query?: {
+                /** @description Only proposals led by this institution */
+                institutionId?: string;
+                /** @description Start of the window (inclusive), at most 10 years before `to`; default: stages, midnight UTC 90 days before `to`; throughput, 12 months before `to` */
+                from?: string;
+                /** @description End of the window (exclusive); default: now */
+                to?: string;
+                /** @description Or send Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThroughputDto"];
+                    "text/csv": components["schemas"]["ThroughputDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AnalyticsController_waiting: {
+        parameters: {
+            query?: {
+                /** @description Only proposals led by this institution */
+                institutionId?: string;
+                /** @description Rows per page (larger values are capped at 500; 100 when only a cursor is given). Without limit and cursor, every waiting row in one answer, as before. The CSV is always complete. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor (with limit) */
+                cursor?: string;
+                /** @description Or send Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingDto"];
+                    "text/csv": components["schemas"]["WaitingDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_exportDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                kind: "ob3-achievement" | "ob3-endorsement" | "elm";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JSON-LD document; the endorsement is the same bytes on every request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_publicExport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
+            path: {
+                reference: string;
+                kind: "ob3-achievement" | "ob3-endorsement" | "elm";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JSON-LD document, with a strong ETag of its bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The EndorsementCredential as exported */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyResultDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    CredentialsController_didDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description DID v1 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HealthController_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json naming what is down, with the per-check details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
     };
-  };
 }
