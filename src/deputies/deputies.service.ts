@@ -13,17 +13,20 @@ import type { CreateDeputyDto, DeputiesDto, DeputyDto } from './deputy.dto.js';
 interface Row {
   id: string;
   principalId: string;
+  principalName: string;
   deputyId: string;
+  deputyName: string;
   from: Date;
   to: Date;
   active: boolean;
   roles: Role[];
 }
 
-const SELECT = `SELECT d.id, d.principal_id AS "principalId", d.deputy_id AS "deputyId", d.starts_at AS "from",
+const SELECT = `SELECT d.id, d.principal_id AS "principalId", p.display_name AS "principalName",
+  d.deputy_id AS "deputyId", q.display_name AS "deputyName", d.starts_at AS "from",
   d.ends_at AS "to", (d.starts_at <= now() AND d.ends_at > now()) AS active,
   ARRAY(SELECT r FROM unnest(p.roles) AS r WHERE r = ANY ($2::text[])) AS roles
-  FROM deputies d JOIN users p ON p.id = d.principal_id`;
+  FROM deputies d JOIN users p ON p.id = d.principal_id JOIN users q ON q.id = d.deputy_id`;
 
 const toDto = (r: Row): DeputyDto => ({ ...r, from: r.from.toISOString(), to: r.to.toISOString() });
 
@@ -56,10 +59,10 @@ export class DeputiesService {
     const row = await withTransientRetry(() =>
       this.dataSource.transaction(async (em) => {
         const colleague: unknown[] = await em.query(
-          `SELECT 1 FROM users WHERE id = $1 AND institution_id = $2`,
+          `SELECT 1 FROM users WHERE id = $1 AND institution_id = $2 AND active`,
           [dto.userId, user.institutionId],
         );
-        if (colleague.length === 0) throw fieldError('userId', 'must be a user of your institution');
+        if (colleague.length === 0) throw fieldError('userId', 'must be an open account of your institution');
         const [{ id }]: Array<{ id: string }> = await em.query(
           `INSERT INTO deputies (principal_id, deputy_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id`,
           [user.id, dto.userId, from, to],

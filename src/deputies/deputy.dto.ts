@@ -22,7 +22,9 @@ export class CreateDeputyDto {
 export class DeputyDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid', description: 'Who named the deputy' }) principalId!: string;
+  @ApiProperty({ description: "The principal's display name" }) principalName!: string;
   @ApiProperty({ format: 'uuid', description: 'Who acts for the principal' }) deputyId!: string;
+  @ApiProperty({ description: "The deputy's display name" }) deputyName!: string;
   @ApiProperty() from!: string;
   @ApiProperty() to!: string;
   @ApiProperty({ description: 'The period is running now' }) active!: boolean;

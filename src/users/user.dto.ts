@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsInt,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
@@ -21,7 +22,7 @@ import { VISIBLE_CHARACTER } from '../common/visible-text.js';
 import { ROLES, type Role } from '../../workflows/types.js';
 import { KNOWN_ROLES } from '../auth/auth-user.js';
 import { InstitutionDto } from '../institutions/institution.dto.js';
-import { PageQueryDto } from '../common/pagination.dto.js';
+import { clampLimit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQueryDto } from '../common/pagination.dto.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_MIX } from '../common/password-policy.js';
 
 const trimLower = ({ value }: { value: unknown }) =>
@@ -51,6 +52,19 @@ const DisplayName = () =>
     IsString(),
     Length(1, 200),
     Matches(VISIBLE_CHARACTER, { message: 'displayName must not be blank' }),
+  );
+
+/** `q` of the user searches: part of a name or e-mail address; an empty search box (`q=`) is no filter. */
+const SearchText = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      maxLength: 200,
+      description: 'Part of the display name or e-mail address, any letter case; empty means no filter',
+    }),
+    IsOptional(),
+    Transform(({ value }) => (typeof value === 'string' ? value.trim() || undefined : value)),
+    IsString(),
+    Length(1, 200, { message: 'q must be at most 200 characters' }),
   );
 
 const RoleList = () =>
@@ -141,16 +155,36 @@ export class ListUsersQueryDto extends PageQueryDto {
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
 
+  @SearchText()
+  q?: string;
+}
+
+/** What a colleague may see of another: enough to pick them as a deputy, nothing about their account. */
+export class ColleagueDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() displayName!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
+}
+
+export class ColleaguesDto {
+  @ApiProperty({ type: [ColleagueDto] }) items!: ColleagueDto[];
+}
+
+export class ColleaguesQueryDto {
+  @SearchText()
+  q?: string;
+
   @ApiPropertyOptional({
-    maxLength: 200,
-    description: 'Part of the display name or e-mail address, any letter case; empty means no filter',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    description: 'How many to return; larger values are capped at 100',
   })
   @IsOptional()
-  // An empty search box (`q=`) is no filter.
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() || undefined : value))
-  @IsString()
-  @Length(1, 200, { message: 'q must be at most 200 characters' })
-  q?: string;
+  @Transform(clampLimit)
+  @IsInt({ message: 'limit must be a positive integer' })
+  limit?: number;
 }
 
 /** Each field given is set (roles replace the whole list); absent fields stay as they are. */

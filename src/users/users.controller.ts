@@ -15,6 +15,8 @@ import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import {
   ChangePasswordDto,
+  ColleaguesDto,
+  ColleaguesQueryDto,
   ResetPasswordDto,
   CreateUserDto,
   ListUsersQueryDto,
@@ -37,6 +39,19 @@ export class UsersController {
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthUser): Promise<MeDto> {
     return this.users.me(user);
+  }
+
+  @Get('me/colleagues')
+  @ApiOperation({
+    summary: 'Open accounts of your own institution, by name (to pick a deputy)',
+    description:
+      'Any signed-in user with a role: id, display name, e-mail and roles of the other open accounts of the ' +
+      'caller’s institution, ordered by name. `q` keeps those whose name or e-mail contains it.',
+  })
+  @ApiOkResponse({ type: ColleaguesDto })
+  @ProblemResponses(400, 403)
+  colleagues(@CurrentUser() user: AuthUser, @Query() q: ColleaguesQueryDto): Promise<ColleaguesDto> {
+    return this.users.colleagues(user, q);
   }
 
   @Post('users')

@@ -16,6 +16,9 @@ import { isActiveAdmin, rolesFitKind, userChanges } from './account-rules.js';
 import { PasswordService } from './password.service.js';
 import {
   ChangePasswordDto,
+  ColleagueDto,
+  ColleaguesDto,
+  ColleaguesQueryDto,
   CreateUserDto,
   ListUsersQueryDto,
   MeDto,
@@ -131,6 +134,21 @@ export class UsersService {
       nextCursor:
         rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
     };
+  }
+
+  /**
+   * GET /api/me/colleagues: the open accounts of the caller's own institution, by name, so that
+   * anyone can pick a deputy (listing users with their account details stays an admin's).
+   */
+  async colleagues(actor: AuthUser, q: ColleaguesQueryDto): Promise<ColleaguesDto> {
+    const rows: ColleagueDto[] = await this.dataSource.query(
+      `SELECT id, display_name AS "displayName", email, roles FROM users
+        WHERE institution_id = $1 AND active AND id <> $2
+          AND ($3::text IS NULL OR strpos(lower(display_name), lower($3)) > 0 OR strpos(email, lower($3)) > 0)
+        ORDER BY lower(display_name), id LIMIT $4`,
+      [actor.institutionId, actor.id, q.q ?? null, q.limit ?? DEFAULT_PAGE_SIZE],
+    );
+    return { items: rows };
   }
 
   /**

@@ -200,6 +200,65 @@ describe('deputies', () => {
     expect(await remindersOf(bearer(suBystander.token))).toEqual([]);
   });
 
+  it('lists the open accounts of one’s own institution by name to pick a deputy from, never another institution’s, a closed account or oneself', async () => {
+    const closed = await t.user('su', ['reviewer'], 'su-closed');
+    const close = await t
+      .http()
+      .patch(`/api/users/${closed.id}`)
+      .set(bearer(await t.admin()))
+      .send({ active: false });
+    expect(close.status).toBe(200);
+    const colleagues = async (query: string) =>
+      t.http().get(`/api/me/colleagues${query}`).set(w.auth('suReviewer'));
+    const all = await colleagues('');
+    expect(all.status).toBe(200);
+    const ids = (all.body.items as Array<{ id: string }>).map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([suColleague.id, suBystander.id]));
+    expect(ids).not.toContain(userId('suReviewer'));
+    expect(ids).not.toContain(closed.id);
+    expect(ids).not.toContain(userId('uhdReviewer'));
+    expect(all.body.items.find((c: { id: string }) => c.id === suColleague.id)).toEqual({
+      id: suColleague.id,
+      displayName: 'su-colleague at su',
+      email: suColleague.email,
+      roles: ['proposer'],
+    });
+    // Ordered by name; q keeps names or addresses that contain it, in any letter case.
+    const names = (all.body.items as Array<{ displayName: string }>).map((c) => c.displayName.toLowerCase());
+    expect(names).toEqual([...names].sort());
+    const found = await colleagues('?q=BYSTANDER');
+    expect(found.body.items.map((c: { id: string }) => c.id)).toEqual([suBystander.id]);
+    expect((await colleagues('?limit=1')).body.items).toHaveLength(1);
+    const tooLong = await colleagues(`?q=${'x'.repeat(201)}`);
+    expect([tooLong.status, tooLong.body.errors?.[0]?.field]).toEqual([400, 'q']);
+    // A closed colleague cannot be named either.
+    const refused = await name('suReviewer', { userId: closed.id, from: inMinutes(0), to: inMinutes(60) });
+    expect([refused.status, refused.body.errors?.[0]?.field]).toEqual([400, 'userId']);
+  });
+
+  it('names both sides of a delegation, so neither has to look up an id', async () => {
+    const created = await named('suReviewer', {
+      userId: suBystander.id,
+      from: inMinutes(5),
+      to: inMinutes(60),
+    });
+    expect(created).toMatchObject({
+      principalName: expect.stringMatching(/ at su$/),
+      deputyName: 'su-bystander at su',
+    });
+    const mine = await t.http().get('/api/me/deputies').set(w.auth('suReviewer'));
+    expect(mine.body.items.find((d: { id: string }) => d.id === created.id)).toMatchObject({
+      deputyName: 'su-bystander at su',
+    });
+    const theirs = await t.http().get('/api/me/deputies').set(bearer(suBystander.token));
+    expect(theirs.body.deputyFor.find((d: { id: string }) => d.id === created.id)).toMatchObject({
+      principalName: (created as unknown as { principalName: string }).principalName,
+    });
+    expect((await t.http().delete(`/api/me/deputies/${created.id}`).set(w.auth('suReviewer'))).status).toBe(
+      204,
+    );
+  });
+
   it('lets a deputy quality officer see and decide what the principal sees', async () => {
     const p = await w.proposalIn('qualityReview');
     // unimi is neither lead nor partner: only its quality officers see the proposal.

@@ -288,6 +288,9 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
       expect: ['reviewer', 'quality_officer', 'agency_liaison'].some((r) => has(a, r)) ? [400] : [403],
     },
   ],
+  'get /api/me/colleagues': () => [
+    { label: 'colleagues', method: 'get', path: '/api/me/colleagues?q=at', expect: [200] },
+  ],
   'get /api/me/deputies': () => [
     { label: 'deputies', method: 'get', path: '/api/me/deputies', expect: [200] },
   ],

@@ -147,7 +147,8 @@ function Shell({ me }: { me: Me }) {
               aria-label={t('nav.unreadLabel', { count: unread.data ?? 0 })}
               data-testid="unread-count"
             >
-              <Badge color="red.9" variant="filled" size="lg">
+              {/* Red only when something is unread: a red zero reads as an alarm. */}
+              <Badge color={unread.data ? 'red.9' : 'gray.7'} variant="filled" size="lg">
                 {unread.data ?? 0}
               </Badge>
             </Link>

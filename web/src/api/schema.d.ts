@@ -73,6 +73,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/colleagues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open accounts of your own institution, by name (to pick a deputy)
+         * @description Any signed-in user with a role: id, display name, e-mail and roles of the other open accounts of the caller’s institution, ordered by name. `q` keeps those whose name or e-mail contains it.
+         */
+        get: operations["UsersController_colleagues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -763,6 +783,16 @@ export interface components {
             /** @description Review roles held right now as a deputy */
             actingFor: components["schemas"]["ActingForDto"][];
         };
+        ColleagueDto: {
+            /** Format: uuid */
+            id: string;
+            displayName: string;
+            email: string;
+            roles: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
+        };
+        ColleaguesDto: {
+            items: components["schemas"]["ColleagueDto"][];
+        };
         CreateUserDto: {
             /** @example jana.novak@cuni.cz */
             email: string;
@@ -1366,11 +1396,15 @@ export interface components {
              * @description Who named the deputy
              */
             principalId: string;
+            /** @description The principal's display name */
+            principalName: string;
             /**
              * Format: uuid
              * @description Who acts for the principal
              */
             deputyId: string;
+            /** @description The deputy's display name */
+            deputyName: string;
             from: string;
             to: string;
             /** @description The period is running now */
@@ -1907,6 +1941,66 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_colleagues: {
+        parameters: {
+            query?: {
+                /** @description Part of the display name or e-mail address, any letter case; empty means no filter */
+                q?: string;
+                /** @description How many to return; larger values are capped at 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ColleaguesDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,6 @@ import {
   Group,
   Paper,
   PasswordInput,
-  Select,
   Stack,
   Table,
   Text,
@@ -15,6 +14,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type Me } from '../api/client';
+import { ColleaguePicker } from '../components/ColleaguePicker';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 import { formatDateTime } from '../format';
 
@@ -32,7 +32,7 @@ export default function MePage({ me }: { me: Me }) {
         {me.displayName} · {me.email} · {me.institution.name}
       </Text>
       <PasswordSection />
-      <DeputiesSection me={me} />
+      <DeputiesSection />
     </Stack>
   );
 }
@@ -105,20 +105,12 @@ function dayBound(day: string, end: boolean): string {
   return new Date(`${day}T${end ? '23:59:59' : '00:00:00'}`).toISOString();
 }
 
-function DeputiesSection({ me }: { me: Me }) {
+function DeputiesSection() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const isAdmin = me.roles.includes('admin');
   const deputies = useQuery({
     queryKey: ['deputies'],
     queryFn: () => unwrap(api.GET('/api/me/deputies')),
-  });
-  // Only administrators may list users; everyone else names the colleague by user id.
-  const colleagues = useQuery({
-    queryKey: ['colleagues', me.institutionId],
-    queryFn: () =>
-      unwrap(api.GET('/api/users', { params: { query: { institutionId: me.institutionId, limit: 100 } } })),
-    enabled: isAdmin,
   });
   const [userId, setUserId] = useState<string | null>(null);
   const [from, setFrom] = useState('');
@@ -146,8 +138,6 @@ function DeputiesSection({ me }: { me: Me }) {
     mutationFn: (id: string) => unwrap(api.DELETE('/api/me/deputies/{id}', { params: { path: { id } } })),
     onSettled: () => void refresh(),
   });
-  const names = new Map((colleagues.data?.items ?? []).map((u) => [u.id, `${u.displayName} (${u.email})`]));
-  const who = (id: string) => names.get(id) ?? (id === me.id ? me.displayName : id);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     add.mutate();
@@ -187,7 +177,7 @@ function DeputiesSection({ me }: { me: Me }) {
                   <Table.Tbody>
                     {deputies.data.items.map((d) => (
                       <Table.Tr key={d.id}>
-                        <Table.Td>{who(d.deputyId)}</Table.Td>
+                        <Table.Td>{d.deputyName}</Table.Td>
                         <Table.Td>{formatDateTime(d.from)}</Table.Td>
                         <Table.Td>{formatDateTime(d.to)}</Table.Td>
                         <Table.Td>
@@ -202,7 +192,7 @@ function DeputiesSection({ me }: { me: Me }) {
                             color="red.9"
                             loading={remove.isPending && remove.variables === d.id}
                             onClick={() => remove.mutate(d.id)}
-                            aria-label={t('me.deputies.removeLabel', { name: who(d.deputyId) })}
+                            aria-label={t('me.deputies.removeLabel', { name: d.deputyName })}
                           >
                             {t('me.deputies.remove')}
                           </Button>
@@ -227,7 +217,7 @@ function DeputiesSection({ me }: { me: Me }) {
                   {deputies.data.deputyFor.map((d) => (
                     <li key={d.id}>
                       {t('me.deputies.deputyForItem', {
-                        name: who(d.principalId),
+                        name: d.principalName,
                         from: formatDateTime(d.from),
                         to: formatDateTime(d.to),
                       })}
@@ -248,29 +238,7 @@ function DeputiesSection({ me }: { me: Me }) {
                 {errorMessage(err, t)}
               </Alert>
             )}
-            {isAdmin ? (
-              <Select
-                label={t('me.deputies.colleague')}
-                required
-                searchable
-                data={(colleagues.data?.items ?? [])
-                  .filter((u) => u.id !== me.id && u.active)
-                  .map((u) => ({ value: u.id, label: `${u.displayName} (${u.email})` }))}
-                value={userId}
-                onChange={setUserId}
-                error={userError}
-                nothingFoundMessage={t('me.deputies.noColleagues')}
-              />
-            ) : (
-              <TextInput
-                label={t('me.deputies.colleagueId')}
-                description={t('me.deputies.colleagueIdHelp')}
-                required
-                value={userId ?? ''}
-                onChange={(e) => setUserId(e.currentTarget.value)}
-                error={userError}
-              />
-            )}
+            <ColleaguePicker value={userId} onChange={setUserId} error={userError} />
             <Group grow align="flex-start">
               <TextInput
                 type="date"
