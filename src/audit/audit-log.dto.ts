@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto.js';
 
@@ -9,6 +10,18 @@ export class AuditQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID('all', { message: 'proposalId must be a UUID' })
   proposalId?: string;
+
+  @ApiPropertyOptional({
+    example: 'MC-2026-0007',
+    description:
+      'The proposal by its reference (any letter case), as people quote it; combines with proposalId',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Matches(/^MC-[0-9]{4}-[0-9]{4,12}$/, {
+    message: 'proposalReference must be a proposal reference such as MC-2026-0007',
+  })
+  proposalReference?: string;
 
   @ApiPropertyOptional({
     example: 'SUBMIT',

@@ -37,10 +37,21 @@ export class AuditQueryService {
     await this.assertInstitution(institutionId);
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(q.cursor, { s: 'seq' });
+    let proposalId = q.proposalId;
+    if (q.proposalReference) {
+      // The reference is unique and never reused; entries hold the id, which their index serves.
+      const found: Array<{ id: string }> = await this.dataSource.query(
+        `SELECT id FROM proposals WHERE reference = $1`,
+        [q.proposalReference],
+      );
+      const id = found[0]?.id;
+      if (!id || (proposalId && proposalId !== id)) return { items: [], nextCursor: null };
+      proposalId = id;
+    }
     const rows = await this.repo.search(
       institutionId,
       {
-        proposalId: q.proposalId,
+        proposalId,
         action: q.action,
         actorId: q.actorId,
         from: q.from ? new Date(q.from) : undefined,

@@ -107,6 +107,21 @@ export async function pick(page: Page, label: string | Locator, option: string):
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
+/** Waits until `read` gives what `done` accepts (the page re-renders asynchronously); returns it. */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Presses Tab until the focused element is the one given (keyboard-only navigation). */
 export async function tabTo(page: Page, target: Locator, maxPresses = 80): Promise<void> {
   for (let i = 0; i < maxPresses; i++) {

@@ -10,7 +10,17 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/server.js';
-import { axeViolations, launch, newPage, pageErrors, pick, screenshot, signedIn, tabTo } from './browser.js';
+import {
+  axeViolations,
+  launch,
+  newPage,
+  pageErrors,
+  pick,
+  screenshot,
+  signedIn,
+  tabTo,
+  until,
+} from './browser.js';
 
 // The web application end to end: real server, real database and Redis, Debian's Chromium. Every page
 // visited is checked with axe-core (no serious or critical WCAG 2.1 AA violation) and for console errors
@@ -387,19 +397,38 @@ describe('web application in a browser', () => {
     // The deactivated account's token stops working.
     expect((await server.http().get('/api/me').set(bearer(leaving.token))).status).toBe(401);
 
+    const proposer = await server.user('cuni', ['proposer'], 'audited');
+    const proposal = await submitted(proposer, ['uhd'], 'Audited by reference');
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByRole('row').filter({ hasText: 'USER_DEACTIVATE' }).first().waitFor();
+    // Actions, actors and states in words: "Account closed" by an administrator of Charles University.
+    await page.getByRole('row').filter({ hasText: 'Account closed' }).first().waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
     const verdict = page.getByTestId('verify-result');
     await verdict.waitFor();
     expect(await verdict.textContent()).toContain('The chain is intact');
-    await page.getByLabel('Action', { exact: true }).fill('USER_DEACTIVATE');
+    await pick(page, page.getByLabel(/^Action$/), 'Account closed');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    // The filtered page replaces the table: wait for its first entry rather than counting at once.
-    await page.getByRole('row').filter({ hasText: 'USER_DEACTIVATE' }).first().waitFor();
-    await expect(page.getByRole('row').count()).resolves.toBeGreaterThan(1);
+    // The filtered page replaces the table: wait until only the chosen action is left.
+    const dataRows = page.locator('tbody tr');
+    await until(
+      () => dataRows.allTextContents(),
+      (rows) => rows.length > 0 && rows.every((r) => r.includes('Account closed')),
+    );
+    expect(await dataRows.first().textContent()).toContain('Charles University · Administrator');
     await expectAccessible(page);
     await screenshot(page, 'audit-log');
+    // A proposal by the reference people quote (any letter case), not by its id.
+    await page.reload();
+    await page.getByLabel(/^Proposal/).fill(proposal.reference.toLowerCase());
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await until(
+      () => dataRows.allTextContents(),
+      (rows) => rows.length === 2 && rows.every((r) => r.includes(proposal.reference)),
+    );
+    expect(
+      (await dataRows.allTextContents()).map((r) => /Submitted for review|Proposal created/.exec(r)?.[0]),
+    ).toEqual(['Submitted for review', 'Proposal created']);
+    await page.getByRole('row').filter({ hasText: 'Draft → Partner review' }).waitFor();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Export CSV' }).click(),

@@ -457,6 +457,27 @@ describe('search and permissions', () => {
       'SUBMIT',
       'CREATE',
     ]);
+    // By the reference people quote, in any letter case: the same entries as by id.
+    const byReference = await t
+      .http()
+      .get(`/api/institutions/uhd/audit?proposalReference=${p.reference.toLowerCase()}`)
+      .set(bearer(admin));
+    expect(byReference.body.items.map((e: Entry) => e.seq)).toEqual(
+      byProposal.body.items.map((e: Entry) => e.seq),
+    );
+    const other = await w.create();
+    for (const query of [
+      'proposalReference=MC-1999-0001',
+      `proposalReference=${p.reference}&proposalId=${other.id}`,
+    ]) {
+      const none = await t.http().get(`/api/institutions/uhd/audit?${query}`).set(bearer(admin));
+      expect([none.status, none.body.items]).toEqual([200, []]);
+    }
+    const malformed = await t
+      .http()
+      .get('/api/institutions/uhd/audit?proposalReference=2026-7')
+      .set(bearer(admin));
+    expect([malformed.status, malformed.body.errors?.[0]?.field]).toEqual([400, 'proposalReference']);
     const byAction = await t
       .http()
       .get(`/api/institutions/uhd/audit?action=SUBMIT&limit=100`)

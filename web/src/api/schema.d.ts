@@ -3168,6 +3168,8 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's nextCursor */
                 cursor?: string;
                 proposalId?: string;
+                /** @description The proposal by its reference (any letter case), as people quote it; combines with proposalId */
+                proposalReference?: string;
                 /** @description CREATE, EDIT, an event type, USER_CREATE, REMINDER, ESCALATION */
                 action?: string;
                 actorId?: string;

@@ -21,12 +21,21 @@ import { formatDateTime } from '../format';
 
 interface Filters {
   action: string;
-  proposalId: string;
+  /** A reference as people quote it (MC-2026-0007), or a proposal id pasted from a link. */
+  proposal: string;
   actorId: string;
   from: string;
   to: string;
 }
-const NO_FILTERS: Filters = { action: '', proposalId: '', actorId: '', from: '', to: '' };
+const NO_FILTERS: Filters = { action: '', proposal: '', actorId: '', from: '', to: '' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The proposal filter as the API takes it: by id when one was pasted, else by reference. */
+function proposalQuery(value: string): { proposalId?: string; proposalReference?: string } {
+  const v = value.trim();
+  if (!v) return {};
+  return UUID.test(v) ? { proposalId: v } : { proposalReference: v };
+}
 
 /** A datetime-local value (the user's local time) as RFC 3339, which the API requires. */
 const toRfc3339 = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -50,7 +59,7 @@ export default function AuditPage({ me }: { me: Me }) {
               limit: 50,
               ...(pageParam ? { cursor: pageParam } : {}),
               ...(filters.action ? { action: filters.action } : {}),
-              ...(filters.proposalId ? { proposalId: filters.proposalId } : {}),
+              ...proposalQuery(filters.proposal),
               ...(filters.actorId ? { actorId: filters.actorId } : {}),
               ...(filters.from ? { from: toRfc3339(filters.from) } : {}),
               ...(filters.to ? { to: toRfc3339(filters.to) } : {}),
@@ -69,6 +78,18 @@ export default function AuditPage({ me }: { me: Me }) {
     setFilters(draft);
   };
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
+  // Actions in words; codes a newer workflow version adds show as they are.
+  const actionWords = t('auditAction', { returnObjects: true }) as Record<string, string>;
+  const actionName = (code: string) => actionWords[code] ?? code;
+  const stateName = (state: string | null | undefined) =>
+    state ? t(`state.${state}`, { defaultValue: state }) : '—';
+  const names = new Map((institutions.data ?? []).map((i) => [i.id, i.name]));
+  const institutionName = (id: string) => names.get(id) ?? id;
+  const actionOptions = [
+    ...new Set([...Object.keys(actionWords), ...items.map((e) => e.action), filters.action]),
+  ]
+    .filter(Boolean)
+    .map((code) => ({ value: code, label: actionName(code) }));
   const exportUrl = (format: 'ndjson' | 'csv') =>
     `/api/institutions/${encodeURIComponent(institutionId)}/audit/export?format=${format}`;
   return (
@@ -127,17 +148,22 @@ export default function AuditPage({ me }: { me: Me }) {
       </div>
       <form onSubmit={apply} aria-label={t('audit.filters')}>
         <Group align="flex-end" wrap="wrap">
-          <TextInput
+          <Select
             label={t('audit.action')}
-            value={draft.action}
-            onChange={(e) => setDraft({ ...draft, action: e.currentTarget.value })}
-            w={180}
+            placeholder={t('audit.anyAction')}
+            data={actionOptions}
+            value={draft.action || null}
+            onChange={(v) => setDraft({ ...draft, action: v ?? '' })}
+            searchable
+            clearable
+            w={260}
           />
           <TextInput
-            label={t('audit.proposalId')}
-            value={draft.proposalId}
-            onChange={(e) => setDraft({ ...draft, proposalId: e.currentTarget.value })}
-            w={200}
+            label={t('audit.proposalRef')}
+            description={t('audit.proposalRefHelp')}
+            value={draft.proposal}
+            onChange={(e) => setDraft({ ...draft, proposal: e.currentTarget.value })}
+            w={220}
           />
           <TextInput
             label={t('audit.actorId')}
@@ -188,7 +214,7 @@ export default function AuditPage({ me }: { me: Me }) {
                 <Table.Tr key={e.seq}>
                   <Table.Td>{e.seq}</Table.Td>
                   <Table.Td>{formatDateTime(e.at)}</Table.Td>
-                  <Table.Td>{e.action}</Table.Td>
+                  <Table.Td>{actionName(e.action)}</Table.Td>
                   <Table.Td>
                     {e.proposalId ? (
                       <Anchor href={`/proposals/${e.proposalId}`}>
@@ -199,10 +225,17 @@ export default function AuditPage({ me }: { me: Me }) {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    {[e.actorInstitutionId, e.actorRole].filter(Boolean).join(' · ') || '—'}
+                    {e.actorInstitutionId || e.actorRole
+                      ? [
+                          e.actorInstitutionId ? institutionName(e.actorInstitutionId) : null,
+                          e.actorRole ? t(`role.${e.actorRole}`, { defaultValue: e.actorRole }) : null,
+                        ]
+                          .filter(Boolean)
+                          .join(' · ')
+                      : t('audit.system')}
                   </Table.Td>
                   <Table.Td>
-                    {e.fromState || e.toState ? `${e.fromState ?? '—'} → ${e.toState ?? '—'}` : '—'}
+                    {e.fromState || e.toState ? `${stateName(e.fromState)} → ${stateName(e.toState)}` : '—'}
                   </Table.Td>
                 </Table.Tr>
               ))}
