@@ -273,11 +273,17 @@ describe('web application in a browser', () => {
     await stateOf(p1).filter({ hasText: 'Published' }).waitFor();
     expect(await p1.locator('[aria-current="step"]').textContent()).toContain('Published');
     await p1.getByRole('link', { name: 'History and changes' }).click();
-    for (const step of ['Created', 'Submit for review', 'Confirm alignment', 'Publish'])
-      await p1
-        .getByText(new RegExp(`^${step} — `))
-        .first()
-        .waitFor();
+    // Each step says what happened and which stage it led to, in words.
+    const timeline = p1.getByRole('region', { name: 'Timeline' });
+    for (const step of [
+      'Proposal created',
+      'Submitted for review',
+      'Agency confirmed alignment',
+      'Published',
+    ])
+      await timeline.getByText(step, { exact: true }).first().waitFor();
+    await timeline.getByText('Agency alignment → Approved', { exact: true }).waitFor();
+    await timeline.getByText('Approved → Published', { exact: true }).waitFor();
     await p1
       .getByText('“Report the first cohort.”')
       .or(p1.getByText(/Conditions: Report the first cohort\./))
@@ -307,6 +313,7 @@ describe('web application in a browser', () => {
     await p.getByLabel('Title').fill('Climate Law: the Basics');
     await p.getByLabel('ECTS credits').fill('3');
     await p.getByLabel('Workload (hours)').fill('80');
+    await p.getByLabel('Assessment description').fill('A written exam on the cases discussed.');
     await p.getByRole('button', { name: 'Submit for review' }).click();
     await stateOf(p).filter({ hasText: 'Partner review' }).waitFor();
     await p.getByText('revision 2', { exact: false }).first().waitFor();
@@ -320,6 +327,13 @@ describe('web application in a browser', () => {
     ]);
     expect(await diff.textContent()).toContain('ECTS credits53');
     expect(await diff.textContent()).toContain('Workload (hours)14080');
+    // A nested field is named by its parts, not by its path in the document.
+    const assessmentRow = diff
+      .getByRole('row')
+      .filter({ has: p.getByRole('rowheader', { name: 'Assessment › Description' }) });
+    expect((await assessmentRow.getByRole('cell').allTextContents())[1]).toBe(
+      'A written exam on the cases discussed.',
+    );
     await p.getByText('“Please lower the ECTS to 3 and sharpen the title.”').waitFor();
     await expectAccessible(p);
     await screenshot(p, 'history-diff');

@@ -32,3 +32,18 @@ export function languageName(code: string): string {
     return code;
   }
 }
+
+/**
+ * A changed field's path in words: `content.learningOutcomes[1].escoSkillUri` → "Learning outcomes ›
+ * 2 › ESCO skill". Unknown keys (a newer content version) keep their name.
+ */
+export function fieldLabel(path: string): string {
+  const parts = path.replace(/^content\./, '').match(/[^.[\]]+/g) ?? [path];
+  return parts
+    .map((part, i) => {
+      if (/^\d+$/.test(part)) return String(Number(part) + 1);
+      const key = i === 0 ? `field.${part}` : `subfield.${part}`;
+      return i18n.exists(key) ? i18n.t(key) : part;
+    })
+    .join(' › ');
+}

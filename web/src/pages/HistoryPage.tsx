@@ -6,7 +6,7 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
-import { formatDateTime } from '../format';
+import { fieldLabel, formatDateTime } from '../format';
 
 const show = (v: unknown): string =>
   v === undefined || v === null ? '—' : typeof v === 'string' ? v : JSON.stringify(v, null, 1);
@@ -72,8 +72,18 @@ export default function HistoryPage() {
               <Timeline.Item
                 key={i}
                 component="li"
-                title={`${t(`events.${h.event}`, { defaultValue: h.event })} — ${t(`state.${h.toState}`)}`}
+                title={t(`auditAction.${h.event}`, { defaultValue: h.event })}
               >
+                {h.fromState !== h.toState && (
+                  <Text size="sm">
+                    {h.fromState
+                      ? t('history.stateChange', {
+                          from: t(`state.${h.fromState}`, { defaultValue: h.fromState }),
+                          to: t(`state.${h.toState}`, { defaultValue: h.toState }),
+                        })
+                      : t('history.stateStart', { to: t(`state.${h.toState}`, { defaultValue: h.toState }) })}
+                  </Text>
+                )}
                 <Text size="sm">
                   {formatDateTime(h.at)} · {institutionName(institutions.data, h.actorInstitutionId)} ·{' '}
                   {t(`role.${h.actorRole}`)} · {t('proposal.revisionN', { n: h.revision })}
@@ -149,9 +159,7 @@ export default function HistoryPage() {
                   <Table.Tbody>
                     {diff.data.changes.map((c) => (
                       <Table.Tr key={c.field}>
-                        <Table.Th scope="row">
-                          {t(`field.${c.field.replace(/^content\./, '')}`, { defaultValue: c.field })}
-                        </Table.Th>
+                        <Table.Th scope="row">{fieldLabel(c.field)}</Table.Th>
                         <Table.Td style={{ whiteSpace: 'pre-wrap', background: '#fff5f5' }}>
                           {show(c.before)}
                         </Table.Td>

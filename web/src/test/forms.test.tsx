@@ -5,6 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contentFromModel, EMPTY_MODEL, modelFromContent, sharesTotal } from '../components/content-form';
+import { fieldLabel } from '../format';
 import '../i18n';
 import { SignInPage } from '../pages/SignInPage';
 
@@ -97,5 +98,18 @@ describe('sign-in form', () => {
     await userEvent.type(screen.getByLabelText(/^Password/), 'x');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText(/The service is unavailable/)).toBeInTheDocument();
+  });
+});
+
+describe('field labels of the revision diff', () => {
+  it('names nested fields and list items in words, counting items from one', () => {
+    expect(fieldLabel('content.learningOutcomes[1].escoSkillUri')).toBe('Learning outcomes › 2 › ESCO skill');
+    expect(fieldLabel('content.assessment.description')).toBe('Assessment › Description');
+    expect(fieldLabel('partnerInstitutionIds[0]')).toBe('Partner institutions › 1');
+    expect(fieldLabel('content.stackability.stacksInto[0]')).toBe('Stackability › Stacks into › 1');
+  });
+
+  it('keeps the name of a field it does not know', () => {
+    expect(fieldLabel('content.microFormat.level')).toBe('microFormat › level');
   });
 });
