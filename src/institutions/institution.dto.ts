@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { VISIBLE_CHARACTER } from '../common/visible-text.js';
-import { INSTITUTION_KINDS, type InstitutionKind } from '../../workflows/types.js';
+import { INSTITUTION_KINDS, ROLES, type InstitutionKind, type Role } from '../../workflows/types.js';
 
 const CREATABLE_KINDS = ['university', 'agency'] as const;
 
@@ -42,4 +42,10 @@ export class InstitutionDto {
   domains?: string[];
   @ApiPropertyOptional({ description: 'true: its users sign in only with their university account' })
   passwordLoginDisabled?: boolean;
+  @ApiPropertyOptional({
+    enum: ROLES,
+    isArray: true,
+    description: "Roles its users can be given (the workflow definitions' roles for its kind)",
+  })
+  roles?: Role[];
 }

@@ -5,6 +5,7 @@ import { conflict } from '../common/domain-error.js';
 import type { InstitutionRef } from '../../workflows/types.js';
 import { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
 import { Institution } from './institution.entity.js';
+import { ROLES_BY_KIND } from '../users/account-rules.js';
 
 export const ALLIANCE_KIND = 'alliance';
 
@@ -23,6 +24,7 @@ export class InstitutionsService {
       ...toDto(r),
       domains: byId.get(r.id) ?? [],
       passwordLoginDisabled: r.passwordLoginDisabled,
+      roles: ROLES_BY_KIND[r.kind],
     }));
   }
 

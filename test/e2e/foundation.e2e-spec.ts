@@ -202,9 +202,15 @@ describe('users and institutions', () => {
       country: 'CZ',
       domains: [],
       passwordLoginDisabled: false,
+      // What an administrator may give its users, so that forms offer nothing the server refuses.
+      roles: ['proposer', 'reviewer', 'quality_officer', 'admin'],
     });
-    expect(byId['4euplus']).toMatchObject({ kind: 'alliance', country: null });
-    expect(byId.hceres).toMatchObject({ kind: 'agency', country: 'FR' });
+    expect(byId['4euplus']).toMatchObject({
+      kind: 'alliance',
+      country: null,
+      roles: ['quality_officer', 'admin'],
+    });
+    expect(byId.hceres).toMatchObject({ kind: 'agency', country: 'FR', roles: ['agency_liaison', 'admin'] });
   });
 
   it('lets an institution admin create users of its own institution, never with a password hash in the answer', async () => {

@@ -52,6 +52,14 @@ describe('a workflow version that adds a legal review', () => {
     for (const s of servers) await s.stop();
   });
 
+  it('offers the role the new version brings wherever it can be held', async () => {
+    const institutions = await get(legal, '/api/institutions');
+    const roles = (id: string) =>
+      (institutions.body as Array<{ id: string; roles: string[] }>).find((i) => i.id === id)?.roles;
+    expect(roles('4euplus')).toContain('legal_officer');
+    expect(roles('cuni')).not.toContain('legal_officer');
+  });
+
   it('takes a new proposal through the legal review between the quality check and agency alignment', async () => {
     const p = await w.proposalIn('qualityReview');
     expect(p.workflow).toEqual({ id: 'micro-credential-review', version: 2 });

@@ -756,6 +756,8 @@ export interface components {
             domains?: string[];
             /** @description true: its users sign in only with their university account */
             passwordLoginDisabled?: boolean;
+            /** @description Roles its users can be given (the workflow definitions' roles for its kind) */
+            roles?: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
         };
         ActingForDto: {
             /** @enum {string} */
@@ -1370,6 +1372,8 @@ export interface components {
             domains?: string[];
             /** @description true: its users sign in only with their university account */
             passwordLoginDisabled?: boolean;
+            /** @description Roles its users can be given (the workflow definitions' roles for its kind) */
+            roles?: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
         };
         CreateDeputyDto: {
             /**

@@ -16,7 +16,7 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, ROLES, unwrap, type Institution, type Me, type Role, type User } from '../api/client';
+import { api, ApiError, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 
@@ -184,18 +184,11 @@ export default function UsersPage({ me }: { me: Me }) {
   );
 }
 
-/** The roles each kind of institution holds (the server refuses others with 400). */
-const ROLES_OF_KIND: Record<Institution['kind'], Role[]> = {
-  university: ['proposer', 'reviewer', 'quality_officer', 'admin'],
-  alliance: ['quality_officer', 'admin'],
-  agency: ['agency_liaison', 'admin'],
-};
-
-/** The roles to offer for a user of this institution: all of them until the institutions are loaded. */
+/** The roles to offer for a user of this institution (the server says which its kind can hold). */
 function useRolesFor(institutionId: string): Role[] {
   const institutions = useInstitutions();
-  const kind = institutions.data?.find((i) => i.id === institutionId)?.kind;
-  return kind ? ROLES.filter((r) => ROLES_OF_KIND[kind].includes(r)) : ROLES;
+  const held = institutions.data?.find((i) => i.id === institutionId)?.roles;
+  return held ?? ROLES;
 }
 
 function RoleChoices({
