@@ -16,6 +16,7 @@ import { AccountChangeNotify1795920000000 } from './1795920000000-account-change
 import { StageTimes1795930000000 } from './1795930000000-stage-times.js';
 import { WaitingOrder1795940000000 } from './1795940000000-waiting-order.js';
 import { CatalogueThematicArea1795950000000 } from './1795950000000-catalogue-thematic-area.js';
+import { PasswordResetLinks1795960000000 } from './1795960000000-password-reset-links.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -34,4 +35,5 @@ export const migrations = [
   StageTimes1795930000000,
   WaitingOrder1795940000000,
   CatalogueThematicArea1795950000000,
+  PasswordResetLinks1795960000000,
 ];

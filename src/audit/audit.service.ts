@@ -34,6 +34,7 @@ const USER_ACTIONS: Record<UserChange['kind'], string> = {
   deactivated: 'USER_DEACTIVATE',
   'password-changed': 'PASSWORD_CHANGE',
   'password-reset': 'PASSWORD_RESET',
+  'password-reset-by-email': 'PASSWORD_RESET_BY_EMAIL',
 };
 
 /**
@@ -57,8 +58,11 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
    * active flag only: the log is immutable, so no names, e-mail addresses or password material go in.
    */
   private recordUserChange(em: EntityManager, c: UserChange): Promise<void> {
-    const { actor, user, meta } = c;
-    const self = c.kind === 'password-changed';
+    const { user, meta } = c;
+    // A reset through an e-mailed link is the user acting on their own account (the link proved it).
+    const byLink = c.kind === 'password-reset-by-email';
+    const actor = byLink ? { id: user.id, institutionId: user.institutionId } : c.actor;
+    const self = c.kind === 'password-changed' || byLink;
     const base = { userId: user.id, institutionId: user.institutionId };
     return this.record(em, [user.institutionId, ...(actor && !self ? [actor.institutionId] : [])], {
       action: USER_ACTIONS[c.kind],
@@ -68,7 +72,9 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
         c.kind === 'created'
           ? { ...base, roles: user.roles }
           : self || c.kind === 'password-reset'
-            ? base
+            ? byLink
+              ? { ...base, via: 'email' }
+              : base
             : { ...base, changes: c.changes },
       meta,
     });

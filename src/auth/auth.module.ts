@@ -16,6 +16,8 @@ import { CurrentUserService } from './current-user.service.js';
 import { JwtSecretService } from './jwt-secret.service.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { accountTracker, ipTracker, LOGIN_ACCOUNT, LOGIN_IP } from './login-throttler.guard.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
 
@@ -56,9 +58,10 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, PasswordResetController],
   providers: [
     AuthService,
+    PasswordResetService,
     CurrentUserService,
     VerifiedTokens,
     JwtSecretService,

@@ -31,10 +31,11 @@ export class AuthService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // An administrator set a new password: the account's login lock goes with the old one. (Inside the
-    // change's transaction; lifting a lock early is harmless, and a Redis outage only leaves it in place.)
+    // A new password set by an administrator or through an e-mailed link: the account's login lock goes
+    // with the old one. (Inside the change's transaction; lifting a lock early is harmless, and a Redis
+    // outage only leaves it in place.)
     this.users.onUserChange(async (_em, change) => {
-      if (change.kind === 'password-reset')
+      if (change.kind === 'password-reset' || change.kind === 'password-reset-by-email')
         await this.throttleStorage.clear(
           throttleKey(LOGIN_ACCOUNT, accountKeyOf(change.user.email)),
           LOGIN_ACCOUNT,

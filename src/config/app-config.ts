@@ -167,6 +167,13 @@ export class AppConfig {
   @Min(1000)
   LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
+  /** How long a password reset link sent by e-mail works (once). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(DAY_MS)
+  PASSWORD_RESET_TTL_MS = 30 * 60 * 1000;
+
   /** Express `trust proxy` (hops or false): set it behind a reverse proxy so client IPs are real. */
   @Transform(({ value }) => {
     const v = toBool({ value });

@@ -41,6 +41,7 @@ export class MailService implements OnApplicationShutdown {
     const claimed: Array<{ to: string; subject: string; body: string }> = await this.dataSource.query(
       `UPDATE email_outbox SET claimed_until = now() + interval '2 minutes'
        WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+         AND (expires_at IS NULL OR expires_at > now())
        RETURNING to_address AS "to", subject, body`,
       [outboxId],
     );
@@ -57,7 +58,10 @@ export class MailService implements OnApplicationShutdown {
       throw e;
     }
     await this.dataSource.query(
-      `UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, claimed_until = NULL WHERE id = $1`,
+      // A reset link must not outlive its sending in the database: the body is emptied once sent.
+      `UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, claimed_until = NULL,
+         body = CASE WHEN purpose = 'password-reset' THEN '' ELSE body END
+       WHERE id = $1`,
       [outboxId],
     );
     return 'sent';

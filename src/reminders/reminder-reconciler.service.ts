@@ -94,7 +94,8 @@ export class ReminderReconcilerService {
       let afterMail: string | null = null;
       for (;;) {
         const rows: Array<{ id: string }> = await this.dataSource.query(
-          `SELECT id FROM email_outbox WHERE status = 'pending' AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+          `SELECT id FROM email_outbox WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > now())
+             AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
           [afterMail, PAGE],
         );
         if (rows.length === 0) break;

@@ -35,7 +35,7 @@ const PASSWORD_DOC = {
 };
 
 /** The password policy, the same for a new user and a password change; messages name the field. */
-const PasswordPolicy = (field: string) =>
+export const PasswordPolicy = (field: string) =>
   applyDecorators(
     IsString(),
     MinLength(PASSWORD_MIN_LENGTH, {

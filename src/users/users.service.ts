@@ -30,8 +30,12 @@ import { User } from './user.entity.js';
 
 /** One change to an account, as the audit log records it. */
 export interface UserChange {
-  kind: 'created' | 'updated' | 'deactivated' | 'password-changed' | 'password-reset';
-  /** Who did it; null for the bootstrap administrator. The user themself for a password change. */
+  kind:
+    'created' | 'updated' | 'deactivated' | 'password-changed' | 'password-reset' | 'password-reset-by-email';
+  /**
+   * Who did it; null for the bootstrap administrator and for a reset through an e-mailed link (the
+   * user themself, proven by the link). The user themself for a password change.
+   */
   actor: AuthUser | null;
   /** The user after the change. */
   user: User;
@@ -285,6 +289,35 @@ export class UsersService {
     );
     this.accounts.forget(id);
     this.logger.log({ userId: id, actorId: actor.id }, 'password reset by an administrator');
+  }
+
+  /**
+   * The last step of a reset through an e-mailed link (AuthModule's PasswordResetService checked the
+   * link inside the same transaction): the new hash, every token of the user ended, audited.
+   */
+  async setPasswordFromLink(
+    em: EntityManager,
+    userId: string,
+    hash: string,
+    meta: RequestMeta,
+  ): Promise<boolean> {
+    const updated = returnedRows<{ id: string }>(
+      await em.query(
+        `UPDATE users SET password_hash = $2, token_generation = token_generation + 1,
+           surviving_token_id = NULL, updated_at = now()
+         WHERE id = $1 AND active RETURNING id`,
+        [userId, hash],
+      ),
+    );
+    if (updated.length === 0) return false;
+    const row = await em.findOneByOrFail(User, { id: userId });
+    await this.changed(em, { kind: 'password-reset-by-email', actor: null, user: row, changes: [], meta });
+    return true;
+  }
+
+  /** Evicts the cached account after a committed change made outside this service. */
+  forgetAccount(userId: string): void {
+    this.accounts.forget(userId);
   }
 
   async me(actor: AuthUser): Promise<MeDto> {

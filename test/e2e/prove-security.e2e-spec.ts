@@ -249,6 +249,28 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   'get /api/quality-criteria': () => [
     { label: 'criteria', method: 'get', path: '/api/quality-criteria', expect: [200] },
   ],
+  // SMTP is not configured in this run: reset links cannot be asked for; a made-up token is refused.
+  'get /api/auth/password-reset': () => [
+    { label: 'reset settings', method: 'get', path: '/api/auth/password-reset', expect: [200] },
+  ],
+  'post /api/auth/password-reset': () => [
+    {
+      label: 'ask for a reset link',
+      method: 'post',
+      path: '/api/auth/password-reset',
+      body: { email: 'nobody@x.test' },
+      expect: [404],
+    },
+  ],
+  'post /api/auth/password-reset/confirm': () => [
+    {
+      label: 'reset with a made-up token',
+      method: 'post',
+      path: '/api/auth/password-reset/confirm',
+      body: { token: 'A'.repeat(43), newPassword: 'Matrix-reset-Passw0rd-9' },
+      expect: [400],
+    },
+  ],
   'get /api/auth/oidc/config': () => [
     { label: 'oidc config', method: 'get', path: '/api/auth/oidc/config', expect: [200] },
   ],
@@ -450,6 +472,9 @@ describe('authorization matrix from the route table', () => {
       'get /health',
       'post /api/auth/login',
       'get /api/auth/oidc/config',
+      'get /api/auth/password-reset',
+      'post /api/auth/password-reset',
+      'post /api/auth/password-reset/confirm',
       'get /api/auth/oidc/login',
       'get /api/auth/oidc/callback',
       'get /api/catalogue',
