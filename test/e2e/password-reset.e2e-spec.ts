@@ -1,69 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { waitFor } from '../support/redis.js';
-import {
-  bearer,
-  DEFAULT_PASSWORD,
-  freePort,
-  startServer,
-  testPool,
-  type TestServer,
-} from '../support/server.js';
-
-interface Mail {
-  to: string;
-  text: string;
-}
+import { MailCatcher, type Mail } from '../support/smtp.js';
+import { bearer, DEFAULT_PASSWORD, startServer, testPool, type TestServer } from '../support/server.js';
 
 const NEW_PASSWORD = 'A-brand-new-passw0rd';
 let t: TestServer;
 let db: pg.Pool;
-let smtp: SMTPServer;
-const mails: Mail[] = [];
-
-/** The message as sent: quoted-printable soft breaks and escapes undone. */
-const decode = (raw: string) =>
-  raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-
-async function linkFor(email: string, after = 0): Promise<string> {
-  const mail = await waitFor(`a reset e-mail to ${email}`, async () =>
-    mails.slice(after).find((m) => m.to === email.toLowerCase()),
-  );
-  const token = /\/reset-password#token=([A-Za-z0-9_-]{43})/.exec(mail.text)?.[1];
-  if (!token) throw new Error(`no link in ${mail.text}`);
-  return token;
-}
+let catcher: MailCatcher;
+let mails: Mail[];
+const linkFor = (email: string, after = 0) => catcher.resetToken(email, after);
 
 const ask = (email: string) => t.http().post('/api/auth/password-reset').send({ email });
 const confirm = (token: string, newPassword = NEW_PASSWORD) =>
   t.http().post('/api/auth/password-reset/confirm').send({ token, newPassword });
 
 beforeAll(async () => {
-  const port = await freePort();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString()));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), text: decode(raw) });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r));
-  t = await startServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+  catcher = await new MailCatcher().start();
+  mails = catcher.mails;
+  t = await startServer({ SMTP_URL: catcher.url, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
   db = testPool();
 });
 afterAll(async () => {
   await t?.stop();
   await db?.end();
-  await new Promise((r) => smtp?.close(() => r(undefined)));
+  await catcher?.stop();
 });
 
 describe('password reset by e-mail', () => {

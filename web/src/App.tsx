@@ -24,6 +24,8 @@ const MePage = lazy(() => import('./pages/MePage'));
 const CataloguePage = lazy(() => import('./pages/CataloguePage'));
 const CatalogueEntryPage = lazy(() => import('./pages/CatalogueEntryPage'));
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
+const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
+const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
 
 export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/api/me')) });
@@ -54,6 +56,13 @@ export function App() {
   const location = useLocation();
   // A refused university sign-in lands here without a session.
   if (location.pathname === '/sign-in-refused') return <SignInRefusedPage />;
+  // A forgotten password: asking for a link, and where the link lands (signed in or not).
+  if (location.pathname === '/forgot-password' || location.pathname === '/reset-password')
+    return (
+      <Suspense fallback={<Loading />}>
+        {location.pathname === '/forgot-password' ? <ForgotPasswordPage /> : <ResetPasswordPage />}
+      </Suspense>
+    );
   return <SignedInApp />;
 }
 

@@ -50,6 +50,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The server's message for one field (or an item of it, `roles[1]`), to show under that field: its
+ * leading field name ("newPassword must be…") is dropped, since the label already names the field.
+ */
+export function fieldMessage(error: unknown, field: string): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const message = error.errors.find((e) => e.field === field || e.field.startsWith(`${field}[`))?.message;
+  if (message === undefined) return undefined;
+  const bare = message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
+  return bare.charAt(0).toUpperCase() + bare.slice(1);
+}
+
 let sessionEnded: (() => void) | undefined;
 
 /**

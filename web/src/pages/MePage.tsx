@@ -13,15 +13,10 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Me } from '../api/client';
+import { api, fieldMessage, unwrap, type Me } from '../api/client';
 import { ColleaguePicker } from '../components/ColleaguePicker';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 import { formatDateTime } from '../format';
-
-/** The problem's message for one field, if the server named it. */
-function fieldError(error: unknown, field: string): string | undefined {
-  return error instanceof ApiError ? error.errors.find((e) => e.field === field)?.message : undefined;
-}
 
 export default function MePage({ me }: { me: Me }) {
   const { t } = useTranslation();
@@ -53,8 +48,8 @@ function PasswordSection() {
     change.mutate();
   };
   const err = change.error;
-  const currentError = fieldError(err, 'currentPassword');
-  const newError = fieldError(err, 'newPassword');
+  const currentError = fieldMessage(err, 'currentPassword');
+  const newError = fieldMessage(err, 'newPassword');
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="password-heading">
       <form onSubmit={submit} noValidate>
@@ -143,9 +138,9 @@ function DeputiesSection() {
     add.mutate();
   };
   const err = add.error;
-  const userError = fieldError(err, 'userId');
-  const fromError = fieldError(err, 'from');
-  const toError = fieldError(err, 'to');
+  const userError = fieldMessage(err, 'userId');
+  const fromError = fieldMessage(err, 'from');
+  const toError = fieldMessage(err, 'to');
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="deputies-heading">
       <Stack>

@@ -26,6 +26,10 @@ export function SignInPage() {
     queryFn: () => unwrap(api.GET('/api/auth/oidc/config')),
   });
   const oidcLoginUrl = oidc.data?.enabled ? oidc.data.loginUrl : null;
+  const reset = useQuery({
+    queryKey: ['password-reset'],
+    queryFn: () => unwrap(api.GET('/api/auth/password-reset')),
+  });
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const signIn = useMutation({
@@ -79,6 +83,11 @@ export function SignInPage() {
               <Button type="submit" loading={signIn.isPending}>
                 {t('signIn.submit')}
               </Button>
+              {reset.data?.enabled && (
+                <Anchor component={Link} to="/forgot-password" size="sm">
+                  {t('reset.forgot')}
+                </Anchor>
+              )}
               {oidcLoginUrl && (
                 <>
                   <Divider label={t('signIn.or')} labelPosition="center" />

@@ -16,7 +16,7 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
+import { api, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 
@@ -219,12 +219,6 @@ function RoleChoices({
   );
 }
 
-function fieldErr(error: unknown, field: string): string | undefined {
-  return error instanceof ApiError
-    ? error.errors.find((e) => e.field === field || e.field.startsWith(`${field}[`))?.message
-    : undefined;
-}
-
 function DialogError({ error }: { error: unknown }) {
   const { t } = useTranslation();
   if (!error) return null;
@@ -288,7 +282,7 @@ function CreateUserDialog({
             required
             value={displayName}
             onChange={(e) => setDisplayName(e.currentTarget.value)}
-            error={fieldErr(error, 'displayName')}
+            error={fieldMessage(error, 'displayName')}
           />
           <TextInput
             label={t('users.email')}
@@ -296,20 +290,20 @@ function CreateUserDialog({
             required
             value={email}
             onChange={(e) => setEmail(e.currentTarget.value)}
-            error={fieldErr(error, 'email')}
+            error={fieldMessage(error, 'email')}
           />
           <PasswordInput
             label={t('users.password')}
             required
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
-            error={fieldErr(error, 'password')}
+            error={fieldMessage(error, 'password')}
             visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
           />
           <RoleChoices
             value={roles}
             onChange={setRoles}
-            error={fieldErr(error, 'roles')}
+            error={fieldMessage(error, 'roles')}
             offered={offeredRoles}
           />
           <Group justify="flex-end">
@@ -372,7 +366,7 @@ function RolesDialog({
           <RoleChoices
             value={roles}
             onChange={setRoles}
-            error={fieldErr(error, 'roles')}
+            error={fieldMessage(error, 'roles')}
             offered={[...new Set([...offeredRoles, ...user.roles])]}
           />
           <Group justify="flex-end">

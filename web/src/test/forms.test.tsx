@@ -6,6 +6,7 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contentFromModel, EMPTY_MODEL, modelFromContent, sharesTotal } from '../components/content-form';
 import { fieldLabel } from '../format';
+import { ApiError, fieldMessage } from '../api/client';
 import '../i18n';
 import { SignInPage } from '../pages/SignInPage';
 
@@ -111,5 +112,18 @@ describe('field labels of the revision diff', () => {
 
   it('keeps the name of a field it does not know', () => {
     expect(fieldLabel('content.microFormat.level')).toBe('microFormat › level');
+  });
+});
+
+describe('field messages', () => {
+  it('shows the server’s message under its field without repeating the field’s name', () => {
+    const error = new ApiError(400, 'Invalid', undefined, [
+      { field: 'newPassword', message: 'newPassword must be at least 12 characters' },
+      { field: 'roles[1]', message: 'each role must be one of proposer, admin' },
+    ]);
+    expect(fieldMessage(error, 'newPassword')).toBe('Must be at least 12 characters');
+    expect(fieldMessage(error, 'roles')).toBe('Each role must be one of proposer, admin');
+    expect(fieldMessage(error, 'email')).toBeUndefined();
+    expect(fieldMessage(new Error('x'), 'email')).toBeUndefined();
   });
 });
