@@ -339,6 +339,56 @@ describe('web application in a browser', () => {
     await screenshot(p, 'history-diff');
   });
 
+  it('merges a draft two people edited at once: what only one changed is kept, what both changed is shown', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'coauthor');
+    const created = await server
+      .http()
+      .post('/api/proposals')
+      .set(bearer(proposer.token))
+      .send({
+        partnerInstitutionIds: ['uhd'],
+        content: { ...VALID_CONTENT, title: 'Shared Draft', revenueShares: undefined },
+      });
+    expect(created.status).toBe(201);
+    const a = await open(proposer);
+    const b = await open(proposer);
+    for (const p of [a, b]) {
+      await p.goto(`/proposals/${created.body.id}/edit`);
+      await p.getByLabel('Title').waitFor();
+    }
+    await a.getByLabel('Title').fill('Shared Draft, Revised');
+    await a.getByLabel('Workload (hours)').fill('150');
+    await a.getByRole('button', { name: 'Save draft' }).click();
+    await a.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+
+    await b.getByLabel('Summary').fill('A summary only the second author wrote.');
+    await b.getByLabel('Workload (hours)', { exact: true }).fill('130');
+    await b.getByRole('button', { name: 'Save draft' }).click();
+    await b.getByRole('button', { name: 'Merge the newer version with my changes' }).click();
+    // The other author's title came in, the summary typed here stayed, and the workload both changed
+    // keeps the value typed here, with theirs offered beside it.
+    const conflict = b.getByTestId('conflict-workloadHours');
+    await conflict.waitFor();
+    await expect(b.getByLabel('Title').inputValue()).resolves.toBe('Shared Draft, Revised');
+    await expect(b.getByLabel('Summary').inputValue()).resolves.toBe(
+      'A summary only the second author wrote.',
+    );
+    expect(await conflict.textContent()).toContain('theirs: 150');
+    await expect(b.getByLabel('Workload (hours)', { exact: true }).inputValue()).resolves.toBe('130');
+    await expectAccessible(b);
+    await screenshot(b, 'proposal-form-merge');
+    await b.getByRole('button', { name: 'Use theirs: Workload (hours)' }).click();
+    await expect(b.getByLabel('Workload (hours)', { exact: true }).inputValue()).resolves.toBe('150');
+    await b.getByRole('button', { name: 'Save draft' }).click();
+    await b.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const stored = await server.http().get(`/api/proposals/${created.body.id}`).set(bearer(proposer.token));
+    expect(stored.body.content).toMatchObject({
+      title: 'Shared Draft, Revised',
+      summary: 'A summary only the second author wrote.',
+      workloadHours: 150,
+    });
+  });
+
   it('tells the second of two concurrent reviewers that someone else decided, keeping the typed comment', async () => {
     const proposer = await server.user('cuni', ['proposer'], 'race');
     const first = await server.user('uhd', ['reviewer'], 'first');

@@ -139,3 +139,35 @@ export function contentFromModel(m: FormModel, lead: string, asPatch: boolean): 
 export function sharesTotal(m: FormModel, involved: string[]): number {
   return involved.reduce((sum, id) => sum + (num(m.revenueShares[id] ?? '') ?? 0), 0);
 }
+
+export interface Merged {
+  model: FormModel;
+  /** Fields both sides changed differently: the user's value is kept; theirs is offered. */
+  conflicts: (keyof FormModel)[];
+  /** Fields only the other person changed: their value is now in the form. */
+  taken: (keyof FormModel)[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * A three-way merge of the form after a stale save: `base` is what the user started from, `mine` what
+ * they typed, `theirs` the newer version someone else saved. A field only one side changed takes that
+ * side's value; a field both changed the same way is settled; one both changed differently keeps the
+ * user's value and is reported as a conflict.
+ */
+export function mergeModels(base: FormModel, mine: FormModel, theirs: FormModel): Merged {
+  const model = { ...mine };
+  const conflicts: (keyof FormModel)[] = [];
+  const taken: (keyof FormModel)[] = [];
+  for (const key of Object.keys(mine) as (keyof FormModel)[]) {
+    const mineChanged = !same(mine[key], base[key]);
+    const theirsChanged = !same(theirs[key], base[key]);
+    if (!theirsChanged || same(mine[key], theirs[key])) continue;
+    if (!mineChanged) {
+      (model as Record<string, unknown>)[key] = theirs[key];
+      taken.push(key);
+    } else conflicts.push(key);
+  }
+  return { model, conflicts, taken };
+}

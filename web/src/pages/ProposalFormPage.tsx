@@ -24,6 +24,7 @@ import { api, ApiError, unwrap, type Me, type Proposal } from '../api/client';
 import {
   contentFromModel,
   EMPTY_MODEL,
+  mergeModels,
   modelFromContent,
   sharesTotal,
   type FormModel,
@@ -88,6 +89,36 @@ const LANGUAGES = [
 /** The states in which content may change (the workflow's rule; the server enforces it too). */
 const EDITABLE: Proposal['state'][] = ['draft', 'changesRequested'];
 
+/** Form fields whose label is not `field.<key>`. */
+const MODEL_FIELD_LABELS: Partial<Record<keyof FormModel, string>> = {
+  assessmentType: 'form.assessmentType',
+  assessmentDescription: 'form.assessmentDescription',
+  stacksInto: 'subfield.stacksInto',
+  composedOf: 'subfield.composedOf',
+};
+
+/** A form value as one line of text, for showing the other person's version of a field. */
+function shownValue(v: unknown): string {
+  if (Array.isArray(v))
+    return (
+      v
+        .map((x) =>
+          typeof x === 'object' && x !== null
+            ? String((x as { description?: unknown }).description ?? '')
+            : String(x),
+        )
+        .filter(Boolean)
+        .join('; ') || '—'
+    );
+  if (typeof v === 'object' && v !== null)
+    return (
+      Object.entries(v)
+        .map(([k, x]) => `${k}: ${String(x)}`)
+        .join(', ') || '—'
+    );
+  return v === '' || v === undefined || v === null ? '—' : String(v);
+}
+
 export default function ProposalFormPage({ me }: { me: Me }) {
   const { id } = useParams();
   const { t } = useTranslation();
@@ -96,6 +127,9 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   const institutions = useInstitutions();
   const [model, setModel] = useState<FormModel>(EMPTY_MODEL);
   const [version, setVersion] = useState<number | undefined>();
+  // What the form started from (as loaded or last saved): the base of a merge after a stale save.
+  const [base, setBase] = useState<FormModel | null>(null);
+  const [conflicts, setConflicts] = useState<{ key: keyof FormModel; theirs: unknown }[]>([]);
   const [lead, setLead] = useState(me.institutionId);
   const [problems, setProblems] = useState<{ field: string; message: string }[]>([]);
   const [failure, setFailure] = useState<unknown>(null);
@@ -113,7 +147,9 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   useEffect(() => {
     if (!id || !existing.data || loadedFor.current === id) return;
     loadedFor.current = id;
-    setModel(modelFromContent(existing.data.content, existing.data.partnerInstitutionIds));
+    const loaded = modelFromContent(existing.data.content, existing.data.partnerInstitutionIds);
+    setModel(loaded);
+    setBase(loaded);
     setVersion(existing.data.version);
     setLead(existing.data.leadInstitutionId);
   }, [id, existing.data]);
@@ -146,6 +182,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             }),
           );
       setVersion(proposal.version);
+      setBase(modelFromContent(proposal.content, proposal.partnerInstitutionIds));
+      setConflicts([]);
       queryClient.setQueryData(['proposal', proposal.id], proposal);
       if (!id) {
         loadedFor.current = proposal.id;
@@ -217,13 +255,35 @@ export default function ProposalFormPage({ me }: { me: Me }) {
       </Stack>
     );
 
-  /** A stale version: take the latest version number and keep what was typed, so the next save wins. */
-  const keepMine = async () => {
+  /**
+   * A stale version: merge the newer version into the form. What only the other person changed comes
+   * in, what only this user changed stays; a field both changed keeps this user's value and is listed
+   * with theirs beside it. The next save then builds on the newer version.
+   */
+  const mergeTheirs = async () => {
     const latest = await existing.refetch();
-    if (latest.data) setVersion(latest.data.version);
+    if (!latest.data) return;
+    const theirs = modelFromContent(latest.data.content, latest.data.partnerInstitutionIds);
+    const merged = mergeModels(base ?? theirs, model, theirs);
+    setModel(merged.model);
+    setBase(theirs);
+    setVersion(latest.data.version);
+    setConflicts(merged.conflicts.map((key) => ({ key, theirs: theirs[key] })));
     setFailure(null);
-    setSaved(t('form.keptMine'));
+    setSaved(
+      merged.conflicts.length > 0
+        ? null
+        : merged.taken.length > 0
+          ? t('form.merged', { fields: merged.taken.map(modelFieldLabel).join(', ') })
+          : t('form.mergedNothing'),
+    );
   };
+  const takeTheirs = (key: keyof FormModel, theirs: unknown) => {
+    setModel((m) => ({ ...m, [key]: theirs }));
+    setConflicts((c) => c.filter((x) => x.key !== key));
+  };
+  const modelFieldLabel = (key: keyof FormModel) =>
+    t(MODEL_FIELD_LABELS[key] ?? `field.${key}`, { defaultValue: key });
 
   const fieldLabel = (field: string) => {
     const key = field
@@ -265,7 +325,7 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             )}
             {failure instanceof ApiError && failure.stale && (
               <Group mt="xs" gap="xs">
-                <Button size="xs" variant="outline" onClick={() => void keepMine()}>
+                <Button size="xs" variant="outline" onClick={() => void mergeTheirs()}>
                   {t('form.keepMine')}
                 </Button>
                 <Anchor component={Link} to={`/proposals/${id}/history`} size="sm">
@@ -278,6 +338,34 @@ export default function ProposalFormPage({ me }: { me: Me }) {
         {saved && (
           <Alert color="teal.9" variant="outline" role="status">
             {saved}
+          </Alert>
+        )}
+        {conflicts.length > 0 && (
+          <Alert color="blue.9" variant="outline" role="status" title={t('form.conflictsTitle')}>
+            <Stack gap="xs">
+              <Text size="sm">{t('form.conflicts')}</Text>
+              {conflicts.map((c) => (
+                <Group
+                  key={c.key}
+                  gap="xs"
+                  wrap="nowrap"
+                  align="flex-start"
+                  data-testid={`conflict-${c.key}`}
+                >
+                  <Text size="sm" style={{ flex: 1 }}>
+                    <strong>{modelFieldLabel(c.key)}</strong> — {t('form.theirValue')}: {shownValue(c.theirs)}
+                  </Text>
+                  <Button
+                    size="xs"
+                    variant="outline"
+                    onClick={() => takeTheirs(c.key, c.theirs)}
+                    aria-label={t('form.useTheirsFor', { field: modelFieldLabel(c.key) })}
+                  >
+                    {t('form.useTheirs')}
+                  </Button>
+                </Group>
+              ))}
+            </Stack>
           </Alert>
         )}
       </div>

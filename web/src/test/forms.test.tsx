@@ -4,7 +4,13 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { contentFromModel, EMPTY_MODEL, modelFromContent, sharesTotal } from '../components/content-form';
+import {
+  contentFromModel,
+  EMPTY_MODEL,
+  mergeModels,
+  modelFromContent,
+  sharesTotal,
+} from '../components/content-form';
 import { fieldLabel } from '../format';
 import { ApiError, fieldMessage } from '../api/client';
 import '../i18n';
@@ -125,5 +131,28 @@ describe('field messages', () => {
     expect(fieldMessage(error, 'roles')).toBe('Each role must be one of proposer, admin');
     expect(fieldMessage(error, 'email')).toBeUndefined();
     expect(fieldMessage(new Error('x'), 'email')).toBeUndefined();
+  });
+});
+
+describe('merging the form after someone else saved', () => {
+  const base = { ...EMPTY_MODEL, title: 'Data Literacy', summary: 'Old summary', ects: 5 };
+
+  it('takes what only they changed and keeps what only I changed', () => {
+    const mine = { ...base, summary: 'My summary' };
+    const theirs = { ...base, title: 'Data Literacy for Scholars', languages: ['en'] };
+    expect(mergeModels(base, mine, theirs)).toEqual({
+      model: { ...base, summary: 'My summary', title: 'Data Literacy for Scholars', languages: ['en'] },
+      conflicts: [],
+      taken: ['title', 'languages'],
+    });
+  });
+
+  it('keeps my value where we both changed a field differently, and reports it', () => {
+    const mine = { ...base, title: 'Mine', ects: 6 };
+    const theirs = { ...base, title: 'Theirs', ects: 6 };
+    const merged = mergeModels(base, mine, theirs);
+    expect(merged.model.title).toBe('Mine');
+    expect(merged.conflicts).toEqual(['title']);
+    expect(merged.taken).toEqual([]);
   });
 });
