@@ -19,7 +19,8 @@ async function main() {
   );
   const text = serializeOpenApi(await generateOpenApiDocument());
   if (mode === '--stdout') {
-    process.stdout.write(text);
+    // A pipe takes the text asynchronously: exiting before it drained would cut the document short.
+    await new Promise((resolve) => process.stdout.write(text, resolve));
     return 0;
   }
   if (mode === '--write') {

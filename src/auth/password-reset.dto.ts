@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
 import { PasswordPolicy } from '../users/user.dto.js';
 
@@ -9,6 +10,7 @@ export class PasswordResetConfigDto {
 
 export class RequestPasswordResetDto {
   @ApiProperty({ example: 'jana.novak@cuni.cz' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsString()
   @MaxLength(254)
   @IsEmail({}, { message: 'email must be an e-mail address' })

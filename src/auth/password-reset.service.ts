@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DomainError, fieldError, tooManyRequests } from '../common/domain-error.js';
@@ -11,26 +11,33 @@ import { returnedRows } from '../database/returned-rows.js';
 import { EMAIL_QUEUE, emailJobId, JOB_DEFAULTS } from '../queue/queue.constants.js';
 import { PasswordService } from '../users/password.service.js';
 import { UsersService } from '../users/users.service.js';
+import { JwtSecretService } from './jwt-secret.service.js';
 import { accountKeyOf, throttleKey } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import type { PasswordResetConfigDto } from './password-reset.dto.js';
+import { RESET_LINK_PLACEHOLDER, resetLinkKey, resetLinkToken, resetTokenHash } from './reset-link-token.js';
 
 const RESET_IP = 'reset-ip';
 const RESET_ACCOUNT = 'reset-account';
 /** Links asked for one address per LOGIN_WINDOW_MS: enough for a lost e-mail, too few to flood a mailbox. */
 const LINKS_PER_ACCOUNT = 3;
 
-const sha256 = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+/** Account changes that end every unused reset link of the user. */
+const ENDS_LINKS = new Set(['password-changed', 'password-reset', 'deactivated']);
 
 /**
  * Self-service password reset by e-mail. Asking answers the same whether or not the address has an
- * account (the link is made after the answer, so the time taken tells nothing either); a link is a
- * random 256-bit token kept only as its hash, works once and expires after PASSWORD_RESET_TTL_MS.
- * Using it sets the new password, ends every token of the user and lifts the account's login lock.
+ * account (the link is made after the answer, so the time taken tells nothing either); a link's
+ * 256-bit token is derived from its id and a server secret and stored only as its hash; it works once,
+ * until PASSWORD_RESET_TTL_MS, and a newer link, a password change or reset, or closing the account
+ * ends it. Using it sets the new password, ends every token of the user and lifts the login lock.
  */
 @Injectable()
-export class PasswordResetService {
+export class PasswordResetService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PasswordResetService.name);
+  private key?: Promise<Buffer>;
+  /** Links being made after their request was answered; shutdown waits for them. */
+  private readonly issuing = new Set<Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -38,8 +45,29 @@ export class PasswordResetService {
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly throttle: RedisThrottlerStorage,
+    private readonly secrets: JwtSecretService,
     @InjectQueue(EMAIL_QUEUE) private readonly email: Queue,
   ) {}
+
+  onModuleInit(): void {
+    // A link sent before the password changed or the account closed must not undo that change.
+    this.users.onUserChange(async (em, change) => {
+      if (ENDS_LINKS.has(change.kind))
+        await em.query(
+          `UPDATE password_reset_links SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`,
+          [change.user.id],
+        );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.issuing]);
+  }
+
+  private tokenOf(linkId: string): Promise<string> {
+    this.key ??= this.secrets.resolve().then(resetLinkKey);
+    return this.key.then((key) => resetLinkToken(key, linkId));
+  }
 
   settings(): PasswordResetConfigDto {
     return {
@@ -63,13 +91,16 @@ export class PasswordResetService {
         throw tooManyRequests('Too many reset requests; try again later', hit.timeToBlockExpire);
     }
     // Not awaited: the answer must not wait for (or reveal) whether a link was made.
-    void this.issue(address, meta).catch((e: unknown) =>
+    const issuing = this.issue(address, meta).catch((e: unknown) =>
       this.logger.error({ requestId: meta.requestId, err: (e as Error).message }, 'reset link not made'),
     );
+    this.issuing.add(issuing);
+    void issuing.finally(() => this.issuing.delete(issuing));
   }
 
   private async issue(address: string, meta: RequestMeta): Promise<void> {
-    const token = randomBytes(32).toString('base64url');
+    const linkId = randomUUID();
+    const tokenHash = resetTokenHash(await this.tokenOf(linkId));
     const ttl = this.config.PASSWORD_RESET_TTL_MS;
     const outboxId = await withTransientRetry(() =>
       this.dataSource.transaction(async (em) => {
@@ -89,23 +120,24 @@ export class PasswordResetService {
           [user.id],
         );
         await em.query(
-          `INSERT INTO password_reset_links (user_id, token_hash, expires_at)
-           VALUES ($1, $2, now() + $3 * interval '1 millisecond')`,
-          [user.id, sha256(token), ttl],
+          `INSERT INTO password_reset_links (id, user_id, token_hash, expires_at)
+           VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')`,
+          [linkId, user.id, tokenHash, ttl],
         );
         const minutes = Math.round(ttl / 60_000);
         // The token travels in the fragment: browsers send it neither to the server nor as a Referer.
-        const link = `${this.config.PUBLIC_URL}/reset-password#token=${token}`;
+        // The outbox keeps a placeholder; the sender derives the token as the e-mail leaves.
+        const link = `${this.config.PUBLIC_URL}/reset-password#token=${RESET_LINK_PLACEHOLDER}`;
         const [{ id }]: Array<{ id: string }> = await em.query(
-          `INSERT INTO email_outbox (purpose, to_address, subject, body, expires_at)
-           VALUES ('password-reset', $1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id`,
+          `INSERT INTO email_outbox (password_reset_link_id, to_address, subject, body)
+           VALUES ($1, $2, $3, $4) RETURNING id`,
           [
+            linkId,
             user.email,
             'Reset your password',
             `Someone (we hope you) asked to reset the password of your account at ${this.config.PUBLIC_URL}.\n\n` +
               `To choose a new password, open this link within ${minutes} minutes. It works once:\n\n${link}\n\n` +
               `If you did not ask for it, ignore this e-mail: your password stays as it is.\n`,
-            ttl,
           ],
         );
         this.logger.log({ userId: user.id, requestId: meta.requestId }, 'password reset link made');
@@ -123,28 +155,31 @@ export class PasswordResetService {
 
   /** POST /api/auth/password-reset/confirm: the link's token and the new password. */
   async confirm(token: string, newPassword: string, meta: RequestMeta): Promise<void> {
-    const tokenHash = sha256(token);
+    const tokenHash = resetTokenHash(token);
     const expired = () => fieldError('token', 'this link has expired or was already used; ask for a new one');
-    const valid: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM password_reset_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
+    const found: Array<{ userId: string }> = await this.dataSource.query(
+      `SELECT user_id AS "userId" FROM password_reset_links
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
       [tokenHash],
     );
     // The (deliberately costly) hash only for a link that works.
-    if (valid.length === 0) throw expired();
+    if (found.length === 0) throw expired();
+    const { userId } = found[0];
     const hash = await this.passwords.hash(newPassword);
-    const userId = await withTransientRetry(() =>
+    await withTransientRetry(() =>
       this.dataSource.transaction(async (em) => {
+        // The user row first, as a new link's request takes it: the same lock order, no deadlock.
+        await em.query(`SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, [userId]);
         // Claims the link: of two uses at once, one wins.
-        const [link] = returnedRows<{ userId: string }>(
+        const claimed = returnedRows<{ id: string }>(
           await em.query(
             `UPDATE password_reset_links SET used_at = now()
-              WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-              RETURNING user_id AS "userId"`,
-            [tokenHash],
+              WHERE token_hash = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > now() RETURNING id`,
+            [tokenHash, userId],
           ),
         );
-        if (!link || !(await this.users.setPasswordFromLink(em, link.userId, hash, meta))) throw expired();
-        return link.userId;
+        if (claimed.length === 0 || !(await this.users.setPasswordFromLink(em, userId, hash, meta)))
+          throw expired();
       }),
     );
     this.users.forgetAccount(userId);

@@ -167,10 +167,10 @@ export class AppConfig {
   @Min(1000)
   LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
-  /** How long a password reset link sent by e-mail works (once). */
+  /** How long a password reset link sent by e-mail works (once); the e-mail says it in minutes. */
   @Transform(toInt)
   @IsInt()
-  @Min(1000)
+  @Min(60_000)
   @Max(DAY_MS)
   PASSWORD_RESET_TTL_MS = 30 * 60 * 1000;
 

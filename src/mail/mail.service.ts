@@ -3,6 +3,8 @@ import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer'
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { returnedRows } from '../database/returned-rows.js';
+import { JwtSecretService } from '../auth/jwt-secret.service.js';
+import { RESET_LINK_PLACEHOLDER, resetLinkKey, resetLinkToken } from '../auth/reset-link-token.js';
 
 /**
  * Sends e-mails from the outbox through nodemailer (SMTP_URL). The in-app notification was already
@@ -13,10 +15,18 @@ export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger(MailService.name);
   private transporter?: Transporter;
 
+  private key?: Promise<Buffer>;
+
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
+    private readonly secrets: JwtSecretService,
   ) {}
+
+  private resetKey(): Promise<Buffer> {
+    this.key ??= this.secrets.resolve().then(resetLinkKey);
+    return this.key;
+  }
 
   private transport(): Transporter {
     this.transporter ??= nodemailer.createTransport(
@@ -38,17 +48,25 @@ export class MailService implements OnApplicationShutdown {
    */
   async sendOutbox(outboxId: string): Promise<'sent' | 'skipped'> {
     if (!this.config.SMTP_URL) return 'skipped';
-    const claimed: Array<{ to: string; subject: string; body: string }> = await this.dataSource.query(
-      `UPDATE email_outbox SET claimed_until = now() + interval '2 minutes'
-       WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
-         AND (expires_at IS NULL OR expires_at > now())
-       RETURNING to_address AS "to", subject, body`,
-      [outboxId],
-    );
+    // A password reset e-mail goes only while its link still works (not used, replaced or expired).
+    const claimed: Array<{ to: string; subject: string; body: string; linkId: string | null }> =
+      await this.dataSource.query(
+        `UPDATE email_outbox o SET claimed_until = now() + interval '2 minutes'
+          WHERE o.id = $1 AND o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
+            AND (o.password_reset_link_id IS NULL OR EXISTS (
+              SELECT 1 FROM password_reset_links l
+               WHERE l.id = o.password_reset_link_id AND l.used_at IS NULL AND l.expires_at > now()))
+          RETURNING o.to_address AS "to", o.subject, o.body, o.password_reset_link_id AS "linkId"`,
+        [outboxId],
+      );
     const [row] = returnedRows<(typeof claimed)[number]>(claimed);
     if (!row) return 'skipped';
+    // The link's token is in no table: it is derived here, as the e-mail leaves.
+    const text = row.linkId
+      ? row.body.replace(RESET_LINK_PLACEHOLDER, resetLinkToken(await this.resetKey(), row.linkId))
+      : row.body;
     try {
-      await this.transport().sendMail({ to: row.to, subject: row.subject, text: row.body });
+      await this.transport().sendMail({ to: row.to, subject: row.subject, text });
     } catch (e) {
       await this.dataSource.query(
         `UPDATE email_outbox SET attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1`,
@@ -58,10 +76,7 @@ export class MailService implements OnApplicationShutdown {
       throw e;
     }
     await this.dataSource.query(
-      // A reset link must not outlive its sending in the database: the body is emptied once sent.
-      `UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, claimed_until = NULL,
-         body = CASE WHEN purpose = 'password-reset' THEN '' ELSE body END
-       WHERE id = $1`,
+      `UPDATE email_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, claimed_until = NULL WHERE id = $1`,
       [outboxId],
     );
     return 'sent';

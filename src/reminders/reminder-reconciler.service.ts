@@ -94,8 +94,10 @@ export class ReminderReconcilerService {
       let afterMail: string | null = null;
       for (;;) {
         const rows: Array<{ id: string }> = await this.dataSource.query(
-          `SELECT id FROM email_outbox WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > now())
-             AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+          `SELECT o.id FROM email_outbox o WHERE o.status = 'pending'
+             AND (o.password_reset_link_id IS NULL OR EXISTS (SELECT 1 FROM password_reset_links l
+               WHERE l.id = o.password_reset_link_id AND l.used_at IS NULL AND l.expires_at > now()))
+             AND ($1::uuid IS NULL OR o.id > $1::uuid) ORDER BY o.id LIMIT $2`,
           [afterMail, PAGE],
         );
         if (rows.length === 0) break;

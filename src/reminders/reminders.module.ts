@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { JwtSecretService } from '../auth/jwt-secret.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { ProposalsModule } from '../proposals/proposals.module.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
@@ -20,6 +21,8 @@ import { ReminderRepository } from './reminder.repository.js';
     ReminderDeliveryService,
     ReminderReconcilerService,
     MailService,
+    // The mail sender derives password reset tokens from the JWT secret (src/auth/reset-link-token.ts).
+    JwtSecretService,
     QueueWorkersService,
   ],
   exports: [ReminderReconcilerService, ReminderDeliveryService],

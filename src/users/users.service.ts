@@ -303,9 +303,12 @@ export class UsersService {
   ): Promise<boolean> {
     const updated = returnedRows<{ id: string }>(
       await em.query(
-        `UPDATE users SET password_hash = $2, token_generation = token_generation + 1,
+        `UPDATE users u SET password_hash = $2, token_generation = token_generation + 1,
            surviving_token_id = NULL, updated_at = now()
-         WHERE id = $1 AND active RETURNING id`,
+         FROM institutions i
+         WHERE u.id = $1 AND u.active AND u.password_hash IS NOT NULL
+           AND i.id = u.institution_id AND NOT i.password_login_disabled
+         RETURNING u.id`,
         [userId, hash],
       ),
     );

@@ -16,6 +16,8 @@ const decode = (raw: string) =>
 /** A local SMTP server that keeps every message it accepts (tests point SMTP_URL at it). */
 export class MailCatcher {
   readonly mails: Mail[] = [];
+  /** While true, every recipient is refused (a mail server that is down for us). */
+  refuse = false;
   private server?: SMTPServer;
   url = '';
 
@@ -25,6 +27,7 @@ export class MailCatcher {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onRcptTo: (_address, _session, cb) => cb(this.refuse ? new Error('450 try again later') : undefined),
       onData: (stream, session, cb) => {
         let raw = '';
         stream.on('data', (d: Buffer) => (raw += d.toString()));

@@ -1,0 +1,22 @@
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+
+/**
+ * The token of a password reset link is not random-and-stored but derived: HMAC-SHA256 of the link's
+ * id under a key derived from the JWT secret. So the database holds neither the token (only its hash,
+ * to find the link) nor a copy in the e-mail outbox (the body has a placeholder the sender fills in):
+ * reading the database, a backup or a replica gives no working link.
+ */
+export const RESET_LINK_PLACEHOLDER = '{{password-reset-token}}';
+
+export function resetLinkKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'microcred-qa', 'password-reset-link', 32));
+}
+
+/** 43 base64url characters (256 bits). */
+export function resetLinkToken(key: Buffer, linkId: string): string {
+  return createHmac('sha256', key).update(linkId, 'utf8').digest('base64url');
+}
+
+export function resetTokenHash(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
