@@ -155,7 +155,7 @@ export function EventDialog({
           ) : null}
           {type === 'QUALITY_APPROVE' && (
             <div className="table-scroll">
-              <Table>
+              <Table className="stack-on-phone">
                 <Table.Caption>{t('event.checklistCaption')}</Table.Caption>
                 <Table.Thead>
                   <Table.Tr>

@@ -86,7 +86,7 @@ export default function UsersPage({ me }: { me: Me }) {
         <Loading />
       ) : (
         <div className="table-scroll">
-          <Table striped>
+          <Table striped className="stack-on-phone">
             <Table.Caption>
               {t('users.caption', { name: institutionName(institutions.data, institutionId) })}
             </Table.Caption>
@@ -103,9 +103,11 @@ export default function UsersPage({ me }: { me: Me }) {
               {users.data.items.map((u) => (
                 <Table.Tr key={u.id}>
                   <Table.Th scope="row">{u.displayName}</Table.Th>
-                  <Table.Td>{u.email}</Table.Td>
-                  <Table.Td>{u.roles.map((r) => t(`role.${r}`)).join(', ') || '—'}</Table.Td>
-                  <Table.Td>
+                  <Table.Td data-label={t('users.email')}>{u.email}</Table.Td>
+                  <Table.Td data-label={t('users.roles')}>
+                    {u.roles.map((r) => t(`role.${r}`)).join(', ') || '—'}
+                  </Table.Td>
+                  <Table.Td data-label={t('users.status')}>
                     {/* Never cut to "DEACTIVA…": the column takes the badge's full width. */}
                     <Badge variant="outline" color={u.active ? 'dark' : 'gray.8'} maw="none">
                       {u.active ? t('users.active') : t('users.inactive')}
