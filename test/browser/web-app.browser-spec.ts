@@ -571,6 +571,19 @@ describe('web application in a browser', () => {
     );
     expect(overflow).toBe(false);
     await screenshot(mobile, 'inbox-390px');
+    // The workflow diagram keeps a readable size on a phone: it scrolls inside its box, not the page.
+    await mobile.goto('/workflow');
+    await mobile.getByTestId('workflow-diagram').locator('svg').waitFor();
+    expect(
+      await mobile.evaluate(() => {
+        const box = document.querySelector('.diagram-scroll')!;
+        return [
+          box.scrollWidth > box.clientWidth,
+          document.documentElement.scrollWidth <= window.innerWidth + 1,
+        ];
+      }),
+    ).toEqual([true, true]);
+    await expectAccessible(mobile);
 
     // The reminder of the partner's pending review reaches its reviewer: counted in the header, then read.
     const r = await open(reviewer);

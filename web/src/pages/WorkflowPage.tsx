@@ -39,13 +39,16 @@ export default function WorkflowPage() {
       <Title order={1}>{t('workflow.title')}</Title>
       <Text>{t('workflow.version', { id: w.id, version: w.version })}</Text>
       <figure style={{ margin: 0 }}>
-        <div
-          ref={box}
-          className="mermaid-diagram"
-          role="img"
-          aria-label={t('workflow.diagramLabel')}
-          data-testid="workflow-diagram"
-        />
+        {/* On a phone the diagram keeps a readable size and scrolls sideways (by keyboard too). */}
+        <div className="diagram-scroll" tabIndex={0} role="region" aria-label={t('workflow.diagramRegion')}>
+          <div
+            ref={box}
+            className="mermaid-diagram"
+            role="img"
+            aria-label={t('workflow.diagramLabel')}
+            data-testid="workflow-diagram"
+          />
+        </div>
         {diagramError && <Text>{t('workflow.diagramFailed')}</Text>}
         <figcaption>
           <Text size="sm">{t('workflow.caption')}</Text>
