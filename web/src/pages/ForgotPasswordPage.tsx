@@ -1,9 +1,10 @@
-import { Alert, Anchor, Button, Center, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, fieldMessage, unwrap } from '../api/client';
+import { CardPage } from '../components/CardPage';
 import { errorMessage } from '../components/states';
 
 /** Asks for a password reset link by e-mail (reached from the sign-in page). */
@@ -26,53 +27,46 @@ export default function ForgotPasswordPage() {
   const emailError = fieldMessage(err, 'email');
   const unavailable = settings.data?.enabled === false || (err instanceof ApiError && err.status === 404);
   return (
-    <Center component="main" mih="100vh" p="md" id="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={460}>
-        <form onSubmit={submit} noValidate>
-          <Stack>
-            <Title order={1} size="h2">
-              {t('reset.askTitle')}
-            </Title>
-            {unavailable ? (
-              <Alert color="blue.9" variant="outline" role="status">
-                {t('reset.unavailable')}
-              </Alert>
-            ) : ask.isSuccess ? (
-              <Alert color="green.9" variant="outline" role="status" data-testid="reset-sent">
-                {t('reset.sent', { email: ask.variables, minutes: settings.data?.minutes ?? 30 })}
-              </Alert>
-            ) : (
-              <>
-                <Text>{t('reset.askExplain')}</Text>
-                {err && !emailError && (
-                  <Alert color="red.9" variant="outline" role="alert">
-                    {err instanceof ApiError && err.status === 429
-                      ? t('reset.tooMany')
-                      : errorMessage(err, t)}
-                  </Alert>
-                )}
-                <TextInput
-                  label={t('signIn.email')}
-                  type="email"
-                  autoComplete="username"
-                  required
-                  value={email}
-                  onChange={(e) => setEmail(e.currentTarget.value)}
-                  error={emailError}
-                />
-                <Button type="submit" loading={ask.isPending}>
-                  {t('reset.askSubmit')}
-                </Button>
-              </>
-            )}
-            <Text>
-              <Anchor component={Link} to="/">
-                {t('signInRefused.back')}
-              </Anchor>
-            </Text>
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+    <CardPage title={t('reset.askTitle')}>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {unavailable ? (
+            <Alert color="blue.9" variant="outline" role="status">
+              {t('reset.unavailable')}
+            </Alert>
+          ) : ask.isSuccess ? (
+            <Alert color="green.9" variant="outline" role="status" data-testid="reset-sent">
+              {t('reset.sent', { email: ask.variables, minutes: settings.data?.minutes ?? 30 })}
+            </Alert>
+          ) : (
+            <>
+              <Text>{t('reset.askExplain')}</Text>
+              {err && !emailError && (
+                <Alert color="red.9" variant="outline" role="alert">
+                  {err instanceof ApiError && err.status === 429 ? t('reset.tooMany') : errorMessage(err, t)}
+                </Alert>
+              )}
+              <TextInput
+                label={t('signIn.email')}
+                type="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.currentTarget.value)}
+                error={emailError}
+              />
+              <Button type="submit" loading={ask.isPending}>
+                {t('reset.askSubmit')}
+              </Button>
+            </>
+          )}
+          <Text>
+            <Anchor component={Link} to="/">
+              {t('signInRefused.back')}
+            </Anchor>
+          </Text>
+        </Stack>
+      </form>
+    </CardPage>
   );
 }

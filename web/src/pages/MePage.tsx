@@ -15,6 +15,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, fieldMessage, unwrap, type Me } from '../api/client';
 import { ColleaguePicker } from '../components/ColleaguePicker';
+import { NewPasswordInput } from '../components/NewPasswordInput';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 import { formatDateTime } from '../format';
 
@@ -76,16 +77,7 @@ function PasswordSection() {
             onChange={(e) => setCurrent(e.currentTarget.value)}
             visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
           />
-          <PasswordInput
-            label={t('me.password.new')}
-            description={t('me.password.rule')}
-            autoComplete="new-password"
-            required
-            value={newPassword}
-            error={newError}
-            onChange={(e) => setNew(e.currentTarget.value)}
-            visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
-          />
+          <NewPasswordInput value={newPassword} onChange={setNew} error={newError} />
           <Button type="submit" loading={change.isPending} style={{ alignSelf: 'flex-start' }}>
             {t('me.password.submit')}
           </Button>

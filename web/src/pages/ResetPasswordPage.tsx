@@ -1,9 +1,11 @@
-import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, fieldMessage, unwrap } from '../api/client';
+import { CardPage } from '../components/CardPage';
+import { NewPasswordInput } from '../components/NewPasswordInput';
 import { errorMessage } from '../components/states';
 
 /** The token of an e-mailed link: it comes in the fragment, which browsers never send to a server. */
@@ -32,58 +34,44 @@ export default function ResetPasswordPage() {
   const field = (name: string) => fieldMessage(err, name);
   const linkFailed = !token || !!field('token');
   return (
-    <Center component="main" mih="100vh" p="md" id="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={460}>
-        <form onSubmit={submit} noValidate>
-          <Stack>
-            <Title order={1} size="h2">
-              {t('reset.title')}
-            </Title>
-            {confirm.isSuccess ? (
-              <>
-                <Alert color="green.9" variant="outline" role="status" data-testid="reset-done">
-                  {t('reset.done')}
-                </Alert>
-                <Button component={Link} to="/">
-                  {t('signIn.submit')}
-                </Button>
-              </>
-            ) : linkFailed ? (
-              <>
+    <CardPage title={t('reset.title')}>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {confirm.isSuccess ? (
+            <>
+              <Alert color="green.9" variant="outline" role="status" data-testid="reset-done">
+                {t('reset.done')}
+              </Alert>
+              <Button component={Link} to="/">
+                {t('signIn.submit')}
+              </Button>
+            </>
+          ) : linkFailed ? (
+            <>
+              <Alert color="red.9" variant="outline" role="alert">
+                {token ? t('reset.linkExpired') : t('reset.noLink')}
+              </Alert>
+              <Text>
+                <Anchor component={Link} to="/forgot-password">
+                  {t('reset.askAgain')}
+                </Anchor>
+              </Text>
+            </>
+          ) : (
+            <>
+              {err && !field('newPassword') && (
                 <Alert color="red.9" variant="outline" role="alert">
-                  {token ? t('reset.linkExpired') : t('reset.noLink')}
+                  {errorMessage(err, t)}
                 </Alert>
-                <Text>
-                  <Anchor component={Link} to="/forgot-password">
-                    {t('reset.askAgain')}
-                  </Anchor>
-                </Text>
-              </>
-            ) : (
-              <>
-                {err && !field('newPassword') && (
-                  <Alert color="red.9" variant="outline" role="alert">
-                    {errorMessage(err, t)}
-                  </Alert>
-                )}
-                <PasswordInput
-                  label={t('me.password.new')}
-                  description={t('me.password.rule')}
-                  autoComplete="new-password"
-                  required
-                  value={newPassword}
-                  onChange={(e) => setNewPassword(e.currentTarget.value)}
-                  error={field('newPassword')}
-                  visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
-                />
-                <Button type="submit" loading={confirm.isPending}>
-                  {t('reset.submit')}
-                </Button>
-              </>
-            )}
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+              )}
+              <NewPasswordInput value={newPassword} onChange={setNewPassword} error={field('newPassword')} />
+              <Button type="submit" loading={confirm.isPending}>
+                {t('reset.submit')}
+              </Button>
+            </>
+          )}
+        </Stack>
+      </form>
+    </CardPage>
   );
 }

@@ -1,4 +1,5 @@
-import { Alert, Anchor, Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Text } from '@mantine/core';
+import { CardPage } from '../components/CardPage';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 
@@ -21,22 +22,15 @@ export function SignInRefusedPage() {
   const reason = params.get('reason');
   const known = REASONS.find((r) => r === reason);
   return (
-    <Center component="main" mih="100vh" p="md" id="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={520}>
-        <Stack>
-          <Title order={1} size="h2">
-            {t('signInRefused.title')}
-          </Title>
-          <Alert color="red.9" variant="outline" role="alert" data-testid="refused-reason">
-            {known ? t(`signInRefused.reason.${known}`) : t('signInRefused.reason.unknown')}
-          </Alert>
-          <Text>
-            <Anchor component={Link} to="/">
-              {t('signInRefused.back')}
-            </Anchor>
-          </Text>
-        </Stack>
-      </Paper>
-    </Center>
+    <CardPage title={t('signInRefused.title')} maw={520}>
+      <Alert color="red.9" variant="outline" role="alert" data-testid="refused-reason">
+        {known ? t(`signInRefused.reason.${known}`) : t('signInRefused.reason.unknown')}
+      </Alert>
+      <Text>
+        <Anchor component={Link} to="/">
+          {t('signInRefused.back')}
+        </Anchor>
+      </Text>
+    </CardPage>
   );
 }

@@ -1,0 +1,27 @@
+import { PasswordInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+
+/** A new password, with the policy said beside it (the server enforces it and names the field). */
+export function NewPasswordInput({
+  value,
+  onChange,
+  error,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <PasswordInput
+      label={t('me.password.new')}
+      description={t('me.password.rule')}
+      autoComplete="new-password"
+      required
+      value={value}
+      error={error}
+      onChange={(e) => onChange(e.currentTarget.value)}
+      visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+    />
+  );
+}
