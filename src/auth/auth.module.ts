@@ -19,6 +19,7 @@ import { accountTracker, ipTracker, LOGIN_ACCOUNT, LOGIN_IP } from './login-thro
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { ResetLinkTokens } from './reset-link-token.js';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
 
 @Module({
@@ -62,6 +63,7 @@ import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.js';
   providers: [
     AuthService,
     PasswordResetService,
+    ResetLinkTokens,
     CurrentUserService,
     VerifiedTokens,
     JwtSecretService,

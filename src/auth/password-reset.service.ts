@@ -11,11 +11,10 @@ import { returnedRows } from '../database/returned-rows.js';
 import { EMAIL_QUEUE, emailJobId, JOB_DEFAULTS } from '../queue/queue.constants.js';
 import { PasswordService } from '../users/password.service.js';
 import { UsersService } from '../users/users.service.js';
-import { JwtSecretService } from './jwt-secret.service.js';
 import { accountKeyOf, throttleKey } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import type { PasswordResetConfigDto } from './password-reset.dto.js';
-import { RESET_LINK_PLACEHOLDER, resetLinkKey, resetLinkToken, resetTokenHash } from './reset-link-token.js';
+import { RESET_LINK_PLACEHOLDER, ResetLinkTokens, resetTokenHash } from './reset-link-token.js';
 
 const RESET_IP = 'reset-ip';
 const RESET_ACCOUNT = 'reset-account';
@@ -35,7 +34,6 @@ const ENDS_LINKS = new Set(['password-changed', 'password-reset', 'deactivated']
 @Injectable()
 export class PasswordResetService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PasswordResetService.name);
-  private key?: Promise<Buffer>;
   /** Links being made after their request was answered; shutdown waits for them. */
   private readonly issuing = new Set<Promise<void>>();
 
@@ -45,7 +43,7 @@ export class PasswordResetService implements OnModuleInit, OnApplicationShutdown
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly throttle: RedisThrottlerStorage,
-    private readonly secrets: JwtSecretService,
+    private readonly tokens: ResetLinkTokens,
     @InjectQueue(EMAIL_QUEUE) private readonly email: Queue,
   ) {}
 
@@ -62,11 +60,6 @@ export class PasswordResetService implements OnModuleInit, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.issuing]);
-  }
-
-  private tokenOf(linkId: string): Promise<string> {
-    this.key ??= this.secrets.resolve().then(resetLinkKey);
-    return this.key.then((key) => resetLinkToken(key, linkId));
   }
 
   settings(): PasswordResetConfigDto {
@@ -100,7 +93,7 @@ export class PasswordResetService implements OnModuleInit, OnApplicationShutdown
 
   private async issue(address: string, meta: RequestMeta): Promise<void> {
     const linkId = randomUUID();
-    const tokenHash = resetTokenHash(await this.tokenOf(linkId));
+    const tokenHash = resetTokenHash(await this.tokens.tokenOf(linkId));
     const ttl = this.config.PASSWORD_RESET_TTL_MS;
     const outboxId = await withTransientRetry(() =>
       this.dataSource.transaction(async (em) => {

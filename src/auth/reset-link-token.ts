@@ -1,4 +1,6 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { JwtSecretService } from './jwt-secret.service.js';
 
 /**
  * The token of a password reset link is not random-and-stored but derived: HMAC-SHA256 of the link's
@@ -19,4 +21,17 @@ export function resetLinkToken(key: Buffer, linkId: string): string {
 
 export function resetTokenHash(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** The tokens of reset links, for the service that makes a link and the sender that mails it. */
+@Injectable()
+export class ResetLinkTokens {
+  private key?: Promise<Buffer>;
+
+  constructor(private readonly secrets: JwtSecretService) {}
+
+  tokenOf(linkId: string): Promise<string> {
+    this.key ??= this.secrets.resolve().then(resetLinkKey);
+    return this.key.then((key) => resetLinkToken(key, linkId));
+  }
 }

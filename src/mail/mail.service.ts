@@ -3,8 +3,7 @@ import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer'
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { returnedRows } from '../database/returned-rows.js';
-import { JwtSecretService } from '../auth/jwt-secret.service.js';
-import { RESET_LINK_PLACEHOLDER, resetLinkKey, resetLinkToken } from '../auth/reset-link-token.js';
+import { RESET_LINK_PLACEHOLDER, ResetLinkTokens } from '../auth/reset-link-token.js';
 
 /**
  * Sends e-mails from the outbox through nodemailer (SMTP_URL). The in-app notification was already
@@ -15,18 +14,11 @@ export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger(MailService.name);
   private transporter?: Transporter;
 
-  private key?: Promise<Buffer>;
-
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
-    private readonly secrets: JwtSecretService,
+    private readonly resetLinks: ResetLinkTokens,
   ) {}
-
-  private resetKey(): Promise<Buffer> {
-    this.key ??= this.secrets.resolve().then(resetLinkKey);
-    return this.key;
-  }
 
   private transport(): Transporter {
     this.transporter ??= nodemailer.createTransport(
@@ -63,7 +55,7 @@ export class MailService implements OnApplicationShutdown {
     if (!row) return 'skipped';
     // The link's token is in no table: it is derived here, as the e-mail leaves.
     const text = row.linkId
-      ? row.body.replace(RESET_LINK_PLACEHOLDER, resetLinkToken(await this.resetKey(), row.linkId))
+      ? row.body.replace(RESET_LINK_PLACEHOLDER, await this.resetLinks.tokenOf(row.linkId))
       : row.body;
     try {
       await this.transport().sendMail({ to: row.to, subject: row.subject, text });

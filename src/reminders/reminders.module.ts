@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { JwtSecretService } from '../auth/jwt-secret.service.js';
+import { ResetLinkTokens } from '../auth/reset-link-token.js';
 import { MailService } from '../mail/mail.service.js';
 import { ProposalsModule } from '../proposals/proposals.module.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
@@ -23,6 +24,7 @@ import { ReminderRepository } from './reminder.repository.js';
     MailService,
     // The mail sender derives password reset tokens from the JWT secret (src/auth/reset-link-token.ts).
     JwtSecretService,
+    ResetLinkTokens,
     QueueWorkersService,
   ],
   exports: [ReminderReconcilerService, ReminderDeliveryService],

@@ -30,7 +30,7 @@ import {
   type FormModel,
 } from '../components/content-form';
 import { institutionName, useInstitutions } from '../components/institutions';
-import { languageName } from '../format';
+import { fieldLabel, languageName } from '../format';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 
 const ASSESSMENT_TYPES = [
@@ -284,16 +284,6 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   };
   const modelFieldLabel = (key: keyof FormModel) =>
     t(MODEL_FIELD_LABELS[key] ?? `field.${key}`, { defaultValue: key });
-
-  const fieldLabel = (field: string) => {
-    const key = field
-      .replace(/^content\./, '')
-      .replace(/\[\d+\]/g, '')
-      .replace(/\..*$/, '');
-    const label = t(`field.${key}`, { defaultValue: field });
-    const index = /\[(\d+)\]/.exec(field)?.[1];
-    return index !== undefined ? `${label} ${Number(index) + 1}` : label;
-  };
 
   return (
     <Stack maw={900}>
