@@ -17,6 +17,7 @@ import { StageTimes1795930000000 } from './1795930000000-stage-times.js';
 import { WaitingOrder1795940000000 } from './1795940000000-waiting-order.js';
 import { CatalogueThematicArea1795950000000 } from './1795950000000-catalogue-thematic-area.js';
 import { PasswordResetLinks1795960000000 } from './1795960000000-password-reset-links.js';
+import { OutboxVoid1795970000000 } from './1795970000000-outbox-void.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -36,4 +37,5 @@ export const migrations = [
   WaitingOrder1795940000000,
   CatalogueThematicArea1795950000000,
   PasswordResetLinks1795960000000,
+  OutboxVoid1795970000000,
 ];

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { OutboxRetentionService } from '../mail/outbox-retention.service.js';
 import { ReminderQueueService } from './reminder-queue.service.js';
 import { ReminderRepository } from './reminder.repository.js';
 
@@ -13,7 +14,8 @@ const REQUEST_DEBOUNCE_MS = 300;
  * pending e-mails. Runs at worker start, every RECONCILE_INTERVAL_MS and soon after a Redis connection
  * is ready again, so a Redis restart without persistence, a FLUSHALL or a crash between commit and
  * hand-over loses nothing. A reminder that failed for good has status 'failed' in PostgreSQL (see
- * QueueWorkersService): no pass re-adds or retries it, whatever Redis still remembers.
+ * QueueWorkersService): no pass re-adds or retries it, whatever Redis still remembers. Each pass also
+ * sweeps the e-mail outbox (OutboxRetentionService).
  */
 @Injectable()
 export class ReminderReconcilerService {
@@ -29,6 +31,7 @@ export class ReminderReconcilerService {
     private readonly queue: ReminderQueueService,
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly outbox: OutboxRetentionService,
   ) {}
 
   start(): void {
@@ -77,7 +80,7 @@ export class ReminderReconcilerService {
   }
 
   /** One pass. Rows due beyond the horizon get their timers on a later pass. */
-  async reconcile(): Promise<{ reminders: number; emails: number }> {
+  async reconcile(): Promise<{ reminders: number; emails: number; voided: number; removedLinks: number }> {
     const horizon = new Date(Date.now() + 2 * this.config.RECONCILE_INTERVAL_MS + 60_000);
     let reminders = 0;
     let after: string | null = null;
@@ -108,7 +111,9 @@ export class ReminderReconcilerService {
       await this.queue.email.retryJobs({ state: 'failed' });
     }
     if (reminders || emails) this.logger.debug({ reminders, emails }, 'reconciled timers with PostgreSQL');
-    return { reminders, emails };
+    const { voided, removedLinks } = await this.outbox.sweep();
+    if (voided || removedLinks) this.logger.log({ voided, removedLinks }, 'outbox swept');
+    return { reminders, emails, voided, removedLinks };
   }
 
   /** Retries failed reminder jobs (attempts used up) unless their row is no longer owed. */

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { JwtSecretService } from '../auth/jwt-secret.service.js';
 import { ResetLinkTokens } from '../auth/reset-link-token.js';
 import { MailService } from '../mail/mail.service.js';
+import { OutboxRetentionService } from '../mail/outbox-retention.service.js';
 import { ProposalsModule } from '../proposals/proposals.module.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
 import { QueueWorkersService } from './queue-workers.service.js';
@@ -22,6 +23,7 @@ import { ReminderRepository } from './reminder.repository.js';
     ReminderDeliveryService,
     ReminderReconcilerService,
     MailService,
+    OutboxRetentionService,
     // The mail sender derives password reset tokens from the JWT secret (src/auth/reset-link-token.ts).
     JwtSecretService,
     ResetLinkTokens,

@@ -217,6 +217,49 @@ describe('password reset by e-mail', () => {
     await linkFor(marker.email, before);
     await new Promise((r) => setTimeout(r, 2000));
     expect(mails.filter((m) => m.to === user.email)).toEqual([]);
+    // It does not wait as pending for ever: the worker's sweep marks it void.
+    await waitFor('the e-mail of the dead link voided', async () => {
+      const { rows } = await db.query(
+        `SELECT o.status FROM email_outbox o JOIN password_reset_links l ON l.id = o.password_reset_link_id
+          WHERE l.user_id = $1`,
+        [user.id],
+      );
+      return rows.length === 1 && rows[0].status === 'void';
+    });
+  });
+
+  it('forgets reset links, and their e-mails, a week after they stopped working, and keeps younger ones', async () => {
+    const old = await t.user('cuni', ['reviewer'], 'old-link');
+    const young = await t.user('cuni', ['reviewer'], 'young-link');
+    for (const u of [old, young]) {
+      const before = mails.length;
+      await ask(u.email);
+      await linkFor(u.email, before);
+    }
+    const linksOf = async (userId: string) =>
+      (
+        await db.query(
+          `SELECT l.id, o.id AS outbox FROM password_reset_links l
+             LEFT JOIN email_outbox o ON o.password_reset_link_id = l.id WHERE l.user_id = $1`,
+          [userId],
+        )
+      ).rows;
+    expect((await linksOf(old.id)).map((r) => r.outbox !== null)).toEqual([true]);
+    // Used eight days ago, and expired six days ago (unused): one is past keeping, the other not yet.
+    await db.query(
+      `UPDATE password_reset_links SET used_at = now() - interval '8 days', created_at = now() - interval '8 days'
+        WHERE user_id = $1`,
+      [old.id],
+    );
+    await db.query(
+      `UPDATE password_reset_links SET expires_at = now() - interval '6 days', created_at = now() - interval '6 days'
+        WHERE user_id = $1`,
+      [young.id],
+    );
+    await waitFor('the old link removed', async () => (await linksOf(old.id)).length === 0);
+    // Several sweeps (every 500 ms) later, the younger one is still there, with its e-mail.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await linksOf(young.id)).map((r) => r.outbox !== null)).toEqual([true]);
   });
 
   it('sends at most three links per address in a window, and a reset lifts the login lock', async () => {

@@ -7,10 +7,10 @@ import { ReminderReconcilerService } from '../../src/reminders/reminder-reconcil
 class CountingReconciler extends ReminderReconcilerService {
   passes = 0;
   passMs = 0;
-  override async reconcile(): Promise<{ reminders: number; emails: number }> {
+  override async reconcile(): ReturnType<ReminderReconcilerService['reconcile']> {
     this.passes++;
     await new Promise((r) => setTimeout(r, this.passMs));
-    return { reminders: 0, emails: 0 };
+    return { reminders: 0, emails: 0, voided: 0, removedLinks: 0 };
   }
 }
 
@@ -18,7 +18,7 @@ const TEN_MINUTES = 600_000;
 
 function reconciler(): CountingReconciler {
   const config = { RECONCILE_INTERVAL_MS: TEN_MINUTES } as AppConfig;
-  return new CountingReconciler(null as never, null as never, null as never, config);
+  return new CountingReconciler(null as never, null as never, null as never, config, null as never);
 }
 
 describe('reconcile passes requested when Redis is ready again', () => {
