@@ -59,7 +59,7 @@ async function p7(pool: pg.Pool, req: http.IncomingMessage): Promise<string | nu
   const audit = AUDIT.exec(url.pathname);
   if (audit) {
     const service = new AuditQueryService(new AuditRepository(dataSource), dataSource);
-    return JSON.stringify(await service.search(audit[1], { proposalId: q.proposalId }));
+    return JSON.stringify(await service.search(audit[1], { proposalId: q.proposalId }, user));
   }
   return null;
 }

@@ -71,6 +71,14 @@ export class AuditEntryDto {
     description: 'null for the system (reminders, bootstrap)',
   })
   actorId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    description:
+      "The actor's current display name (search only; not part of the hashed entry): for alliance staff always, for an institution's admin when the actor belongs to that institution; null otherwise",
+  })
+  actorName?: string | null;
   @ApiProperty({ type: String, nullable: true }) actorInstitutionId!: string | null;
   @ApiProperty({ type: String, nullable: true }) actorRole!: string | null;
   @ApiProperty() action!: string;

@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { notFound } from '../common/domain-error.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
@@ -33,7 +34,16 @@ export class AuditQueryService {
     if (rows.length === 0) throw notFound('Institution');
   }
 
-  async search(institutionId: string, q: AuditQueryDto): Promise<Page<AuditEntry>> {
+  /**
+   * A page of the log, newest first. Each entry also carries `actorName`, the actor's current display
+   * name, where the viewer could list that account anyway: alliance staff every account, an
+   * institution's admin the accounts of the institution whose log this is; null otherwise.
+   */
+  async search(
+    institutionId: string,
+    q: AuditQueryDto,
+    viewer: Pick<AuthUser, 'institutionKind'>,
+  ): Promise<Page<AuditEntry & { actorName: string | null }>> {
     await this.assertInstitution(institutionId);
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(q.cursor, { s: 'seq' });
@@ -62,7 +72,25 @@ export class AuditQueryService {
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null };
+    const names = await this.actorNames(items, institutionId, viewer.institutionKind === 'alliance');
+    return {
+      items: items.map((e) => ({ ...e, actorName: (e.actorId && names.get(e.actorId)) ?? null })),
+      nextCursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null,
+    };
+  }
+
+  private async actorNames(
+    entries: AuditEntry[],
+    institutionId: string,
+    everyone: boolean,
+  ): Promise<Map<string, string>> {
+    const ids = [...new Set(entries.map((e) => e.actorId).filter((id): id is string => !!id))];
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; name: string }> = await this.dataSource.query(
+      `SELECT id, display_name AS name FROM users WHERE id = ANY($1::uuid[]) AND ($2 OR institution_id = $3)`,
+      [ids, everyone, institutionId],
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
   }
 
   /** Streams the whole log, oldest first, honouring back-pressure; stops reading when the client goes away. */

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminOf } from '../auth/decorators.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AdminOf, CurrentUser } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { AuditExportQueryDto, AuditPageDto, AuditQueryDto, AuditVerifyDto } from './audit-log.dto.js';
 import { AuditQueryService } from './audit-query.service.js';
@@ -19,8 +20,12 @@ export class AuditController {
   })
   @ApiOkResponse({ type: AuditPageDto })
   @ProblemResponses(403, 404)
-  search(@Param('id') id: string, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
-    return this.audit.search(id, q);
+  search(
+    @Param('id') id: string,
+    @Query() q: AuditQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<AuditPageDto> {
+    return this.audit.search(id, q, user);
   }
 
   @Get('export')

@@ -514,6 +514,31 @@ describe('web application in a browser', () => {
       'Proposal created',
     ]);
     await page.getByRole('row').filter({ hasText: 'Draft → Partner review' }).waitFor();
+    // Actors by name; a click on one keeps only what that person did (the reminder sent by the service goes).
+    await page.getByRole('button', { name: 'audited at cuni' }).first().click();
+    await until(
+      () => dataRows.allTextContents(),
+      (all) => all.length === 2 && all.every((r) => r.includes('audited at cuni')),
+    );
+    expect(
+      await page
+        .getByLabel(/^Person/)
+        .first()
+        .inputValue(),
+    ).toMatch(/^audited at cuni/);
+    // Or by typing part of a name: the administrator who closed the account.
+    await page.reload();
+    await page
+      .getByLabel(/^Person/)
+      .first()
+      .fill('cuni-admin');
+    await page.getByRole('option', { name: new RegExp(`^cuni-admin at cuni \\(${admin.email}\\)$`) }).click();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await until(
+      () => dataRows.allTextContents(),
+      (all) => all.length === 1 && all[0].includes('Account closed') && all[0].includes('cuni-admin at cuni'),
+    );
+    await expectAccessible(page);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Export CSV' }).click(),

@@ -512,6 +512,30 @@ describe('search and permissions', () => {
     }
   });
 
+  it("names an entry's actor to whoever could list that account: alliance admins always, an institution's admin only its own people", async () => {
+    const p = await w.proposalIn('qualityReview');
+    const names = new Map(
+      (
+        await db.query<{ id: string; name: string; institution: string }>(
+          `SELECT id, display_name AS name, institution_id AS institution FROM users`,
+        )
+      ).rows.map((r) => [r.id, r]),
+    );
+    const page = async (token: string) =>
+      (await t.http().get(`/api/institutions/uhd/audit?proposalId=${p.id}`).set(bearer(token))).body
+        .items as Array<Entry & { actorName: string | null }>;
+    const asAlliance = await page(await t.admin());
+    const asUhd = await page(w.users.get('uhdAdmin')!.token);
+    // The proposal's entries have actors at uhd and elsewhere, so both rules are exercised.
+    const institutions = new Set(asAlliance.map((e) => names.get(e.actorId!)?.institution));
+    expect(institutions.has('uhd') && institutions.size > 1).toBe(true);
+    for (const e of asAlliance) expect(e.actorName).toBe(names.get(e.actorId!)!.name);
+    for (const e of asUhd) {
+      const actor = names.get(e.actorId!)!;
+      expect(e.actorName).toBe(actor.institution === 'uhd' ? actor.name : null);
+    }
+  });
+
   it('lets admins of the institution and alliance admins read, and refuses everyone else with 403', async () => {
     const uhdAdmin = w.users.get('uhdAdmin')!.token;
     for (const suffix of ['', '/verify', '/export']) {

@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Me } from '../api/client';
 import { useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
+import { PersonPicker } from '../components/PersonPicker';
 import { formatDateTime } from '../format';
 
 interface Filters {
@@ -47,6 +48,13 @@ export default function AuditPage({ me }: { me: Me }) {
   const [institutionId, setInstitutionId] = useState(me.institutionId);
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // The name of an actor chosen by clicking it in the table, for the filter box to show.
+  const [actorKnown, setActorKnown] = useState<{ value: string; label: string } | null>(null);
+  const onlyActor = (id: string, name: string) => {
+    setActorKnown({ value: id, label: name });
+    setDraft({ ...draft, actorId: id });
+    setFilters({ ...filters, actorId: id });
+  };
   const entries = useInfiniteQuery({
     queryKey: ['audit', institutionId, filters],
     initialPageParam: undefined as string | undefined,
@@ -165,11 +173,18 @@ export default function AuditPage({ me }: { me: Me }) {
             onChange={(e) => setDraft({ ...draft, proposal: e.currentTarget.value })}
             w={220}
           />
-          <TextInput
-            label={t('audit.actorId')}
-            value={draft.actorId}
-            onChange={(e) => setDraft({ ...draft, actorId: e.currentTarget.value })}
-            w={200}
+          <PersonPicker
+            queryKey="audit-actors"
+            // Accounts the admin may list, closed ones included: a former colleague's actions count.
+            search={async (q) =>
+              (await unwrap(api.GET('/api/users', { params: { query: { q, limit: 20 } } }))).items
+            }
+            label={t('audit.actorPerson')}
+            nothingFound={t('audit.noActor')}
+            known={actorKnown}
+            value={draft.actorId || null}
+            onChange={(id) => setDraft({ ...draft, actorId: id ?? '' })}
+            w={260}
           />
           <TextInput
             type="datetime-local"
@@ -225,6 +240,17 @@ export default function AuditPage({ me }: { me: Me }) {
                     )}
                   </Table.Td>
                   <Table.Td>
+                    {e.actorId && e.actorName && (
+                      <Anchor
+                        component="button"
+                        type="button"
+                        display="block"
+                        onClick={() => onlyActor(e.actorId as string, e.actorName as string)}
+                        title={t('audit.onlyActor', { name: e.actorName })}
+                      >
+                        {e.actorName}
+                      </Anchor>
+                    )}
                     {e.actorInstitutionId || e.actorRole
                       ? [
                           e.actorInstitutionId ? institutionName(e.actorInstitutionId) : null,
