@@ -224,6 +224,22 @@ describe('web application in a browser', () => {
     await p2.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
     await stateOf(p2).filter({ hasText: 'Quality review' }).waitFor();
 
+    // On a phone the checklist is a list of labelled cards: nothing to scroll sideways.
+    const phone = await open(quality, DEFAULT_PASSWORD, { width: 390, height: 844 });
+    await phone.goto(proposalUrl);
+    await phone.getByRole('button', { name: 'Approve' }).click();
+    await phone.getByRole('dialog').locator('input[aria-haspopup="listbox"]').first().waitFor();
+    expect(
+      await phone.evaluate(() => {
+        const dialog = document.querySelector('[role="dialog"]') as HTMLElement;
+        const table = dialog.querySelector('table') as HTMLElement;
+        return [dialog.scrollWidth <= dialog.clientWidth + 1, table.scrollWidth <= table.clientWidth + 1];
+      }),
+    ).toEqual([true, true]);
+    await expectAccessible(phone);
+    await screenshot(phone, 'quality-checklist-390px');
+    await phone.close();
+
     // 3. The alliance's quality officer assesses every criterion and approves.
     const p3 = await open(quality);
     await p3.goto(proposalUrl);

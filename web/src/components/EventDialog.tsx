@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type EventBody, type EventType, type Proposal } from '../api/client';
 import { errorMessage } from './states';
+import { TableScroll } from './TableScroll';
 
 const RESULTS = ['met', 'met-with-conditions', 'not-met', 'not-applicable'] as const;
 type Result = (typeof RESULTS)[number];
@@ -154,7 +155,7 @@ export function EventDialog({
             </Alert>
           ) : null}
           {type === 'QUALITY_APPROVE' && (
-            <div className="table-scroll">
+            <TableScroll>
               <Table className="stack-on-phone">
                 <Table.Caption>{t('event.checklistCaption')}</Table.Caption>
                 <Table.Thead>
@@ -198,7 +199,7 @@ export function EventDialog({
                   ))}
                 </Table.Tbody>
               </Table>
-            </div>
+            </TableScroll>
           )}
           {type === 'AGENCY_CONFIRM' && (
             <>

@@ -20,6 +20,7 @@ import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import i18n from '../i18n';
 import { formatDateTime } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 /** Rows of the waiting list per request ("Load more" asks for the next page). */
 const WAITING_PAGE = 100;
@@ -169,7 +170,7 @@ export default function AnalyticsPage() {
               }))}
               format={(v) => t(`analytics.unit.${unit.key}`, { value: v.toFixed(v < 10 ? 2 : 0) })}
             />
-            <div className="table-scroll">
+            <TableScroll>
               <Table striped data-testid="stages-table">
                 <Table.Caption>{t('analytics.stagesTitle')}</Table.Caption>
                 <Table.Thead>
@@ -201,7 +202,7 @@ export default function AnalyticsPage() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </div>
+            </TableScroll>
           </Stack>
         )}
       </Section>
@@ -231,7 +232,7 @@ export default function AnalyticsPage() {
                 values: [r.submitted, r.approved, r.published, r.rejected],
               }))}
             />
-            <div className="table-scroll">
+            <TableScroll>
               <Table striped data-testid="throughput-table">
                 <Table.Caption>{t('analytics.throughputTitle')}</Table.Caption>
                 <Table.Thead>
@@ -255,7 +256,7 @@ export default function AnalyticsPage() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </div>
+            </TableScroll>
           </Stack>
         )}
       </Section>
@@ -272,7 +273,7 @@ export default function AnalyticsPage() {
         ) : waitingRows.length === 0 ? (
           <Text>{t('analytics.noWaiting')}</Text>
         ) : (
-          <div className="table-scroll">
+          <TableScroll>
             <Table striped data-testid="waiting-table">
               <Table.Caption>{t('analytics.waitingTitle')}</Table.Caption>
               <Table.Thead>
@@ -321,7 +322,7 @@ export default function AnalyticsPage() {
                 {t('analytics.moreWaiting')}
               </Button>
             )}
-          </div>
+          </TableScroll>
         )}
       </Section>
     </Stack>

@@ -19,6 +19,7 @@ import { useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import { PersonPicker } from '../components/PersonPicker';
 import { formatDateTime } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 interface Filters {
   action: string;
@@ -212,7 +213,7 @@ export default function AuditPage({ me }: { me: Me }) {
       ) : items.length === 0 ? (
         <Text>{t('audit.none')}</Text>
       ) : (
-        <div className="table-scroll">
+        <TableScroll>
           <Table striped>
             <Table.Thead>
               <Table.Tr>
@@ -267,7 +268,7 @@ export default function AuditPage({ me }: { me: Me }) {
               ))}
             </Table.Tbody>
           </Table>
-        </div>
+        </TableScroll>
       )}
       {entries.hasNextPage && (
         <Button

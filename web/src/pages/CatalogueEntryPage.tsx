@@ -6,6 +6,7 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, languageName } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 type Pathways = Schemas['PathwaysDto'];
 type StackLink = Schemas['StackLinkDto'];
@@ -222,7 +223,7 @@ export default function CatalogueEntryPage() {
         {e.alignments.length === 0 ? (
           <Text>{t('catalogue.noAlignments')}</Text>
         ) : (
-          <div className="table-scroll">
+          <TableScroll>
             <Table striped>
               <Table.Thead>
                 <Table.Tr>
@@ -243,7 +244,7 @@ export default function CatalogueEntryPage() {
                 ))}
               </Table.Tbody>
             </Table>
-          </div>
+          </TableScroll>
         )}
       </section>
 

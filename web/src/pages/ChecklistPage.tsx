@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
+import { TableScroll } from '../components/TableScroll';
 
 export default function ChecklistPage() {
   const { t } = useTranslation();
@@ -19,7 +20,7 @@ export default function ChecklistPage() {
       ) : criteria.isPending ? (
         <Loading />
       ) : (
-        <div className="table-scroll">
+        <TableScroll>
           <Table striped>
             <Table.Thead>
               <Table.Tr>
@@ -40,7 +41,7 @@ export default function ChecklistPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </div>
+        </TableScroll>
       )}
     </Stack>
   );

@@ -7,6 +7,7 @@ import { api, unwrap } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import { fieldLabel, formatDateTime } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 const show = (v: unknown): string =>
   v === undefined || v === null ? '—' : typeof v === 'string' ? v : JSON.stringify(v, null, 1);
@@ -146,7 +147,7 @@ export default function HistoryPage() {
             ) : diff.data.changes.length === 0 ? (
               <Text>{t('history.noChanges')}</Text>
             ) : (
-              <div className="table-scroll">
+              <TableScroll>
                 <Table withColumnBorders data-testid="revision-diff">
                   <Table.Caption>{t('history.diffCaption', { a, b })}</Table.Caption>
                   <Table.Thead>
@@ -170,7 +171,7 @@ export default function HistoryPage() {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </div>
+              </TableScroll>
             )}
           </Stack>
         )}

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { api, FINAL_STATES, stageEnteredAt, unwrap, type Me, type Proposal } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, formatWaited } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 /** Whether the proposal waits on this user or their institution (withdrawing is always possible, so it does not count). */
 export function waitsOn(p: Proposal, me: Me): boolean {
@@ -63,7 +64,7 @@ export function InboxPage({ me }: { me: Me }) {
         ) : rows.length === 0 ? (
           <Text>{t('inbox.nothingWaiting')}</Text>
         ) : (
-          <div className="table-scroll">
+          <TableScroll>
             <Table striped>
               <Table.Thead>
                 <Table.Tr>
@@ -101,7 +102,7 @@ export function InboxPage({ me }: { me: Me }) {
                 })}
               </Table.Tbody>
             </Table>
-          </div>
+          </TableScroll>
         )}
       </section>
       <section aria-labelledby="notifications-heading">

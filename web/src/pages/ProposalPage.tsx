@@ -20,7 +20,8 @@ import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialEx
 import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
-import { formatDateTime, formatWaited } from '../format';
+import { formatDateTime, formatWaited, languageName } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 const STAGES = [
   'draft',
@@ -198,8 +199,8 @@ export default function ProposalPage({ me }: { me: Me }) {
         {p.pending.length === 0 ? (
           <Text>{t('proposal.nobodyPending')}</Text>
         ) : (
-          <div className="table-scroll">
-            <Table striped>
+          <TableScroll>
+            <Table striped className="stack-on-phone">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('proposal.party')}</Table.Th>
@@ -212,24 +213,28 @@ export default function ProposalPage({ me }: { me: Me }) {
               <Table.Tbody>
                 {p.pending.map((party) => (
                   <Table.Tr key={party.key}>
-                    <Table.Td>
+                    <Table.Th scope="row">
                       {party.kind === 'agency'
                         ? t('party.agency', { country: party.country })
                         : party.kind === 'quality'
                           ? t('party.quality')
                           : t(`party.${party.kind}`, { name: name(party.institutionId) })}
-                    </Table.Td>
-                    <Table.Td>{t(`role.${party.role}`)}</Table.Td>
-                    <Table.Td>
+                    </Table.Th>
+                    <Table.Td data-label={t('proposal.role')}>{t(`role.${party.role}`)}</Table.Td>
+                    <Table.Td data-label={t('proposal.since')}>
                       {formatDateTime(since)} ({formatWaited(since)})
                     </Table.Td>
-                    <Table.Td>{formatDateTime(party.nextReminderAt)}</Table.Td>
-                    <Table.Td>{formatDateTime(party.escalationAt)}</Table.Td>
+                    <Table.Td data-label={t('inbox.nextReminder')}>
+                      {formatDateTime(party.nextReminderAt)}
+                    </Table.Td>
+                    <Table.Td data-label={t('inbox.escalation')}>
+                      {formatDateTime(party.escalationAt)}
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
             </Table>
-          </div>
+          </TableScroll>
         )}
       </section>
       {EXPORTABLE_STATES.includes(p.state) && <CredentialExports proposal={p} />}
@@ -253,7 +258,7 @@ export default function ProposalPage({ me }: { me: Me }) {
             {c.participationForm ? t(`participation.${c.participationForm}`) : '—'}
           </Text>
           <Text>
-            <strong>{t('field.languages')}:</strong> {c.languages?.join(', ') ?? '—'}
+            <strong>{t('field.languages')}:</strong> {c.languages?.map(languageName).join(', ') ?? '—'}
           </Text>
           <Text>
             <strong>{t('field.assessment')}:</strong>{' '}
@@ -282,10 +287,12 @@ export default function ProposalPage({ me }: { me: Me }) {
             {c.revenueShares?.map((s) => `${name(s.institutionId)} ${s.percent} %`).join(', ') ?? '—'}
           </Text>
           <Text>
-            <strong>{t('field.stacksInto')}:</strong> {(c.stackability?.stacksInto ?? []).join(', ') || '—'}
+            <strong>{t('subfield.stacksInto')}:</strong>{' '}
+            {(c.stackability?.stacksInto ?? []).join(', ') || '—'}
           </Text>
           <Text>
-            <strong>{t('field.composedOf')}:</strong> {(c.stackability?.composedOf ?? []).join(', ') || '—'}
+            <strong>{t('subfield.composedOf')}:</strong>{' '}
+            {(c.stackability?.composedOf ?? []).join(', ') || '—'}
           </Text>
         </SimpleGrid>
         <Title order={3} size="h4" mt="sm">

@@ -7,6 +7,7 @@ import { api, STATES, unwrap, type ProposalState } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime } from '../format';
+import { TableScroll } from '../components/TableScroll';
 
 const PAGE_SIZE = 20;
 
@@ -103,7 +104,7 @@ export default function ProposalsPage() {
       ) : list.data.items.length === 0 ? (
         <Text>{t('proposals.none')}</Text>
       ) : (
-        <div className="table-scroll">
+        <TableScroll>
           <Table striped>
             <Table.Thead>
               <Table.Tr>
@@ -134,7 +135,7 @@ export default function ProposalsPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </div>
+        </TableScroll>
       )}
       <Group>
         <Button

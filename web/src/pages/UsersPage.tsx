@@ -19,6 +19,7 @@ import { useTranslation } from 'react-i18next';
 import { api, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, errorMessage, Loading } from '../components/states';
+import { TableScroll } from '../components/TableScroll';
 
 export default function UsersPage({ me }: { me: Me }) {
   const { t } = useTranslation();
@@ -85,7 +86,7 @@ export default function UsersPage({ me }: { me: Me }) {
       ) : users.isPending ? (
         <Loading />
       ) : (
-        <div className="table-scroll">
+        <TableScroll>
           <Table striped className="stack-on-phone">
             <Table.Caption>
               {t('users.caption', { name: institutionName(institutions.data, institutionId) })}
@@ -150,7 +151,7 @@ export default function UsersPage({ me }: { me: Me }) {
               ))}
             </Table.Tbody>
           </Table>
-        </div>
+        </TableScroll>
       )}
       {creating && (
         <CreateUserDialog

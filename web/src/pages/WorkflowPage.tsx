@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
+import { TableScroll } from '../components/TableScroll';
 
 export default function WorkflowPage() {
   const { t } = useTranslation();
@@ -54,7 +55,7 @@ export default function WorkflowPage() {
           <Text size="sm">{t('workflow.caption')}</Text>
         </figcaption>
       </figure>
-      <div className="table-scroll">
+      <TableScroll>
         <Table striped>
           <Table.Caption>{t('workflow.transitions')}</Table.Caption>
           <Table.Thead>
@@ -74,7 +75,7 @@ export default function WorkflowPage() {
             ))}
           </Table.Tbody>
         </Table>
-      </div>
+      </TableScroll>
     </Stack>
   );
 }
