@@ -155,6 +155,16 @@ export class ListUsersQueryDto extends PageQueryDto {
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
 
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'true: only accounts with no role yet (a first sign-in through the university waits for an admin); false: only accounts with at least one',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'withoutRoles must be true or false' })
+  withoutRoles?: boolean;
+
   @SearchText()
   q?: string;
 }

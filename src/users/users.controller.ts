@@ -76,12 +76,28 @@ export class UsersController {
   @ApiOperation({
     summary: 'List users: own institution; alliance admins see all (optionally one institution)',
     description:
-      'Filters combine: `role`, `active`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.',
+      'Filters combine: `role`, `active`, `withoutRoles`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.',
   })
   @ApiOkResponse({ type: UserPageDto })
   @ProblemResponses(400, 403)
   list(@CurrentUser() user: AuthUser, @Query() q: ListUsersQueryDto): Promise<UserPageDto> {
     return this.users.list(user, q);
+  }
+
+  @Get('users/:id')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'One user (admin of their institution, alliance admin)',
+    description: 'As in the list. A user of another institution answers 404, as an unknown id does.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: UserDto })
+  @ProblemResponses(403, 404)
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound('User') })) id: string,
+  ): Promise<UserDto> {
+    return this.users.get(user, id);
   }
 
   @Patch('users/:id')

@@ -124,6 +124,8 @@ export class UsersService {
     // @> (not = ANY) so that the GIN index on roles can serve it.
     if (q.role) qb.andWhere('u.roles @> ARRAY[:role]::text[]', { role: q.role });
     if (q.active !== undefined) qb.andWhere('u.active = :active', { active: q.active });
+    if (q.withoutRoles !== undefined)
+      qb.andWhere(q.withoutRoles ? 'cardinality(u.roles) = 0' : 'cardinality(u.roles) > 0');
     // strpos, not LIKE: the search text is taken literally (no % or _ wildcards to escape).
     if (q.q)
       qb.andWhere('(strpos(lower(u.display_name), lower(:q)) > 0 OR strpos(u.email, lower(:q)) > 0)', {
@@ -138,6 +140,13 @@ export class UsersService {
       nextCursor:
         rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
     };
+  }
+
+  /** One account, for an admin of its institution or an alliance admin; 404 for anyone else. */
+  async get(actor: AuthUser, id: string): Promise<UserDto> {
+    const found = await this.users.findOneBy({ id });
+    if (!found || !canAdminister(actor, found.institutionId)) throw notFound('User');
+    return toUserDto(found);
   }
 
   /**

@@ -559,6 +559,28 @@ describe('GET /api/users filters and paging', () => {
       expect([query, res.status, fields(res)]).toEqual([query, 400, [field]]);
     }
   });
+
+  it('lists the accounts still waiting for roles, and gives one account to the admins who may see it', async () => {
+    // As after a first sign-in through the university: an account with no role yet.
+    const waiting = await t.user('assas', ['reviewer'], 'waiting');
+    await db.query(`UPDATE users SET roles = '{}' WHERE id = $1`, [waiting.id]);
+    try {
+      expect(ids(await list('withoutRoles=true&limit=100'))).toEqual([waiting.id]);
+      expect(ids(await list('withoutRoles=false&limit=100'))).not.toContain(waiting.id);
+      expect(fields(await list('withoutRoles=maybe'))).toEqual(['withoutRoles']);
+      const one = await t.http().get(`/api/users/${waiting.id}`).set(bearer(assasAdmin.token));
+      expect([one.status, one.body]).toEqual([
+        200,
+        expect.objectContaining({ id: waiting.id, email: waiting.email, roles: [], active: true }),
+      ]);
+      expect(JSON.stringify(one.body)).not.toMatch(/hash|password/i);
+      const cuniAdmin = await t.user('cuni', ['admin'], 'get-cuni');
+      expectProblem(await t.http().get(`/api/users/${waiting.id}`).set(bearer(cuniAdmin.token)), 404);
+      expectProblem(await t.http().get('/api/users/not-a-uuid').set(bearer(assasAdmin.token)), 404);
+    } finally {
+      await db.query(`UPDATE users SET roles = '{reviewer}' WHERE id = $1`, [waiting.id]);
+    }
+  });
 });
 
 describe('audit of account changes', () => {

@@ -128,6 +128,20 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
   'get /api/users': (a) => [
     { label: 'list users', method: 'get', path: '/api/users', expect: has(a, 'admin') ? [200] : [403] },
   ],
+  'get /api/users/{id}': (a) => [
+    ...(['cuni', 'uhd'] as const).map((target) => ({
+      label: `get user at ${target}`,
+      method: 'get' as const,
+      path: `/api/users/${accountTargets[target].id}`,
+      expect: !has(a, 'admin') ? [403] : isAllianceAdmin(a) || inst(a) === target ? [200] : [404],
+    })),
+    {
+      label: 'get nonexistent user',
+      method: 'get',
+      path: `/api/users/${randomUUID()}`,
+      expect: has(a, 'admin') ? [404] : [403],
+    },
+  ],
   'patch /api/users/{id}': (a) => [
     ...(['cuni', 'uhd'] as const).map((target) => ({
       label: `patch user at ${target}`,
