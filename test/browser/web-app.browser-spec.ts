@@ -223,6 +223,10 @@ describe('web application in a browser', () => {
     await p2.getByRole('button', { name: 'Approve' }).click();
     await p2.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
     await stateOf(p2).filter({ hasText: 'Quality review' }).waitFor();
+    await p2
+      .getByRole('status')
+      .filter({ hasText: 'Recorded: Approve. The proposal is now Quality review.' })
+      .waitFor();
 
     // On a phone the checklist is a list of labelled cards: nothing to scroll sideways.
     const phone = await open(quality, DEFAULT_PASSWORD, { width: 390, height: 844 });
@@ -249,7 +253,19 @@ describe('web application in a browser', () => {
     await selects.first().waitFor();
     const count = await selects.count();
     expect(count).toBeGreaterThan(5);
+    // Approving before assessing: said next to the button, every criterion marked, the first focused.
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await dialog.getByText(`${count} fields need your attention (marked above).`).waitFor();
+    expect(await dialog.getByText('Choose a result.').count()).toBe(count);
+    expect(await selects.first().evaluate((el) => el === document.activeElement)).toBe(true);
     for (let i = 0; i < count; i++) await pick(p3, selects.nth(i), i === 0 ? 'Met with conditions' : 'Met');
+    // A criterion not met cannot be approved: the dialog says so at that criterion.
+    await pick(p3, selects.nth(1), 'Not met');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await dialog.getByText('One field needs your attention (marked above).').waitFor();
+    await dialog.getByText(/^Approval needs every criterion met/).waitFor();
+    await pick(p3, selects.nth(1), 'Met');
+    expect(await dialog.getByText(/need your attention|needs your attention/).count()).toBe(0);
     await dialog
       .getByRole('textbox', { name: /^Note: / })
       .first()
@@ -308,6 +324,48 @@ describe('web application in a browser', () => {
     await expectAccessible(p1);
   });
 
+  it('says what a draft still lacks when submitted from its page, warns that withdrawing is final, and leads back from an unknown proposal', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'unfinished');
+    const created = await server
+      .http()
+      .post('/api/proposals')
+      .set(bearer(proposer.token))
+      .send({ partnerInstitutionIds: ['uhd'], content: { title: 'Half a Plan' } });
+    expect(created.status).toBe(201);
+    const page = await open(proposer);
+    await page.goto(`/proposals/${created.body.id}`);
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Submit for review' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.getByText('The draft is not complete yet.', { exact: false }).waitFor();
+    // Fields in words, never their codes.
+    const text = (await alert.textContent()) ?? '';
+    expect(text).toContain('Learning outcomes');
+    expect(text).toContain('ECTS credits');
+    expect(text).not.toContain('content.');
+    await expectAccessible(page);
+    await screenshot(page, 'submit-incomplete');
+    await alert.getByRole('link', { name: 'Complete the draft' }).click();
+    await page.getByRole('heading', { name: /^Edit MC-/ }).waitFor();
+
+    await page.goto(`/proposals/${created.body.id}`);
+    await page.getByRole('button', { name: 'Withdraw' }).click();
+    await dialog.getByText('This is final').waitFor();
+    await dialog.getByText('The proposal will be Withdrawn for good', { exact: false }).waitFor();
+    await dialog.getByRole('button', { name: 'Withdraw' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Recorded: Withdraw. The proposal is now Withdrawn.' })
+      .waitFor();
+
+    await page.goto('/proposals/00000000-0000-4000-8000-000000000000');
+    await page.getByText('Proposal not found').waitFor();
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Go to the proposals' }).click();
+    await page.getByRole('heading', { name: 'Proposals', level: 1 }).waitFor();
+  });
+
   it('requests changes, takes a resubmission and shows the two revisions side by side', async () => {
     const proposer = await server.user('cuni', ['proposer'], 'resubmit');
     const reviewer = await server.user('uhd', ['reviewer'], 'asks');
@@ -317,14 +375,17 @@ describe('web application in a browser', () => {
     await r.getByRole('button', { name: 'Request changes' }).click();
     const dialog = r.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Request changes' }).click();
-    // The comment is required: the server's answer names it.
-    await dialog.getByRole('alert').waitFor();
+    // The comment is required: said at the field, which gets the focus.
+    await dialog.getByText('Say what should change: this decision needs a comment.').waitFor();
+    expect(await dialog.getByLabel('Comment').evaluate((el) => el === document.activeElement)).toBe(true);
     await dialog.getByLabel('Comment').fill('Please lower the ECTS to 3 and sharpen the title.');
     await dialog.getByRole('button', { name: 'Request changes' }).click();
     await stateOf(r).filter({ hasText: 'Changes requested' }).waitFor();
 
     const p = await open(proposer);
     await p.goto(`/proposals/${id}`);
+    // Back with its lead: the path shows the draft step again, not an unmarked row.
+    await p.getByText('1. Draft (Changes requested)').waitFor();
     await p.getByRole('link', { name: 'Edit draft' }).click();
     await p.getByLabel('Title').fill('Climate Law: the Basics');
     await p.getByLabel('ECTS credits').fill('3');

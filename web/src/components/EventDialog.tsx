@@ -1,8 +1,24 @@
-import { Alert, Button, Group, Modal, Radio, Select, Stack, Table, Textarea, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Group,
+  List,
+  Modal,
+  Radio,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, ApiError, unwrap, type EventBody, type EventType, type Proposal } from '../api/client';
+import { fieldLabel } from '../format';
 import { errorMessage } from './states';
 import { TableScroll } from './TableScroll';
 
@@ -15,6 +31,10 @@ type Result = (typeof RESULTS)[number];
  */
 /** Fields the dialog marks at their own input; the alert only points at them. */
 const INLINE = ['comment', 'conditions', 'outcome', 'nqfLevel', 'reference'];
+/** A problem with the proposal's content (at SUBMIT): fixed in the edit form, not here. */
+const isContent = (field: string) => field.startsWith('content') || field.startsWith('partnerInstitutionIds');
+/** Where a criterion's mistakes are kept, next to the other fields'. */
+const criterionKey = (id: string) => `criterion:${id}`;
 
 export function EventDialog({
   proposal,
@@ -37,6 +57,11 @@ export function EventDialog({
   const [nqfLevel, setNqfLevel] = useState('');
   const [reference, setReference] = useState('');
   const [error, setError] = useState<unknown>(null);
+  // Mistakes found before sending, by field (a criterion by criterionKey), in words.
+  const [local, setLocal] = useState<Record<string, string>>({});
+  // The criteria as last sent: the server names them by their index in that list.
+  const sentCriteria = useRef<string[]>([]);
+  const problemsBox = useRef<HTMLDivElement>(null);
   const [busy, setBusy] = useState(false);
   const checklist = useQuery({
     queryKey: ['quality-criteria'],
@@ -51,15 +76,72 @@ export function EventDialog({
     staleTime: 10 * 60_000,
   });
   const needsComment = (workflow.data?.commentRequired ?? []).includes(type);
+  // An event into a state with no way out (withdrawn, rejected, retired) is said to be final.
+  const target = workflow.data?.transitions.find((tr) => tr.from === proposal.state && tr.event === type)?.to;
+  const final = !!target && (workflow.data?.finalStates ?? []).includes(target);
   const problems = error instanceof ApiError ? error.errors : [];
-  const err = (field: string) =>
+  const serverMessage = (field: string) =>
     problems.find((p) => p.field === field || p.field.startsWith(`${field}[`))?.message;
+  const err = (field: string) => {
+    if (local[field]) return local[field];
+    const message = serverMessage(field);
+    // The server's wording names the event by its code ("is required for PARTNER_REQUEST_CHANGES").
+    if (message && field === 'comment') return t('event.commentNeeded');
+    if (message && field === 'conditions') return t('event.conditionsNeeded');
+    return message;
+  };
+  // A criterion's problem: found here, or by the server (criteria[i] is the i-th criterion sent).
+  const criterionError = (id: string) => {
+    if (local[criterionKey(id)]) return local[criterionKey(id)];
+    const refused = problems.some((p) => {
+      const i = /^criteria\[(\d+)\]/.exec(p.field)?.[1];
+      return i !== undefined && sentCriteria.current[Number(i)] === id;
+    });
+    return refused ? t('event.criterionRefused') : undefined;
+  };
+  const contentProblems = problems.filter((p) => isContent(p.field));
+  const otherProblems = problems.filter(
+    (p) => !isContent(p.field) && !INLINE.includes(p.field) && !p.field.startsWith('criteria'),
+  );
+  const localCount = Object.keys(local).length;
+  const clearLocal = (key: string) =>
+    setLocal((m) => (key in m ? Object.fromEntries(Object.entries(m).filter(([k]) => k !== key)) : m));
+  useEffect(() => {
+    if (error) problemsBox.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [error]);
   const conflict = error instanceof ApiError && error.stale;
   // After a reload the proposal may have moved on (withdrawn, decided by someone else): this action is
   // then gone, and the dialog says so instead of offering a button that can only fail.
   const gone = !proposal.availableEvents.includes(type);
 
+  /** What the server would refuse, said at the field before anything is sent; the first is focused. */
+  const check = (): boolean => {
+    const found: Record<string, string> = {};
+    if (needsComment && !comment.trim()) found.comment = t('event.commentNeeded');
+    if (type === 'AGENCY_CONFIRM' && outcome === 'aligned-with-conditions' && !conditions.trim())
+      found.conditions = t('event.conditionsNeeded');
+    if (type === 'QUALITY_APPROVE')
+      for (const c of checklist.data ?? []) {
+        const result = criteria[c.id]?.result;
+        if (!result) found[criterionKey(c.id)] = t('event.resultNeeded');
+        else if (result === 'not-met') found[criterionKey(c.id)] = t('event.notMetOnApprove');
+      }
+    setLocal(found);
+    const first = Object.keys(found)[0];
+    if (first) {
+      setError(null);
+      // After the render that marks the fields.
+      setTimeout(() =>
+        document
+          .querySelector<HTMLElement>(`[data-field="${first}"] input, [data-field="${first}"] textarea`)
+          ?.focus(),
+      );
+    }
+    return !first;
+  };
+
   const send = async () => {
+    if (!check()) return;
     setBusy(true);
     setError(null);
     const body: EventBody = { type, expectedVersion: proposal.version };
@@ -72,6 +154,7 @@ export function EventDialog({
           result: criteria[c.id].result as Result,
           ...(criteria[c.id].note.trim() ? { note: criteria[c.id].note } : {}),
         }));
+      sentCriteria.current = body.criteria.map((c) => c.criterion);
     }
     if (type === 'AGENCY_CONFIRM') {
       body.outcome = outcome;
@@ -138,22 +221,44 @@ export function EventDialog({
               </Stack>
             </Alert>
           ) : error ? (
-            <Alert color="red.9" variant="outline" role="alert">
+            <Alert color="red.9" variant="outline" role="alert" ref={problemsBox}>
               {problems.length ? (
-                <>
-                  {problems.some((p) => INLINE.some((f) => p.field === f)) && (
-                    <span>{t('event.checkFields')} </span>
+                <Stack gap="xs" align="flex-start">
+                  {contentProblems.length > 0 && (
+                    <>
+                      <span>{t('event.incomplete')}</span>
+                      <List size="sm">
+                        {contentProblems.map((p) => (
+                          <List.Item key={p.field}>
+                            {fieldLabel(p.field)}
+                            {/^is required/.test(p.message) ? '' : `: ${p.message}`}
+                          </List.Item>
+                        ))}
+                      </List>
+                      <Anchor component={Link} to={`/proposals/${proposal.id}/edit`}>
+                        {t('event.completeDraft')}
+                      </Anchor>
+                    </>
                   )}
-                  {problems
-                    .filter((p) => !INLINE.some((f) => p.field === f))
-                    .map((p) => `${p.field}: ${p.message}`)
-                    .join('; ')}
-                </>
+                  {problems.some((p) => INLINE.includes(p.field) || p.field.startsWith('criteria')) && (
+                    <span>{t('event.checkFields')}</span>
+                  )}
+                  {otherProblems.map((p) => (
+                    <span key={p.field}>
+                      {fieldLabel(p.field)}: {p.message}
+                    </span>
+                  ))}
+                </Stack>
               ) : (
                 errorMessage(error, t)
               )}
             </Alert>
           ) : null}
+          {final && (
+            <Alert color="red.9" variant="outline" title={t('event.finalTitle')}>
+              {t('event.final', { state: t(`state.${target}`) })}
+            </Alert>
+          )}
           {type === 'QUALITY_APPROVE' && (
             <TableScroll>
               <Table className="stack-on-phone">
@@ -172,17 +277,19 @@ export function EventDialog({
                         <strong>{c.title}</strong>
                         <div style={{ fontSize: '0.85em' }}>{c.question}</div>
                       </Table.Td>
-                      <Table.Td miw={190}>
+                      <Table.Td miw={190} data-field={criterionKey(c.id)}>
                         <Select
                           label={t('event.resultFor', { title: c.title })}
+                          error={criterionError(c.id)}
                           data={RESULTS.map((r) => ({ value: r, label: t(`result.${r}`) }))}
                           value={criteria[c.id]?.result || null}
-                          onChange={(v) =>
+                          onChange={(v) => {
                             setCriteria((m) => ({
                               ...m,
                               [c.id]: { note: m[c.id]?.note ?? '', result: (v ?? '') as Result | '' },
-                            }))
-                          }
+                            }));
+                            clearLocal(criterionKey(c.id));
+                          }}
                         />
                       </Table.Td>
                       <Table.Td miw={180}>
@@ -217,12 +324,16 @@ export function EventDialog({
               </Radio.Group>
               {outcome === 'aligned-with-conditions' && (
                 <Textarea
+                  wrapperProps={{ 'data-field': 'conditions' }}
                   label={t('event.conditions')}
                   required
                   autosize
                   minRows={2}
                   value={conditions}
-                  onChange={(e) => setConditions(e.currentTarget.value)}
+                  onChange={(e) => {
+                    setConditions(e.currentTarget.value);
+                    clearLocal('conditions');
+                  }}
                   error={err('conditions')}
                 />
               )}
@@ -241,19 +352,34 @@ export function EventDialog({
             </>
           )}
           <Textarea
+            wrapperProps={{ 'data-field': 'comment' }}
             label={needsComment ? t('event.comment') : t('event.commentOptional')}
             required={needsComment}
             autosize
             minRows={3}
             value={comment}
-            onChange={(e) => setComment(e.currentTarget.value)}
+            onChange={(e) => {
+              setComment(e.currentTarget.value);
+              clearLocal('comment');
+            }}
             error={err('comment')}
           />
+          {/* Next to the button pressed: a long checklist's top is out of sight. */}
+          {localCount > 0 && (
+            <Text c="red.9" size="sm" role="alert">
+              {t('event.fixMarked', { count: localCount })}
+            </Text>
+          )}
           <Group justify="flex-end">
             <Button variant="outline" onClick={onClose}>
               {t('common.cancel')}
             </Button>
-            <Button type="submit" loading={busy} disabled={conflict || gone}>
+            <Button
+              type="submit"
+              loading={busy}
+              disabled={conflict || gone}
+              color={final ? 'red.9' : undefined}
+            >
               {t(`events.${type}`)}
             </Button>
           </Group>

@@ -15,7 +15,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
+import { api, ApiError, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
 import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialExports';
 import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
@@ -52,6 +52,8 @@ export default function ProposalPage({ me }: { me: Me }) {
   const queryClient = useQueryClient();
   const institutions = useInstitutions();
   const [dialog, setDialog] = useState<EventType | null>(null);
+  // The decision just recorded, said on the page once its dialog has closed.
+  const [recorded, setRecorded] = useState<{ event: EventType; state: string } | null>(null);
   const opener = useRef<HTMLElement | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   // The dialog unmounts when it closes, so its own focus return cannot run: the page gives focus back to
@@ -73,14 +75,30 @@ export default function ProposalPage({ me }: { me: Me }) {
     enabled: !!proposal.data,
   });
   if (proposal.isPending) return <Loading />;
-  if (proposal.isError) return <ErrorState error={proposal.error} onRetry={() => void proposal.refetch()} />;
+  if (proposal.isError) {
+    // Unknown, or not visible to this user: retrying cannot help; the way on is the list.
+    if (proposal.error instanceof ApiError && proposal.error.status === 404)
+      return (
+        <Alert color="red.9" variant="outline" title={t('proposal.notFoundTitle')} role="alert">
+          <Stack gap="xs" align="flex-start">
+            <span>{t('proposal.notFound')}</span>
+            <Anchor component={Link} to="/proposals">
+              {t('proposal.toList')}
+            </Anchor>
+          </Stack>
+        </Alert>
+      );
+    return <ErrorState error={proposal.error} onRetry={() => void proposal.refetch()} />;
+  }
   const p = proposal.data;
   const since = stageEnteredAt(history.data, p.state);
   const events = EVENT_ORDER.filter((e) => p.availableEvents.includes(e));
   const name = (inst: string | null | undefined) => institutionName(institutions.data, inst);
   const isLeadProposer = me.institutionId === p.leadInstitutionId && me.roles.includes('proposer');
   const editable = isLeadProposer && (p.state === 'draft' || p.state === 'changesRequested');
-  const stageIndex = STAGES.indexOf(p.state as (typeof STAGES)[number]);
+  // Changes requested sends the proposal back to its lead: on the path, that is the draft step again.
+  const pathState = p.state === 'changesRequested' ? 'draft' : p.state;
+  const stageIndex = STAGES.indexOf(pathState as (typeof STAGES)[number]);
   // What the reviewers asked for, where the proposer looks first (History has it too).
   const requested =
     p.state === 'changesRequested'
@@ -90,6 +108,7 @@ export default function ProposalPage({ me }: { me: Me }) {
     queryClient.setQueryData(['proposal', id], p);
     void queryClient.invalidateQueries({ queryKey: ['proposals'] });
     void queryClient.invalidateQueries({ queryKey: ['history', id] });
+    if (dialog) setRecorded({ event: dialog, state: p.state });
     setDialog(null);
   };
   const c = p.content;
@@ -97,8 +116,7 @@ export default function ProposalPage({ me }: { me: Me }) {
     <Stack>
       <div>
         <Text size="sm" c="dimmed">
-          {p.reference} · {t('proposal.revisionN', { n: p.revision })} ·{' '}
-          {t('proposal.versionN', { n: p.version })}
+          {p.reference} · {t('proposal.revisionN', { n: p.revision })}
         </Text>
         <Title order={1} ref={heading} tabIndex={-1}>
           {c.title ?? t('proposal.untitled')}
@@ -127,7 +145,7 @@ export default function ProposalPage({ me }: { me: Me }) {
           }}
         >
           {STAGES.map((s, i) => {
-            const current = s === p.state;
+            const current = s === pathState;
             return (
               <li key={s} aria-current={current ? 'step' : undefined}>
                 <Badge
@@ -138,7 +156,9 @@ export default function ProposalPage({ me }: { me: Me }) {
                 >
                   {i < stageIndex ? '✓ ' : ''}
                   {i + 1}. {t(`state.${s}`)}
-                  {current ? ` (${t('proposal.current')})` : ''}
+                  {current
+                    ? ` (${p.state === 'changesRequested' ? t('state.changesRequested') : t('proposal.current')})`
+                    : ''}
                 </Badge>
               </li>
             );
@@ -165,6 +185,21 @@ export default function ProposalPage({ me }: { me: Me }) {
           </Alert>
         )}
       </nav>
+      {recorded && (
+        <Alert
+          color="teal.9"
+          variant="outline"
+          role="status"
+          withCloseButton
+          onClose={() => setRecorded(null)}
+          closeButtonLabel={t('common.close')}
+        >
+          {t('proposal.recorded', {
+            event: t(`events.${recorded.event}`),
+            state: t(`state.${recorded.state}`),
+          })}
+        </Alert>
+      )}
       <Group gap="xs">
         {events.map((e) => (
           <Button
