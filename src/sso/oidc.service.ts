@@ -244,7 +244,8 @@ export class OidcService {
         institutionId,
         userId,
         `New user waiting for roles: ${name}`,
-        `${name} signed in with their university account for the first time and has no roles yet. Grant roles to user ${userId} (institution ${institutionId}) if they should take part.`,
+        // The web app's inbox links to the account itself; the address is for reading the text elsewhere.
+        `${name} signed in with their university account for the first time and has no roles yet. If they should take part, give them roles on the Users page: ${this.config.PUBLIC_URL ?? ''}/admin/users?user=${userId}`,
       ],
     );
   }

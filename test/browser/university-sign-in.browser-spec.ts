@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { TEST_CLIENT, TestProvider } from '../support/oidc.js';
 import { bearer, freePort, MAIN, startProcess, TestServer, testEnv, waitForHttp } from '../support/server.js';
-import { launch, newPage, pageErrors } from './browser.js';
+import { launch, newPage, pageErrors, signedIn } from './browser.js';
 
 // The whole university sign-in in Chromium against the test OpenID provider (`oidc-provider` child process):
 // the button on the sign-in page, the provider's redirects, the callback, and the app afterwards.
@@ -40,7 +40,8 @@ describe('university sign-in in a browser', () => {
     await op?.stop();
   });
 
-  it('signs a new person in with the university button and shows them the waiting page', async () => {
+  it('signs a new person in with the university button, shows them the waiting page, and leads their admin from the inbox to their roles', async () => {
+    const admin = await server.user('cuni', ['admin'], 'cuni-admin');
     const account = `p-${randomUUID()}`;
     await op.account(account, {
       name: 'Test Person',
@@ -70,6 +71,24 @@ describe('university sign-in in a browser', () => {
       expect(pageErrors.get(page) ?? []).toEqual([]);
     } finally {
       await context.close();
+    }
+    // The institution's admin is told, and goes from the notification straight to the person's roles.
+    const a = await signedIn(browser, server, admin.email);
+    try {
+      await a.page.goto('/');
+      await a.page.getByText('New user waiting for roles: Test Person').waitFor();
+      await a.page.getByRole('link', { name: 'Give this person roles' }).click();
+      const dialog = a.page.getByRole('dialog', { name: 'Change roles of Test Person' });
+      await dialog.waitFor();
+      await dialog.getByRole('checkbox', { name: 'Reviewer' }).check();
+      await dialog.getByRole('button', { name: 'Save roles' }).click();
+      await a.page.getByRole('status').filter({ hasText: 'Roles of Test Person were changed.' }).waitFor();
+      // Nobody is left waiting.
+      await a.page.getByRole('checkbox', { name: 'Only accounts waiting for roles' }).check();
+      await a.page.getByText('No user matches.').waitFor();
+      expect(pageErrors.get(a.page) ?? []).toEqual([]);
+    } finally {
+      await a.context.close();
     }
   });
 });

@@ -554,6 +554,28 @@ describe('web application in a browser', () => {
     // The deactivated account's token stops working.
     expect((await server.http().get('/api/me').set(bearer(leaving.token))).status).toBe(401);
 
+    // The search narrows the list; an admin sets a new password for a colleague who is locked out.
+    const locked = await server.user('cuni', ['reviewer'], 'locked-out');
+    await page.reload();
+    await page.getByLabel(/^Search/).fill('locked-out');
+    await until(
+      () => page.locator('tbody tr').allTextContents(),
+      (rows) => rows.length === 1 && rows[0].includes(locked.email),
+    );
+    await page.getByRole('button', { name: 'Set password for locked-out at cuni' }).click();
+    const passwordDialog = page.getByRole('dialog');
+    await passwordDialog.getByLabel(/^New password/).fill('short');
+    await passwordDialog.getByRole('button', { name: 'Set password' }).click();
+    await passwordDialog.getByText('Check the fields marked below.').waitFor();
+    await expectAccessible(page);
+    await passwordDialog.getByLabel(/^New password/).fill('A-new-passw0rd-for-you');
+    await passwordDialog.getByRole('button', { name: 'Set password' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'A new password was set for locked-out at cuni.' })
+      .waitFor();
+    expect((await server.http().get('/api/me').set(bearer(locked.token))).status).toBe(401);
+
     const proposer = await server.user('cuni', ['proposer'], 'audited');
     const proposal = await submitted(proposer, ['uhd'], 'Audited by reference');
     await page.getByRole('link', { name: 'Audit log' }).click();
@@ -603,7 +625,7 @@ describe('web application in a browser', () => {
         .first()
         .inputValue(),
     ).toMatch(/^audited at cuni/);
-    // Or by typing part of a name: the administrator who closed the account.
+    // Or by typing part of a name: the administrator who closed one account and set another's password.
     await page.reload();
     await page
       .getByLabel(/^Person/)
@@ -613,7 +635,11 @@ describe('web application in a browser', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await until(
       () => dataRows.allTextContents(),
-      (all) => all.length === 1 && all[0].includes('Account closed') && all[0].includes('cuni-admin at cuni'),
+      (all) =>
+        all.length === 2 &&
+        all.every((r) => r.includes('cuni-admin at cuni')) &&
+        /Password reset by an administrator/.test(all[0]) &&
+        /Account closed/.test(all[1]),
     );
     await expectAccessible(page);
     const [download] = await Promise.all([

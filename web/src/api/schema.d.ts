@@ -143,7 +143,7 @@ export interface paths {
         };
         /**
          * List users: own institution; alliance admins see all (optionally one institution)
-         * @description Filters combine: `role`, `active`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.
+         * @description Filters combine: `role`, `active`, `withoutRoles`, `q` (part of the display name or e-mail, any case). Oldest first, keyset-paged.
          */
         get: operations["UsersController_list"];
         put?: never;
@@ -165,7 +165,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One user (admin of their institution, alliance admin)
+         * @description As in the list. A user of another institution answers 404, as an unknown id does.
+         */
+        get: operations["UsersController_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2246,6 +2250,8 @@ export interface operations {
                 role?: "proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin";
                 /** @description true: open accounts only; false: closed ones only */
                 active?: boolean;
+                /** @description true: only accounts with no role yet (a first sign-in through the university waits for an admin); false: only accounts with at least one */
+                withoutRoles?: boolean;
                 /** @description Part of the display name or e-mail address, any letter case; empty means no filter */
                 q?: string;
             };
@@ -2360,6 +2366,72 @@ export interface operations {
             };
             /** @description Body over 1 MB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -127,12 +127,23 @@ export function InboxPage({ me }: { me: Me }) {
               >
                 <div>
                   <Text fw={n.readAt ? 400 : 700}>
-                    <Anchor component={Link} to={`/proposals/${n.proposalId}`}>
-                      {n.proposalReference}
-                    </Anchor>{' '}
-                    · {n.title}
+                    {n.proposalId ? (
+                      <>
+                        <Anchor component={Link} to={`/proposals/${n.proposalId}`}>
+                          {n.proposalReference}
+                        </Anchor>{' '}
+                        · {n.title}
+                      </>
+                    ) : (
+                      n.title
+                    )}
                   </Text>
                   <Text size="sm">{n.body}</Text>
+                  {n.kind === 'user-waiting' && n.subjectUserId && (
+                    <Anchor component={Link} to={`/admin/users?user=${n.subjectUserId}`} size="sm">
+                      {t('inbox.giveRoles')}
+                    </Anchor>
+                  )}
                   <Text size="sm" c="dimmed">
                     {t(`notificationKind.${n.kind}`)} · {formatDateTime(n.createdAt)}
                   </Text>
@@ -142,7 +153,7 @@ export function InboxPage({ me }: { me: Me }) {
                     size="xs"
                     variant="outline"
                     onClick={() => markRead.mutate(n.id)}
-                    aria-label={t('inbox.markReadOf', { ref: n.proposalReference, title: n.title })}
+                    aria-label={t('inbox.markReadOf', { ref: n.proposalReference ?? '', title: n.title })}
                   >
                     {t('inbox.markRead')}
                   </Button>

@@ -13,11 +13,14 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
+import { useSearchParams } from 'react-router';
+import { api, ApiError, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
+import { NewPasswordInput } from '../components/NewPasswordInput';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 
@@ -30,11 +33,46 @@ export default function UsersPage({ me }: { me: Me }) {
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<User | null>(null);
   const [deactivating, setDeactivating] = useState<User | null>(null);
+  const [settingPassword, setSettingPassword] = useState<User | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const users = useQuery({
-    queryKey: ['users', institutionId],
-    queryFn: () => unwrap(api.GET('/api/users', { params: { query: { institutionId, limit: 100 } } })),
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const [waitingOnly, setWaitingOnly] = useState(false);
+  // A university has thousands of staff: the server searches, and pages of 50 load on request.
+  const users = useInfiniteQuery({
+    queryKey: ['users', institutionId, q, waitingOnly],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/users', {
+          params: {
+            query: {
+              institutionId,
+              limit: 50,
+              ...(q ? { q } : {}),
+              ...(waitingOnly ? { withoutRoles: true } : {}),
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
   });
+  const items = users.data?.pages.flatMap((page) => page.items) ?? [];
+  // A link such as a "waiting for roles" notification's (/admin/users?user=<id>) opens that account's roles.
+  const [params, setParams] = useSearchParams();
+  const linked = params.get('user');
+  const linkedUser = useQuery({
+    queryKey: ['user', linked],
+    queryFn: () => unwrap(api.GET('/api/users/{id}', { params: { path: { id: linked as string } } })),
+    enabled: !!linked,
+  });
+  useEffect(() => {
+    if (!linkedUser.data) return;
+    setEditing(linkedUser.data);
+    setParams({}, { replace: true });
+  }, [linkedUser.data, setParams]);
   const [failure, setFailure] = useState<unknown>(null);
   const refresh = (message: string) => {
     setNotice(message);
@@ -81,10 +119,29 @@ export default function UsersPage({ me }: { me: Me }) {
         </Alert>
       )}
       {failure !== null && <ErrorState error={failure} />}
+      {linkedUser.isError && <ErrorState error={linkedUser.error} />}
+      <Group align="flex-end" wrap="wrap">
+        <TextInput
+          type="search"
+          label={t('users.search')}
+          description={t('users.searchHelp')}
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={320}
+        />
+        <Checkbox
+          label={t('users.waitingOnly')}
+          checked={waitingOnly}
+          onChange={(e) => setWaitingOnly(e.currentTarget.checked)}
+          mb={6}
+        />
+      </Group>
       {users.isError ? (
         <ErrorState error={users.error} onRetry={() => void users.refetch()} />
       ) : users.isPending ? (
         <Loading />
+      ) : items.length === 0 ? (
+        <Text>{t('users.none')}</Text>
       ) : (
         <TableScroll>
           <Table striped className="stack-on-phone">
@@ -101,21 +158,27 @@ export default function UsersPage({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {users.data.items.map((u) => (
+              {items.map((u) => (
                 <Table.Tr key={u.id}>
                   <Table.Th scope="row">{u.displayName}</Table.Th>
                   <Table.Td data-label={t('users.email')}>{u.email}</Table.Td>
                   <Table.Td data-label={t('users.roles')}>
                     {u.roles.map((r) => t(`role.${r}`)).join(', ') || '—'}
                   </Table.Td>
-                  <Table.Td data-label={t('users.status')}>
-                    {/* Never cut to "DEACTIVA…": the column takes the badge's full width. */}
-                    <Badge variant="outline" color={u.active ? 'dark' : 'gray.8'} maw="none">
+                  {/* Never cut to "DEACTIVA…": the column keeps the badge's full width. */}
+                  <Table.Td data-label={t('users.status')} style={{ whiteSpace: 'nowrap' }}>
+                    <Badge
+                      variant="outline"
+                      color={u.active ? 'dark' : 'gray.8'}
+                      maw="none"
+                      style={{ overflow: 'visible' }}
+                      styles={{ label: { overflow: 'visible' } }}
+                    >
                       {u.active ? t('users.active') : t('users.inactive')}
                     </Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
+                    <Group gap="xs">
                       <Button
                         size="xs"
                         variant="outline"
@@ -124,6 +187,16 @@ export default function UsersPage({ me }: { me: Me }) {
                       >
                         {t('users.changeRoles')}
                       </Button>
+                      {u.id !== me.id && (
+                        <Button
+                          size="xs"
+                          variant="outline"
+                          onClick={() => setSettingPassword(u)}
+                          aria-label={t('users.setPasswordFor', { name: u.displayName })}
+                        >
+                          {t('users.setPassword')}
+                        </Button>
+                      )}
                       {!u.active && (
                         <Button
                           size="xs"
@@ -153,6 +226,16 @@ export default function UsersPage({ me }: { me: Me }) {
           </Table>
         </TableScroll>
       )}
+      {users.hasNextPage && (
+        <Button
+          variant="outline"
+          onClick={() => void users.fetchNextPage()}
+          loading={users.isFetchingNextPage}
+          style={{ alignSelf: 'flex-start' }}
+        >
+          {t('users.more')}
+        </Button>
+      )}
       {creating && (
         <CreateUserDialog
           institutionId={institutionId}
@@ -170,6 +253,16 @@ export default function UsersPage({ me }: { me: Me }) {
           onDone={(u) => {
             setEditing(null);
             refresh(t('users.rolesChanged', { name: u.displayName }));
+          }}
+        />
+      )}
+      {settingPassword && (
+        <SetPasswordDialog
+          user={settingPassword}
+          onClose={() => setSettingPassword(null)}
+          onDone={(u) => {
+            setSettingPassword(null);
+            refresh(t('users.passwordSet', { name: u.displayName }));
           }}
         />
       )}
@@ -199,16 +292,19 @@ function RoleChoices({
   onChange,
   error,
   offered,
+  required,
 }: {
   value: Role[];
   onChange: (v: Role[]) => void;
   error?: string;
   offered: Role[];
+  required?: boolean;
 }) {
   const { t } = useTranslation();
   return (
     <Checkbox.Group
       label={t('users.roles')}
+      withAsterisk={required}
       value={value}
       onChange={(v) => onChange(v as Role[])}
       error={error}
@@ -222,13 +318,80 @@ function RoleChoices({
   );
 }
 
+/** A dialog's failure. Field problems are said under their fields; the alert only points at them. */
 function DialogError({ error }: { error: unknown }) {
   const { t } = useTranslation();
   if (!error) return null;
   return (
     <Alert color="red.9" variant="outline" role="alert">
-      {errorMessage(error, t)}
+      {error instanceof ApiError && error.errors.length > 0 ? t('event.checkFields') : errorMessage(error, t)}
     </Alert>
+  );
+}
+
+function SetPasswordDialog({
+  user,
+  onClose,
+  onDone,
+}: {
+  user: User;
+  onClose: () => void;
+  onDone: (u: User) => void;
+}) {
+  const { t } = useTranslation();
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await unwrap(
+        api.POST('/api/users/{id}/password', {
+          params: { path: { id: user.id } },
+          body: { newPassword: password },
+        }),
+      );
+      onDone(user);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('users.setPasswordOf', { name: user.displayName })}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+        noValidate
+      >
+        <Stack>
+          <DialogError error={error} />
+          <Text size="sm">{t('users.setPasswordExplain')}</Text>
+          <NewPasswordInput
+            value={password}
+            onChange={setPassword}
+            error={fieldMessage(error, 'newPassword')}
+          />
+          <Group justify="flex-end">
+            <Button variant="outline" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy}>
+              {t('users.setPassword')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
   );
 }
 
@@ -297,6 +460,8 @@ function CreateUserDialog({
           />
           <PasswordInput
             label={t('users.password')}
+            description={t('me.password.rule')}
+            autoComplete="new-password"
             required
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
@@ -308,6 +473,7 @@ function CreateUserDialog({
             onChange={setRoles}
             error={fieldMessage(error, 'roles')}
             offered={offeredRoles}
+            required
           />
           <Group justify="flex-end">
             <Button variant="outline" onClick={onClose}>
