@@ -83,7 +83,13 @@ describe('university sign-in in a browser', () => {
       await dialog.getByRole('checkbox', { name: 'Reviewer' }).check();
       await dialog.getByRole('button', { name: 'Save roles' }).click();
       await a.page.getByRole('status').filter({ hasText: 'Roles of Test Person were changed.' }).waitFor();
-      // Nobody is left waiting.
+      // Found by name, and no longer among the accounts waiting for roles.
+      await a.page.getByLabel(/^Search/).fill('Test Person');
+      await a.page
+        .getByRole('row')
+        .filter({ hasText: 'Reviewer' })
+        .filter({ hasText: 'Test Person' })
+        .waitFor();
       await a.page.getByRole('checkbox', { name: 'Only accounts waiting for roles' }).check();
       await a.page.getByText('No user matches.').waitFor();
       expect(pageErrors.get(a.page) ?? []).toEqual([]);

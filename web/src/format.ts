@@ -33,6 +33,15 @@ export function languageName(code: string): string {
   }
 }
 
+/** A country's name from its ISO 3166 code (CZ → Czechia); the code where the browser has no name. */
+export function countryName(code: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'region' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 /**
  * A changed field's path in words: `content.learningOutcomes[1].escoSkillUri` → "Learning outcomes ›
  * 2 › ESCO skill". Unknown keys (a newer content version) keep their name.
@@ -46,4 +55,29 @@ export function fieldLabel(path: string): string {
       return i18n.exists(key) ? i18n.t(key) : part;
     })
     .join(' › ');
+}
+
+/** Content fields whose values are codes with names in the catalogue: the family of their keys. */
+const CODED_FIELDS: Array<[RegExp, string]> = [
+  [/^content\.assessment\.type$/, 'assessment'],
+  [/^content\.participationForm$/, 'participation'],
+  [/^content\.targetGroups(\[\d+\])?$/, 'targetGroup'],
+  [/^content\.strategicAreas(\[\d+\])?$/, 'strategicArea'],
+];
+
+/**
+ * A changed field's value in words: `project` under `content.assessment.type` → "Project", language codes
+ * → their names; other values as they are (objects as indented JSON), nothing as "—".
+ */
+export function valueLabel(field: string, value: unknown): string {
+  if (value === undefined || value === null) return '—';
+  const one = (v: unknown): string => {
+    if (typeof v !== 'string') return JSON.stringify(v, null, 1);
+    if (/^content\.languages(\[\d+\])?$/.test(field)) return languageName(v);
+    const family = CODED_FIELDS.find(([re]) => re.test(field))?.[1];
+    return family && i18n.exists(`${family}.${v}`) ? i18n.t(`${family}.${v}`) : v;
+  };
+  return Array.isArray(value) && value.every((v) => typeof v === 'string')
+    ? value.map(one).join(', ')
+    : one(value);
 }

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
-import { formatDateTime, languageName } from '../format';
+import { countryName, formatDateTime, languageName } from '../format';
 import { TableScroll } from '../components/TableScroll';
 
 type Pathways = Schemas['PathwaysDto'];
@@ -224,7 +224,7 @@ export default function CatalogueEntryPage() {
           <Text>{t('catalogue.noAlignments')}</Text>
         ) : (
           <TableScroll>
-            <Table striped>
+            <Table striped className="stack-on-phone">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('catalogue.country')}</Table.Th>
@@ -236,10 +236,12 @@ export default function CatalogueEntryPage() {
               <Table.Tbody>
                 {e.alignments.map((a) => (
                   <Table.Tr key={`${a.country}-${a.agencyId}`}>
-                    <Table.Td>{a.country}</Table.Td>
-                    <Table.Td>{institution(a.agencyId)}</Table.Td>
-                    <Table.Td>{t(`catalogue.outcomeValue.${a.outcome}`)}</Table.Td>
-                    <Table.Td>{a.nqfLevel ?? '—'}</Table.Td>
+                    <Table.Th scope="row">{countryName(a.country)}</Table.Th>
+                    <Table.Td data-label={t('catalogue.agency')}>{institution(a.agencyId)}</Table.Td>
+                    <Table.Td data-label={t('catalogue.outcome')}>
+                      {t(`catalogue.outcomeValue.${a.outcome}`)}
+                    </Table.Td>
+                    <Table.Td data-label={t('catalogue.nqfLevel')}>{a.nqfLevel ?? '—'}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -6,11 +6,8 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
-import { fieldLabel, formatDateTime } from '../format';
+import { fieldLabel, formatDateTime, valueLabel } from '../format';
 import { TableScroll } from '../components/TableScroll';
-
-const show = (v: unknown): string =>
-  v === undefined || v === null ? '—' : typeof v === 'string' ? v : JSON.stringify(v, null, 1);
 
 export default function HistoryPage() {
   const { id } = useParams() as { id: string };
@@ -162,10 +159,10 @@ export default function HistoryPage() {
                       <Table.Tr key={c.field}>
                         <Table.Th scope="row">{fieldLabel(c.field)}</Table.Th>
                         <Table.Td style={{ whiteSpace: 'pre-wrap', background: '#fff5f5' }}>
-                          {show(c.before)}
+                          {valueLabel(c.field, c.before)}
                         </Table.Td>
                         <Table.Td style={{ whiteSpace: 'pre-wrap', background: '#ebfbee' }}>
-                          {show(c.after)}
+                          {valueLabel(c.field, c.after)}
                         </Table.Td>
                       </Table.Tr>
                     ))}

@@ -65,7 +65,7 @@ export function InboxPage({ me }: { me: Me }) {
           <Text>{t('inbox.nothingWaiting')}</Text>
         ) : (
           <TableScroll>
-            <Table striped>
+            <Table striped className="stack-on-phone">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('proposal.reference')}</Table.Th>
@@ -87,16 +87,20 @@ export function InboxPage({ me }: { me: Me }) {
                         </Anchor>
                       </Table.Td>
                       <Table.Td>{p.content.title ?? t('proposal.untitled')}</Table.Td>
-                      <Table.Td>
+                      <Table.Td data-label={t('proposal.state')}>
                         <Text fw={600} size="sm">
                           {t(`state.${p.state}`)}
                         </Text>
                       </Table.Td>
-                      <Table.Td>
+                      <Table.Td data-label={t('inbox.waited')}>
                         <span title={formatDateTime(since)}>{formatWaited(since)}</span>
                       </Table.Td>
-                      <Table.Td>{formatDateTime(party?.nextReminderAt)}</Table.Td>
-                      <Table.Td>{formatDateTime(party?.escalationAt)}</Table.Td>
+                      <Table.Td data-label={t('inbox.nextReminder')}>
+                        {formatDateTime(party?.nextReminderAt)}
+                      </Table.Td>
+                      <Table.Td data-label={t('inbox.escalation')}>
+                        {formatDateTime(party?.escalationAt)}
+                      </Table.Td>
                     </Table.Tr>
                   );
                 })}

@@ -325,11 +325,6 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             )}
           </Alert>
         )}
-        {saved && (
-          <Alert color="teal.9" variant="outline" role="status">
-            {saved}
-          </Alert>
-        )}
         {conflicts.length > 0 && (
           <Alert color="blue.9" variant="outline" role="status" title={t('form.conflictsTitle')}>
             <Stack gap="xs">
@@ -649,6 +644,10 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             {t('form.backToProposal')}
           </Button>
         )}
+        {/* Beside the button pressed: the form is long, and its top is out of sight. */}
+        <Text role="status" c="teal.9" size="sm" fw={600}>
+          {saved ?? ''}
+        </Text>
       </Group>
     </Stack>
   );

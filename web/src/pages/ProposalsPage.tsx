@@ -105,7 +105,7 @@ export default function ProposalsPage() {
         <Text>{t('proposals.none')}</Text>
       ) : (
         <TableScroll>
-          <Table striped>
+          <Table striped className="stack-on-phone">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('proposal.reference')}</Table.Th>
@@ -124,13 +124,15 @@ export default function ProposalsPage() {
                     </Anchor>
                   </Table.Td>
                   <Table.Td>{p.title ?? t('proposal.untitled')}</Table.Td>
-                  <Table.Td>
+                  <Table.Td data-label={t('proposal.state')}>
                     <Text fw={600} size="sm">
                       {t(`state.${p.state}`)}
                     </Text>
                   </Table.Td>
-                  <Table.Td>{institutionName(institutions.data, p.leadInstitutionId)}</Table.Td>
-                  <Table.Td>{formatDateTime(p.updatedAt)}</Table.Td>
+                  <Table.Td data-label={t('proposal.lead')}>
+                    {institutionName(institutions.data, p.leadInstitutionId)}
+                  </Table.Td>
+                  <Table.Td data-label={t('proposal.updated')}>{formatDateTime(p.updatedAt)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

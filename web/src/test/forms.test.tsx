@@ -11,7 +11,7 @@ import {
   modelFromContent,
   sharesTotal,
 } from '../components/content-form';
-import { fieldLabel } from '../format';
+import { countryName, fieldLabel, valueLabel } from '../format';
 import { ApiError, fieldMessage } from '../api/client';
 import '../i18n';
 import { SignInPage } from '../pages/SignInPage';
@@ -109,6 +109,17 @@ describe('sign-in form', () => {
 });
 
 describe('field labels of the revision diff', () => {
+  it('names coded values of a change: assessment types, target groups, languages and countries', () => {
+    expect(valueLabel('content.assessment.type', 'project')).toBe('Project');
+    expect(valueLabel('content.targetGroups', ['master', 'doctoral'])).toBe('Master, Doctoral');
+    expect(valueLabel('content.languages[1]', 'cs')).toBe('Czech');
+    expect(valueLabel('content.title', 'project')).toBe('project');
+    expect(valueLabel('content.ects', 4)).toBe('4');
+    expect(valueLabel('content.summary', null)).toBe('—');
+    expect(valueLabel('content.participationForm', 'hybrid-2030')).toBe('hybrid-2030');
+    expect(countryName('CZ')).toBe('Czechia');
+  });
+
   it('names nested fields and list items in words, counting items from one', () => {
     expect(fieldLabel('content.learningOutcomes[1].escoSkillUri')).toBe('Learning outcomes › 2 › ESCO skill');
     expect(fieldLabel('content.assessment.description')).toBe('Assessment › Description');

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import en from '../i18n/en.json';
+import openapi from '../../../docs/openapi.json';
 
 const SRC = path.resolve(__dirname, '..');
 
@@ -40,6 +41,41 @@ describe('the English catalogue', () => {
       }
     }
     expect(seen).toBeGreaterThan(300);
+    expect(missing).toEqual([]);
+  });
+});
+
+type Schema = { properties?: Record<string, Schema>; items?: Schema; enum?: string[] };
+const schemas = openapi.components.schemas as unknown as Record<string, Schema>;
+/** The enum at a path of the API's schemas, e.g. ProposalDto.content.assessment.type. */
+function enumAt(path: string): string[] {
+  const [name, ...rest] = path.split('.');
+  let node: Schema | undefined = schemas[name];
+  for (const p of rest) node = node?.properties?.[p] ?? node?.items?.properties?.[p];
+  const values = node?.enum ?? node?.items?.enum;
+  if (!values) throw new Error(`no enum at ${path}`);
+  return values;
+}
+
+describe('the English catalogue and the API', () => {
+  it('names every value of the codes the pages translate by building a key, such as notificationKind.user-waiting', () => {
+    const families: Record<string, string> = {
+      role: 'UserDto.roles',
+      state: 'ProposalDto.state',
+      events: 'ProposalEventDto.type',
+      auditAction: 'ProposalEventDto.type',
+      participation: 'ProposalDto.content.participationForm',
+      assessment: 'ProposalDto.content.assessment.type',
+      targetGroup: 'ProposalDto.content.targetGroups',
+      strategicArea: 'ProposalDto.content.strategicAreas',
+      result: 'HistoryEntryDto.criteria.result',
+      outcome: 'AlignmentDto.outcome',
+      notificationKind: 'NotificationDto.kind',
+    };
+    const missing: string[] = [];
+    for (const [family, path] of Object.entries(families)) {
+      for (const v of enumAt(path)) if (!has(`${family}.${v}`)) missing.push(`${family}.${v}`);
+    }
     expect(missing).toEqual([]);
   });
 });
