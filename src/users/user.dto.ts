@@ -128,6 +128,11 @@ export class MeDto extends UserDto {
   waitingForRoles!: boolean;
   @ApiProperty({ type: [ActingForDto], description: 'Review roles held right now as a deputy' })
   actingFor!: ActingForDto[];
+  @ApiProperty({
+    description:
+      'Whether POST /api/me/deputies is open to you: you hold a review role that can be delegated yourself (not only as a deputy)',
+  })
+  canNameDeputies!: boolean;
 }
 
 export class UserPageDto {

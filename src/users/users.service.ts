@@ -2,7 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { InstitutionKind, Role } from '../../workflows/types.js';
-import { canAdminister, isAllianceAdmin, type AuthUser } from '../auth/auth-user.js';
+import {
+  canAdminister,
+  DELEGABLE_ROLES,
+  isAllianceAdmin,
+  ownRoles,
+  type AuthUser,
+} from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { conflict, DomainError, fieldError, forbidden, notFound } from '../common/domain-error.js';
 import { SYSTEM_REQUEST, type RequestMeta } from '../common/request-meta.js';
@@ -344,6 +350,8 @@ export class UsersService {
         role: role as Role,
         onBehalfOf: onBehalfOf as string,
       })),
+      // The rule POST /api/me/deputies applies, so the page need not repeat it.
+      canNameDeputies: ownRoles(actor).some((r) => DELEGABLE_ROLES.includes(r)),
     };
   }
 

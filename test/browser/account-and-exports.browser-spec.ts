@@ -194,6 +194,15 @@ describe('account pages and credential exports in a browser', () => {
     await expectAccessible(page);
   });
 
+  it('tells a proposer why there is no deputy to name, instead of a form the server would refuse', async () => {
+    const proposer = await server.user('cuni', ['proposer'], 'no-review-roles');
+    const page = await open(proposer.email);
+    await page.goto('/me');
+    await page.getByText('You hold none, so there is nothing to hand over.', { exact: false }).waitFor();
+    expect(await page.getByRole('form', { name: 'Name a deputy' }).count()).toBe(0);
+    await expectAccessible(page);
+  });
+
   it('changes the password, naming a wrong current password next to its field', async () => {
     const user = await server.user('cuni', ['reviewer'], 'password');
     const page = await open(user.email);

@@ -89,6 +89,14 @@ describe('deputies', () => {
     });
     expect([admin.status, admin.body.type]).toEqual([403, 'urn:microcred:problem:cannot-name-deputies']);
     expect((await t.http().get('/api/me/deputies').set(w.auth('uhdReviewer'))).body.items).toEqual([]);
+    // /api/me says beforehand who may, by the same rule.
+    const may = async (who: string) =>
+      (await t.http().get('/api/me').set(w.auth(who))).body.canNameDeputies as boolean;
+    expect([await may('uhdReviewer'), await may('uhdAdmin'), await may('uhdProposer')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('lets the deputy act with the principal’s review role only within the period, audited on behalf of the principal', async () => {
@@ -181,6 +189,8 @@ describe('deputies', () => {
     });
     expect([res.status, res.body.type]).toEqual([403, 'urn:microcred:problem:cannot-name-deputies']);
     expect(res.body.detail).toMatch(/deputy cannot name deputies/);
+    const me = await t.http().get('/api/me').set(w.auth('uhdProposer'));
+    expect([me.body.actingFor.length, me.body.canNameDeputies]).toEqual([1, false]);
   });
 
   it('sends the principal’s reminders to the deputy too, and not to other colleagues', async () => {

@@ -845,6 +845,8 @@ export interface components {
             waitingForRoles: boolean;
             /** @description Review roles held right now as a deputy */
             actingFor: components["schemas"]["ActingForDto"][];
+            /** @description Whether POST /api/me/deputies is open to you: you hold a review role that can be delegated yourself (not only as a deputy) */
+            canNameDeputies: boolean;
         };
         ColleagueDto: {
             /** Format: uuid */

@@ -28,7 +28,7 @@ export default function MePage({ me }: { me: Me }) {
         {me.displayName} · {me.email} · {me.institution.name}
       </Text>
       <PasswordSection />
-      <DeputiesSection />
+      <DeputiesSection me={me} />
     </Stack>
   );
 }
@@ -92,7 +92,7 @@ function dayBound(day: string, end: boolean): string {
   return new Date(`${day}T${end ? '23:59:59' : '00:00:00'}`).toISOString();
 }
 
-function DeputiesSection() {
+function DeputiesSection({ me }: { me: Me }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const deputies = useQuery({
@@ -215,40 +215,46 @@ function DeputiesSection() {
             )}
           </>
         )}
-        <form onSubmit={submit} noValidate aria-labelledby="add-deputy-heading">
-          <Stack maw={480}>
-            <Title order={3} size="h4" id="add-deputy-heading">
-              {t('me.deputies.addTitle')}
-            </Title>
-            {err && !userError && !fromError && !toError && (
-              <Alert color="red.9" variant="outline" role="alert">
-                {errorMessage(err, t)}
-              </Alert>
-            )}
-            <ColleaguePicker value={userId} onChange={setUserId} error={userError} />
-            <Group grow align="flex-start">
-              <TextInput
-                type="date"
-                label={t('me.deputies.from')}
-                required
-                value={from}
-                onChange={(e) => setFrom(e.currentTarget.value)}
-                error={fromError}
-              />
-              <TextInput
-                type="date"
-                label={t('me.deputies.to')}
-                required
-                value={to}
-                onChange={(e) => setTo(e.currentTarget.value)}
-                error={toError}
-              />
-            </Group>
-            <Button type="submit" loading={add.isPending} style={{ alignSelf: 'flex-start' }}>
-              {t('me.deputies.add')}
-            </Button>
-          </Stack>
-        </form>
+        {!me.canNameDeputies ? (
+          <Text size="sm">
+            {me.actingFor.length > 0 ? t('me.deputies.cannotNameAsDeputy') : t('me.deputies.cannotName')}
+          </Text>
+        ) : (
+          <form onSubmit={submit} noValidate aria-labelledby="add-deputy-heading">
+            <Stack maw={480}>
+              <Title order={3} size="h4" id="add-deputy-heading">
+                {t('me.deputies.addTitle')}
+              </Title>
+              {err && !userError && !fromError && !toError && (
+                <Alert color="red.9" variant="outline" role="alert">
+                  {errorMessage(err, t)}
+                </Alert>
+              )}
+              <ColleaguePicker value={userId} onChange={setUserId} error={userError} />
+              <Group grow align="flex-start">
+                <TextInput
+                  type="date"
+                  label={t('me.deputies.from')}
+                  required
+                  value={from}
+                  onChange={(e) => setFrom(e.currentTarget.value)}
+                  error={fromError}
+                />
+                <TextInput
+                  type="date"
+                  label={t('me.deputies.to')}
+                  required
+                  value={to}
+                  onChange={(e) => setTo(e.currentTarget.value)}
+                  error={toError}
+                />
+              </Group>
+              <Button type="submit" loading={add.isPending} style={{ alignSelf: 'flex-start' }}>
+                {t('me.deputies.add')}
+              </Button>
+            </Stack>
+          </form>
+        )}
       </Stack>
     </Paper>
   );
