@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { VALID_CONTENT } from '../support/review-scenario.js';
 import { ReviewWorld, type ProposalView } from '../support/review-world.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { DEFAULT_PASSWORD, startServer, type TestServer } from '../support/server.js';
 import { axeViolations, launch, newPage, pageErrors, screenshot, signedIn } from './browser.js';
 
 // The public catalogue (signed out) and the analytics page in Chromium, against the real server. Every
@@ -141,6 +141,16 @@ describe('catalogue and analytics in a browser', () => {
     await page.getByRole('heading', { name: 'Gründung einer Datenfirma', level: 1 }).waitFor();
     await page.getByRole('link', { name: `${whole.reference}: Research Data Stewardship` }).click();
     await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
+
+    // "Sign in" from an entry comes back to that entry, now inside the application.
+    const visitor = await server.user('cuni', ['reviewer'], 'visitor');
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('E-mail').fill(visitor.email);
+    await page.getByLabel('Password', { exact: true }).fill(DEFAULT_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/catalogue/${whole.reference}`);
   });
 
   it('shows an admin the time in stage, throughput and the waiting list, with CSV downloads', async () => {

@@ -90,7 +90,7 @@ describe('deputies', () => {
     expect([admin.status, admin.body.type]).toEqual([403, 'urn:microcred:problem:cannot-name-deputies']);
     expect((await t.http().get('/api/me/deputies').set(w.auth('uhdReviewer'))).body.items).toEqual([]);
     // /api/me says beforehand who may, by the same rule.
-    const may = async (who: string) =>
+    const may = async (who: Parameters<typeof w.auth>[0]) =>
       (await t.http().get('/api/me').set(w.auth(who))).body.canNameDeputies as boolean;
     expect([await may('uhdReviewer'), await may('uhdAdmin'), await may('uhdProposer')]).toEqual([
       true,

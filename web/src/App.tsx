@@ -71,9 +71,11 @@ function SignedInApp() {
   const signOut = useSignOut();
   const location = useLocation();
   if (me.isPending) return <Loading />;
-  // The catalogue is public: signed out, its pages show without the application's shell.
+  // The catalogue is public: signed out, its pages show without the application's shell. Its "Sign in"
+  // asks for the sign-in page at the same address (?signin), so signing in returns to that page.
   if (me.error instanceof ApiError && me.error.status === 401)
-    return location.pathname === '/catalogue' || location.pathname.startsWith('/catalogue/') ? (
+    return (location.pathname === '/catalogue' || location.pathname.startsWith('/catalogue/')) &&
+      !new URLSearchParams(location.search).has('signin') ? (
       <PublicCatalogue />
     ) : (
       <SignInPage />
@@ -222,6 +224,7 @@ function Shell({ me }: { me: Me }) {
 /** The catalogue for visitors who are not signed in: a plain header with a way to sign in. */
 function PublicCatalogue() {
   const { t } = useTranslation();
+  const location = useLocation();
   return (
     <AppShell header={{ height: 60 }} padding="md">
       <a className="skip-link" href="#main">
@@ -234,7 +237,15 @@ function PublicCatalogue() {
               {t('app.name')}
             </Link>
           </Title>
-          <Button component={Link} to="/" variant="outline" size="xs">
+          <Button
+            component={Link}
+            to={{
+              pathname: location.pathname,
+              search: `${location.search ? `${location.search}&` : '?'}signin`,
+            }}
+            variant="outline"
+            size="xs"
+          >
             {t('catalogue.signIn')}
           </Button>
         </Group>
