@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { AuthUser } from '../auth/auth-user.js';
+import { isAllianceAdmin, type AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { notFound } from '../common/domain-error.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
@@ -36,13 +36,13 @@ export class AuditQueryService {
 
   /**
    * A page of the log, newest first. Each entry also carries `actorName`, the actor's current display
-   * name, where the viewer could list that account anyway: alliance staff every account, an
+   * name, where the viewer could list that account anyway: alliance admins every account, an
    * institution's admin the accounts of the institution whose log this is; null otherwise.
    */
   async search(
     institutionId: string,
     q: AuditQueryDto,
-    viewer: Pick<AuthUser, 'institutionKind'>,
+    viewer: AuthUser,
   ): Promise<Page<AuditEntry & { actorName: string | null }>> {
     await this.assertInstitution(institutionId);
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
@@ -72,7 +72,7 @@ export class AuditQueryService {
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    const names = await this.actorNames(items, institutionId, viewer.institutionKind === 'alliance');
+    const names = await this.actorNames(items, institutionId, isAllianceAdmin(viewer));
     return {
       items: items.map((e) => ({ ...e, actorName: (e.actorId && names.get(e.actorId)) ?? null })),
       nextCursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null,

@@ -14,7 +14,12 @@ import { UsersService } from '../users/users.service.js';
 import { accountKeyOf, throttleKey } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import type { PasswordResetConfigDto } from './password-reset.dto.js';
-import { RESET_LINK_PLACEHOLDER, ResetLinkTokens, resetTokenHash } from './reset-link-token.js';
+import {
+  RESET_LINK_PLACEHOLDER,
+  ResetLinkTokens,
+  resetLinkWorks,
+  resetTokenHash,
+} from './reset-link-token.js';
 
 const RESET_IP = 'reset-ip';
 const RESET_ACCOUNT = 'reset-account';
@@ -152,7 +157,7 @@ export class PasswordResetService implements OnModuleInit, OnApplicationShutdown
     const expired = () => fieldError('token', 'this link has expired or was already used; ask for a new one');
     const found: Array<{ userId: string }> = await this.dataSource.query(
       `SELECT user_id AS "userId" FROM password_reset_links
-        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
+        WHERE token_hash = $1 AND ${resetLinkWorks()}`,
       [tokenHash],
     );
     // The (deliberately costly) hash only for a link that works.
@@ -167,7 +172,7 @@ export class PasswordResetService implements OnModuleInit, OnApplicationShutdown
         const claimed = returnedRows<{ id: string }>(
           await em.query(
             `UPDATE password_reset_links SET used_at = now()
-              WHERE token_hash = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > now() RETURNING id`,
+              WHERE token_hash = $1 AND user_id = $2 AND ${resetLinkWorks()} RETURNING id`,
             [tokenHash, userId],
           ),
         );

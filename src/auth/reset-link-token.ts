@@ -19,6 +19,16 @@ export function resetLinkToken(key: Buffer, linkId: string): string {
   return createHmac('sha256', key).update(linkId, 'utf8').digest('base64url');
 }
 
+/**
+ * SQL: the reset link (the row of `password_reset_links`, optionally through an alias) still works: not
+ * used, replaced or ended, and not expired. One condition for the service that takes a link, the sender
+ * that mails it and the sweep that voids its e-mail once it does not hold.
+ */
+export function resetLinkWorks(alias?: string): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}used_at IS NULL AND ${a}expires_at > now()`;
+}
+
 export function resetTokenHash(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }

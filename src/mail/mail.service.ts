@@ -3,7 +3,7 @@ import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer'
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { returnedRows } from '../database/returned-rows.js';
-import { RESET_LINK_PLACEHOLDER, ResetLinkTokens } from '../auth/reset-link-token.js';
+import { RESET_LINK_PLACEHOLDER, ResetLinkTokens, resetLinkWorks } from '../auth/reset-link-token.js';
 
 /**
  * Sends e-mails from the outbox through nodemailer (SMTP_URL). The in-app notification was already
@@ -47,7 +47,7 @@ export class MailService implements OnApplicationShutdown {
           WHERE o.id = $1 AND o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
             AND (o.password_reset_link_id IS NULL OR EXISTS (
               SELECT 1 FROM password_reset_links l
-               WHERE l.id = o.password_reset_link_id AND l.used_at IS NULL AND l.expires_at > now()))
+               WHERE l.id = o.password_reset_link_id AND ${resetLinkWorks('l')}))
           RETURNING o.to_address AS "to", o.subject, o.body, o.password_reset_link_id AS "linkId"`,
         [outboxId],
       );

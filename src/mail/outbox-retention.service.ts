@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { resetLinkWorks } from '../auth/reset-link-token.js';
 import { returnedRows } from '../database/returned-rows.js';
 
 /** How long an ended password reset link, and its e-mail, are kept: for "I never got the e-mail". */
@@ -8,7 +9,8 @@ const BATCH = 1000;
 
 /**
  * Housekeeping of the e-mail outbox, run by the worker on every reconcile pass. A reset e-mail whose
- * link stopped working before it left becomes `void` instead of waiting as `pending` for ever; reset
+ * link stopped working before it left becomes `void` instead of waiting as `pending` for ever (the
+ * exact opposite of the condition under which MailService sends it: resetLinkWorks); reset
  * links that ended more than RESET_LINK_RETENTION_DAYS ago go, with their e-mails (the link and the
  * address are no use to anyone by then; the audit log keeps that a password was reset).
  */
@@ -24,7 +26,7 @@ export class OutboxRetentionService {
           WHERE o.status = 'pending' AND o.password_reset_link_id IS NOT NULL
             AND (o.claimed_until IS NULL OR o.claimed_until < now())
             AND NOT EXISTS (SELECT 1 FROM password_reset_links l
-                             WHERE l.id = o.password_reset_link_id AND l.used_at IS NULL AND l.expires_at > now())
+                             WHERE l.id = o.password_reset_link_id AND ${resetLinkWorks('l')})
           RETURNING o.id`,
       ),
     ).length;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { OutboxRetentionService } from '../mail/outbox-retention.service.js';
+import { resetLinkWorks } from '../auth/reset-link-token.js';
 import { ReminderQueueService } from './reminder-queue.service.js';
 import { ReminderRepository } from './reminder.repository.js';
 
@@ -81,6 +82,9 @@ export class ReminderReconcilerService {
 
   /** One pass. Rows due beyond the horizon get their timers on a later pass. */
   async reconcile(): Promise<{ reminders: number; emails: number; voided: number; removedLinks: number }> {
+    // PostgreSQL only: done first, so a pass that fails on Redis below still sweeps.
+    const { voided, removedLinks } = await this.outbox.sweep();
+    if (voided || removedLinks) this.logger.log({ voided, removedLinks }, 'outbox swept');
     const horizon = new Date(Date.now() + 2 * this.config.RECONCILE_INTERVAL_MS + 60_000);
     let reminders = 0;
     let after: string | null = null;
@@ -99,7 +103,7 @@ export class ReminderReconcilerService {
         const rows: Array<{ id: string }> = await this.dataSource.query(
           `SELECT o.id FROM email_outbox o WHERE o.status = 'pending'
              AND (o.password_reset_link_id IS NULL OR EXISTS (SELECT 1 FROM password_reset_links l
-               WHERE l.id = o.password_reset_link_id AND l.used_at IS NULL AND l.expires_at > now()))
+               WHERE l.id = o.password_reset_link_id AND ${resetLinkWorks('l')}))
              AND ($1::uuid IS NULL OR o.id > $1::uuid) ORDER BY o.id LIMIT $2`,
           [afterMail, PAGE],
         );
@@ -111,8 +115,6 @@ export class ReminderReconcilerService {
       await this.queue.email.retryJobs({ state: 'failed' });
     }
     if (reminders || emails) this.logger.debug({ reminders, emails }, 'reconciled timers with PostgreSQL');
-    const { voided, removedLinks } = await this.outbox.sweep();
-    if (voided || removedLinks) this.logger.log({ voided, removedLinks }, 'outbox swept');
     return { reminders, emails, voided, removedLinks };
   }
 

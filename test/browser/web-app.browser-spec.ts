@@ -257,7 +257,10 @@ describe('web application in a browser', () => {
     await dialog.getByRole('button', { name: 'Approve' }).click();
     await dialog.getByText(`${count} fields need your attention (marked above).`).waitFor();
     expect(await dialog.getByText('Choose a result.').count()).toBe(count);
-    expect(await selects.first().evaluate((el) => el === document.activeElement)).toBe(true);
+    await until(
+      () => selects.first().evaluate((el) => el === document.activeElement),
+      (focused) => focused,
+    );
     for (let i = 0; i < count; i++) await pick(p3, selects.nth(i), i === 0 ? 'Met with conditions' : 'Met');
     // A criterion not met cannot be approved: the dialog says so at that criterion.
     await pick(p3, selects.nth(1), 'Not met');
@@ -376,8 +379,12 @@ describe('web application in a browser', () => {
     const dialog = r.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Request changes' }).click();
     // The comment is required: said at the field, which gets the focus.
-    await dialog.getByText('Say what should change: this decision needs a comment.').waitFor();
-    expect(await dialog.getByLabel('Comment').evaluate((el) => el === document.activeElement)).toBe(true);
+    await dialog.getByText('Add a comment: this decision needs one', { exact: false }).waitFor();
+    // Focused once the field is marked (the dialog moves focus after that render).
+    await until(
+      () => dialog.getByLabel('Comment').evaluate((el) => el === document.activeElement),
+      (focused) => focused,
+    );
     await dialog.getByLabel('Comment').fill('Please lower the ECTS to 3 and sharpen the title.');
     await dialog.getByRole('button', { name: 'Request changes' }).click();
     await stateOf(r).filter({ hasText: 'Changes requested' }).waitFor();

@@ -85,23 +85,26 @@ export function EventDialog({
   const err = (field: string) => {
     if (local[field]) return local[field];
     const message = serverMessage(field);
-    // The server's wording names the event by its code ("is required for PARTNER_REQUEST_CHANGES").
-    if (message && field === 'comment') return t('event.commentNeeded');
-    if (message && field === 'conditions') return t('event.conditionsNeeded');
+    // "Is required for PARTNER_REQUEST_CHANGES" names the event by its code; other messages (a length
+    // limit, say) are the server's own.
+    const empty = (field === 'comment' ? comment : field === 'conditions' ? conditions : 'x').trim() === '';
+    if (message && empty && field === 'comment') return t('event.commentNeeded');
+    if (message && empty && field === 'conditions') return t('event.conditionsNeeded');
     return message;
   };
-  // A criterion's problem: found here, or by the server (criteria[i] is the i-th criterion sent).
-  const criterionError = (id: string) => {
-    if (local[criterionKey(id)]) return local[criterionKey(id)];
-    const refused = problems.some((p) => {
-      const i = /^criteria\[(\d+)\]/.exec(p.field)?.[1];
-      return i !== undefined && sentCriteria.current[Number(i)] === id;
+  // A criterion's problem at its result or note: found here, or by the server (criteria[i] is the i-th
+  // criterion sent). A problem with the list as a whole (criteria, criteriaCatalogue) is said above.
+  const criterionProblem = (id: string, part: 'result' | 'note') =>
+    problems.find((p) => {
+      const m = /^criteria\[(\d+)\](?:\.(\w+))?/.exec(p.field);
+      return !!m && sentCriteria.current[Number(m[1])] === id && (m[2] === 'note') === (part === 'note');
     });
-    return refused ? t('event.criterionRefused') : undefined;
-  };
+  const criterionError = (id: string) =>
+    local[criterionKey(id)] ?? (criterionProblem(id, 'result') ? t('event.criterionRefused') : undefined);
+  const isCriterionItem = (field: string) => /^criteria\[\d+\]/.test(field);
   const contentProblems = problems.filter((p) => isContent(p.field));
   const otherProblems = problems.filter(
-    (p) => !isContent(p.field) && !INLINE.includes(p.field) && !p.field.startsWith('criteria'),
+    (p) => !isContent(p.field) && !INLINE.includes(p.field) && !isCriterionItem(p.field),
   );
   const localCount = Object.keys(local).length;
   const clearLocal = (key: string) =>
@@ -240,7 +243,7 @@ export function EventDialog({
                       </Anchor>
                     </>
                   )}
-                  {problems.some((p) => INLINE.includes(p.field) || p.field.startsWith('criteria')) && (
+                  {problems.some((p) => INLINE.includes(p.field) || isCriterionItem(p.field)) && (
                     <span>{t('event.checkFields')}</span>
                   )}
                   {otherProblems.map((p) => (
@@ -295,6 +298,7 @@ export function EventDialog({
                       <Table.Td miw={180}>
                         <TextInput
                           label={t('event.noteFor', { title: c.title })}
+                          error={criterionProblem(c.id, 'note')?.message}
                           value={criteria[c.id]?.note ?? ''}
                           onChange={(e) => {
                             const note = e.currentTarget.value;
@@ -377,7 +381,8 @@ export function EventDialog({
             <Button
               type="submit"
               loading={busy}
-              disabled={conflict || gone}
+              // The checklist must be there to be assessed (and checked) before an approval is sent.
+              disabled={conflict || gone || (type === 'QUALITY_APPROVE' && !checklist.data?.length)}
               color={final ? 'red.9' : undefined}
             >
               {t(`events.${type}`)}

@@ -10,10 +10,15 @@ export function TableScroll({ children, label }: { children: ReactNode; label?: 
   const { t } = useTranslation();
   const ref = useRef<HTMLDivElement>(null);
   const [overflows, setOverflows] = useState(false);
+  // Named after its table's caption where it has one, so two such regions on a page differ.
+  const [caption, setCaption] = useState<string | null>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const check = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    const check = () => {
+      setOverflows(el.scrollWidth > el.clientWidth + 1);
+      setCaption(el.querySelector('caption')?.textContent?.trim() || null);
+    };
     check();
     const observer = new ResizeObserver(check);
     observer.observe(el);
@@ -24,7 +29,9 @@ export function TableScroll({ children, label }: { children: ReactNode; label?: 
     <div
       ref={ref}
       className="table-scroll"
-      {...(overflows ? { tabIndex: 0, role: 'region', 'aria-label': label ?? t('common.tableScrolls') } : {})}
+      {...(overflows
+        ? { tabIndex: 0, role: 'region', 'aria-label': label ?? caption ?? t('common.tableScrolls') }
+        : {})}
     >
       {children}
     </div>

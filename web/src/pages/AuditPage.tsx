@@ -94,6 +94,13 @@ export default function AuditPage({ me }: { me: Me }) {
     state ? t(`state.${state}`, { defaultValue: state }) : '—';
   const names = new Map((institutions.data ?? []).map((i) => [i.id, i.name]));
   const institutionName = (id: string) => names.get(id) ?? id;
+  const actorPlace = (e: { actorInstitutionId?: string | null; actorRole?: string | null }) =>
+    [
+      e.actorInstitutionId ? institutionName(e.actorInstitutionId) : null,
+      e.actorRole ? t(`role.${e.actorRole}`, { defaultValue: e.actorRole }) : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
   const actionOptions = [
     ...new Set([...Object.keys(actionWords), ...items.map((e) => e.action), filters.action]),
   ]
@@ -241,25 +248,23 @@ export default function AuditPage({ me }: { me: Me }) {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    {e.actorId && e.actorName && (
+                    {e.actorId ? (
+                      // Named where the reader may see the account, else by institution and role; either
+                      // way a click keeps only what this actor did.
                       <Anchor
                         component="button"
                         type="button"
                         display="block"
-                        onClick={() => onlyActor(e.actorId as string, e.actorName as string)}
-                        title={t('audit.onlyActor', { name: e.actorName })}
+                        ta="left"
+                        onClick={() => onlyActor(e.actorId as string, e.actorName ?? actorPlace(e))}
+                        title={t('audit.onlyActor', { name: e.actorName ?? actorPlace(e) })}
                       >
-                        {e.actorName}
+                        {e.actorName ?? actorPlace(e)}
                       </Anchor>
+                    ) : (
+                      actorPlace(e) || t('audit.system')
                     )}
-                    {e.actorInstitutionId || e.actorRole
-                      ? [
-                          e.actorInstitutionId ? institutionName(e.actorInstitutionId) : null,
-                          e.actorRole ? t(`role.${e.actorRole}`, { defaultValue: e.actorRole }) : null,
-                        ]
-                          .filter(Boolean)
-                          .join(' · ')
-                      : t('audit.system')}
+                    {e.actorId && e.actorName && actorPlace(e)}
                   </Table.Td>
                   <Table.Td>
                     {e.fromState || e.toState ? `${stateName(e.fromState)} → ${stateName(e.toState)}` : '—'}

@@ -67,6 +67,8 @@ export default function UsersPage({ me }: { me: Me }) {
     queryKey: ['user', linked],
     queryFn: () => unwrap(api.GET('/api/users/{id}', { params: { path: { id: linked as string } } })),
     enabled: !!linked,
+    // Read afresh at every visit of the link: the roles dialog opens with what the account holds now.
+    gcTime: 0,
   });
   useEffect(() => {
     if (!linkedUser.data) return;
@@ -78,6 +80,8 @@ export default function UsersPage({ me }: { me: Me }) {
     setNotice(message);
     setFailure(null);
     void queryClient.invalidateQueries({ queryKey: ['users'] });
+    // A linked account read before this change must not open with what it was.
+    queryClient.removeQueries({ queryKey: ['user'] });
   };
   // Reopening an account needs no confirmation: it only lets the user sign in again (old sessions stay ended).
   const reactivate = async (u: User) => {
@@ -119,7 +123,8 @@ export default function UsersPage({ me }: { me: Me }) {
         </Alert>
       )}
       {failure !== null && <ErrorState error={failure} />}
-      {linkedUser.isError && <ErrorState error={linkedUser.error} />}
+      {/* An account that is gone, or not this admin's: said once, above the list. */}
+      {linked && linkedUser.isError && <ErrorState error={linkedUser.error} />}
       <Group align="flex-end" wrap="wrap">
         <TextInput
           type="search"
