@@ -146,7 +146,8 @@ describe('catalogue and analytics in a browser', () => {
     const visitor = await server.user('cuni', ['reviewer'], 'visitor');
     await page.getByRole('link', { name: 'Sign in' }).click();
     await page.getByLabel('E-mail').fill(visitor.email);
-    await page.getByLabel('Password', { exact: true }).fill(DEFAULT_PASSWORD);
+    await page.getByLabel('E-mail').press('Tab');
+    await page.keyboard.type(DEFAULT_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
