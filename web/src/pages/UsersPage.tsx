@@ -15,7 +15,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api, ApiError, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
@@ -334,69 +334,100 @@ function DialogError({ error }: { error: unknown }) {
   );
 }
 
-function SetPasswordDialog({
-  user,
-  onClose,
-  onDone,
-}: {
-  user: User;
-  onClose: () => void;
-  onDone: (u: User) => void;
-}) {
-  const { t } = useTranslation();
-  const [password, setPassword] = useState('');
+/** A dialog's action: the request, whether it is running, and why it failed (kept for the fields). */
+function useSend<T>(request: () => Promise<T>, onDone: (result: T) => void) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const send = async () => {
     setBusy(true);
     setError(null);
     try {
-      await unwrap(
-        api.POST('/api/users/{id}/password', {
-          params: { path: { id: user.id } },
-          body: { newPassword: password },
-        }),
-      );
-      onDone(user);
+      onDone(await request());
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
   };
+  return { send, error, busy };
+}
+
+/** The frame of the users page's dialogs: title, failure, fields, Cancel and the action's button. */
+function UserDialog({
+  title,
+  submitLabel,
+  danger,
+  action,
+  onClose,
+  children,
+}: {
+  title: string;
+  submitLabel: string;
+  danger?: boolean;
+  action: { send: () => Promise<void>; error: unknown; busy: boolean };
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
   return (
-    <Modal
-      opened
-      onClose={onClose}
-      title={t('users.setPasswordOf', { name: user.displayName })}
-      closeButtonProps={{ 'aria-label': t('common.close') }}
-    >
+    <Modal opened onClose={onClose} title={title} closeButtonProps={{ 'aria-label': t('common.close') }}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void send();
+          void action.send();
         }}
         noValidate
       >
         <Stack>
-          <DialogError error={error} />
-          <Text size="sm">{t('users.setPasswordExplain')}</Text>
-          <NewPasswordInput
-            value={password}
-            onChange={setPassword}
-            error={fieldMessage(error, 'newPassword')}
-          />
+          <DialogError error={action.error} />
+          {children}
           <Group justify="flex-end">
             <Button variant="outline" onClick={onClose}>
               {t('common.cancel')}
             </Button>
-            <Button type="submit" loading={busy}>
-              {t('users.setPassword')}
+            <Button type="submit" loading={action.busy} color={danger ? 'red.9' : undefined}>
+              {submitLabel}
             </Button>
           </Group>
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+interface UserDialogProps {
+  user: User;
+  onClose: () => void;
+  onDone: (u: User) => void;
+}
+
+function SetPasswordDialog({ user, onClose, onDone }: UserDialogProps) {
+  const { t } = useTranslation();
+  const [password, setPassword] = useState('');
+  const action = useSend(
+    () =>
+      unwrap(
+        api.POST('/api/users/{id}/password', {
+          params: { path: { id: user.id } },
+          body: { newPassword: password },
+        }),
+      ),
+    () => onDone(user),
+  );
+  return (
+    <UserDialog
+      title={t('users.setPasswordOf', { name: user.displayName })}
+      submitLabel={t('users.setPassword')}
+      action={action}
+      onClose={onClose}
+    >
+      <Text size="sm">{t('users.setPasswordExplain')}</Text>
+      <NewPasswordInput
+        value={password}
+        onChange={setPassword}
+        error={fieldMessage(action.error, 'newPassword')}
+      />
+    </UserDialog>
   );
 }
 
@@ -415,194 +446,95 @@ function CreateUserDialog({
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [roles, setRoles] = useState<Role[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(
-        await unwrap(
-          api.POST('/api/users', { body: { displayName, email, password, roles, institutionId } }),
-        ),
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useSend(
+    () => unwrap(api.POST('/api/users', { body: { displayName, email, password, roles, institutionId } })),
+    onDone,
+  );
+  const error = action.error;
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <UserDialog
       title={t('users.create')}
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      submitLabel={t('users.createSubmit')}
+      action={action}
+      onClose={onClose}
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void send();
-        }}
-        noValidate
-      >
-        <Stack>
-          <DialogError error={error} />
-          <TextInput
-            label={t('users.name')}
-            required
-            value={displayName}
-            onChange={(e) => setDisplayName(e.currentTarget.value)}
-            error={fieldMessage(error, 'displayName')}
-          />
-          <TextInput
-            label={t('users.email')}
-            type="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.currentTarget.value)}
-            error={fieldMessage(error, 'email')}
-          />
-          <PasswordInput
-            label={t('users.password')}
-            description={t('me.password.rule')}
-            autoComplete="new-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={fieldMessage(error, 'password')}
-            visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
-          />
-          <RoleChoices
-            value={roles}
-            onChange={setRoles}
-            error={fieldMessage(error, 'roles')}
-            offered={offeredRoles}
-            required
-          />
-          <Group justify="flex-end">
-            <Button variant="outline" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t('users.createSubmit')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <TextInput
+        label={t('users.name')}
+        required
+        value={displayName}
+        onChange={(e) => setDisplayName(e.currentTarget.value)}
+        error={fieldMessage(error, 'displayName')}
+      />
+      <TextInput
+        label={t('users.email')}
+        type="email"
+        required
+        value={email}
+        onChange={(e) => setEmail(e.currentTarget.value)}
+        error={fieldMessage(error, 'email')}
+      />
+      <PasswordInput
+        label={t('users.password')}
+        description={t('me.password.rule')}
+        autoComplete="new-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.currentTarget.value)}
+        error={fieldMessage(error, 'password')}
+        visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
+      />
+      <RoleChoices
+        value={roles}
+        onChange={setRoles}
+        error={fieldMessage(error, 'roles')}
+        offered={offeredRoles}
+        required
+      />
+    </UserDialog>
   );
 }
 
-function RolesDialog({
-  user,
-  onClose,
-  onDone,
-}: {
-  user: User;
-  onClose: () => void;
-  onDone: (u: User) => void;
-}) {
+function RolesDialog({ user, onClose, onDone }: UserDialogProps) {
   const { t } = useTranslation();
   const offeredRoles = useRolesFor(user.institutionId);
   const [roles, setRoles] = useState<Role[]>(user.roles);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(
-        await unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: user.id } }, body: { roles } })),
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useSend(
+    () => unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: user.id } }, body: { roles } })),
+    onDone,
+  );
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <UserDialog
       title={t('users.changeRolesOf', { name: user.displayName })}
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      submitLabel={t('users.saveRoles')}
+      action={action}
+      onClose={onClose}
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void send();
-        }}
-        noValidate
-      >
-        <Stack>
-          <DialogError error={error} />
-          <RoleChoices
-            value={roles}
-            onChange={setRoles}
-            error={fieldMessage(error, 'roles')}
-            offered={[...new Set([...offeredRoles, ...user.roles])]}
-          />
-          <Group justify="flex-end">
-            <Button variant="outline" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t('users.saveRoles')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <RoleChoices
+        value={roles}
+        onChange={setRoles}
+        error={fieldMessage(action.error, 'roles')}
+        offered={[...new Set([...offeredRoles, ...user.roles])]}
+      />
+    </UserDialog>
   );
 }
 
-function ConfirmDeactivate({
-  user,
-  onClose,
-  onDone,
-}: {
-  user: User;
-  onClose: () => void;
-  onDone: (u: User) => void;
-}) {
+function ConfirmDeactivate({ user, onClose, onDone }: UserDialogProps) {
   const { t } = useTranslation();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(
-        await unwrap(
-          api.PATCH('/api/users/{id}', { params: { path: { id: user.id } }, body: { active: false } }),
-        ),
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useSend(
+    () =>
+      unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: user.id } }, body: { active: false } })),
+    onDone,
+  );
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <UserDialog
       title={t('users.deactivateName', { name: user.displayName })}
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      submitLabel={t('users.deactivate')}
+      danger
+      action={action}
+      onClose={onClose}
     >
-      <Stack>
-        <DialogError error={error} />
-        <Text>{t('users.deactivateExplain')}</Text>
-        <Group justify="flex-end">
-          <Button variant="outline" onClick={onClose}>
-            {t('common.cancel')}
-          </Button>
-          <Button color="red.9" onClick={() => void send()} loading={busy}>
-            {t('users.deactivate')}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      <Text>{t('users.deactivateExplain')}</Text>
+    </UserDialog>
   );
 }
