@@ -6,15 +6,18 @@ export function NewPasswordInput({
   value,
   onChange,
   error,
+  label,
 }: {
   value: string;
   onChange: (value: string) => void;
   error?: string;
+  /** "New password" unless the page says otherwise ("Initial password" for a new account). */
+  label?: string;
 }) {
   const { t } = useTranslation();
   return (
     <PasswordInput
-      label={t('me.password.new')}
+      label={label ?? t('me.password.new')}
       description={t('me.password.rule')}
       autoComplete="new-password"
       required

@@ -5,7 +5,6 @@ import {
   Checkbox,
   Group,
   Modal,
-  PasswordInput,
   Select,
   Stack,
   Table,
@@ -473,15 +472,11 @@ function CreateUserDialog({
         onChange={(e) => setEmail(e.currentTarget.value)}
         error={fieldMessage(error, 'email')}
       />
-      <PasswordInput
+      <NewPasswordInput
         label={t('users.password')}
-        description={t('me.password.rule')}
-        autoComplete="new-password"
-        required
         value={password}
-        onChange={(e) => setPassword(e.currentTarget.value)}
+        onChange={setPassword}
         error={fieldMessage(error, 'password')}
-        visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
       />
       <RoleChoices
         value={roles}
