@@ -339,5 +339,17 @@ describe('account pages and credential exports in a browser', () => {
     expect(await roles.getByRole('checkbox').count()).toBe(2);
     expect(await roles.getByRole('checkbox', { name: 'Administrator' }).count()).toBe(1);
     expect(await roles.getByRole('checkbox', { name: 'Proposer' }).count()).toBe(0);
+    // Sent empty: the fields say what is missing, in words, and the alert only points at them.
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.getByText('Check the fields marked below.').waitFor();
+    expect(await dialog.textContent()).not.toMatch(/displayName|must contain at least 1 elements/);
+    await dialog.getByLabel(/^Name/).fill('New Liaison');
+    await dialog.getByLabel(/^E-mail/).fill(`liaison.${Date.now()}@nau.test`);
+    await dialog.getByLabel(/^Initial password/).fill('A-fine-passw0rd-here');
+    await roles.getByRole('checkbox', { name: 'Agency liaison' }).check();
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'New Liaison was created.' }).waitFor();
   });
 });
