@@ -152,7 +152,11 @@ describe('web application in a browser', () => {
     expect(
       await page.getByRole('combobox', { name: 'Partner institutions' }).getAttribute('aria-invalid'),
     ).toBe('true');
-    // The form is kept, and the draft exists now (saved before submitting).
+    // The form is kept, and the draft exists now (saved before submitting), which the page says.
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Saved as draft MC-\d{4}-\d{4}, not submitted yet/ })
+      .waitFor();
     expect(await page.getByLabel('Title').inputValue()).toBe('Incomplete idea');
     expect(await page.getByLabel('ECTS credits').inputValue()).toBe('4');
     expect(page.url()).toMatch(/\/proposals\/[0-9a-f-]{36}\/edit$/);

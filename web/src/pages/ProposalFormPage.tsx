@@ -231,6 +231,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
         return;
       } catch (e) {
         showFailure(e);
+        // The draft exists now (it was saved first): say so, or it seems to have appeared from nowhere.
+        setSaved(t('form.savedNotSubmitted', { reference: p.reference }));
       }
     }
     setBusy(null);
