@@ -76,7 +76,7 @@ export class AuditEntryDto {
     nullable: true,
     required: false,
     description:
-      "The actor's current display name (search only; not part of the hashed entry): for alliance staff always, for an institution's admin when the actor belongs to that institution; null otherwise",
+      "The actor's current display name (search only; not part of the hashed entry): for alliance admins always, for an institution's admin when the actor belongs to that institution; null otherwise",
   })
   actorName?: string | null;
   @ApiProperty({ type: String, nullable: true }) actorInstitutionId!: string | null;

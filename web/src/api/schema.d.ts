@@ -1348,7 +1348,7 @@ export interface components {
              * @description null for the system (reminders, bootstrap)
              */
             actorId: string | null;
-            /** @description The actor's current display name (search only; not part of the hashed entry): for alliance staff always, for an institution's admin when the actor belongs to that institution; null otherwise */
+            /** @description The actor's current display name (search only; not part of the hashed entry): for alliance admins always, for an institution's admin when the actor belongs to that institution; null otherwise */
             actorName?: string | null;
             actorInstitutionId: string | null;
             actorRole: string | null;
