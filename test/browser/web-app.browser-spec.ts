@@ -198,7 +198,11 @@ describe('web application in a browser', () => {
     await p1.getByLabel('Doctoral').check();
     await p1.getByLabel('Data literacy').check();
     await p1.getByLabel('Quality assurance').fill('Internal QA of Charles University.');
-    await p1.getByLabel('Field of education (ISCED-F)').fill('0613');
+    // The field of education by part of its name; the code is what is kept.
+    const isced = p1.getByRole('combobox', { name: 'Field of education (ISCED-F)' });
+    await isced.fill('software');
+    await p1.getByRole('option', { name: '0613 Software and applications development and analysis' }).click();
+    expect(await isced.inputValue()).toBe('0613');
     await p1.getByLabel('Share of Charles University').fill('60');
     await p1.getByLabel('Share of Heidelberg University').fill('30');
     await p1.getByText('Total: 90 %').waitFor();

@@ -6,6 +6,7 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { countryName, formatDateTime, languageName } from '../format';
+import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
 
 type Pathways = Schemas['PathwaysDto'];
@@ -109,7 +110,9 @@ export default function CatalogueEntryPage() {
       ? t(`participation.${v}`, { defaultValue: v })
       : f === 'targetGroups'
         ? t(`targetGroup.${v}`, { defaultValue: v })
-        : v;
+        : f === 'thematicArea'
+          ? iscedLabel(v)
+          : v;
   const show = (v: unknown, f?: (typeof FIELDS)[number]) =>
     Array.isArray(v)
       ? v.map((x) => (f ? word(f, String(x)) : String(x))).join(', ')

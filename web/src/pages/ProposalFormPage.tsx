@@ -1,6 +1,7 @@
 import {
   Alert,
   Anchor,
+  Autocomplete,
   Button,
   Checkbox,
   Fieldset,
@@ -31,6 +32,7 @@ import {
 } from '../components/content-form';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { fieldLabel, languageName } from '../format';
+import { ISCED_DETAILED, iscedLabel, iscedName } from '../isced';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 
 const ASSESSMENT_TYPES = [
@@ -565,12 +567,19 @@ export default function ProposalFormPage({ me }: { me: Me }) {
       </Fieldset>
       <Fieldset legend={t('form.qualityAndPathways')}>
         <Stack>
-          <TextInput
+          {/* A code is what the API takes; the list offers the detailed fields by code or by name. */}
+          <Autocomplete
             label={t('field.thematicArea')}
-            description={t('form.thematicAreaHelp')}
+            description={
+              iscedName(model.thematicArea)
+                ? `${t('form.thematicAreaChosen')}: ${iscedLabel(model.thematicArea)}`
+                : t('form.thematicAreaHelp')
+            }
             required
             value={model.thematicArea}
-            onChange={(e) => set('thematicArea', e.currentTarget.value)}
+            onChange={(v) => set('thematicArea', /^\d{4}\s/.test(v) ? v.slice(0, 4) : v)}
+            data={ISCED_DETAILED.map(iscedLabel)}
+            limit={12}
             error={err('content.thematicArea')}
           />
           <Textarea

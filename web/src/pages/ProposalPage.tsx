@@ -21,6 +21,7 @@ import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, formatWaited, languageName } from '../format';
+import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
 
 const STAGES = [
@@ -312,7 +313,7 @@ export default function ProposalPage({ me }: { me: Me }) {
             <strong>{t('field.qualityAssurance')}:</strong> {c.qualityAssurance ?? '—'}
           </Text>
           <Text>
-            <strong>{t('field.thematicArea')}:</strong> {c.thematicArea ?? '—'}
+            <strong>{t('field.thematicArea')}:</strong> {iscedLabel(c.thematicArea)}
           </Text>
           <Text>
             <strong>{t('field.prerequisites')}:</strong> {c.prerequisites ?? '—'}

@@ -12,6 +12,7 @@ import {
   sharesTotal,
 } from '../components/content-form';
 import { countryName, fieldLabel, valueLabel } from '../format';
+import { ISCED_DETAILED, ISCED_F, iscedLabel, iscedName } from '../isced';
 import { ApiError, fieldMessage } from '../api/client';
 import '../i18n';
 import { SignInPage } from '../pages/SignInPage';
@@ -109,6 +110,19 @@ describe('sign-in form', () => {
 });
 
 describe('field labels of the revision diff', () => {
+  it('names ISCED-F fields by code, an unlisted code after the field above it, and every listed code under its parent', () => {
+    expect(iscedLabel('0613')).toBe('0613 Software and applications development and analysis');
+    expect(iscedName('06')).toBe('Information and Communication Technologies (ICTs)');
+    // 0688: the ICT field's inter-disciplinary programmes, not listed on their own.
+    expect(iscedLabel('0688')).toBe('0688 Information and Communication Technologies (ICTs)');
+    expect(iscedLabel('9999')).toBe('9999');
+    expect(iscedLabel(null)).toBe('—');
+    // 11 broad fields, 29 narrow and 80 detailed, each below one that exists.
+    const codes = Object.keys(ISCED_F);
+    expect([2, 3, 4].map((n) => codes.filter((c) => c.length === n).length)).toEqual([11, 29, 80]);
+    expect(ISCED_DETAILED.every((c) => ISCED_F[c.slice(0, 3)] && ISCED_F[c.slice(0, 2)])).toBe(true);
+  });
+
   it('names coded values of a change: assessment types, target groups, languages and countries', () => {
     expect(valueLabel('content.assessment.type', 'project')).toBe('Project');
     expect(valueLabel('content.targetGroups', ['master', 'doctoral'])).toBe('Master, Doctoral');
