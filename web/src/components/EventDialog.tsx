@@ -87,9 +87,8 @@ export function EventDialog({
     const message = serverMessage(field);
     // "Is required for PARTNER_REQUEST_CHANGES" names the event by its code; other messages (a length
     // limit, say) are the server's own.
-    const empty = (field === 'comment' ? comment : field === 'conditions' ? conditions : 'x').trim() === '';
-    if (message && empty && field === 'comment') return t('event.commentNeeded');
-    if (message && empty && field === 'conditions') return t('event.conditionsNeeded');
+    if (message && field === 'comment' && !comment.trim()) return t('event.commentNeeded');
+    if (message && field === 'conditions' && !conditions.trim()) return t('event.conditionsNeeded');
     return message;
   };
   // A criterion's problem at its result or note: found here, or by the server (criteria[i] is the i-th

@@ -1,4 +1,5 @@
 import { Alert, Button, Center, Loader, Stack } from '@mantine/core';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 
@@ -41,6 +42,23 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
           </Button>
         )}
       </Stack>
+    </Alert>
+  );
+}
+
+/** A success said once, politely (role="status"), until the user closes it. */
+export function Notice({ children, onClose }: { children: ReactNode; onClose: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Alert
+      color="teal.9"
+      variant="outline"
+      role="status"
+      withCloseButton
+      onClose={onClose}
+      closeButtonLabel={t('common.close')}
+    >
+      {children}
     </Alert>
   );
 }

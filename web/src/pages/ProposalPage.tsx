@@ -19,7 +19,7 @@ import { api, ApiError, stageEnteredAt, unwrap, type EventType, type Me, type Pr
 import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialExports';
 import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
-import { ErrorState, Loading } from '../components/states';
+import { ErrorState, Loading, Notice } from '../components/states';
 import { formatDateTime, formatWaited, languageName } from '../format';
 import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
@@ -187,19 +187,12 @@ export default function ProposalPage({ me }: { me: Me }) {
         )}
       </nav>
       {recorded && (
-        <Alert
-          color="teal.9"
-          variant="outline"
-          role="status"
-          withCloseButton
-          onClose={() => setRecorded(null)}
-          closeButtonLabel={t('common.close')}
-        >
+        <Notice onClose={() => setRecorded(null)}>
           {t('proposal.recorded', {
             event: t(`events.${recorded.event}`),
             state: t(`state.${recorded.state}`),
           })}
-        </Alert>
+        </Notice>
       )}
       <Group gap="xs">
         {events.map((e) => (

@@ -20,7 +20,7 @@ import { useSearchParams } from 'react-router';
 import { api, ApiError, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { NewPasswordInput } from '../components/NewPasswordInput';
-import { ErrorState, errorMessage, Loading } from '../components/states';
+import { ErrorState, errorMessage, Loading, Notice } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 
 export default function UsersPage({ me }: { me: Me }) {
@@ -109,18 +109,7 @@ export default function UsersPage({ me }: { me: Me }) {
           maw={360}
         />
       )}
-      {notice && (
-        <Alert
-          color="teal.9"
-          variant="outline"
-          role="status"
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel={t('common.close')}
-        >
-          {notice}
-        </Alert>
-      )}
+      {notice && <Notice onClose={() => setNotice(null)}>{notice}</Notice>}
       {failure !== null && <ErrorState error={failure} />}
       {/* An account that is gone, or not this admin's: said once, above the list. */}
       {linked && linkedUser.isError && <ErrorState error={linkedUser.error} />}
