@@ -176,8 +176,18 @@ export class StackLinkDto {
 }
 
 export class StackabilityDto {
-  @ApiProperty({ type: [StackLinkDto] }) stacksInto!: StackLinkDto[];
-  @ApiProperty({ type: [StackLinkDto] }) composedOf!: StackLinkDto[];
+  @ApiProperty({
+    type: [StackLinkDto],
+    description:
+      'What this counts towards: named by this entry, or by an entry that names this one among its parts',
+  })
+  stacksInto!: StackLinkDto[];
+  @ApiProperty({
+    type: [StackLinkDto],
+    description:
+      'What this is built from: named by this entry, or by an entry that names this one in its stacksInto',
+  })
+  composedOf!: StackLinkDto[];
 }
 
 export class ExportLinksDto {

@@ -180,6 +180,17 @@ export class CatalogueService {
           ? this.facets([PUBLISHED], filters, [...params])
           : this.cachedBrowseFacets(key, [PUBLISHED], filters, params),
       ]);
+    } else if (MC_REFERENCE.test(text.trim().toUpperCase())) {
+      // A reference typed into the search box (from a link, a certificate) finds that entry.
+      const p = [...params, text.trim().toUpperCase()];
+      found = await this.matches(
+        [PUBLISHED, `e.reference = $${p.length}`],
+        filters,
+        '1::float8',
+        after,
+        limit,
+        p,
+      );
     } else {
       const tsquery = await this.tsquery(text);
       if (tsquery !== '') {
@@ -411,6 +422,24 @@ export class CatalogueService {
     );
     const e = rows[0];
     if (!e) throw notFound('Micro-credential');
+    // A link is declared by one side only (the part names what it stacks into, or the whole names its
+    // parts); the page shows it from both, as the pathway graph does.
+    const inverse: Array<{ reference: string; intoThis: boolean; partOfThis: boolean }> =
+      await this.dataSource.query(
+        `SELECT reference, stacks_into @> ARRAY[$1]::text[] AS "intoThis", composed_of @> ARRAY[$1]::text[] AS "partOfThis"
+         FROM catalogue_entries WHERE stacks_into @> ARRAY[$1]::text[] OR composed_of @> ARRAY[$1]::text[]
+         ORDER BY reference`,
+        [reference],
+      );
+    const union = (own: string[], more: string[]) => [...own, ...more.filter((r) => !own.includes(r))];
+    e.composedOf = union(
+      e.composedOf,
+      inverse.filter((i) => i.intoThis).map((i) => i.reference),
+    );
+    e.stacksInto = union(
+      e.stacksInto,
+      inverse.filter((i) => i.partOfThis).map((i) => i.reference),
+    );
     const known = await this.lookup([...e.stacksInto, ...e.composedOf]);
     const link = (value: string): StackLinkDto => {
       if (kindOf(value) === 'programme')

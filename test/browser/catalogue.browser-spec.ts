@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { VALID_CONTENT } from '../support/review-scenario.js';
 import { ReviewWorld, type ProposalView } from '../support/review-world.js';
 import { DEFAULT_PASSWORD, startServer, type TestServer } from '../support/server.js';
-import { axeViolations, launch, newPage, pageErrors, screenshot, signedIn } from './browser.js';
+import { axeViolations, launch, newPage, pageErrors, screenshot, signedIn, tabTo } from './browser.js';
 
 // The public catalogue (signed out) and the analytics page in Chromium, against the real server. Every
 // page is checked with axe-core and for console errors (a CSP violation, e.g. by the JSON-LD block).
@@ -94,6 +94,8 @@ describe('catalogue and analytics in a browser', () => {
     // are named in words, not codes.
     const german = page.getByRole('checkbox', { name: 'German (1)' });
     await german.waitFor();
+    // At desktop width the filters are a side column: no disclosure button.
+    expect(await page.getByRole('button', { name: /^Filters/ }).count()).toBe(0);
     await expect(page.getByRole('checkbox', { name: 'English (1)' }).count()).resolves.toBe(1);
     await expect(page.getByRole('checkbox', { name: 'Charles University (2)' }).count()).resolves.toBe(1);
     await expect(cards.first().textContent()).resolves.toContain('Led by Charles University');
@@ -109,6 +111,35 @@ describe('catalogue and analytics in a browser', () => {
     expect(await german.isChecked()).toBe(false);
     await screenshot(page, 'catalogue');
 
+    // A search that finds nothing keeps the ticked filter (to untick it) and offers to clear everything.
+    await german.click();
+    await page.getByRole('status').filter({ hasText: '1 micro-credential shown' }).waitFor();
+    await search.fill(`${TOKEN}-nothing`);
+    await search.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'No micro-credential matches this search.' }).waitFor();
+    expect(await page.getByRole('checkbox', { name: 'German (0)' }).isChecked()).toBe(true);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Clear search and filters' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /micro-credentials? shown/ })
+      .waitFor();
+    expect(new URL(page.url()).search).toBe('');
+    expect(await search.inputValue()).toBe('');
+
+    // "ECTS from" above "ECTS to": said at the inputs, and the results stay.
+    await search.fill(TOKEN);
+    await search.press('Enter');
+    await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
+    await page.getByRole('textbox', { name: 'ECTS to' }).fill('1');
+    await page.getByRole('status').filter({ hasText: 'No micro-credential matches this search.' }).waitFor();
+    await page.getByRole('textbox', { name: 'ECTS from' }).fill('3');
+    await page.getByText('Must be at least “ECTS from” (3).').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
+
     await page.getByRole('link', { name: 'Research Data Stewardship' }).click();
     await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/catalogue/${whole.reference}`);
@@ -123,10 +154,10 @@ describe('catalogue and analytics in a browser', () => {
       page.getByRole('row').filter({ hasText: 'National Accreditation Bureau for Higher Education' }).count(),
     ).resolves.toBe(1);
     await expect(page.getByText('Partners: Heidelberg University').count()).resolves.toBe(1);
-    const exportHref = await page
-      .getByRole('link', { name: 'Open Badges 3.0 achievement' })
-      .getAttribute('href');
-    expect(exportHref).toBe(`/api/catalogue/${whole.reference}/exports/ob3-achievement`);
+    const exportLink = page.getByRole('link', { name: 'Download Open Badges 3.0 achievement (.jsonld)' });
+    expect(await exportLink.getAttribute('href')).toBe(
+      `/api/catalogue/${whole.reference}/exports/ob3-achievement`,
+    );
     // schema.org Course as a JSON-LD data block in the head (not executed: no CSP violation).
     const jsonLd = await page.locator('script[type="application/ld+json"]').textContent();
     expect(JSON.parse(jsonLd ?? '{}')).toMatchObject({
@@ -135,6 +166,12 @@ describe('catalogue and analytics in a browser', () => {
     });
     await expectAccessible(page);
     await screenshot(page, 'catalogue-entry');
+    // The export downloads as a named file instead of opening raw JSON-LD in the visitor's tab.
+    const [download] = await Promise.all([page.waitForEvent('download'), exportLink.click()]);
+    expect(download.suggestedFilename()).toBe(`${whole.reference}-ob3-achievement.jsonld`);
+    await expect(
+      page.getByText('for badge wallets and learning record systems', { exact: false }).count(),
+    ).resolves.toBe(1);
 
     // The part's page links to the whole it counts towards.
     await page.goto(`/catalogue/${part.reference}`);
@@ -152,6 +189,51 @@ describe('catalogue and analytics in a browser', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/catalogue/${whole.reference}`);
+  });
+
+  it('puts the first result on the first screen of a phone, with the filters behind a keyboard-operable button', async () => {
+    const viewport = { width: 390, height: 844 };
+    const page = track(await newPage(browser, server, viewport));
+    await page.goto(`/catalogue?q=${TOKEN}`);
+    await page.getByRole('status').filter({ hasText: '2 micro-credentials shown' }).waitFor();
+    const first = page.getByTestId('catalogue-item').first();
+    const box = await first.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.y).toBeLessThan(viewport.height);
+    // The filters wait behind one button after the search box.
+    const toggle = page.getByRole('button', { name: 'Filters', exact: true });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.getByRole('checkbox', { name: 'German (1)' }).isVisible()).toBe(false);
+    await expectAccessible(page);
+    await screenshot(page, 'catalogue-390px');
+
+    // Keyboard only: open the filters, tick a language, and the button counts it.
+    await tabTo(page, toggle);
+    await page.keyboard.press('Enter');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    const german = page.getByRole('checkbox', { name: 'German (1)' });
+    await german.waitFor();
+    await tabTo(page, german);
+    await page.keyboard.press('Space');
+    await page.getByRole('status').filter({ hasText: '1 micro-credential shown' }).waitFor();
+    const counted = page.getByRole('button', { name: 'Filters (1 selected)' });
+    expect(await counted.getAttribute('aria-expanded')).toBe('true');
+    await expectAccessible(page);
+    await screenshot(page, 'catalogue-390px-filters');
+    await counted.focus();
+    await page.keyboard.press('Space');
+    expect(await counted.getAttribute('aria-expanded')).toBe('false');
+    expect(await german.isVisible()).toBe(false);
+
+    // An unknown reference: a "not in the catalogue" page that leads back to the search.
+    await page.goto('/catalogue/MC-2026-0099');
+    await page
+      .getByRole('heading', { name: 'This micro-credential is not in the catalogue', level: 1 })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Search the catalogue' }).click();
+    await page.getByRole('heading', { name: 'Micro-credential catalogue', level: 1 }).waitFor();
   });
 
   it('shows an admin the time in stage, throughput and the waiting list, with CSV downloads', async () => {

@@ -298,7 +298,7 @@ describe('web application in a browser', () => {
     await p4.getByLabel('Agency reference').fill('NAU-2026-17');
     await expectAccessible(p4);
     await p4.getByRole('dialog').getByRole('button', { name: 'Confirm alignment' }).click();
-    await p4.getByRole('row').filter({ hasText: 'Agency of DE' }).waitFor();
+    await p4.getByRole('row').filter({ hasText: 'National agency of Germany' }).waitFor();
     const p5 = await open(gac);
     await p5.goto(proposalUrl);
     await p5.getByRole('button', { name: 'Confirm alignment' }).click();
@@ -401,13 +401,31 @@ describe('web application in a browser', () => {
     await p.goto(`/proposals/${id}`);
     // Back with its lead: the path shows the draft step again, not an unmarked row.
     await p.getByText('1. Draft (Changes requested)').waitFor();
+    // Not edited since the request: editing is the next step, so it comes first and filled.
+    await p.getByText('Edit the draft to answer this request, then submit it again.').waitFor();
+    const actions = p.locator('main a, main button').filter({ hasText: /^(Edit draft|Submit for review)$/ });
+    expect(await actions.allTextContents()).toEqual(['Edit draft', 'Submit for review']);
     await p.getByRole('link', { name: 'Edit draft' }).click();
+    // The request is on the form where it is answered, and the page's heading has the focus.
+    await p.getByText('Please lower the ECTS to 3 and sharpen the title.').waitFor();
+    await until(
+      () => p.evaluate(() => document.activeElement?.tagName ?? ''),
+      (tag) => tag === 'H1',
+    );
     await p.getByLabel('Title').fill('Climate Law: the Basics');
+    // Leaving with unsaved edits asks first; staying keeps them.
+    await p.getByRole('link', { name: 'Inbox' }).click();
+    const leave = p.getByRole('dialog', { name: 'Leave without saving?' });
+    await leave.getByRole('button', { name: 'Stay on the form' }).click();
+    await leave.waitFor({ state: 'detached' });
+    expect(await p.getByLabel('Title').inputValue()).toBe('Climate Law: the Basics');
     await p.getByLabel('ECTS credits').fill('3');
     await p.getByLabel('Workload (hours)').fill('80');
     await p.getByLabel('Assessment description').fill('A written exam on the cases discussed.');
     await p.getByRole('button', { name: 'Submit for review' }).click();
     await stateOf(p).filter({ hasText: 'Partner review' }).waitFor();
+    // Said on arrival, as a decision taken on the proposal page is.
+    await p.getByRole('status').filter({ hasText: 'Recorded: Submit for review.' }).waitFor();
     await p.getByText('revision 2', { exact: false }).first().waitFor();
     await p.getByRole('link', { name: 'History and changes' }).click();
     const diff = p.getByTestId('revision-diff');
@@ -714,6 +732,13 @@ describe('web application in a browser', () => {
     );
     expect(overflow).toBe(false);
     await screenshot(mobile, 'inbox-390px');
+    // The closed menu sits off-screen: out of the tab order until the menu button opens it.
+    const menu = mobile.getByRole('navigation', { name: 'Main', includeHidden: true });
+    expect(await menu.evaluate((el) => (el as HTMLElement).inert)).toBe(true);
+    await mobile.getByRole('button', { name: 'Menu' }).click();
+    expect(await menu.evaluate((el) => (el as HTMLElement).inert)).toBe(false);
+    await menu.getByRole('link', { name: 'Proposals' }).click();
+    expect(await menu.evaluate((el) => (el as HTMLElement).inert)).toBe(true);
     // The workflow diagram keeps a readable size on a phone: it scrolls inside its box, not the page.
     await mobile.goto('/workflow');
     await mobile.getByTestId('workflow-diagram').locator('svg').waitFor();

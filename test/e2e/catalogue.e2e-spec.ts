@@ -147,6 +147,16 @@ afterAll(async () => {
 });
 
 describe('the public catalogue', () => {
+  it('finds an entry by its reference typed into the search, in any case, and only a published one', async () => {
+    const res = await pub().get(`/api/catalogue?q=${e2.reference.toLowerCase()}`);
+    expect(res.status).toBe(200);
+    expect(refs(res.body)).toEqual([e2.reference]);
+    for (const hidden of [approved, draft]) {
+      const none = await pub().get(`/api/catalogue?q=${hidden.reference}`);
+      expect([none.status, none.body.items]).toEqual([200, []]);
+    }
+  });
+
   it('lists published micro-credentials only, without a token: never drafts, unpublished approvals or retired ones', async () => {
     const res = await search('');
     expect(res.status).toBe(200);
@@ -324,8 +334,22 @@ describe('the public catalogue', () => {
           status: 'published',
           href: `/api/catalogue/${e2.reference}`,
         },
+        // Declared by the other side (the retired module names e3 in its stacksInto): shown from here too.
+        {
+          kind: 'micro-credential',
+          reference: retired.reference,
+          url: null,
+          title: 'Retired module on data',
+          status: 'retired',
+          href: `/api/catalogue/${retired.reference}`,
+        },
       ],
     });
+    // And the other way round: e1 names nothing, but e2 is composed of it.
+    const part = await pub().get(`/api/catalogue/${e1.reference}`);
+    expect(part.body.stackability.stacksInto.map((l: { reference: string }) => l.reference)).toEqual([
+      e2.reference,
+    ]);
     expect(res.body.exports).toEqual({
       ob3Achievement: `/api/catalogue/${e3.reference}/exports/ob3-achievement`,
       ob3Endorsement: `/api/catalogue/${e3.reference}/exports/ob3-endorsement`,

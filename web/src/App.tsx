@@ -1,7 +1,7 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { api, ApiError, unwrap, type Me } from './api/client';
@@ -98,13 +98,17 @@ function Shell({ me }: { me: Me }) {
   const unread = useUnreadCount();
   const signOut = useSignOut();
   const isAdmin = me.roles.includes('admin');
+  const canPropose = me.roles.includes('proposer');
+  // Below the `sm` breakpoint the closed menu is only moved off-screen: keep it out of the tab order.
+  const phone = useMediaQuery('(max-width: 47.99em)');
+  useFocusOnNavigation(location.pathname);
   const seesAnalytics = me.roles.some(
     (r) => r === 'admin' || r === 'quality_officer' || r === 'agency_liaison',
   );
   const links = [
     { to: '/', label: t('nav.inbox'), badge: unread.data },
     { to: '/proposals', label: t('nav.proposals') },
-    ...(me.roles.includes('proposer') ? [{ to: '/proposals/new', label: t('nav.newProposal') }] : []),
+    ...(canPropose ? [{ to: '/proposals/new', label: t('nav.newProposal') }] : []),
     { to: '/workflow', label: t('nav.workflow') },
     { to: '/quality-checklist', label: t('nav.checklist') },
     { to: '/me', label: t('nav.me') },
@@ -175,7 +179,7 @@ function Shell({ me }: { me: Me }) {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label={t('nav.main')} component="nav">
+      <AppShell.Navbar p="xs" aria-label={t('nav.main')} component="nav" inert={phone && !opened}>
         {links.map((l) => (
           <NavLink
             key={l.to}
@@ -200,8 +204,11 @@ function Shell({ me }: { me: Me }) {
         <Suspense fallback={<Loading />}>
           <Routes>
             <Route path="/" element={<InboxPage me={me} />} />
-            <Route path="/proposals" element={<ProposalsPage />} />
-            <Route path="/proposals/new" element={<ProposalFormPage me={me} />} />
+            <Route path="/proposals" element={<ProposalsPage canPropose={canPropose} />} />
+            <Route
+              path="/proposals/new"
+              element={canPropose ? <ProposalFormPage me={me} /> : <Navigate to="/proposals" />}
+            />
             <Route path="/proposals/:id" element={<ProposalPage me={me} />} />
             <Route path="/proposals/:id/edit" element={<ProposalFormPage me={me} />} />
             <Route path="/proposals/:id/history" element={<HistoryPage />} />
@@ -219,6 +226,39 @@ function Shell({ me }: { me: Me }) {
       </AppShell.Main>
     </AppShell>
   );
+}
+
+/**
+ * After moving to another page, focus its heading (or the main region) so keyboard and screen-reader
+ * users start at the new content, not on a link that no longer exists. A page that placed focus itself
+ * (an autofocused field) keeps it. Pages load lazily, so the heading is awaited for a moment.
+ */
+function useFocusOnNavigation(pathname: string) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const before = document.activeElement;
+    let frame = 0;
+    let tries = 0;
+    const place = () => {
+      const main = document.getElementById('main');
+      const now = document.activeElement;
+      if (!main || (now && now !== before && now !== document.body && main.contains(now))) return;
+      const heading = main.querySelector<HTMLElement>('h1');
+      if (!heading && tries++ < 60) {
+        frame = requestAnimationFrame(place);
+        return;
+      }
+      const target = heading ?? main;
+      if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      target.focus({ preventScroll: true });
+    };
+    frame = requestAnimationFrame(place);
+    return () => cancelAnimationFrame(frame);
+  }, [pathname]);
 }
 
 /** The catalogue for visitors who are not signed in: a plain header with a way to sign in. */

@@ -1560,7 +1560,9 @@ export interface components {
             href: string | null;
         };
         StackabilityDto: {
+            /** @description What this counts towards: named by this entry, or by an entry that names this one among its parts */
             stacksInto: components["schemas"]["StackLinkDto"][];
+            /** @description What this is built from: named by this entry, or by an entry that names this one in its stacksInto */
             composedOf: components["schemas"]["StackLinkDto"][];
         };
         ExportLinksDto: {

@@ -1,4 +1,5 @@
 import { Group, Text } from '@mantine/core';
+import { TableScroll } from './TableScroll';
 
 export interface BarGroup {
   label: string;
@@ -31,7 +32,7 @@ export function BarChart({
   const groupWidth = Math.max(70, series.length * bar + gap);
   const height = 180;
   // Room on the left for the axis and the first slanted label.
-  const left = 90;
+  const left = 100;
   const width = left + groups.length * groupWidth + 10;
   const ticks = [0, 0.5, 1].map((f) => f * max);
   return (
@@ -46,20 +47,22 @@ export function BarChart({
           </Group>
         ))}
       </Group>
-      {/* Scales down to the column's width (viewBox), so it never needs a scrolling region. */}
-      <div>
+      {/* Drawn at its own size, so its labels stay readable; on a narrow screen it scrolls sideways. */}
+      <TableScroll label={label}>
         <svg
           role="img"
           aria-label={label}
           viewBox={`0 0 ${width} ${height + 100}`}
-          style={{ display: 'block', width: '100%', maxWidth: width, height: 'auto' }}
+          width={width}
+          height={height + 100}
+          style={{ display: 'block' }}
         >
           {ticks.map((tick) => {
             const y = 10 + height - (tick / max) * height;
             return (
               <g key={tick}>
                 <line x1={left} x2={width} y1={y} y2={y} stroke="#ccc" />
-                <text x={left - 4} y={y + 4} fontSize="10" textAnchor="end" fill="#333">
+                <text x={left - 4} y={y + 4} fontSize="12" textAnchor="end" fill="#333">
                   {format(tick)}
                 </text>
               </g>
@@ -87,7 +90,7 @@ export function BarChart({
                 <text
                   x={x0 + (series.length * bar) / 2}
                   y={height + 24}
-                  fontSize="10"
+                  fontSize="12"
                   textAnchor="end"
                   fill="#333"
                   transform={`rotate(-35 ${x0 + (series.length * bar) / 2} ${height + 24})`}
@@ -98,7 +101,7 @@ export function BarChart({
             );
           })}
         </svg>
-      </div>
+      </TableScroll>
     </figure>
   );
 }

@@ -256,6 +256,7 @@ export function EventDialog({
               )}
             </Alert>
           ) : null}
+          <Text size="sm">{t(`eventHelp.${type}`, { defaultValue: '' })}</Text>
           {final && (
             <Alert color="red.9" variant="outline" title={t('event.finalTitle')}>
               {t('event.final', { state: t(`state.${target}`) })}
@@ -342,6 +343,7 @@ export function EventDialog({
               )}
               <TextInput
                 label={t('event.nqfLevel')}
+                description={t('event.nqfLevelHelp')}
                 value={nqfLevel}
                 onChange={(e) => setNqfLevel(e.currentTarget.value)}
                 error={err('nqfLevel')}

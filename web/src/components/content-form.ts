@@ -82,9 +82,23 @@ const text = (v: string): string | undefined => (v.trim() === '' ? undefined : v
 
 /**
  * The content to send. A new draft leaves empty fields out; an edit sends null for them (a JSON merge
- * patch: null removes the field), so clearing a field in the form clears it on the server.
+ * patch: null removes the field), so clearing a field in the form clears it on the server. Given the
+ * model the edit started from, an edit sends only the fields the user changed: a field the form shows
+ * the same way it found it (say, an empty `stackability` object) is left as it is on the server.
  */
-export function contentFromModel(m: FormModel, lead: string, asPatch: boolean): Record<string, unknown> {
+export function contentFromModel(
+  m: FormModel,
+  lead: string,
+  asPatch: boolean,
+  since?: FormModel,
+): Record<string, unknown> {
+  if (asPatch && since) {
+    const before = contentFromModel(since, lead, true);
+    const after = contentFromModel(m, lead, true);
+    return Object.fromEntries(
+      Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])),
+    );
+  }
   const outcomes = m.learningOutcomes
     .filter((o) => o.description.trim() !== '' || o.escoSkillUri.trim() !== '')
     .map((o) => ({

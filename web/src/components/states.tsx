@@ -32,12 +32,21 @@ export function errorMessage(
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useTranslation();
+  // A refused request (4xx) answers the same when asked again; only outages and time-outs are retried.
+  const refused =
+    error instanceof ApiError &&
+    !error.unavailable &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 408 &&
+    error.status !== 429;
+  const retry = refused ? undefined : onRetry;
   return (
     <Alert color="red.9" variant="outline" title={t('errors.title')} role="alert">
       <Stack gap="xs" align="flex-start">
         <span>{errorMessage(error, t)}</span>
-        {onRetry && (
-          <Button size="xs" variant="outline" onClick={onRetry}>
+        {retry && (
+          <Button size="xs" variant="outline" onClick={retry}>
             {t('common.retry')}
           </Button>
         )}

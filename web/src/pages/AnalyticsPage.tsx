@@ -19,7 +19,7 @@ import { BarChart } from '../components/BarChart';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import i18n from '../i18n';
-import { formatDateTime } from '../format';
+import { countryName, formatDateTime } from '../format';
 import { TableScroll } from '../components/TableScroll';
 
 /** Rows of the waiting list per request ("Load more" asks for the next page). */
@@ -88,7 +88,7 @@ export default function AnalyticsPage() {
     if (key === 'publisher') return t('party.publisherLead');
     const m = /^([a-z]+)-(.+)$/.exec(key);
     if (!m) return key;
-    if (m[1] === 'agency') return t('party.agency', { country: m[2].toUpperCase() });
+    if (m[1] === 'agency') return t('party.agency', { country: countryName(m[2].toUpperCase()) });
     return t(`party.${m[1]}`, { name: nameOf(m[2]), defaultValue: key });
   };
   const stages = useQuery({
@@ -161,7 +161,7 @@ export default function AnalyticsPage() {
             <BarChart
               testId="stages-chart"
               label={t('analytics.stagesChart', {
-                institution: institution || t('analytics.allInstitutions'),
+                institution: institution ? nameOf(institution) : t('analytics.allInstitutions'),
               })}
               series={[t('analytics.median'), t('analytics.p90')]}
               groups={chosenRows.map((r) => ({
@@ -186,7 +186,7 @@ export default function AnalyticsPage() {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {stages.data.rows.map((r) => (
+                  {(institution ? chosenRows : stages.data.rows).map((r) => (
                     <Table.Tr key={`${r.institutionId ?? ''}-${r.stage}`}>
                       <Table.Td>
                         {r.institutionId ? nameOf(r.institutionId) : t('analytics.allInstitutions')}

@@ -32,11 +32,22 @@ interface Filters {
 const NO_FILTERS: Filters = { action: '', proposal: '', actorId: '', from: '', to: '' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const REFERENCE = /^MC-\d{4}-\d{4,}$/;
+
 /** The proposal filter as the API takes it: by id when one was pasted, else by reference. */
 function proposalQuery(value: string): { proposalId?: string; proposalReference?: string } {
   const v = value.trim();
   if (!v) return {};
-  return UUID.test(v) ? { proposalId: v } : { proposalReference: v };
+  return UUID.test(v) ? { proposalId: v } : { proposalReference: v.toUpperCase() };
+}
+
+/** What is wrong with the filters as typed, by field, before anything is asked of the server. */
+function filterProblems(f: Filters): Partial<Record<keyof Filters, 'proposal' | 'range'>> {
+  const v = f.proposal.trim();
+  return {
+    ...(v && !UUID.test(v) && !REFERENCE.test(v.toUpperCase()) ? { proposal: 'proposal' as const } : {}),
+    ...(f.from && f.to && f.from > f.to ? { to: 'range' as const } : {}),
+  };
 }
 
 /** A datetime-local value (the user's local time) as RFC 3339, which the API requires. */
@@ -82,9 +93,13 @@ export default function AuditPage({ me }: { me: Me }) {
     mutationFn: () =>
       unwrap(api.GET('/api/institutions/{id}/audit/verify', { params: { path: { id: institutionId } } })),
   });
+  const [problems, setProblems] = useState<ReturnType<typeof filterProblems>>({});
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setFilters(draft);
+    const found = filterProblems(draft);
+    setProblems(found);
+    // A mistyped filter is said beside its field; the table keeps what it showed.
+    if (Object.keys(found).length === 0) setFilters(draft);
   };
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
   // Actions in words; codes a newer workflow version adds show as they are.
@@ -179,6 +194,7 @@ export default function AuditPage({ me }: { me: Me }) {
             description={t('audit.proposalRefHelp')}
             value={draft.proposal}
             onChange={(e) => setDraft({ ...draft, proposal: e.currentTarget.value })}
+            error={problems.proposal ? t('audit.proposalRefInvalid') : undefined}
             w={220}
           />
           <PersonPicker
@@ -206,6 +222,7 @@ export default function AuditPage({ me }: { me: Me }) {
             label={t('audit.to')}
             value={draft.to}
             onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
+            error={problems.to ? t('audit.rangeInvalid') : undefined}
             w={210}
           />
           <Button type="submit" variant="outline">

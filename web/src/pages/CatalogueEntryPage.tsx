@@ -1,9 +1,9 @@
-import { Anchor, Badge, Group, List, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Group, List, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, unwrap, type Schemas } from '../api/client';
+import { api, ApiError, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { countryName, formatDateTime, languageName } from '../format';
 import { iscedLabel } from '../isced';
@@ -96,7 +96,24 @@ export default function CatalogueEntryPage() {
   }, [source]);
 
   if (entry.isPending) return <Loading />;
-  if (entry.isError) return <ErrorState error={entry.error} onRetry={() => void entry.refetch()} />;
+  if (entry.isError) {
+    // Unknown or not published: retrying cannot help; the way on is the catalogue's search.
+    if (entry.error instanceof ApiError && entry.error.status === 404)
+      return (
+        <Alert color="red.9" variant="outline" role="alert">
+          <Stack gap="xs" align="flex-start">
+            <Title order={1} size="h4">
+              {t('catalogue.notFoundTitle')}
+            </Title>
+            <span>{t('catalogue.notFound', { reference })}</span>
+            <Anchor component={Link} to="/catalogue">
+              {t('catalogue.toSearch')}
+            </Anchor>
+          </Stack>
+        </Alert>
+      );
+    return <ErrorState error={entry.error} onRetry={() => void entry.refetch()} />;
+  }
   const e = entry.data;
   const institution = (id: string) => e.institutions[id] ?? id;
   const content = e.content as Record<string, unknown>;
@@ -306,12 +323,26 @@ export default function CatalogueEntryPage() {
         <Title order={2} size="h3" id="entry-exports">
           {t('catalogue.exports')}
         </Title>
-        <List>
-          {(['ob3Achievement', 'ob3Endorsement', 'elm'] as const).map((k) => (
-            <List.Item key={k}>
-              <Anchor href={e.exports[k]}>{t(`catalogue.export.${k}`)}</Anchor>
-            </List.Item>
-          ))}
+        <Text size="sm">{t('exports.explain')}</Text>
+        {/* Downloads, as for signed-in users (CredentialExports): a JSON-LD file, not raw JSON in the tab. */}
+        <List spacing="xs">
+          {(['ob3Achievement', 'ob3Endorsement', 'elm'] as const).map((k) => {
+            const kind = e.exports[k].split('/').pop() ?? k;
+            return (
+              <List.Item key={k}>
+                <Anchor
+                  href={e.exports[k]}
+                  download={`${e.reference}-${kind}.jsonld`}
+                  type="application/ld+json"
+                >
+                  {t('exports.downloadLabel', { format: t(`catalogue.export.${k}`) })}
+                </Anchor>
+                <Text size="sm" c="dimmed">
+                  {t(`catalogue.exportPurpose.${k}`)}
+                </Text>
+              </List.Item>
+            );
+          })}
         </List>
       </section>
     </Stack>

@@ -1,6 +1,8 @@
 import {
+  Alert,
   Anchor,
   Badge,
+  Box,
   Button,
   Card,
   Checkbox,
@@ -11,21 +13,31 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { api, unwrap, type Schemas } from '../api/client';
+import { api, ApiError, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { languageName } from '../format';
 
 type Facets = Schemas['CatalogueFacetsDto'];
 type FacetName = 'strategicArea' | 'eqfLevel' | 'language' | 'institutionId' | 'escoSkillUri';
+// The ESCO skill facet comes last and starts collapsed: its values are opaque ids, the least useful to people.
 const FACETS: FacetName[] = ['strategicArea', 'eqfLevel', 'language', 'institutionId', 'escoSkillUri'];
 
-/** The last path segment of an ESCO URI is an opaque id; show a short form, keep the full URI as title. */
-const skillLabel = (uri: string) => uri.replace(/^https?:\/\/data\.europa\.eu\/esco\/skill\//, 'ESCO ');
+/**
+ * ESCO skill labels are not available offline, and the last path segment of an ESCO URI is an opaque id:
+ * a short form ("ESCO skill …000001") tells values apart; the full URI is the checkbox's title.
+ */
+export const skillLabel = (uri: string) => {
+  const id = uri.replace(/^https?:\/\/data\.europa\.eu\/esco\/skill\//, '');
+  return `ESCO skill …${id.slice(-6)}`;
+};
+
+const number = (v: string | null) => (v === null || v === '' ? undefined : Number(v));
 
 // The search lives in the address (q, filters), so a result list can be linked and the Back button works.
 export default function CataloguePage() {
@@ -36,6 +48,21 @@ export default function CataloguePage() {
   const selected = (name: FacetName) => params.getAll(name);
   const ectsMin = params.get('ectsMin');
   const ectsMax = params.get('ectsMax');
+
+  // "ECTS from" above "ECTS to" can match nothing: the page says so at the inputs and does not ask the API.
+  // The results keep the last valid ECTS range (none, when the address came with an invalid one).
+  const min = number(ectsMin);
+  const max = number(ectsMax);
+  const ectsInvalid = min !== undefined && max !== undefined && min > max;
+  const [validEcts, setValidEcts] = useState(() => (ectsInvalid ? {} : { min, max }));
+  if (!ectsInvalid && (validEcts.min !== min || validEcts.max !== max)) setValidEcts({ min, max });
+  const ects = ectsInvalid ? validEcts : { min, max };
+  const searched = new URLSearchParams(params);
+  searched.delete('ectsMin');
+  searched.delete('ectsMax');
+  if (ects.min !== undefined) searched.set('ectsMin', String(ects.min));
+  if (ects.max !== undefined) searched.set('ectsMax', String(ects.max));
+
   const query = {
     q: q || undefined,
     strategicArea: selected('strategicArea') as Schemas['CatalogueItemDto']['strategicAreas'] as never,
@@ -43,12 +70,12 @@ export default function CataloguePage() {
     language: selected('language'),
     institutionId: selected('institutionId'),
     escoSkillUri: selected('escoSkillUri'),
-    ectsMin: ectsMin ? Number(ectsMin) : undefined,
-    ectsMax: ectsMax ? Number(ectsMax) : undefined,
+    ectsMin: ects.min,
+    ectsMax: ects.max,
     limit: 20,
   };
   const results = useInfiniteQuery({
-    queryKey: ['catalogue', params.toString()],
+    queryKey: ['catalogue', searched.toString()],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       unwrap(api.GET('/api/catalogue', { params: { query: { ...query, cursor: pageParam } } })),
@@ -56,6 +83,18 @@ export default function CataloguePage() {
     // The facets and results stay while the next answer loads, so the filters do not jump.
     placeholderData: keepPreviousData,
   });
+
+  // The last answer stays for the filters when a search fails (a refused filter keeps the facets).
+  const [kept, setKept] = useState(results.data);
+  if (results.data && results.data !== kept) setKept(results.data);
+  const data = results.data ?? kept;
+  // Institution names seen so far: a selected institution keeps its name when nothing matches.
+  const [seenNames, setSeenNames] = useState<Record<string, string>>({});
+  const names: Record<string, string> = Object.assign({}, ...(data?.pages.map((p) => p.institutions) ?? []));
+  if (Object.keys(names).some((id) => seenNames[id] !== names[id])) setSeenNames({ ...seenNames, ...names });
+
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const [skillsOpen, setSkillsOpen] = useState(selected('escoSkillUri').length > 0);
 
   const update = (change: (next: URLSearchParams) => void) => {
     const next = new URLSearchParams(params);
@@ -73,14 +112,15 @@ export default function CataloguePage() {
     e.preventDefault();
     update((next) => (text.trim() ? next.set('q', text.trim()) : next.delete('q')));
   };
+  const clearFilters = () => setParams(q ? new URLSearchParams({ q }) : new URLSearchParams());
+  const clearAll = () => {
+    setText('');
+    setParams(new URLSearchParams());
+  };
 
-  const facets: Facets | undefined = results.data?.pages[0]?.facets;
+  const facets: Facets | undefined = data?.pages[0]?.facets;
   const items = results.data?.pages.flatMap((p) => p.items) ?? [];
-  const names: Record<string, string> = Object.assign(
-    {},
-    ...(results.data?.pages.map((p) => p.institutions) ?? []),
-  );
-  const institution = (id: string) => names[id] ?? id;
+  const institution = (id: string) => names[id] ?? seenNames[id] ?? id;
   const label = (name: FacetName, value: string) =>
     name === 'institutionId'
       ? institution(value)
@@ -93,6 +133,74 @@ export default function CataloguePage() {
             : name === 'escoSkillUri'
               ? skillLabel(value)
               : value;
+  // The facet's values, and every selected value even where nothing matches now (count 0), so it can be unticked.
+  const options = (name: FacetName) => {
+    const listed = facets?.[name] ?? [];
+    const missing = selected(name).filter((v) => !listed.some((f) => f.value === v));
+    return [...listed, ...missing.map((value) => ({ value, count: 0 }))];
+  };
+  const selectedCount =
+    FACETS.reduce((n, name) => n + selected(name).length, 0) + (ectsMin ? 1 : 0) + (ectsMax ? 1 : 0);
+  const filtered = selectedCount > 0 || q !== '';
+  // A filter the API refuses (a hand-edited address): which ones, in words, instead of "Something went wrong".
+  const refused = results.error instanceof ApiError && results.error.status === 400 ? results.error : null;
+  const filterName = (field: string) =>
+    field === 'ectsMin' || field === 'ectsMax'
+      ? t(`catalogue.${field}`)
+      : (FACETS as string[]).includes(field)
+        ? t(`catalogue.facet.${field}`)
+        : field === 'q'
+          ? t('catalogue.searchLabel')
+          : field;
+
+  const facetGroup = (name: FacetName) => {
+    const values = options(name);
+    const group = (
+      <Checkbox.Group
+        key={name}
+        label={
+          name === 'escoSkillUri' ? (
+            <VisuallyHidden>{t(`catalogue.facet.${name}`)}</VisuallyHidden>
+          ) : (
+            t(`catalogue.facet.${name}`)
+          )
+        }
+        value={selected(name)}
+        onChange={(v) => choose(name, v)}
+        data-testid={`facet-${name}`}
+      >
+        <Stack gap={4} mt={4}>
+          {values.map((f) => (
+            <Checkbox
+              key={f.value}
+              value={f.value}
+              title={name === 'escoSkillUri' ? f.value : undefined}
+              label={`${label(name, f.value)} (${f.count})`}
+            />
+          ))}
+        </Stack>
+      </Checkbox.Group>
+    );
+    if (name !== 'escoSkillUri') return group;
+    return (
+      <div key={name}>
+        <Button
+          variant="subtle"
+          size="compact-sm"
+          px={0}
+          aria-expanded={skillsOpen}
+          aria-controls="catalogue-facet-esco"
+          onClick={() => setSkillsOpen((o) => !o)}
+          rightSection={<span aria-hidden="true">{skillsOpen ? '▾' : '▸'}</span>}
+        >
+          {t('catalogue.skillsToggle', { count: values.length })}
+        </Button>
+        <div id="catalogue-facet-esco" hidden={!skillsOpen}>
+          {group}
+        </div>
+      </div>
+    );
+  };
 
   return (
     <Stack>
@@ -112,61 +220,78 @@ export default function CataloguePage() {
       </form>
       <Grid>
         <Grid.Col span={{ base: 12, md: 3 }}>
-          <Stack component="section" aria-labelledby="catalogue-filters" gap="md">
-            <Group justify="space-between">
-              <Title order={2} size="h4" id="catalogue-filters">
-                {t('catalogue.filters')}
-              </Title>
-              <Button
-                variant="subtle"
-                size="xs"
-                onClick={() => setParams(q ? new URLSearchParams({ q }) : new URLSearchParams())}
-              >
-                {t('catalogue.clearFilters')}
-              </Button>
-            </Group>
-            {FACETS.map((name) =>
-              facets && (facets[name].length > 0 || selected(name).length > 0) ? (
-                <Checkbox.Group
-                  key={name}
-                  label={t(`catalogue.facet.${name}`)}
-                  value={selected(name)}
-                  onChange={(values) => choose(name, values)}
-                  data-testid={`facet-${name}`}
-                >
-                  <Stack gap={4} mt={4}>
-                    {facets[name].map((f) => (
-                      <Checkbox
-                        key={f.value}
-                        value={f.value}
-                        title={name === 'escoSkillUri' ? f.value : undefined}
-                        label={`${label(name, f.value)} (${f.count})`}
-                      />
-                    ))}
-                  </Stack>
-                </Checkbox.Group>
-              ) : null,
-            )}
-            <Group grow>
-              <NumberInput
-                label={t('catalogue.ectsMin')}
-                min={0}
-                value={ectsMin ?? ''}
-                onChange={(v) => setEcts('ectsMin', v)}
-              />
-              <NumberInput
-                label={t('catalogue.ectsMax')}
-                min={0}
-                value={ectsMax ?? ''}
-                onChange={(v) => setEcts('ectsMax', v)}
-              />
-            </Group>
-          </Stack>
+          {/* On a phone the filters wait behind this button, so the first results show on the first screen. */}
+          <Button
+            hiddenFrom="md"
+            variant="default"
+            fullWidth
+            aria-expanded={filtersOpen}
+            aria-controls="catalogue-filter-panel"
+            onClick={() => setFiltersOpen((o) => !o)}
+            rightSection={<span aria-hidden="true">{filtersOpen ? '▾' : '▸'}</span>}
+            mb={filtersOpen ? 'md' : 0}
+          >
+            {selectedCount
+              ? t('catalogue.filtersSelected', { count: selectedCount })
+              : t('catalogue.filters')}
+          </Button>
+          <Box visibleFrom={filtersOpen ? undefined : 'md'} id="catalogue-filter-panel">
+            <Stack component="section" aria-labelledby="catalogue-filters" gap="md">
+              <Group justify="space-between">
+                <Title order={2} size="h4" id="catalogue-filters">
+                  {t('catalogue.filters')}
+                </Title>
+                <Button variant="subtle" size="xs" onClick={clearFilters}>
+                  {t('catalogue.clearFilters')}
+                </Button>
+              </Group>
+              {FACETS.map((name) =>
+                facets && (facets[name].length > 0 || selected(name).length > 0) ? facetGroup(name) : null,
+              )}
+              <Group grow align="flex-start">
+                <NumberInput
+                  label={t('catalogue.ectsMin')}
+                  min={0}
+                  value={ectsMin ?? ''}
+                  onChange={(v) => setEcts('ectsMin', v)}
+                  error={ectsInvalid}
+                />
+                <NumberInput
+                  label={t('catalogue.ectsMax')}
+                  min={0}
+                  value={ectsMax ?? ''}
+                  onChange={(v) => setEcts('ectsMax', v)}
+                  error={ectsInvalid ? t('catalogue.ectsOrder', { min, max }) : undefined}
+                />
+              </Group>
+            </Stack>
+          </Box>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 9 }}>
           <section aria-labelledby="catalogue-results" aria-busy={results.isFetching}>
-            {results.isPending ? (
+            {results.isPending && !data ? (
               <Loading />
+            ) : refused ? (
+              <Alert
+                color="red.9"
+                variant="outline"
+                title={t('catalogue.refusedTitle')}
+                role="alert"
+                id="catalogue-results"
+              >
+                <Stack gap="xs" align="flex-start">
+                  <span>
+                    {refused.errors.length
+                      ? t('catalogue.refused', {
+                          list: [...new Set(refused.errors.map((e) => filterName(e.field)))].join(', '),
+                        })
+                      : t('catalogue.refusedGeneric')}
+                  </span>
+                  <Button size="xs" variant="outline" onClick={clearFilters}>
+                    {t('catalogue.clearFilters')}
+                  </Button>
+                </Stack>
+              </Alert>
             ) : results.isError ? (
               <ErrorState error={results.error} onRetry={() => void results.refetch()} />
             ) : (
@@ -174,6 +299,14 @@ export default function CataloguePage() {
                 <Text id="catalogue-results" role="status" aria-live="polite">
                   {items.length ? t('catalogue.results', { count: items.length }) : t('catalogue.noResults')}
                 </Text>
+                {items.length === 0 && filtered && (
+                  <Stack gap="xs" align="flex-start" data-testid="catalogue-empty">
+                    <Text size="sm">{t('catalogue.noResultsHint')}</Text>
+                    <Button variant="outline" onClick={clearAll}>
+                      {t('catalogue.clearAll')}
+                    </Button>
+                  </Stack>
+                )}
                 {items.map((item) => (
                   <Card key={item.reference} withBorder component="article" data-testid="catalogue-item">
                     <Stack gap={6}>

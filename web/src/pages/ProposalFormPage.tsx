@@ -30,7 +30,9 @@ import {
   sharesTotal,
   type FormModel,
 } from '../components/content-form';
+import { ChangesRequested, latestRequest } from '../components/ChangesRequested';
 import { institutionName, useInstitutions } from '../components/institutions';
+import { LeaveGuard } from '../components/LeaveGuard';
 import { fieldLabel, languageName } from '../format';
 import { ISCED_DETAILED, iscedLabel, iscedName } from '../isced';
 import { ErrorState, errorMessage, Loading } from '../components/states';
@@ -131,6 +133,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   const [version, setVersion] = useState<number | undefined>();
   // What the form started from (as loaded or last saved): the base of a merge after a stale save.
   const [base, setBase] = useState<FormModel | null>(null);
+  // The form as last loaded or saved: anything else is unsaved work.
+  const [clean, setClean] = useState(() => JSON.stringify(EMPTY_MODEL));
   const [conflicts, setConflicts] = useState<{ key: keyof FormModel; theirs: unknown }[]>([]);
   const [lead, setLead] = useState(me.institutionId);
   const [problems, setProblems] = useState<{ field: string; message: string }[]>([]);
@@ -138,6 +142,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState<'save' | 'submit' | null>(null);
   const loadedFor = useRef<string | undefined>(undefined);
+  // Set just before the form navigates on its own (after a save or submission): not a loss of work.
+  const leaving = useRef(false);
   const summaryRef = useRef<HTMLDivElement>(null);
 
   const existing = useQuery({
@@ -152,9 +158,21 @@ export default function ProposalFormPage({ me }: { me: Me }) {
     const loaded = modelFromContent(existing.data.content, existing.data.partnerInstitutionIds);
     setModel(loaded);
     setBase(loaded);
+    setClean(JSON.stringify(loaded));
     setVersion(existing.data.version);
     setLead(existing.data.leadInstitutionId);
   }, [id, existing.data]);
+
+  const history = useQuery({
+    queryKey: ['history', id, existing.data?.version],
+    queryFn: () => unwrap(api.GET('/api/proposals/{id}/history', { params: { path: { id: id as string } } })),
+    enabled: existing.data?.state === 'changesRequested',
+  });
+  const request = latestRequest(history.data, existing.data?.state ?? '');
+  const dirty = JSON.stringify(model) !== clean;
+  useEffect(() => {
+    leaving.current = false;
+  });
 
   const set = <K extends keyof FormModel>(key: K, value: FormModel[K]) =>
     setModel((m) => ({ ...m, [key]: value }));
@@ -165,7 +183,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
 
   /** Saves the draft; returns the proposal as saved, or null after showing why it failed. */
   const save = async (): Promise<Proposal | null> => {
-    const content = contentFromModel(model, lead, !!id);
+    const content = contentFromModel(model, lead, !!id, base ?? undefined);
+    const sent = JSON.stringify(model);
     try {
       const proposal = id
         ? await unwrap(
@@ -185,10 +204,12 @@ export default function ProposalFormPage({ me }: { me: Me }) {
           );
       setVersion(proposal.version);
       setBase(modelFromContent(proposal.content, proposal.partnerInstitutionIds));
+      setClean(sent);
       setConflicts([]);
       queryClient.setQueryData(['proposal', proposal.id], proposal);
       if (!id) {
         loadedFor.current = proposal.id;
+        leaving.current = true;
         navigate(`/proposals/${proposal.id}/edit`, { replace: true });
       }
       return proposal;
@@ -229,7 +250,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
         );
         queryClient.setQueryData(['proposal', after.id], after);
         void queryClient.invalidateQueries({ queryKey: ['proposals'] });
-        navigate(`/proposals/${after.id}`);
+        leaving.current = true;
+        navigate(`/proposals/${after.id}`, { state: { recorded: { event: 'SUBMIT', state: after.state } } });
         return;
       } catch (e) {
         showFailure(e);
@@ -294,6 +316,15 @@ export default function ProposalFormPage({ me }: { me: Me }) {
       <Title order={1}>
         {id ? t('form.editTitle', { reference: existing.data?.reference ?? '' }) : t('form.newTitle')}
       </Title>
+      {request && (
+        <ChangesRequested
+          request={request}
+          institution={institutionName(institutions.data, request.actorInstitutionId)}
+          edited={false}
+          onForm
+        />
+      )}
+      <LeaveGuard dirty={dirty} leaving={leaving} />
       <div ref={summaryRef} tabIndex={-1} aria-live="polite">
         {failure !== null && (
           <Alert

@@ -14,13 +14,14 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { api, ApiError, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
+import { ChangesRequested, latestRequest } from '../components/ChangesRequested';
 import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialExports';
 import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading, Notice } from '../components/states';
-import { formatDateTime, formatWaited, languageName } from '../format';
+import { countryName, formatDateTime, formatWaited, languageName } from '../format';
 import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
 
@@ -54,7 +55,10 @@ export default function ProposalPage({ me }: { me: Me }) {
   const institutions = useInstitutions();
   const [dialog, setDialog] = useState<EventType | null>(null);
   // The decision just recorded, said on the page once its dialog has closed.
-  const [recorded, setRecorded] = useState<{ event: EventType; state: string } | null>(null);
+  // A submission from the draft form arrives here with what it recorded, to be said the same way.
+  const arrived = (useLocation().state as { recorded?: { event: EventType; state: string } } | null)
+    ?.recorded;
+  const [recorded, setRecorded] = useState<{ event: EventType; state: string } | null>(arrived ?? null);
   const opener = useRef<HTMLElement | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   // The dialog unmounts when it closes, so its own focus return cannot run: the page gives focus back to
@@ -101,10 +105,9 @@ export default function ProposalPage({ me }: { me: Me }) {
   const pathState = p.state === 'changesRequested' ? 'draft' : p.state;
   const stageIndex = STAGES.indexOf(pathState as (typeof STAGES)[number]);
   // What the reviewers asked for, where the proposer looks first (History has it too).
-  const requested =
-    p.state === 'changesRequested'
-      ? [...(history.data ?? [])].reverse().find((h) => h.toState === 'changesRequested')
-      : undefined;
+  const requested = latestRequest(history.data, p.state);
+  // Until the draft is edited after a send-back, editing is the next step, not submitting it unchanged.
+  const editFirst = editable && !!requested && p.revision <= requested.revision;
   const done = (p: Proposal) => {
     queryClient.setQueryData(['proposal', id], p);
     void queryClient.invalidateQueries({ queryKey: ['proposals'] });
@@ -171,19 +174,11 @@ export default function ProposalPage({ me }: { me: Me }) {
           </Text>
         )}
         {requested && (
-          <Alert color="blue.9" variant="outline" mt="xs" title={t('proposal.changesRequestedTitle')}>
-            <Text size="sm">
-              {t('proposal.changesRequestedBy', {
-                institution: name(requested.actorInstitutionId),
-                date: formatDateTime(requested.at),
-              })}
-            </Text>
-            {requested.comment && (
-              <Text size="sm" mt={4} style={{ whiteSpace: 'pre-wrap' }}>
-                {requested.comment}
-              </Text>
-            )}
-          </Alert>
+          <ChangesRequested
+            request={requested}
+            institution={name(requested.actorInstitutionId)}
+            edited={p.revision > requested.revision}
+          />
         )}
       </nav>
       {recorded && (
@@ -195,6 +190,11 @@ export default function ProposalPage({ me }: { me: Me }) {
         </Notice>
       )}
       <Group gap="xs">
+        {editFirst && (
+          <Button component={Link} to={`/proposals/${p.id}/edit`}>
+            {t('proposal.edit')}
+          </Button>
+        )}
         {events.map((e) => (
           <Button
             key={e}
@@ -203,7 +203,10 @@ export default function ProposalPage({ me }: { me: Me }) {
               setDialog(e);
             }}
             variant={
-              e.includes('APPROVE') || e === 'AGENCY_CONFIRM' || e === 'PUBLISH' || e === 'SUBMIT'
+              e.includes('APPROVE') ||
+              e === 'AGENCY_CONFIRM' ||
+              e === 'PUBLISH' ||
+              (e === 'SUBMIT' && !editFirst)
                 ? 'filled'
                 : 'outline'
             }
@@ -212,7 +215,7 @@ export default function ProposalPage({ me }: { me: Me }) {
             {t(`events.${e}`)}
           </Button>
         ))}
-        {editable && (
+        {editable && !editFirst && (
           <Button component={Link} to={`/proposals/${p.id}/edit`} variant="outline">
             {t('proposal.edit')}
           </Button>
@@ -244,7 +247,7 @@ export default function ProposalPage({ me }: { me: Me }) {
                   <Table.Tr key={party.key}>
                     <Table.Th scope="row">
                       {party.kind === 'agency'
-                        ? t('party.agency', { country: party.country })
+                        ? t('party.agency', { country: countryName(party.country ?? '') })
                         : party.kind === 'quality'
                           ? t('party.quality')
                           : t(`party.${party.kind}`, { name: name(party.institutionId) })}

@@ -11,7 +11,7 @@ import { TableScroll } from '../components/TableScroll';
 
 const PAGE_SIZE = 20;
 
-export default function ProposalsPage() {
+export default function ProposalsPage({ canPropose }: { canPropose: boolean }) {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const institutions = useInstitutions();
@@ -55,9 +55,11 @@ export default function ProposalsPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={1}>{t('proposals.title')}</Title>
-        <Button component={Link} to="/proposals/new">
-          {t('nav.newProposal')}
-        </Button>
+        {canPropose && (
+          <Button component={Link} to="/proposals/new">
+            {t('nav.newProposal')}
+          </Button>
+        )}
       </Group>
       <form onSubmit={search} role="search" aria-label={t('proposals.filters')}>
         <Group align="flex-end" wrap="wrap">

@@ -6,6 +6,29 @@ import { api, unwrap } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 
+/**
+ * The server's diagram names states and events by their codes; people read their names. States get a
+ * display name (`state "Partner review" as partnerReview`) and each transition the event's words.
+ */
+export function localiseDiagram(source: string, t: (key: string, opts?: Record<string, unknown>) => string) {
+  // Characters with a meaning in Mermaid's state syntax stay out of labels.
+  const clean = (text: string) => text.replace(/["#:;{}<>]/g, ' ');
+  const states = new Set<string>();
+  const lines = source.split('\n').map((line) => {
+    const m = /^(\s*)(\[\*\]|\w+) --> (\[\*\]|\w+)(?::\s*(\w+))?\s*$/.exec(line);
+    if (!m) return line;
+    const [, indent, from, to, event] = m;
+    for (const s of [from, to]) if (s !== '[*]') states.add(s);
+    return event
+      ? `${indent}${from} --> ${to}: ${clean(t(`events.${event}`, { defaultValue: event }))}`
+      : line;
+  });
+  const header = lines.findIndex((line) => line.trim().startsWith('stateDiagram'));
+  const names = [...states].map((s) => `  state "${clean(t(`state.${s}`, { defaultValue: s }))}" as ${s}`);
+  lines.splice(header + 1, 0, ...names);
+  return lines.join('\n');
+}
+
 export default function WorkflowPage() {
   const { t } = useTranslation();
   const workflow = useQuery({
@@ -24,21 +47,21 @@ export default function WorkflowPage() {
     void import('mermaid')
       .then(async ({ default: mermaid }) => {
         mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
-        const { svg } = await mermaid.render('workflow-diagram', source);
+        const { svg } = await mermaid.render('workflow-diagram', localiseDiagram(source, t));
         if (!cancelled && box.current) box.current.innerHTML = svg;
       })
       .catch(() => !cancelled && setDiagramError(true));
     return () => {
       cancelled = true;
     };
-  }, [workflow.data?.mermaid]);
+  }, [workflow.data?.mermaid, t]);
   if (workflow.isPending) return <Loading />;
   if (workflow.isError) return <ErrorState error={workflow.error} onRetry={() => void workflow.refetch()} />;
   const w = workflow.data;
   return (
     <Stack>
       <Title order={1}>{t('workflow.title')}</Title>
-      <Text>{t('workflow.version', { id: w.id, version: w.version })}</Text>
+      <Text>{t('workflow.version', { version: w.version })}</Text>
       <figure style={{ margin: 0 }}>
         {/* On a phone the diagram keeps a readable size and scrolls sideways (by keyboard too). */}
         <div className="diagram-scroll" tabIndex={0} role="region" aria-label={t('workflow.diagramRegion')}>

@@ -31,6 +31,21 @@ describe('proposal form model', () => {
     expect(patch.revenueShares).toBeNull();
   });
 
+  it('sends only the fields the user changed in an edit, leaving what the form cannot show as it was', () => {
+    // Content with an empty stackability object: the form shows it as two empty lists.
+    const loaded = modelFromContent(
+      { title: 'Data Literacy', prerequisites: 'None', stackability: { stacksInto: [], composedOf: [] } },
+      ['uhd'],
+    );
+    const edited = { ...loaded, prerequisites: 'A bachelor degree', summary: '' };
+    expect(contentFromModel(edited, 'cuni', true, loaded)).toEqual({ prerequisites: 'A bachelor degree' });
+    expect(contentFromModel({ ...edited, title: '' }, 'cuni', true, loaded)).toEqual({
+      prerequisites: 'A bachelor degree',
+      title: null,
+    });
+    expect(contentFromModel(loaded, 'cuni', true, loaded)).toEqual({});
+  });
+
   it('keeps an ESCO URI only where one was typed and drops blank outcomes', () => {
     const model = {
       ...EMPTY_MODEL,
