@@ -79,6 +79,14 @@ export class AuditEntryDto {
       "The actor's current display name (search only; not part of the hashed entry): for alliance admins always, for an institution's admin when the actor belongs to that institution; null otherwise",
   })
   actorName?: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    description:
+      "For an account change (`data.userId`): that account's current display name, under the same rule as actorName (search only; not hashed); null otherwise",
+  })
+  subjectName?: string | null;
   @ApiProperty({ type: String, nullable: true }) actorInstitutionId!: string | null;
   @ApiProperty({ type: String, nullable: true }) actorRole!: string | null;
   @ApiProperty() action!: string;

@@ -43,7 +43,7 @@ export class AuditQueryService {
     institutionId: string,
     q: AuditQueryDto,
     viewer: AuthUser,
-  ): Promise<Page<AuditEntry & { actorName: string | null }>> {
+  ): Promise<Page<AuditEntry & { actorName: string | null; subjectName: string | null }>> {
     await this.assertInstitution(institutionId);
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(q.cursor, { s: 'seq' });
@@ -74,17 +74,27 @@ export class AuditQueryService {
     const last = items[items.length - 1];
     const names = await this.actorNames(items, institutionId, isAllianceAdmin(viewer));
     return {
-      items: items.map((e) => ({ ...e, actorName: (e.actorId && names.get(e.actorId)) ?? null })),
+      items: items.map((e) => {
+        const subject = subjectOf(e);
+        return {
+          ...e,
+          actorName: (e.actorId && names.get(e.actorId)) ?? null,
+          subjectName: (subject && names.get(subject)) ?? null,
+        };
+      }),
       nextCursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null,
     };
   }
 
+  /** Names of the entries' actors and of the accounts their changes were about, in one read. */
   private async actorNames(
     entries: AuditEntry[],
     institutionId: string,
     everyone: boolean,
   ): Promise<Map<string, string>> {
-    const ids = [...new Set(entries.map((e) => e.actorId).filter((id): id is string => !!id))];
+    const ids = [
+      ...new Set(entries.flatMap((e) => [e.actorId, subjectOf(e)]).filter((id): id is string => !!id)),
+    ];
     if (ids.length === 0) return new Map();
     const rows: Array<{ id: string; name: string }> = await this.dataSource.query(
       `SELECT id, display_name AS name FROM users WHERE id = ANY($1::uuid[]) AND ($2 OR institution_id = $3)`,
@@ -147,4 +157,12 @@ export class AuditQueryService {
     await this.assertInstitution(institutionId);
     return verifyLog(this.pool, institutionId);
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The account an entry is about (account changes record it as `data.userId`), if any. */
+function subjectOf(e: AuditEntry): string | null {
+  const id = (e.data as Record<string, unknown> | null)?.userId;
+  return typeof id === 'string' && UUID.test(id) ? id : null;
 }

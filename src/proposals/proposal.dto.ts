@@ -140,6 +140,21 @@ export class ProposalDto {
   availableEvents!: string[];
 }
 
+export class WaitingProposalDto extends ProposalDto {
+  @ApiProperty({ format: 'date-time', description: 'When the proposal entered its current stage' })
+  since!: string;
+}
+
+export class WaitingProposalPageDto {
+  @ApiProperty({ type: [WaitingProposalDto] }) items!: WaitingProposalDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Where to go on from; a page may be short (even empty) and still have one',
+  })
+  nextCursor!: string | null;
+}
+
 export class ProposalSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() reference!: string;

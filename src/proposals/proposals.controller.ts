@@ -26,6 +26,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
+import { PageQueryDto } from '../common/pagination.dto.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
 import {
   IdempotencyKey,
@@ -46,6 +47,7 @@ import {
   ProposalDto,
   ProposalEventDto,
   ProposalPageDto,
+  WaitingProposalPageDto,
   RevisionDiffDto,
   UpdateProposalDto,
 } from './proposal.dto.js';
@@ -100,6 +102,18 @@ export class ProposalsController {
   @ApiOkResponse({ type: ProposalPageDto })
   list(@CurrentUser() user: AuthUser, @Query() q: ListProposalsQueryDto): Promise<ProposalPageDto> {
     return this.proposals.list(user, q);
+  }
+
+  // Declared before ':id', which would otherwise take "waiting" for an id.
+  @Get('waiting')
+  @ApiOperation({
+    summary: 'What waits on you: proposals you may decide now, or where your institution is pending',
+    description:
+      'Longest in their stage first. Each request reads a bounded number of candidates, so a page may be shorter than `limit` (even empty) and still have a `nextCursor`.',
+  })
+  @ApiOkResponse({ type: WaitingProposalPageDto })
+  waiting(@CurrentUser() user: AuthUser, @Query() q: PageQueryDto): Promise<WaitingProposalPageDto> {
+    return this.proposals.waiting(user, q);
   }
 
   @Get(':id')

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { toActor } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { DomainError, notFound } from '../common/domain-error.js';
-import { DEFAULT_PAGE_SIZE } from '../common/pagination.dto.js';
+import { DEFAULT_PAGE_SIZE, type PageQueryDto } from '../common/pagination.dto.js';
 import { ProposalsRepository, type ProposalRow } from '../workflow/proposals.repository.js';
 import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
 import { diffJson } from './content-diff.js';
@@ -15,7 +15,12 @@ import type {
   ProposalDto,
   ProposalSummaryDto,
   RevisionDiffDto,
+  WaitingProposalDto,
 } from './proposal.dto.js';
+
+/** Candidates read per query, and at most per request, when finding what waits on a user. */
+const WAITING_BATCH = 100;
+const WAITING_SCAN = 1000;
 
 /** Adds reminder times to pending parties ("why is it stuck"); provided by the reminders module. */
 export interface PendingTimesSource {
@@ -29,6 +34,7 @@ export interface PendingTimesSource {
 @Injectable()
 export class ProposalsService {
   private pendingTimes?: PendingTimesSource;
+  private readonly logger = new Logger(ProposalsService.name);
 
   constructor(
     private readonly repo: ProposalsRepository,
@@ -116,6 +122,53 @@ export class ProposalsService {
       nextCursor:
         rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
     };
+  }
+
+  /**
+   * What waits on the caller, longest-waiting first: proposals where they may decide now (any event but
+   * WITHDRAW, which the lead may send at any time), or where their institution is a pending party.
+   * Candidates are read oldest-in-stage first in batches and checked against the machine; a request
+   * reads at most WAITING_SCAN of them, so a page may come back short with a cursor to go on from.
+   */
+  async waiting(user: AuthUser, q: PageQueryDto): Promise<Page<WaitingProposalDto>> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    let after = decodeCursor(q.cursor, { s: 'timestamp', i: 'uuid' });
+    const states = this.engine.waitingStates();
+    const actor = toActor(user);
+    const items: WaitingProposalDto[] = [];
+    let scanned = 0;
+    let more = true;
+    while (more && items.length < limit && scanned < WAITING_SCAN) {
+      const rows = await this.repo.inStagesOldestFirst(user, states, after, WAITING_BATCH);
+      more = rows.length === WAITING_BATCH;
+      for (const [k, row] of rows.entries()) {
+        scanned++;
+        after = { s: row.stateEnteredAt.toISOString(), i: row.id };
+        if (!this.waitsOn(row, user, actor)) continue;
+        items.push({ ...(await this.toDto(user, row)), since: row.stateEnteredAt.toISOString() });
+        if (items.length === limit) {
+          more ||= k < rows.length - 1;
+          break;
+        }
+      }
+    }
+    return { items, nextCursor: more && after ? encodeCursor(after) : null };
+  }
+
+  private waitsOn(row: ProposalRow, user: AuthUser, actor: ReturnType<typeof toActor>): boolean {
+    try {
+      const definition = this.engine.definitionOf(row);
+      const snapshot = definition.restore(row.snapshot);
+      return (
+        definition.availableEvents(snapshot, actor).some((e) => e !== 'WITHDRAW') ||
+        definition.pendingParties(snapshot).some((p) => p.institutionId === user.institutionId)
+      );
+    } catch (error) {
+      // A machine version this build does not know (after a rollback): its own page says so; the
+      // inbox of everyone else must not fail for it.
+      this.logger.warn(`inbox skipped proposal ${row.id}: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   async history(user: AuthUser, id: string): Promise<HistoryEntryDto[]> {

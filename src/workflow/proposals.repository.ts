@@ -218,6 +218,34 @@ export class ProposalsRepository {
     );
   }
 
+  /**
+   * Visible proposals in the given states, longest in their stage first (`state_entered_at`, id: the
+   * waiting-order index), for the inbox to pick those that wait on the caller.
+   */
+  async inStagesOldestFirst(
+    user: AuthUser,
+    states: string[],
+    after: { s: string; i: string } | undefined,
+    limit: number,
+  ): Promise<Array<ProposalRow & { stateEnteredAt: Date }>> {
+    const params: unknown[] = [];
+    const where = [ProposalsRepository.visibilitySql(user, params)];
+    params.push(states);
+    where.push(`p.state = ANY ($${params.length}::text[])`);
+    if (after) {
+      params.push(after.s, after.i);
+      where.push(
+        `(p.state_entered_at, p.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
+    }
+    params.push(limit);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS}, p.state_entered_at AS "stateEnteredAt" FROM proposals p
+       WHERE ${where.join(' AND ')} ORDER BY p.state_entered_at, p.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
   /** Next human reference of the year; the counter row lock makes it unique under concurrency. */
   async nextReference(em: EntityManager, year: number): Promise<string> {
     const [{ last }]: Array<{ last: number }> = await em.query(

@@ -158,6 +158,11 @@ export class WorkflowEngineService implements OnModuleInit {
    * after proposals started on a newer one) is a 409 problem, not a 500: nothing can be shown or
    * decided on it until a release that has it runs again.
    */
+  /** States where someone is expected to act, in any registered version. */
+  waitingStates(): string[] {
+    return this.registry.waitingStates();
+  }
+
   definitionOf(row: Pick<ProposalRow, 'workflowId' | 'workflowVersion'>): WorkflowDefinition {
     try {
       return this.registry.get(row.workflowId, row.workflowVersion);

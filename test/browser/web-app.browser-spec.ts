@@ -301,6 +301,11 @@ describe('web application in a browser', () => {
     await p4.getByRole('row').filter({ hasText: 'National agency of Germany' }).waitFor();
     const p5 = await open(gac);
     await p5.goto(proposalUrl);
+    // The next agency sees what the first decided without opening the history.
+    const decisions = p5.getByRole('region', { name: 'Agency decisions on this revision' });
+    const czech = decisions.getByRole('row').filter({ hasText: 'Report the first cohort.' });
+    await czech.waitFor();
+    expect(await czech.textContent()).toContain('Aligned with conditions');
     await p5.getByRole('button', { name: 'Confirm alignment' }).click();
     await p5.getByRole('dialog').getByRole('button', { name: 'Confirm alignment' }).click();
     await stateOf(p5).filter({ hasText: 'Approved' }).waitFor();

@@ -538,6 +538,26 @@ describe('search and permissions', () => {
     }
   });
 
+  it('names the account an account change was about, under the same rule as the actor', async () => {
+    const made = await t.user('uhd', ['reviewer'], 'subject');
+    const page = async (token: string) =>
+      (await t.http().get(`/api/institutions/uhd/audit?action=USER_CREATE&limit=100`).set(bearer(token))).body
+        .items as Array<Entry & { subjectName: string | null; data: { userId?: string } }>;
+    const mine = (items: Awaited<ReturnType<typeof page>>) => items.find((e) => e.data.userId === made.id);
+    // The alliance admin and uhd's own admin may list that account; its name is given to both.
+    expect(mine(await page(await t.admin()))?.subjectName).toBe('subject at uhd');
+    expect(mine(await page(w.users.get('uhdAdmin')!.token))?.subjectName).toBe('subject at uhd');
+    // Entries about no account carry none.
+    const p = await w.proposalIn('partnerReview');
+    const other = await t
+      .http()
+      .get(`/api/institutions/uhd/audit?proposalId=${p.id}`)
+      .set(bearer(await t.admin()));
+    expect(other.body.items.map((e: { subjectName: string | null }) => e.subjectName)).toEqual(
+      other.body.items.map(() => null),
+    );
+  });
+
   it('lets admins of the institution and alliance admins read, and refuses everyone else with 403', async () => {
     const uhdAdmin = w.users.get('uhdAdmin')!.token;
     for (const suffix of ['', '/verify', '/export']) {

@@ -202,6 +202,9 @@ const ROUTES: Record<string, (a: ActorName) => Case[]> = {
       expect: has(a, 'proposer') && !['4euplus', ...AGENCY_INSTITUTIONS].includes(inst(a)) ? [201] : [403],
     },
   ],
+  'get /api/proposals/waiting': () => [
+    { label: 'what waits on me', method: 'get', path: '/api/proposals/waiting', expect: [200] },
+  ],
   'get /api/proposals/{id}': (a) => proposalReads(a, (id) => `/api/proposals/${id}`),
   'get /api/proposals/{id}/history': (a) => proposalReads(a, (id) => `/api/proposals/${id}/history`),
   'get /api/proposals/{id}/revisions/{a}/diff/{b}': (a) => [

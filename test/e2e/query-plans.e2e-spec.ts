@@ -131,14 +131,14 @@ beforeAll(async () => {
   await db.query(
     `WITH u AS (SELECT ARRAY['cuni','uhd','su','ucph','unimi','unige','assas'] AS a)
      INSERT INTO proposals (reference, lead_institution_id, partner_institution_ids, involved_countries, agency_visible,
-       quality_visible, state, workflow_id, workflow_version, snapshot, content, created_by, created_at)
+       quality_visible, state, workflow_id, workflow_version, snapshot, content, created_by, created_at, state_entered_at)
      SELECT 'MC-2097-' || lpad(g::text, 6, '0'), u.a[1 + g % 7],
             CASE WHEN g % 1000 = 0 THEN ARRAY[u.a[1 + (g + 1) % 7], 'uw'] ELSE ARRAY[u.a[1 + (g + 1) % 7], u.a[1 + (g + 2) % 7]] END,
             CASE WHEN g % 1000 = 0 THEN ARRAY['CZ', 'PL'] ELSE ARRAY['CZ', 'DE'] END,
             g % 10 = 0, g % 5 = 0,
             (ARRAY['draft','partnerReview','qualityReview','agencyAlignment','approved','published'])[1 + g % 6],
             'micro-credential-review', 1, '{}'::jsonb, jsonb_build_object('title', 'Course ' || g), $2::uuid,
-            now() - g * interval '1 minute'
+            now() - g * interval '1 minute', now() - (g * 7919 % $1::int) * interval '1 minute'
      FROM u CROSS JOIN generate_series(1, $1::int) AS g`,
     [PROPOSALS, users.cuniReviewer.id],
   );
@@ -212,6 +212,23 @@ describe('request-path queries at scale', () => {
       await plansOf((ds) => new ProposalsRepository(ds).list(users.cuniQuality, { limit: PAGE })),
     );
     expectIndexed(await plansOf((ds) => new ProposalsRepository(ds).list(users.pkaLiaison, { limit: PAGE })));
+  });
+
+  it('finds what may wait on a reviewer, a quality officer and an agency, oldest in stage first, through indexes', async () => {
+    const states = ['draft', 'partnerReview', 'qualityReview', 'agencyAlignment', 'approved'];
+    for (const user of [users.uwReviewer, users.cuniReviewer, users.cuniQuality, users.pkaLiaison])
+      expectIndexed(
+        await plansOf((ds) => new ProposalsRepository(ds).inStagesOldestFirst(user, states, undefined, 100)),
+      );
+    const after = await db.query<{ s: Date; i: string }>(
+      `SELECT state_entered_at AS s, id AS i FROM proposals ORDER BY state_entered_at, id OFFSET 5000 LIMIT 1`,
+    );
+    const cursor = { s: after.rows[0].s.toISOString(), i: after.rows[0].i };
+    expectIndexed(
+      await plansOf((ds) =>
+        new ProposalsRepository(ds).inStagesOldestFirst(users.cuniReviewer, states, cursor, 100),
+      ),
+    );
   });
 
   it('pages through a user’s notifications, all and unread, newest first, through an index', async () => {

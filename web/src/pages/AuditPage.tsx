@@ -254,7 +254,14 @@ export default function AuditPage({ me }: { me: Me }) {
                 <Table.Tr key={e.seq}>
                   <Table.Td>{e.seq}</Table.Td>
                   <Table.Td>{formatDateTime(e.at)}</Table.Td>
-                  <Table.Td>{actionName(e.action)}</Table.Td>
+                  <Table.Td>
+                    {actionName(e.action)}
+                    {e.subjectName && (
+                      <Text size="sm" c="dimmed">
+                        {t('audit.forSubject', { name: e.subjectName })}
+                      </Text>
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     {e.proposalId ? (
                       <Anchor href={`/proposals/${e.proposalId}`}>

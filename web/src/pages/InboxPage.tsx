@@ -1,44 +1,39 @@
 import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
-import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, FINAL_STATES, stageEnteredAt, unwrap, type Me, type Proposal } from '../api/client';
+import { api, unwrap, type Me } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, formatWaited } from '../format';
 import { TableScroll } from '../components/TableScroll';
 
-/** Whether the proposal waits on this user or their institution (withdrawing is always possible, so it does not count). */
-export function waitsOn(p: Proposal, me: Me): boolean {
-  if (p.availableEvents.some((e) => e !== 'WITHDRAW')) return true;
-  return p.pending.some((party) => party.institutionId === me.institutionId);
-}
-
-const ACTIVE = (s: string) => !FINAL_STATES.includes(s as Proposal['state']) && s !== 'published';
+const PAGE_SIZE = 50;
 
 export function InboxPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const list = useQuery({
-    queryKey: ['proposals', 'inbox'],
-    queryFn: () => unwrap(api.GET('/api/proposals', { params: { query: { limit: 100 } } })),
+  // The server finds what waits on this user, longest wait first (GET /api/proposals/waiting): the
+  // inbox no longer depends on which proposals happen to be among the newest.
+  const waiting = useInfiniteQuery({
+    queryKey: ['proposals', 'waiting'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/proposals/waiting', {
+          params: { query: { limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const active = (list.data?.items ?? []).filter((p) => ACTIVE(p.state));
-  const details = useQueries({
-    queries: active.map((p) => ({
-      queryKey: ['proposal', p.id],
-      queryFn: () => unwrap(api.GET('/api/proposals/{id}', { params: { path: { id: p.id } } })),
-    })),
-  });
-  const mine = details.map((d) => d.data).filter((p): p is Proposal => !!p && waitsOn(p, me));
-  const histories = useQueries({
-    queries: mine.map((p) => ({
-      queryKey: ['history', p.id, p.version],
-      queryFn: () => unwrap(api.GET('/api/proposals/{id}/history', { params: { path: { id: p.id } } })),
-    })),
-  });
-  const rows = mine
-    .map((p, i) => ({ p, since: stageEnteredAt(histories[i]?.data, p.state) ?? p.updatedAt }))
-    .sort((a, b) => a.since.localeCompare(b.since));
+  const rows = (waiting.data?.pages.flatMap((page) => page.items) ?? []).map((p) => ({ p, since: p.since }));
+  // A page can come back short while the server has more to look through (it reads a bounded number
+  // of proposals per request): fill the first screen by itself, a few requests at most.
+  const pages = waiting.data?.pages.length ?? 0;
+  useEffect(() => {
+    if (waiting.hasNextPage && !waiting.isFetching && rows.length < PAGE_SIZE && pages < 10)
+      void waiting.fetchNextPage();
+  }, [waiting, rows.length, pages]);
   const notifications = useQuery({
     queryKey: ['notifications'],
     queryFn: () => unwrap(api.GET('/api/me/notifications', { params: { query: { limit: 100 } } })),
@@ -48,7 +43,6 @@ export function InboxPage({ me }: { me: Me }) {
       unwrap(api.POST('/api/me/notifications/{id}/read', { params: { path: { id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['notifications'] }),
   });
-  const loadingDetails = details.some((d) => d.isPending);
   const unread = (notifications.data?.items ?? []).filter((n) => !n.readAt);
   return (
     <Stack>
@@ -57,9 +51,9 @@ export function InboxPage({ me }: { me: Me }) {
         <Title order={2} size="h3" id="waiting-heading" mb="xs">
           {t('inbox.waiting')}
         </Title>
-        {list.isError ? (
-          <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-        ) : list.isPending || loadingDetails ? (
+        {waiting.isError ? (
+          <ErrorState error={waiting.error} onRetry={() => void waiting.refetch()} />
+        ) : waiting.isPending || (rows.length === 0 && waiting.hasNextPage && pages < 10) ? (
           <Loading />
         ) : rows.length === 0 ? (
           <Text>{t('inbox.nothingWaiting')}</Text>
@@ -107,6 +101,16 @@ export function InboxPage({ me }: { me: Me }) {
               </Table.Tbody>
             </Table>
           </TableScroll>
+        )}
+        {waiting.hasNextPage && (
+          <Button
+            variant="outline"
+            mt="xs"
+            onClick={() => void waiting.fetchNextPage()}
+            loading={waiting.isFetchingNextPage}
+          >
+            {t('inbox.more')}
+          </Button>
         )}
       </section>
       <section aria-labelledby="notifications-heading">

@@ -106,6 +106,10 @@ export default function ProposalPage({ me }: { me: Me }) {
   const stageIndex = STAGES.indexOf(pathState as (typeof STAGES)[number]);
   // What the reviewers asked for, where the proposer looks first (History has it too).
   const requested = latestRequest(history.data, p.state);
+  // The agencies that confirmed the revision now under review, so the next one need not open History.
+  const agencyDecisions = (history.data ?? []).filter(
+    (h) => h.event === 'AGENCY_CONFIRM' && h.revision === p.revision,
+  );
   // Until the draft is edited after a send-back, editing is the next step, not submitting it unchanged.
   const editFirst = editable && !!requested && p.revision <= requested.revision;
   const done = (p: Proposal) => {
@@ -269,6 +273,41 @@ export default function ProposalPage({ me }: { me: Me }) {
           </TableScroll>
         )}
       </section>
+      {agencyDecisions.length > 0 && (
+        <section aria-labelledby="agency-decisions-heading">
+          <Title order={2} size="h3" id="agency-decisions-heading" mb="xs">
+            {t('proposal.agencyDecisions')}
+          </Title>
+          <TableScroll>
+            <Table striped className="stack-on-phone">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('proposal.agency')}</Table.Th>
+                  <Table.Th>{t('catalogue.outcome')}</Table.Th>
+                  <Table.Th>{t('catalogue.nqfLevel')}</Table.Th>
+                  <Table.Th>{t('proposal.conditions')}</Table.Th>
+                  <Table.Th>{t('proposal.decidedAt')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {agencyDecisions.map((d) => (
+                  <Table.Tr key={`${d.version}`}>
+                    <Table.Th scope="row">{name(d.actorInstitutionId)}</Table.Th>
+                    <Table.Td data-label={t('catalogue.outcome')}>
+                      {d.outcome ? t(`outcome.${d.outcome}`) : '—'}
+                    </Table.Td>
+                    <Table.Td data-label={t('catalogue.nqfLevel')}>{d.nqfLevel ?? '—'}</Table.Td>
+                    <Table.Td data-label={t('proposal.conditions')} style={{ whiteSpace: 'pre-wrap' }}>
+                      {d.conditions ?? '—'}
+                    </Table.Td>
+                    <Table.Td data-label={t('proposal.decidedAt')}>{formatDateTime(d.at)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </TableScroll>
+        </section>
+      )}
       {EXPORTABLE_STATES.includes(p.state) && <CredentialExports proposal={p} />}
       <section aria-labelledby="content-heading">
         <Title order={2} size="h3" id="content-heading" mb="xs">
