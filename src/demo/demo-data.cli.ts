@@ -59,6 +59,8 @@ async function runDemo(options: {
 }): Promise<{ created: boolean; proposals: Record<string, string> }> {
   const api = new Api(options.url);
   const admin = await api.login(options.adminEmail, options.adminPassword).catch((error: unknown) => {
+    // Not reachable at all (fetch's TypeError) is said as such by main(), not as a wrong password.
+    if (!(error instanceof DemoError)) throw error;
     throw new DemoError(
       `cannot sign in as ${options.adminEmail} (set ADMIN_EMAIL / ADMIN_PASSWORD): ${(error as Error).message}`,
     );

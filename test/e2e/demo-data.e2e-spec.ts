@@ -130,6 +130,12 @@ describe('npm run demo', () => {
     expect(run.stderr).toContain('--allow-remote');
   });
 
+  it('says the service is not reachable when nothing answers, and exits 1', async () => {
+    const run = await demo(['--url', 'http://127.0.0.1:9']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+
   it('says which admin account it could not sign in with, and exits 1', async () => {
     const run = await demo(['--url', t.url], { ADMIN_PASSWORD: 'not-the-password-1' });
     expect(run.code).toBe(1);
