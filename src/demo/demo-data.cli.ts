@@ -28,9 +28,17 @@ class Api {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A redirect would carry the admin's password elsewhere; this client talks to the API only.
+      redirect: 'manual',
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+    try {
+      return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+    } catch {
+      throw new DemoError(
+        `${method} ${path} answered ${res.status} with something that is not JSON: is this the service?`,
+      );
+    }
   }
 
   async expect(method: string, path: string, token: string | null, body: unknown, ok: number[]) {
@@ -82,18 +90,28 @@ async function runDemo(options: {
   };
 
   // Proposals: the scenario is played once; a proposer who already sees one of its titles means it was.
-  const first = DEMO_PROPOSALS[0].content.title as string;
-  const mine = await api.expect(
-    'GET',
-    `/api/proposals?q=${encodeURIComponent(first)}`,
-    token(DEMO_PROPOSALS[0].proposer),
-    undefined,
-    [200],
-  );
-  if ((mine.body as { items: Array<{ title: string | null }> }).items.some((item) => item.title === first)) {
+  const exists = async (p: (typeof DEMO_PROPOSALS)[number]) => {
+    const title = p.content.title as string;
+    const found = await api.expect(
+      'GET',
+      `/api/proposals?q=${encodeURIComponent(title)}`,
+      token(p.proposer),
+      undefined,
+      [200],
+    );
+    return (found.body as { items: Array<{ title: string | null }> }).items.some(
+      (item) => item.title === title,
+    );
+  };
+  const [first, last] = [DEMO_PROPOSALS[0], DEMO_PROPOSALS[DEMO_PROPOSALS.length - 1]];
+  if (await exists(last)) {
     options.log('the demo proposals are already there; nothing was changed');
     return { created, proposals: {} };
   }
+  if (await exists(first))
+    throw new DemoError(
+      'an earlier run stopped part-way (the first demo proposal exists, the last does not): run it on an empty database',
+    );
 
   const criteria = await api.expect('GET', '/api/quality-criteria', admin, undefined, [200]);
   const allMet = {
@@ -167,7 +185,13 @@ async function main(): Promise<number> {
     return 0;
   }
   // The CLI is a client of the API: it reads the same .env names a developer already set, nothing else.
-  const url = new URL(values.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`);
+  let url: URL;
+  try {
+    url = new URL(values.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`);
+  } catch {
+    console.error(`not a URL: ${values.url}\n${USAGE}`);
+    return 2;
+  }
   if (!isLocal(url) && !values['allow-remote']) {
     // The demo accounts share one known password: never create them on a real instance by accident.
     console.error(

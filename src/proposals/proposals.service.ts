@@ -35,6 +35,7 @@ export interface PendingTimesSource {
 export class ProposalsService {
   private pendingTimes?: PendingTimesSource;
   private readonly logger = new Logger(ProposalsService.name);
+  private readonly skipped = new Set<string>();
 
   constructor(
     private readonly repo: ProposalsRepository,
@@ -126,7 +127,9 @@ export class ProposalsService {
 
   /**
    * What waits on the caller, longest-waiting first: proposals where they may decide now (any event but
-   * WITHDRAW, which the lead may send at any time), or where their institution is a pending party.
+   * WITHDRAW, which the lead may send at any time), or where their institution is a pending party whose
+   * role they hold (a colleague's review), or any party of their institution for its admins (who get its
+   * escalations).
    * Candidates are read oldest-in-stage first in batches and checked against the machine; a request
    * reads at most WAITING_SCAN of them, so a page may come back short with a cursor to go on from.
    */
@@ -135,23 +138,29 @@ export class ProposalsService {
     let after = decodeCursor(q.cursor, { s: 'timestamp', i: 'uuid' });
     const states = this.engine.waitingStates();
     const actor = toActor(user);
-    const items: WaitingProposalDto[] = [];
+    const found: Array<ProposalRow & { stateEnteredAt: Date }> = [];
     let scanned = 0;
     let more = true;
-    while (more && items.length < limit && scanned < WAITING_SCAN) {
+    while (more && found.length < limit && scanned < WAITING_SCAN) {
       const rows = await this.repo.inStagesOldestFirst(user, states, after, WAITING_BATCH);
       more = rows.length === WAITING_BATCH;
       for (const [k, row] of rows.entries()) {
         scanned++;
         after = { s: row.stateEnteredAt.toISOString(), i: row.id };
         if (!this.waitsOn(row, user, actor)) continue;
-        items.push({ ...(await this.toDto(user, row)), since: row.stateEnteredAt.toISOString() });
-        if (items.length === limit) {
+        found.push(row);
+        if (found.length === limit) {
           more ||= k < rows.length - 1;
           break;
         }
       }
     }
+    const items = await Promise.all(
+      found.map(async (row) => ({
+        ...(await this.toDto(user, row)),
+        since: row.stateEnteredAt.toISOString(),
+      })),
+    );
     return { items, nextCursor: more && after ? encodeCursor(after) : null };
   }
 
@@ -159,14 +168,21 @@ export class ProposalsService {
     try {
       const definition = this.engine.definitionOf(row);
       const snapshot = definition.restore(row.snapshot);
+      const admin = user.roles.includes('admin');
       return (
         definition.availableEvents(snapshot, actor).some((e) => e !== 'WITHDRAW') ||
-        definition.pendingParties(snapshot).some((p) => p.institutionId === user.institutionId)
+        definition
+          .pendingParties(snapshot)
+          .some((p) => p.institutionId === user.institutionId && (admin || user.roles.includes(p.role)))
       );
     } catch (error) {
       // A machine version this build does not know (after a rollback): its own page says so; the
-      // inbox of everyone else must not fail for it.
-      this.logger.warn(`inbox skipped proposal ${row.id}: ${(error as Error).message}`);
+      // inbox of everyone else must not fail for it. Said once per proposal and process.
+      if (!(error instanceof DomainError && error.code === 'unknown-workflow-version')) throw error;
+      if (!this.skipped.has(row.id)) {
+        this.skipped.add(row.id);
+        this.logger.warn(`inbox skips proposal ${row.id}: ${error.message}`);
+      }
       return false;
     }
   }

@@ -153,15 +153,16 @@ export class WorkflowEngineService implements OnModuleInit {
     this.logger.log({ participants: names }, 'transaction participants in order');
   }
 
+  /** States where someone is expected to act, in any registered version. */
+  waitingStates(): string[] {
+    return this.registry.waitingStates();
+  }
+
   /**
    * The machine a proposal runs on. A version this build does not know (a release was rolled back
    * after proposals started on a newer one) is a 409 problem, not a 500: nothing can be shown or
    * decided on it until a release that has it runs again.
    */
-  /** States where someone is expected to act, in any registered version. */
-  waitingStates(): string[] {
-    return this.registry.waitingStates();
-  }
 
   definitionOf(row: Pick<ProposalRow, 'workflowId' | 'workflowVersion'>): WorkflowDefinition {
     try {

@@ -130,6 +130,11 @@ describe('npm run demo', () => {
     expect(run.stderr).toContain('--allow-remote');
   });
 
+  it('refuses what is not a URL with exit code 2', async () => {
+    const run = await demo(['--url', '::not a url']);
+    expect([run.code, run.stderr]).toEqual([2, expect.stringContaining('not a URL')]);
+  });
+
   it('says the service is not reachable when nothing answers, and exits 1', async () => {
     const run = await demo(['--url', 'http://127.0.0.1:9']);
     expect(run.code).toBe(1);

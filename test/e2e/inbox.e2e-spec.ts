@@ -53,6 +53,7 @@ describe('GET /api/proposals/waiting (the inbox)', () => {
       'gacLiaison',
       'hceresLiaison',
       'unimiReviewer',
+      'cuniReviewer',
     ]);
     // Entered their stages in this order: the inbox lists the longest waits first.
     inPartner = await w.proposalIn('partnerReview');
@@ -80,6 +81,10 @@ describe('GET /api/proposals/waiting (the inbox)', () => {
     expect(mine(await all('cuniProposer'))).toEqual([sentBack.id, draft.id]);
     // An uninvolved university's reviewer: nothing of these.
     expect(mine(await all('unimiReviewer'))).toEqual([]);
+    // A reviewer of the lead: its drafts wait on the lead's proposers, not on them; its admin sees every
+    // party of the institution (escalations reach admins): the drafts, not the partners' reviews.
+    expect(mine(await all('cuniReviewer'))).toEqual([]);
+    expect(mine(await all('cuniAdmin'))).toEqual([sentBack.id, draft.id]);
 
     const item = (await all('qualityOfficer')).find((i) => i.id === inQuality.id)!;
     expect(item.availableEvents).toEqual(expect.arrayContaining(['QUALITY_APPROVE']));

@@ -93,6 +93,13 @@ describe('a proposal on a workflow version this release does not have', () => {
       );
     }
 
+    // The inbox leaves them out instead of failing: the other draft still waits on its proposer.
+    const inbox = await t.http().get('/api/proposals/waiting?limit=100').set(w.auth('cuniProposer'));
+    expect(inbox.status).toBe(200);
+    const waiting = inbox.body.items.map((i: { id: string }) => i.id);
+    expect(waiting).toContain(other.id);
+    expect(waiting).not.toContain(draft.id);
+
     // Back on a release that has the version, everything works again.
     await onVersion(draft.id, 1);
     expect((await w.get(draft.id)).status).toBe(200);

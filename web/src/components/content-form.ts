@@ -109,18 +109,22 @@ export function contentFromModel(
   const shares = involved
     .filter((id) => num(m.revenueShares[id] ?? '') !== undefined)
     .map((id) => ({ institutionId: id, percent: num(m.revenueShares[id]) as number }));
+  // The server merges a patch into nested objects too (RFC 7386): an emptied member of an object that
+  // stays is sent as null, or the old value would survive the edit.
+  const member = <T>(key: string, value: T | undefined) =>
+    value !== undefined ? { [key]: value } : asPatch ? { [key]: null } : {};
   const assessment =
     m.assessmentType || m.assessmentDescription.trim()
       ? {
-          ...(m.assessmentType ? { type: m.assessmentType } : {}),
-          ...(text(m.assessmentDescription) ? { description: m.assessmentDescription } : {}),
+          ...member('type', m.assessmentType || undefined),
+          ...member('description', text(m.assessmentDescription) ? m.assessmentDescription : undefined),
         }
       : undefined;
   const stackability =
     m.stacksInto.length || m.composedOf.length
       ? {
-          ...(m.stacksInto.length ? { stacksInto: m.stacksInto } : {}),
-          ...(m.composedOf.length ? { composedOf: m.composedOf } : {}),
+          ...member('stacksInto', m.stacksInto.length ? m.stacksInto : undefined),
+          ...member('composedOf', m.composedOf.length ? m.composedOf : undefined),
         }
       : undefined;
   const fields: Record<string, unknown> = {

@@ -37,7 +37,11 @@ export const skillLabel = (uri: string) => {
   return `ESCO skill …${id.slice(-6)}`;
 };
 
-const number = (v: string | null) => (v === null || v === '' ? undefined : Number(v));
+/** A number from the address; a hand-edited value that is not one (`ectsMin=abc`) is no filter at all. */
+const number = (v: string | null) => {
+  const n = v === null || v === '' ? NaN : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+};
 
 // The search lives in the address (q, filters), so a result list can be linked and the Back button works.
 export default function CataloguePage() {

@@ -26,12 +26,21 @@ export function InboxPage({ me }: { me: Me }) {
       ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const rows = (waiting.data?.pages.flatMap((page) => page.items) ?? []).map((p) => ({ p, since: p.since }));
+  // By id: a proposal that entered a stage again between two pages would otherwise show twice.
+  const rows = [
+    ...new Map((waiting.data?.pages.flatMap((page) => page.items) ?? []).map((p) => [p.id, p])).values(),
+  ].map((p) => ({ p, since: p.since }));
   // A page can come back short while the server has more to look through (it reads a bounded number
   // of proposals per request): fill the first screen by itself, a few requests at most.
   const pages = waiting.data?.pages.length ?? 0;
   useEffect(() => {
-    if (waiting.hasNextPage && !waiting.isFetching && rows.length < PAGE_SIZE && pages < 10)
+    if (
+      waiting.hasNextPage &&
+      !waiting.isFetching &&
+      !waiting.isError &&
+      rows.length < PAGE_SIZE &&
+      pages < 10
+    )
       void waiting.fetchNextPage();
   }, [waiting, rows.length, pages]);
   const notifications = useQuery({
@@ -51,12 +60,13 @@ export function InboxPage({ me }: { me: Me }) {
         <Title order={2} size="h3" id="waiting-heading" mb="xs">
           {t('inbox.waiting')}
         </Title>
-        {waiting.isError ? (
+        {waiting.isError && rows.length === 0 ? (
           <ErrorState error={waiting.error} onRetry={() => void waiting.refetch()} />
         ) : waiting.isPending || (rows.length === 0 && waiting.hasNextPage && pages < 10) ? (
           <Loading />
         ) : rows.length === 0 ? (
-          <Text>{t('inbox.nothingWaiting')}</Text>
+          // The server may not have looked through everything yet ("Show more" below goes on).
+          <Text>{waiting.hasNextPage ? t('inbox.nothingYet') : t('inbox.nothingWaiting')}</Text>
         ) : (
           <TableScroll>
             <Table striped className="stack-on-phone">
@@ -102,7 +112,11 @@ export function InboxPage({ me }: { me: Me }) {
             </Table>
           </TableScroll>
         )}
-        {waiting.hasNextPage && (
+        {waiting.isError && rows.length > 0 && (
+          // A later page failed: what was found stays; the error and a retry go under it.
+          <ErrorState error={waiting.error} onRetry={() => void waiting.fetchNextPage()} />
+        )}
+        {waiting.hasNextPage && !waiting.isError && (
           <Button
             variant="outline"
             mt="xs"

@@ -14,7 +14,7 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { api, ApiError, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
 import { ChangesRequested, latestRequest } from '../components/ChangesRequested';
 import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialExports';
@@ -56,9 +56,14 @@ export default function ProposalPage({ me }: { me: Me }) {
   const [dialog, setDialog] = useState<EventType | null>(null);
   // The decision just recorded, said on the page once its dialog has closed.
   // A submission from the draft form arrives here with what it recorded, to be said the same way.
-  const arrived = (useLocation().state as { recorded?: { event: EventType; state: string } } | null)
-    ?.recorded;
+  const location = useLocation();
+  const navigate = useNavigate();
+  const arrived = (location.state as { recorded?: { event: EventType; state: string } } | null)?.recorded;
   const [recorded, setRecorded] = useState<{ event: EventType; state: string } | null>(arrived ?? null);
+  // Said once: a reload, or Back to this entry later, must not say it again.
+  useEffect(() => {
+    if (arrived) void navigate(location.pathname, { replace: true, state: null });
+  }, [arrived, location.pathname, navigate]);
   const opener = useRef<HTMLElement | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   // The dialog unmounts when it closes, so its own focus return cannot run: the page gives focus back to
@@ -111,7 +116,8 @@ export default function ProposalPage({ me }: { me: Me }) {
     (h) => h.event === 'AGENCY_CONFIRM' && h.revision === p.revision,
   );
   // Until the draft is edited after a send-back, editing is the next step, not submitting it unchanged.
-  const editFirst = editable && !!requested && p.revision <= requested.revision;
+  // Every edit raises the version (the revision moves on only at the next submission).
+  const editFirst = editable && !!requested && p.version <= requested.version;
   const done = (p: Proposal) => {
     queryClient.setQueryData(['proposal', id], p);
     void queryClient.invalidateQueries({ queryKey: ['proposals'] });
@@ -181,7 +187,7 @@ export default function ProposalPage({ me }: { me: Me }) {
           <ChangesRequested
             request={requested}
             institution={name(requested.actorInstitutionId)}
-            edited={p.revision > requested.revision}
+            edited={p.version > requested.version}
           />
         )}
       </nav>

@@ -46,6 +46,27 @@ describe('proposal form model', () => {
     expect(contentFromModel(loaded, 'cuni', true, loaded)).toEqual({});
   });
 
+  it('clears an emptied member of a nested object that stays, as a merge patch must', () => {
+    const loaded = modelFromContent(
+      {
+        assessment: { type: 'project', description: 'A plan' },
+        stackability: { stacksInto: ['MC-2026-0001'], composedOf: ['MC-2026-0002'] },
+      },
+      [],
+    );
+    const edited = { ...loaded, assessmentDescription: '', composedOf: [] };
+    expect(contentFromModel(edited, 'cuni', true, loaded)).toEqual({
+      assessment: { type: 'project', description: null },
+      stackability: { stacksInto: ['MC-2026-0001'], composedOf: null },
+    });
+    // A new draft has nothing to clear: empty members are left out.
+    expect(contentFromModel(edited, 'cuni', false)).toMatchObject({
+      assessment: { type: 'project' },
+      stackability: { stacksInto: ['MC-2026-0001'] },
+    });
+    expect(contentFromModel(edited, 'cuni', false).assessment).not.toHaveProperty('description');
+  });
+
   it('keeps an ESCO URI only where one was typed and drops blank outcomes', () => {
     const model = {
       ...EMPTY_MODEL,
