@@ -3,7 +3,7 @@ import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Link, Navigate, Route, Routes, useLocation, useNavigationType } from 'react-router';
 import { api, ApiError, unwrap, type Me } from './api/client';
 import { ErrorState, Loading } from './components/states';
 import { InboxPage } from './pages/InboxPage';
@@ -235,11 +235,14 @@ function Shell({ me }: { me: Me }) {
  */
 function useFocusOnNavigation(pathname: string) {
   const first = useRef(true);
+  // A replaced entry is the same page under a new address (a new draft's first save): focus stays.
+  const replaced = useNavigationType() === 'REPLACE';
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
+    if (replaced) return;
     const before = document.activeElement;
     let frame = 0;
     let tries = 0;
@@ -258,6 +261,7 @@ function useFocusOnNavigation(pathname: string) {
     };
     frame = requestAnimationFrame(place);
     return () => cancelAnimationFrame(frame);
+    // Only a new address moves focus; `replaced` is read along with it.
   }, [pathname]);
 }
 
