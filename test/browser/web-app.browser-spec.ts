@@ -225,6 +225,8 @@ describe('web application in a browser', () => {
     await p2.goto('/');
     const row = p2.getByRole('row').filter({ hasText: 'Open Science in Practice' });
     await row.waitFor();
+    // The row says whose move it is: this reviewer's own decision.
+    expect(await row.getByRole('cell').allTextContents()).toContain('You');
     await expectAccessible(p2);
     await screenshot(p2, 'inbox');
     await row.getByRole('link').click();
@@ -337,7 +339,17 @@ describe('web application in a browser', () => {
       .or(p1.getByText(/Conditions: Report the first cohort\./))
       .first()
       .waitFor();
+    // The quality check's findings beyond "met" are readable by everyone who reads the history.
+    const findings = p1.getByTestId('criteria-details');
+    await findings.getByText(/Met with conditions · “Add a second assessor\.”$/).waitFor();
     await expectAccessible(p1);
+    // From the published proposal to what the public sees of it.
+    await p6.getByRole('link', { name: 'Catalogue page' }).click();
+    await p6
+      .getByRole('heading', { level: 1 })
+      .filter({ hasText: 'Open Science in Practice' })
+      .first()
+      .waitFor();
   });
 
   it('says what a draft still lacks when submitted from its page, warns that withdrawing is final, and leads back from an unknown proposal', async () => {
@@ -401,6 +413,9 @@ describe('web application in a browser', () => {
     await dialog.getByLabel('Comment').fill('Please lower the ECTS to 3 and sharpen the title.');
     await dialog.getByRole('button', { name: 'Request changes' }).click();
     await stateOf(r).filter({ hasText: 'Changes requested' }).waitFor();
+    // The reviewer sees the request, not the proposer's next step.
+    await r.getByText('Please lower the ECTS to 3 and sharpen the title.').first().waitFor();
+    expect(await r.getByText('Edit the draft to answer this request').count()).toBe(0);
 
     const p = await open(proposer);
     await p.goto(`/proposals/${id}`);
@@ -742,6 +757,14 @@ describe('web application in a browser', () => {
     expect(await menu.evaluate((el) => (el as HTMLElement).inert)).toBe(true);
     await mobile.getByRole('button', { name: 'Menu' }).click();
     expect(await menu.evaluate((el) => (el as HTMLElement).inert)).toBe(false);
+    // Escape closes it and returns to its button.
+    await mobile.keyboard.press('Escape');
+    await until(
+      () => menu.evaluate((el) => (el as HTMLElement).inert),
+      (inert) => inert,
+    );
+    expect(await mobile.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Menu');
+    await mobile.getByRole('button', { name: 'Menu' }).click();
     await menu.getByRole('link', { name: 'Proposals' }).click();
     expect(await menu.evaluate((el) => (el as HTMLElement).inert)).toBe(true);
     // The workflow diagram keeps a readable size on a phone: it scrolls inside its box, not the page.

@@ -1,5 +1,5 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
-import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery, useWindowEvent } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -94,6 +94,14 @@ function SignedInApp() {
 function Shell({ me }: { me: Me }) {
   const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure(false);
+  const burger = useRef<HTMLButtonElement>(null);
+  // Escape closes the open phone menu and returns to its button, as a disclosure should.
+  useWindowEvent('keydown', (e) => {
+    if (e.key === 'Escape' && opened) {
+      close();
+      burger.current?.focus();
+    }
+  });
   const location = useLocation();
   const unread = useUnreadCount();
   const signOut = useSignOut();
@@ -138,6 +146,7 @@ function Shell({ me }: { me: Me }) {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group wrap="nowrap" gap="sm">
             <Burger
+              ref={burger}
               opened={opened}
               onClick={toggle}
               hiddenFrom="sm"
@@ -257,6 +266,8 @@ function useFocusOnNavigation(pathname: string) {
       }
       const target = heading ?? main;
       if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      // A new page starts at its top (the router keeps the old scroll position), where its notice is.
+      window.scrollTo(0, 0);
       target.focus({ preventScroll: true });
     };
     frame = requestAnimationFrame(place);
@@ -269,6 +280,7 @@ function useFocusOnNavigation(pathname: string) {
 function PublicCatalogue() {
   const { t } = useTranslation();
   const location = useLocation();
+  useFocusOnNavigation(location.pathname);
   return (
     <AppShell header={{ height: 60 }} padding="md">
       <a className="skip-link" href="#main">

@@ -1,4 +1,5 @@
 import { Group, Text } from '@mantine/core';
+import { useEffect, useRef } from 'react';
 import { TableScroll } from './TableScroll';
 
 export interface BarGroup {
@@ -19,14 +20,27 @@ export function BarChart({
   label,
   format = (v) => String(v),
   testId,
+  counts = false,
+  latestFirstInView = false,
 }: {
   groups: BarGroup[];
   series: string[];
   label: string;
   format?: (v: number) => string;
   testId?: string;
+  /** Whole numbers (counts): the axis ticks are whole numbers too. */
+  counts?: boolean;
+  /** Groups in time order: when the chart scrolls, it opens on the latest ones. */
+  latestFirstInView?: boolean;
 }) {
-  const max = Math.max(1, ...groups.flatMap((g) => g.values.map((v) => v ?? 0)));
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const scroller = box.current?.querySelector<HTMLElement>('.table-scroll');
+    if (latestFirstInView && scroller) scroller.scrollLeft = scroller.scrollWidth;
+  }, [latestFirstInView, groups.length]);
+  const highest = Math.max(1, ...groups.flatMap((g) => g.values.map((v) => v ?? 0)));
+  // Counts get an even whole maximum, so the middle tick is a whole number as well.
+  const max = counts ? Math.ceil(highest / 2) * 2 : highest;
   const bar = 16;
   const gap = 24;
   const groupWidth = Math.max(70, series.length * bar + gap);
@@ -36,7 +50,7 @@ export function BarChart({
   const width = left + groups.length * groupWidth + 10;
   const ticks = [0, 0.5, 1].map((f) => f * max);
   return (
-    <figure style={{ margin: 0 }} data-testid={testId}>
+    <figure style={{ margin: 0 }} data-testid={testId} ref={box}>
       <Group gap="md" mb={4} aria-hidden>
         {series.map((s, i) => (
           <Group key={s} gap={4}>

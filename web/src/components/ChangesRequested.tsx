@@ -18,11 +18,14 @@ export function ChangesRequested({
   institution,
   edited,
   onForm = false,
+  forProposer = true,
 }: {
   request: HistoryEntry;
   institution: string;
   edited: boolean;
   onForm?: boolean;
+  /** Only the lead's proposers can answer it: others see the request without the next step. */
+  forProposer?: boolean;
 }) {
   const { t } = useTranslation();
   return (
@@ -35,13 +38,15 @@ export function ChangesRequested({
           {request.comment}
         </Text>
       )}
-      <Text size="sm" mt={4} fw={600}>
-        {onForm
-          ? t('proposal.changesRequestedOnForm')
-          : edited
-            ? t('proposal.changesRequestedEdited')
-            : t('proposal.changesRequestedNext')}
-      </Text>
+      {forProposer && (
+        <Text size="sm" mt={4} fw={600}>
+          {onForm
+            ? t('proposal.changesRequestedOnForm')
+            : edited
+              ? t('proposal.changesRequestedEdited')
+              : t('proposal.changesRequestedNext')}
+        </Text>
+      )}
     </Alert>
   );
 }

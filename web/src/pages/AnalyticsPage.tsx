@@ -221,6 +221,8 @@ export default function AnalyticsPage() {
             <BarChart
               testId="throughput-chart"
               label={t('analytics.throughputChart')}
+              counts
+              latestFirstInView
               series={[
                 t('analytics.submitted'),
                 t('analytics.approved'),

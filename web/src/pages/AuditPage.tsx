@@ -238,7 +238,7 @@ export default function AuditPage({ me }: { me: Me }) {
         <Text>{t('audit.none')}</Text>
       ) : (
         <TableScroll>
-          <Table striped>
+          <Table striped className="stack-on-phone">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('audit.seq')}</Table.Th>
@@ -252,9 +252,9 @@ export default function AuditPage({ me }: { me: Me }) {
             <Table.Tbody>
               {items.map((e) => (
                 <Table.Tr key={e.seq}>
-                  <Table.Td>{e.seq}</Table.Td>
-                  <Table.Td>{formatDateTime(e.at)}</Table.Td>
-                  <Table.Td>
+                  <Table.Td data-label={t('audit.seq')}>{e.seq}</Table.Td>
+                  <Table.Td data-label={t('audit.at')}>{formatDateTime(e.at)}</Table.Td>
+                  <Table.Td data-label={t('audit.action')}>
                     {actionName(e.action)}
                     {e.subjectName && (
                       <Text size="sm" c="dimmed">
@@ -262,7 +262,7 @@ export default function AuditPage({ me }: { me: Me }) {
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td data-label={t('audit.proposal')}>
                     {e.proposalId ? (
                       <Anchor href={`/proposals/${e.proposalId}`}>
                         {e.proposalReference ?? e.proposalId}
@@ -271,7 +271,7 @@ export default function AuditPage({ me }: { me: Me }) {
                       '—'
                     )}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td data-label={t('audit.actor')}>
                     {e.actorId ? (
                       // Named where the reader may see the account, else by institution and role; either
                       // way a click keeps only what this actor did.
@@ -290,8 +290,13 @@ export default function AuditPage({ me }: { me: Me }) {
                     )}
                     {e.actorId && e.actorName && actorPlace(e)}
                   </Table.Td>
-                  <Table.Td>
-                    {e.fromState || e.toState ? `${stateName(e.fromState)} → ${stateName(e.toState)}` : '—'}
+                  <Table.Td data-label={t('audit.states')}>
+                    {/* An edit or a partial decision leaves the state as it was: said once, not as a change. */}
+                    {e.fromState && e.fromState === e.toState
+                      ? stateName(e.fromState)
+                      : e.fromState || e.toState
+                        ? `${stateName(e.fromState)} → ${stateName(e.toState)}`
+                        : '—'}
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -1,4 +1,4 @@
-import { Anchor, Group, Select, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Anchor, Group, List, Select, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -13,6 +13,11 @@ export default function HistoryPage() {
   const { id } = useParams() as { id: string };
   const { t } = useTranslation();
   const institutions = useInstitutions();
+  const criteria = useQuery({
+    queryKey: ['quality-criteria'],
+    queryFn: () => unwrap(api.GET('/api/quality-criteria')),
+  });
+  const criterionTitle = (id: string) => criteria.data?.find((c) => c.id === id)?.title ?? id;
   const proposal = useQuery({
     queryKey: ['proposal', id],
     queryFn: () => unwrap(api.GET('/api/proposals/{id}', { params: { path: { id } } })),
@@ -103,6 +108,19 @@ export default function HistoryPage() {
                       total: h.criteria.length,
                     })}
                   </Text>
+                )}
+                {h.criteria && h.criteria.some((c) => c.result !== 'met' || c.note) && (
+                  // What the quality check found beyond "met": the agencies and the lead read it here.
+                  <List size="sm" data-testid="criteria-details">
+                    {h.criteria
+                      .filter((c) => c.result !== 'met' || c.note)
+                      .map((c) => (
+                        <List.Item key={c.criterion}>
+                          {criterionTitle(c.criterion)}: {t(`result.${c.result}`)}
+                          {c.note ? ` · “${c.note}”` : ''}
+                        </List.Item>
+                      ))}
+                  </List>
                 )}
               </Timeline.Item>
             ))}

@@ -4,6 +4,8 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap, type Me } from '../api/client';
+import { institutionName, useInstitutions } from '../components/institutions';
+import { partyName } from '../components/party';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, formatWaited } from '../format';
 import { TableScroll } from '../components/TableScroll';
@@ -13,6 +15,7 @@ const PAGE_SIZE = 50;
 export function InboxPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  const institutions = useInstitutions();
   // The server finds what waits on this user, longest wait first (GET /api/proposals/waiting): the
   // inbox no longer depends on which proposals happen to be among the newest.
   const waiting = useInfiniteQuery({
@@ -75,6 +78,7 @@ export function InboxPage({ me }: { me: Me }) {
                   <Table.Th>{t('proposal.reference')}</Table.Th>
                   <Table.Th>{t('proposal.title')}</Table.Th>
                   <Table.Th>{t('proposal.state')}</Table.Th>
+                  <Table.Th>{t('inbox.expected')}</Table.Th>
                   <Table.Th>{t('inbox.waited')}</Table.Th>
                   <Table.Th>{t('inbox.nextReminder')}</Table.Th>
                   <Table.Th>{t('inbox.escalation')}</Table.Th>
@@ -83,6 +87,8 @@ export function InboxPage({ me }: { me: Me }) {
               <Table.Tbody>
                 {rows.map(({ p, since }) => {
                   const party = p.pending.find((x) => x.institutionId === me.institutionId) ?? p.pending[0];
+                  // The row says what is expected: a decision of yours, or of someone at your institution.
+                  const yours = p.availableEvents.some((e) => e !== 'WITHDRAW');
                   return (
                     <Table.Tr key={p.id}>
                       <Table.Td>
@@ -95,6 +101,13 @@ export function InboxPage({ me }: { me: Me }) {
                         <Text fw={600} size="sm">
                           {t(`state.${p.state}`)}
                         </Text>
+                      </Table.Td>
+                      <Table.Td data-label={t('inbox.expected')}>
+                        {yours
+                          ? t('inbox.yourDecision')
+                          : party
+                            ? partyName(party, t, (id) => institutionName(institutions.data, id))
+                            : '—'}
                       </Table.Td>
                       <Table.Td data-label={t('inbox.waited')}>
                         <span title={formatDateTime(since)}>{formatWaited(since)}</span>

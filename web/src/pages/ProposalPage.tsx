@@ -17,11 +17,12 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { api, ApiError, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
 import { ChangesRequested, latestRequest } from '../components/ChangesRequested';
+import { partyName } from '../components/party';
 import { CredentialExports, EXPORTABLE_STATES } from '../components/CredentialExports';
 import { EventDialog } from '../components/EventDialog';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading, Notice } from '../components/states';
-import { countryName, formatDateTime, formatWaited, languageName } from '../format';
+import { formatDateTime, formatWaited, languageName } from '../format';
 import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
 
@@ -188,6 +189,7 @@ export default function ProposalPage({ me }: { me: Me }) {
             request={requested}
             institution={name(requested.actorInstitutionId)}
             edited={p.version > requested.version}
+            forProposer={isLeadProposer}
           />
         )}
       </nav>
@@ -233,6 +235,12 @@ export default function ProposalPage({ me }: { me: Me }) {
         <Button component={Link} to={`/proposals/${p.id}/history`} variant="outline">
           {t('proposal.historyLink')}
         </Button>
+        {(p.state === 'published' || p.state === 'retired') && (
+          // What the public sees of it.
+          <Button component={Link} to={`/catalogue/${p.reference}`} variant="outline">
+            {t('proposal.catalogueLink')}
+          </Button>
+        )}
       </Group>
       <section aria-labelledby="pending-heading">
         <Title order={2} size="h3" id="pending-heading" mb="xs">
@@ -255,13 +263,7 @@ export default function ProposalPage({ me }: { me: Me }) {
               <Table.Tbody>
                 {p.pending.map((party) => (
                   <Table.Tr key={party.key}>
-                    <Table.Th scope="row">
-                      {party.kind === 'agency'
-                        ? t('party.agency', { country: countryName(party.country ?? '') })
-                        : party.kind === 'quality'
-                          ? t('party.quality')
-                          : t(`party.${party.kind}`, { name: name(party.institutionId) })}
-                    </Table.Th>
+                    <Table.Th scope="row">{partyName(party, t, name)}</Table.Th>
                     <Table.Td data-label={t('proposal.role')}>{t(`role.${party.role}`)}</Table.Td>
                     <Table.Td data-label={t('proposal.since')}>
                       {formatDateTime(since)} ({formatWaited(since)})
