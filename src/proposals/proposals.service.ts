@@ -176,12 +176,12 @@ export class ProposalsService {
           .some((p) => p.institutionId === user.institutionId && (admin || user.roles.includes(p.role)))
       );
     } catch (error) {
-      // A machine version this build does not know (after a rollback): its own page says so; the
-      // inbox of everyone else must not fail for it. Said once per proposal and process.
-      if (!(error instanceof DomainError && error.code === 'unknown-workflow-version')) throw error;
+      // A machine version this build does not know (after a rollback), or a stored snapshot it cannot
+      // restore: the proposal's own page says so; the inbox of everyone else must not fail for it.
+      // Said once per proposal and process.
       if (!this.skipped.has(row.id)) {
         this.skipped.add(row.id);
-        this.logger.warn(`inbox skips proposal ${row.id}: ${error.message}`);
+        this.logger.warn(`inbox skips proposal ${row.id}: ${(error as Error).message}`);
       }
       return false;
     }
