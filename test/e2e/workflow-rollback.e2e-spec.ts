@@ -94,9 +94,18 @@ describe('a proposal on a workflow version this release does not have', () => {
     }
 
     // The inbox leaves them out instead of failing: the other draft still waits on its proposer.
-    const inbox = await t.http().get('/api/proposals/waiting?limit=100').set(w.auth('cuniProposer'));
-    expect(inbox.status).toBe(200);
-    const waiting = inbox.body.items.map((i: { id: string }) => i.id);
+    // Every page (other suites' cuni drafts, older, come first in the shared database).
+    const waiting: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const inbox = await t
+        .http()
+        .get(`/api/proposals/waiting?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        .set(w.auth('cuniProposer'));
+      expect(inbox.status).toBe(200);
+      waiting.push(...inbox.body.items.map((i: { id: string }) => i.id));
+      cursor = inbox.body.nextCursor as string | null;
+    } while (cursor);
     expect(waiting).toContain(other.id);
     expect(waiting).not.toContain(draft.id);
 
