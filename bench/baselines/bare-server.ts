@@ -7,8 +7,9 @@
 //                  of TypeORM, so the statements cannot drift from what the app runs.
 //   MODE=catalogue answers GET /api/catalogue?… (P8) with the app's own CatalogueService (catalogue
 //                  version for the ETag, the ranked page, the facets), fed a plain pg pool.
-//   MODE=p7        P7's read paths the same way: GET /api/proposals (list), /api/me/notifications and
-//                  /api/institutions/:id/audit?proposalId= run the app's own repository/service code;
+//   MODE=p7        P7's read paths the same way: GET /api/proposals (list), /api/proposals/waiting (the
+//                  inbox), /api/me/notifications and /api/institutions/:id/audit?proposalId= run the
+//                  app's own repository/service code (the inbox with the released machines);
 //                  the user comes as base64url JSON in x-bench-user instead of a token.
 // Run as its own process (like the API), so it gets a core of its own the way the API does.
 import http from 'node:http';
@@ -20,6 +21,7 @@ import type { AuthUser } from '../../src/auth/auth-user.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { ReminderRepository } from '../../src/reminders/reminder.repository.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
+import { inboxService } from '../support/inbox-service.js';
 
 type QueryFn = (sql: string, params?: unknown[]) => Promise<unknown[]>;
 
@@ -36,7 +38,6 @@ function catalogueService(pool: pg.Pool): CatalogueService {
 }
 
 const AUDIT = /^\/api\/institutions\/([a-z0-9-]+)\/audit$/;
-
 /** P7's routes: the service's own code for each, fed a plain pg pool. */
 async function p7(pool: pg.Pool, req: http.IncomingMessage): Promise<string | null> {
   const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;
@@ -54,6 +55,8 @@ async function p7(pool: pg.Pool, req: http.IncomingMessage): Promise<string | nu
     });
     return JSON.stringify({ items: rows.slice(0, 20), nextCursor: rows.length > 20 ? 'more' : null });
   }
+  if (url.pathname === '/api/proposals/waiting')
+    return JSON.stringify(await inboxService(dataSource).waiting(user, {}));
   if (url.pathname === '/api/me/notifications')
     return JSON.stringify(await new NotificationsService(dataSource).list(user, {}));
   const audit = AUDIT.exec(url.pathname);

@@ -10,6 +10,7 @@ import { NotificationsService } from '../../src/notifications/notifications.serv
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
 import { alternate, measuredRun } from '../support/compare.js';
 import { openLoop, type RequestSpec } from '../support/http-load.js';
+import { inboxService } from '../support/inbox-service.js';
 import { figure, type Figure } from '../support/report.js';
 import { createStateTemplates, generateScaleData } from '../support/scale-fixture.js';
 import { startBareServer, type PhaseContext } from './phase.js';
@@ -133,6 +134,12 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
       app: () => get('/api/proposals?institutionId=uw', { authorization: `Bearer ${cuni.token}` }),
       bare: () => get('/api/proposals?institutionId=uw', bareHeader(cuni)),
       explain: (ds) => new ProposalsRepository(ds).list(cuni.user, { institutionId: 'uw', limit: 21 }),
+    },
+    {
+      name: "GET /api/proposals/waiting (a reviewer's inbox)",
+      app: () => get('/api/proposals/waiting', { authorization: `Bearer ${cuni.token}` }),
+      bare: () => get('/api/proposals/waiting', bareHeader(cuni)),
+      explain: (ds) => inboxService(ds).waiting(cuni.user, {}),
     },
     {
       name: 'GET /api/me/notifications',

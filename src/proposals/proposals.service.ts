@@ -5,7 +5,11 @@ import { toActor } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
 import { DomainError, notFound } from '../common/domain-error.js';
 import { DEFAULT_PAGE_SIZE, type PageQueryDto } from '../common/pagination.dto.js';
-import { ProposalsRepository, type ProposalRow } from '../workflow/proposals.repository.js';
+import {
+  ProposalsRepository,
+  type ProposalRow,
+  type WaitingCandidate,
+} from '../workflow/proposals.repository.js';
 import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
 import { diffJson } from './content-diff.js';
 import type {
@@ -138,7 +142,7 @@ export class ProposalsService {
     let after = decodeCursor(q.cursor, { s: 'timestamp', i: 'uuid' });
     const states = this.engine.waitingStates();
     const actor = toActor(user);
-    const found: Array<ProposalRow & { stateEnteredAt: Date }> = [];
+    const found: WaitingCandidate[] = [];
     let scanned = 0;
     let more = true;
     while (more && found.length < limit && scanned < WAITING_SCAN) {
@@ -155,16 +159,19 @@ export class ProposalsService {
         }
       }
     }
+    const rows = new Map((await this.repo.withIds(found.map((c) => c.id))).map((r) => [r.id, r]));
     const items = await Promise.all(
-      found.map(async (row) => ({
-        ...(await this.toDto(user, row)),
-        since: row.stateEnteredAt.toISOString(),
-      })),
+      found.flatMap((c) => {
+        // Decided on between the two reads: shown as it is now, or left out if it no longer waits on them.
+        const row = rows.get(c.id);
+        if (!row || !this.waitsOn(row, user, actor)) return [];
+        return [this.toDto(user, row).then((dto) => ({ ...dto, since: row.stateEnteredAt.toISOString() }))];
+      }),
     );
     return { items, nextCursor: more && after ? encodeCursor(after) : null };
   }
 
-  private waitsOn(row: ProposalRow, user: AuthUser, actor: ReturnType<typeof toActor>): boolean {
+  private waitsOn(row: WaitingCandidate, user: AuthUser, actor: ReturnType<typeof toActor>): boolean {
     try {
       const definition = this.engine.definitionOf(row);
       const snapshot = definition.restore(row.snapshot);
