@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { PUBLIC_OPERATION } from '../auth/decorators.js';
+import { ANONYMOUS_OPERATION, PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -75,11 +75,15 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   doc.info.license = { name: 'EUPL-1.2', url: 'https://eur-lex.europa.eu/eli/dec_impl/2017/863/oj' };
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
-      const op = item[method] as (OperationObject & { [PUBLIC_OPERATION]?: boolean }) | undefined;
+      const op = item[method] as
+        (OperationObject & { [PUBLIC_OPERATION]?: boolean; [ANONYMOUS_OPERATION]?: boolean }) | undefined;
       if (!op) continue;
       const isPublic = op[PUBLIC_OPERATION] === true;
       delete op[PUBLIC_OPERATION];
       if (isPublic) op.security = [];
+      // A token, or none at all (the empty requirement).
+      if (op[ANONYMOUS_OPERATION] === true) op.security = [{ bearer: [] }, {}];
+      delete op[ANONYMOUS_OPERATION];
       const add = (status: number, description: string) => {
         op.responses[String(status)] ??= { description, content: PROBLEM };
       };

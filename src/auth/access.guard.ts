@@ -7,6 +7,7 @@ import { canAdminister, isAllianceAdmin, type AuthUser } from './auth-user.js';
 import {
   ADMIN_OF_PARAM,
   ALLIANCE_ADMIN_ONLY,
+  ANONYMOUS_ALLOWED,
   IS_PUBLIC,
   REQUIRED_ROLES,
   WITHOUT_ROLES,
@@ -22,7 +23,8 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const user = req.user;
-    if (!user) return false;
+    // AuthGuard let a request without a token through: the handler decides (it has no roles to check).
+    if (!user) return this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, targets) === true;
     if (user.roles.length === 0 && !this.reflector.getAllAndOverride<boolean>(WITHOUT_ROLES, targets))
       throw new DomainError('no-roles', 'Your account is waiting for an administrator to grant roles');
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);

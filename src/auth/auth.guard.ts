@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DelegationLookup } from '../deputies/delegation-lookup.js';
 import type { AuthUser } from './auth-user.js';
 import { CurrentUserService } from './current-user.service.js';
-import { IS_PUBLIC } from './decorators.js';
+import { ANONYMOUS_ALLOWED, IS_PUBLIC } from './decorators.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
@@ -50,7 +50,11 @@ export class AuthGuard implements CanActivate {
         : null;
     const cookie = match ? undefined : sessionCookieOf(req.headers.cookie);
     const token = match?.[1] ?? cookie;
-    if (!token) throw unauthorized();
+    if (!token) {
+      if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, [ctx.getHandler(), ctx.getClass()]))
+        return true;
+      throw unauthorized();
+    }
     const fromToken = await this.tokens.verify(token);
     // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
     const current = fromToken && (await this.currentUser.resolve(fromToken));

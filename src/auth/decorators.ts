@@ -11,10 +11,19 @@ export const REQUIRED_ROLES = 'auth:roles';
 export const ADMIN_OF_PARAM = 'auth:admin-of';
 export const ALLIANCE_ADMIN_ONLY = 'auth:alliance-admin';
 export const WITHOUT_ROLES = 'auth:without-roles';
+export const ANONYMOUS_ALLOWED = 'auth:anonymous-allowed';
+/** OpenAPI marker of an operation that takes a token but also answers without one. */
+export const ANONYMOUS_OPERATION = 'x-anonymous-allowed';
 
 /** No token needed (login, health, docs). */
 export const Public = () =>
   applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_OPERATION, true));
+/**
+ * A request without any token (no bearer header, no session cookie) reaches the handler with no user,
+ * which decides what an anonymous caller may have; a token that is sent must still be valid.
+ */
+export const AnonymousAllowed = () =>
+  applyDecorators(SetMetadata(ANONYMOUS_ALLOWED, true), ApiExtension(ANONYMOUS_OPERATION, true));
 /** The caller must hold at least one of these roles, else 403. */
 export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
 /** The caller must be an admin of the institution named by this route parameter, or an alliance admin. */
@@ -29,3 +38,9 @@ export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionConte
   const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
   return req.user as AuthUser;
 });
+
+/** The signed-in user, or undefined on an @AnonymousAllowed() route called without a token. */
+export const OptionalUser = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AuthUser | undefined =>
+    ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>().user,
+);

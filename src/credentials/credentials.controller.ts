@@ -26,7 +26,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Public } from '../auth/decorators.js';
+import { AnonymousAllowed, OptionalUser, Public } from '../auth/decorators.js';
 import { CATALOGUE_CACHE_CONTROL, noneMatch, ReferencePipe } from '../catalogue/catalogue.controller.js';
 import { DomainError } from '../common/domain-error.js';
 import { ProblemResponses } from '../common/openapi.js';
@@ -65,11 +65,14 @@ export class CredentialsController {
 
   @Get('api/proposals/:id/exports/:kind')
   @ApiBearerAuth()
+  @AnonymousAllowed()
   @Header('Content-Type', 'application/ld+json')
   @Header('Cache-Control', 'no-cache')
   @ApiOperation({
     summary:
       'An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD)',
+    description:
+      "These addresses are the documents' own ids, so anyone holding a credential can follow them: without a token they answer for what the public catalogue shows (published or retired), the same bytes as its twin under /api/catalogue/:reference/exports/:kind; anything else still needs a token (401).",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'kind', enum: EXPORT_KINDS })
@@ -77,11 +80,11 @@ export class CredentialsController {
   @ApiOkResponse({ description: 'The JSON-LD document; the endorsement is the same bytes on every request' })
   @ProblemResponses(404, 409)
   exportDocument(
-    @CurrentUser() user: AuthUser,
+    @OptionalUser() user: AuthUser | undefined,
     @Param('id', uuid) id: string,
     @Param('kind', new ExportKindPipe()) kind: ExportKind,
   ): Promise<string> {
-    return this.credentials.exportFor(user, id, kind);
+    return user ? this.credentials.exportFor(user, id, kind) : this.credentials.anonymousExport(id, kind);
   }
 
   @Get('api/catalogue/:reference/exports/:kind')

@@ -101,6 +101,14 @@ export class CredentialsRepository {
     return rows[0]?.id ?? null;
   }
 
+  async catalogueReferenceOf(proposalId: string): Promise<string | null> {
+    const rows: Array<{ reference: string }> = await this.dataSource.query(
+      `SELECT reference FROM catalogue_entries WHERE proposal_id = $1`,
+      [proposalId],
+    );
+    return rows[0]?.reference ?? null;
+  }
+
   async issued(proposalId: string, revision: number, kind: string): Promise<string | null> {
     const rows: Array<{ document: string }> = await this.dataSource.query(
       `SELECT document FROM issued_credentials WHERE proposal_id = $1 AND revision = $2 AND kind = $3`,

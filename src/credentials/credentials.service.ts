@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import { conflict, notFound } from '../common/domain-error.js';
+import { conflict, notFound, unauthorized } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { ProposalsService } from '../proposals/proposals.service.js';
 import { ProposalsRepository, type ProposalRow } from '../workflow/proposals.repository.js';
@@ -92,6 +92,17 @@ export class CredentialsService {
     if (kind === 'ob3-endorsement') return this.endorsementOf(row);
     const source = await this.sourceOf(row);
     return JSON.stringify(kind === 'elm' ? buildElmQualification(source) : buildAchievement(source));
+  }
+
+  /**
+   * An export asked for by its own address (the documents' ids) without a token: answered only for
+   * what the catalogue shows, the same bytes as the public twin. Anything else answers as a missing
+   * token always did (401), so an anonymous caller learns nothing about proposals that are not public.
+   */
+  async anonymousExport(proposalId: string, kind: ExportKind): Promise<string> {
+    const reference = await this.repo.catalogueReferenceOf(proposalId);
+    if (!reference) throw unauthorized();
+    return this.publicExport(reference, kind);
   }
 
   /** The stored endorsement of the row's revision, issued now if the outbox has not done it yet. */

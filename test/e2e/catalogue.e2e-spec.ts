@@ -517,6 +517,37 @@ describe('the public catalogue', () => {
     expect((await pub().get(`/api/catalogue/${e1.reference}/exports/pdf`)).status).toBe(404);
   });
 
+  it("answers the documents' own ids without a token for catalogue entries, and 401 for anything else", async () => {
+    const achievement = JSON.parse((await pub().get(`/api/catalogue/${e1.reference}/exports/ob3-achievement`).buffer(true)).text);
+    const endorsement = JSON.parse((await pub().get(`/api/catalogue/${e1.reference}/exports/ob3-endorsement`).buffer(true)).text);
+    const elm = JSON.parse((await pub().get(`/api/catalogue/${e1.reference}/exports/elm`).buffer(true)).text);
+    // A verifier follows the ids it finds in the documents: each resolves, with no token, to its document.
+    const ids: Array<[string, string]> = [
+      [achievement.id, 'ob3-achievement'],
+      [endorsement.credentialSubject.id, 'ob3-achievement'],
+      [elm.id, 'elm'],
+    ];
+    for (const [id, kind] of ids) {
+      expect(id.startsWith(`${PUBLIC_URL}/api/proposals/${e1.id}/exports/`)).toBe(true);
+      const res = await pub().get(id.slice(PUBLIC_URL.length)).buffer(true);
+      expect([id, res.status]).toEqual([id, 200]);
+      expect(res.headers['content-type']).toMatch(/^application\/ld\+json/);
+      expect(res.text).toBe((await pub().get(`/api/catalogue/${e1.reference}/exports/${kind}`).buffer(true)).text);
+    }
+    const endorsementById = await pub().get(`/api/proposals/${e1.id}/exports/ob3-endorsement`).buffer(true);
+    expect(endorsementById.text).toBe(JSON.stringify(endorsement));
+    // Retired entries are still described in the catalogue, so their ids still resolve.
+    expect((await pub().get(`/api/proposals/${retired.id}/exports/ob3-achievement`)).status).toBe(200);
+    // Approved but not published, a draft, an unknown id: as without a token before (nothing told).
+    for (const id of [approved.id, draft.id, randomUUID()]) {
+      const res = await pub().get(`/api/proposals/${id}/exports/ob3-achievement`);
+      expect([id, res.status, res.headers['content-type']]).toEqual([id, 401, expect.stringMatching(/^application\/problem\+json/)]);
+    }
+    // A token that is sent must be valid, even where none is needed.
+    const forged = await pub().get(`/api/proposals/${e1.id}/exports/elm`).set('Authorization', 'Bearer a.b.c');
+    expect(forged.status).toBe(401);
+  }); // prettier-ignore
+
   it('never shows a person: no e-mail address and no user id in any public answer', async () => {
     const me = await t.http().get('/api/me').set(w.auth('allianceAdmin'));
     const userIds = [...[...w.users.values()].map((u) => u.id), me.body.id].filter(Boolean);

@@ -705,7 +705,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD) */
+        /**
+         * An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD)
+         * @description These addresses are the documents' own ids, so anyone holding a credential can follow them: without a token they answer for what the public catalogue shows (published or retired), the same bytes as its twin under /api/catalogue/:reference/exports/:kind; anything else still needs a token (401).
+         */
         get: operations["CredentialsController_exportDocument"];
         put?: never;
         post?: never;
