@@ -779,6 +779,18 @@ describe('web application in a browser', () => {
         ];
       }),
     ).toEqual([true, true]);
+    // It opens where the workflow starts (its start and Draft in view), not at the empty left edge.
+    expect(
+      await mobile.evaluate(() => {
+        const box = document.querySelector('.diagram-scroll')!.getBoundingClientRect();
+        return ['state-root_start', 'state-draft'].map((id) => {
+          const r = document
+            .querySelector(`[data-testid="workflow-diagram"] [id*="${id}"]`)!
+            .getBoundingClientRect();
+          return r.left >= box.left && r.right <= box.right;
+        });
+      }),
+    ).toEqual([true, true]);
     await expectAccessible(mobile);
 
     // The reminder of the partner's pending review reaches its reviewer: counted in the header, then read.

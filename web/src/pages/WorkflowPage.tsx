@@ -29,6 +29,20 @@ export function localiseDiagram(source: string, t: (key: string, opts?: Record<s
   return lines.join('\n');
 }
 
+/**
+ * On a phone the diagram scrolls sideways, and the workflow starts at its top right: open the scroll
+ * box with the start in the middle rather than at the empty left edge.
+ */
+function showStart(diagram: HTMLElement) {
+  const scroller = diagram.parentElement;
+  const start = diagram.querySelector('[id*="state-root_start"]');
+  if (!scroller || !start || scroller.scrollWidth <= scroller.clientWidth) return;
+  const s = start.getBoundingClientRect();
+  const c = scroller.getBoundingClientRect();
+  const centre = s.left - c.left + scroller.scrollLeft + s.width / 2;
+  scroller.scrollLeft = Math.max(0, centre - scroller.clientWidth / 2);
+}
+
 export default function WorkflowPage() {
   const { t } = useTranslation();
   const workflow = useQuery({
@@ -48,7 +62,9 @@ export default function WorkflowPage() {
       .then(async ({ default: mermaid }) => {
         mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
         const { svg } = await mermaid.render('workflow-diagram', localiseDiagram(source, t));
-        if (!cancelled && box.current) box.current.innerHTML = svg;
+        if (cancelled || !box.current) return;
+        box.current.innerHTML = svg;
+        showStart(box.current);
       })
       .catch(() => !cancelled && setDiagramError(true));
     return () => {
