@@ -26,12 +26,14 @@ import type {
 const WAITING_BATCH = 100;
 const WAITING_SCAN = 1000;
 
+/** Per pending party (its key): when it is next reminded, and escalated. */
+export type PartyTimes = Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>;
+
 /** Adds reminder times to pending parties ("why is it stuck"); provided by the reminders module. */
 export interface PendingTimesSource {
-  timesFor(
-    proposalId: string,
-    em?: EntityManager,
-  ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>>;
+  timesFor(proposalId: string, em?: EntityManager): Promise<PartyTimes>;
+  /** The same for a page of proposals, in one read. */
+  timesForMany(proposalIds: string[]): Promise<Map<string, PartyTimes>>;
 }
 
 /** The read side of proposals. Writes go through WorkflowEngineService. */
@@ -66,9 +68,14 @@ export class ProposalsService {
    * `em`: inside a change's transaction (an idempotent answer is rendered there), to see its own writes.
    */
   async toDto(user: AuthUser, row: ProposalRow, em?: EntityManager): Promise<ProposalDto> {
+    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id, em) : new Map();
+    return this.view(user, row, times);
+  }
+
+  /** toDto with the reminder times already read. */
+  private view(user: AuthUser, row: ProposalRow, times: PartyTimes): ProposalDto {
     const definition = this.engine.definitionOf(row);
     const snapshot = definition.restore(row.snapshot);
-    const times = this.pendingTimes ? await this.pendingTimes.timesFor(row.id, em) : new Map();
     const pending: PendingPartyDto[] = definition.pendingParties(snapshot).map((p) => {
       const t = times.get(p.key);
       return {
@@ -160,14 +167,18 @@ export class ProposalsService {
       }
     }
     const rows = new Map((await this.repo.withIds(found.map((c) => c.id))).map((r) => [r.id, r]));
-    const items = await Promise.all(
-      found.flatMap((c) => {
-        // Decided on between the two reads: shown as it is now, or left out if it no longer waits on them.
-        const row = rows.get(c.id);
-        if (!row || !this.waitsOn(row, user, actor)) return [];
-        return [this.toDto(user, row).then((dto) => ({ ...dto, since: row.stateEnteredAt.toISOString() }))];
-      }),
-    );
+    // Decided on between the two reads: shown as it is now, or left out if it no longer waits on them.
+    const page = found.flatMap((c) => {
+      const row = rows.get(c.id);
+      return row && this.waitsOn(row, user, actor) ? [row] : [];
+    });
+    const times = this.pendingTimes
+      ? await this.pendingTimes.timesForMany(page.map((r) => r.id))
+      : new Map<string, PartyTimes>();
+    const items = page.map((row) => ({
+      ...this.view(user, row, times.get(row.id) ?? new Map()),
+      since: row.stateEnteredAt.toISOString(),
+    }));
     return { items, nextCursor: more && after ? encodeCursor(after) : null };
   }
 

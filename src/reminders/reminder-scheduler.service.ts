@@ -1,7 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { ProposalsService, type PendingTimesSource } from '../proposals/proposals.service.js';
+import {
+  ProposalsService,
+  type PartyTimes,
+  type PendingTimesSource,
+} from '../proposals/proposals.service.js';
 import {
   ChangeParticipantRole,
   type ChangeParticipant,
@@ -77,17 +81,24 @@ export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit
     await this.queue.unschedule(h.cancelled);
   }
 
-  async timesFor(
-    proposalId: string,
-    em?: EntityManager,
-  ): Promise<Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>> {
-    const out = new Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>();
-    for (const r of await this.repo.nextTimes(proposalId, em)) {
-      const t = out.get(r.partyKey) ?? { nextReminderAt: null, escalationAt: null };
-      if (r.kind === 'reminder') t.nextReminderAt = new Date(r.dueAt);
-      else t.escalationAt = new Date(r.dueAt);
-      out.set(r.partyKey, t);
-    }
-    return out;
+  async timesFor(proposalId: string, em?: EntityManager): Promise<PartyTimes> {
+    return timesByParty(await this.repo.nextTimes(proposalId, em));
   }
+
+  async timesForMany(proposalIds: string[]): Promise<Map<string, PartyTimes>> {
+    const rows = await this.repo.nextTimesOfMany(proposalIds);
+    return new Map(proposalIds.map((id) => [id, timesByParty(rows.filter((r) => r.proposalId === id))]));
+  }
+}
+
+/** The next reminder and escalation of each pending party, from the schedule's pending rows. */
+function timesByParty(rows: Array<{ partyKey: string; kind: string; dueAt: Date }>): PartyTimes {
+  const out: PartyTimes = new Map();
+  for (const r of rows) {
+    const t = out.get(r.partyKey) ?? { nextReminderAt: null, escalationAt: null };
+    if (r.kind === 'reminder') t.nextReminderAt = new Date(r.dueAt);
+    else t.escalationAt = new Date(r.dueAt);
+    out.set(r.partyKey, t);
+  }
+  return out;
 }

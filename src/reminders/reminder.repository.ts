@@ -125,6 +125,19 @@ export class ReminderRepository {
     );
   }
 
+  /** nextTimes for several proposals in one statement (a page of the inbox). */
+  async nextTimesOfMany(
+    proposalIds: string[],
+  ): Promise<Array<{ proposalId: string; partyKey: string; kind: string; dueAt: Date }>> {
+    if (proposalIds.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT proposal_id AS "proposalId", party_key AS "partyKey", kind, min(due_at) AS "dueAt"
+       FROM reminder_schedule
+       WHERE proposal_id = ANY ($1::uuid[]) AND status = 'pending' GROUP BY proposal_id, party_key, kind`,
+      [proposalIds],
+    );
+  }
+
   /** Which of these rows are still owed. */
   async pendingAmong(ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];

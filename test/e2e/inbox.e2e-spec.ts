@@ -103,6 +103,25 @@ describe('GET /api/proposals/waiting (the inbox)', () => {
     expect(ids(await all('cuniAdmin'))).not.toContain(p.id);
   });
 
+  it("shows each item as the proposal's own page does, reminder and escalation times of its pending parties included", async () => {
+    const p = await w.proposalIn('partnerReview');
+    const items = (await all('suReviewer')).filter((i) => [p.id, inPartner.id].includes(i.id));
+    expect(items).toHaveLength(2);
+    for (const { since, ...item } of items) {
+      const own = await t.http().get(`/api/proposals/${item.id}`).set(w.auth('suReviewer'));
+      expect(item).toEqual(own.body);
+      expect(new Date(since).getTime()).toBeLessThanOrEqual(Date.now());
+      // The partner reviews are reminded: each proposal's own times, read for the whole page at once.
+      const su = item.pending.find((x) => x.institutionId === 'su') as Record<string, unknown>;
+      expect(su.nextReminderAt).toEqual(expect.any(String));
+      expect(su.escalationAt).toEqual(expect.any(String));
+    }
+    const times = items.map(
+      (i) => i.pending.find((x) => x.institutionId === 'su') as Record<string, unknown>,
+    );
+    expect(times[0].nextReminderAt).not.toBe(times[1].nextReminderAt);
+  });
+
   it('pages with a cursor in the same order as one long page, without repeats', async () => {
     const one = ids(await all('cuniProposer', 100));
     const paged = ids(await all('cuniProposer', 1));
