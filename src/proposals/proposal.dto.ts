@@ -140,7 +140,25 @@ export class ProposalDto {
   availableEvents!: string[];
 }
 
-export class WaitingProposalDto extends ProposalDto {
+export class ProposalSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() reference!: string;
+  @ApiProperty({ type: String, nullable: true }) title!: string | null;
+  @ApiProperty() leadInstitutionId!: string;
+  @ApiProperty({ type: [String] }) partnerInstitutionIds!: string[];
+  @ApiProperty({ enum: STATES }) state!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty() revision!: number;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+/** An inbox item: the list item, who is pending and what the caller may send, and since when it waits. */
+export class WaitingProposalDto extends ProposalSummaryDto {
+  @ApiProperty({ type: [PendingPartyDto], description: 'Who is expected to act now, with reminder times' })
+  pending!: PendingPartyDto[];
+  @ApiProperty({ type: [String], description: 'Events the caller may send now' })
+  availableEvents!: string[];
   @ApiProperty({ format: 'date-time', description: 'When the proposal entered its current stage' })
   since!: string;
 }
@@ -153,19 +171,6 @@ export class WaitingProposalPageDto {
     description: 'Where to go on from; a page may be short (even empty) and still have one',
   })
   nextCursor!: string | null;
-}
-
-export class ProposalSummaryDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() reference!: string;
-  @ApiProperty({ type: String, nullable: true }) title!: string | null;
-  @ApiProperty() leadInstitutionId!: string;
-  @ApiProperty({ type: [String] }) partnerInstitutionIds!: string[];
-  @ApiProperty({ enum: STATES }) state!: string;
-  @ApiProperty() version!: number;
-  @ApiProperty() revision!: number;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
 }
 
 export class ProposalPageDto {

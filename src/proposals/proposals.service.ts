@@ -74,6 +74,29 @@ export class ProposalsService {
 
   /** toDto with the reminder times already read. */
   private view(user: AuthUser, row: ProposalRow, times: PartyTimes): ProposalDto {
+    return {
+      id: row.id,
+      reference: row.reference,
+      leadInstitutionId: row.leadInstitutionId,
+      partnerInstitutionIds: row.partnerInstitutionIds,
+      state: row.state,
+      version: row.version,
+      revision: row.revision,
+      content: row.content,
+      workflow: { id: row.workflowId, version: row.workflowVersion },
+      createdBy: row.createdBy,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      ...this.machineView(user, row, times),
+    };
+  }
+
+  /** What the machine says of the row for this caller: who is pending (with reminder times), what they may send. */
+  private machineView(
+    user: AuthUser,
+    row: Pick<ProposalRow, 'workflowId' | 'workflowVersion' | 'snapshot'>,
+    times: PartyTimes,
+  ): Pick<ProposalDto, 'pending' | 'availableEvents'> {
     const definition = this.engine.definitionOf(row);
     const snapshot = definition.restore(row.snapshot);
     const pending: PendingPartyDto[] = definition.pendingParties(snapshot).map((p) => {
@@ -88,22 +111,7 @@ export class ProposalsService {
           : {}),
       };
     });
-    return {
-      id: row.id,
-      reference: row.reference,
-      leadInstitutionId: row.leadInstitutionId,
-      partnerInstitutionIds: row.partnerInstitutionIds,
-      state: row.state,
-      version: row.version,
-      revision: row.revision,
-      content: row.content,
-      workflow: { id: row.workflowId, version: row.workflowVersion },
-      createdBy: row.createdBy,
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-      pending,
-      availableEvents: definition.availableEvents(snapshot, toActor(user)),
-    };
+    return { pending, availableEvents: definition.availableEvents(snapshot, toActor(user)) };
   }
 
   async list(user: AuthUser, q: ListProposalsQueryDto): Promise<Page<ProposalSummaryDto>> {
@@ -166,18 +174,22 @@ export class ProposalsService {
         }
       }
     }
-    const rows = new Map((await this.repo.withIds(found.map((c) => c.id))).map((r) => [r.id, r]));
-    // Decided on between the two reads: shown as it is now, or left out if it no longer waits on them.
-    const page = found.flatMap((c) => {
-      const row = rows.get(c.id);
-      return row && this.waitsOn(row, user, actor) ? [row] : [];
-    });
     const times = this.pendingTimes
-      ? await this.pendingTimes.timesForMany(page.map((r) => r.id))
+      ? await this.pendingTimes.timesForMany(found.map((r) => r.id))
       : new Map<string, PartyTimes>();
-    const items = page.map((row) => ({
-      ...this.view(user, row, times.get(row.id) ?? new Map()),
-      since: row.stateEnteredAt.toISOString(),
+    const items = found.map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      title: r.title,
+      leadInstitutionId: r.leadInstitutionId,
+      partnerInstitutionIds: r.partnerInstitutionIds,
+      state: r.state,
+      version: r.version,
+      revision: r.revision,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+      ...this.machineView(user, r, times.get(r.id) ?? new Map()),
+      since: r.stateEnteredAt.toISOString(),
     }));
     return { items, nextCursor: more && after ? encodeCursor(after) : null };
   }

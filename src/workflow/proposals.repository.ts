@@ -29,11 +29,6 @@ const COLUMNS = `id, reference, lead_institution_id AS "leadInstitutionId",
   agency_visible AS "agencyVisible", quality_visible AS "qualityVisible", state, workflow_id AS "workflowId", workflow_version AS "workflowVersion",
   snapshot, version, revision, content, created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** What the inbox reads of each candidate to ask the machine whether it waits on the caller. */
-export type WaitingCandidate = Pick<ProposalRow, 'id' | 'workflowId' | 'workflowVersion' | 'snapshot'> & {
-  stateEnteredAt: Date;
-};
-
 /** What a list item needs. */
 export type ProposalListRow = Pick<
   ProposalRow,
@@ -47,6 +42,13 @@ export type ProposalListRow = Pick<
   | 'createdAt'
   | 'updatedAt'
 > & { title: string | null };
+
+/**
+ * What the inbox reads of each candidate: the list item, and what the machine needs to say whether it
+ * waits on the caller (no content: a request may read a thousand candidates).
+ */
+export type WaitingCandidate = ProposalListRow &
+  Pick<ProposalRow, 'workflowId' | 'workflowVersion' | 'snapshot'> & { stateEnteredAt: Date };
 
 const LIST_COLUMNS = `p.id, p.reference, p.title, p.lead_institution_id AS "leadInstitutionId",
   p.partner_institution_ids AS "partnerInstitutionIds", p.state, p.version, p.revision,
@@ -225,9 +227,7 @@ export class ProposalsRepository {
 
   /**
    * Visible proposals in the given states, longest in their stage first (`state_entered_at`, id: the
-   * waiting-order index), for the inbox to pick those that wait on the caller. Only what the machine
-   * needs to decide that (no content: a scan may read a thousand candidates); `withIds` loads the
-   * picked ones whole.
+   * waiting-order index), for the inbox to pick those that wait on the caller.
    */
   async inStagesOldestFirst(
     user: AuthUser,
@@ -247,20 +247,11 @@ export class ProposalsRepository {
     }
     params.push(limit);
     return this.dataSource.query(
-      `SELECT p.id, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion", p.snapshot,
-              p.state_entered_at AS "stateEnteredAt"
+      `SELECT ${LIST_COLUMNS}, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion",
+              p.snapshot, p.state_entered_at AS "stateEnteredAt"
        FROM proposals p
        WHERE ${where.join(' AND ')} ORDER BY p.state_entered_at, p.id LIMIT $${params.length}`,
       params,
-    );
-  }
-
-  /** Whole rows of the given proposals, in no particular order (the caller orders them). */
-  async withIds(ids: string[]): Promise<Array<ProposalRow & { stateEnteredAt: Date }>> {
-    if (ids.length === 0) return [];
-    return this.dataSource.query(
-      `SELECT ${COLUMNS}, state_entered_at AS "stateEnteredAt" FROM proposals WHERE id = ANY ($1::uuid[])`,
-      [ids],
     );
   }
 

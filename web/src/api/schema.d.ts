@@ -1198,87 +1198,19 @@ export interface components {
         WaitingProposalDto: {
             /** Format: uuid */
             id: string;
-            /** @example MC-2026-0007 */
             reference: string;
+            title: string | null;
             leadInstitutionId: string;
             partnerInstitutionIds: string[];
             /** @enum {string} */
             state: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved" | "published" | "retired" | "rejected" | "withdrawn";
-            /** @description +1 on every change (optimistic concurrency) */
             version: number;
-            /** @description Content revision; +1 on each resubmission */
             revision: number;
-            /** @description EU standard elements of a micro-credential (docs/contract.md section 4). A draft may be incomplete; every present field must have the right type. SUBMIT requires title, summary, learningOutcomes, ects, eqfLevel, assessment, participationForm, languages, targetGroups, strategicAreas, qualityAssurance and thematicArea. In PATCH, content is a JSON merge patch: null removes a field. */
-            content: {
-                /**
-                 * @description 3..200 characters at submission
-                 * @example Data literacy for historians
-                 */
-                title?: string;
-                /** @description What the learner will be able to do */
-                summary?: string;
-                /** @description 1..30 at submission */
-                learningOutcomes?: {
-                    /** @description The outcome */
-                    description: string;
-                    /** @description http://data.europa.eu/esco/skill/<uuid> */
-                    escoSkillUri?: string;
-                }[];
-                /**
-                 * @description Within ECTS_MIN..ECTS_MAX, a multiple of 0.5
-                 * @example 5
-                 */
-                ects?: number;
-                /**
-                 * @description 25..30 hours per ECTS when given
-                 * @example 140
-                 */
-                workloadHours?: number;
-                /** @example 6 */
-                eqfLevel?: number;
-                assessment?: {
-                    /** @enum {string} */
-                    type?: "written-exam" | "oral-exam" | "project" | "portfolio" | "presentation" | "practical" | "mixed";
-                    /** @description How outcomes are assessed */
-                    description?: string;
-                };
-                /** @enum {string} */
-                participationForm?: "online" | "onsite" | "blended";
-                /** @description ISO 639-1 codes, at least one at submission */
-                languages?: ("aa" | "ab" | "ae" | "af" | "ak" | "am" | "an" | "ar" | "as" | "av" | "ay" | "az" | "ba" | "be" | "bg" | "bh" | "bi" | "bm" | "bn" | "bo" | "br" | "bs" | "ca" | "ce" | "ch" | "co" | "cr" | "cs" | "cu" | "cv" | "cy" | "da" | "de" | "dv" | "dz" | "ee" | "el" | "en" | "eo" | "es" | "et" | "eu" | "fa" | "ff" | "fi" | "fj" | "fo" | "fr" | "fy" | "ga" | "gd" | "gl" | "gn" | "gu" | "gv" | "ha" | "he" | "hi" | "ho" | "hr" | "ht" | "hu" | "hy" | "hz" | "ia" | "id" | "ie" | "ig" | "ii" | "ik" | "io" | "is" | "it" | "iu" | "ja" | "jv" | "ka" | "kg" | "ki" | "kj" | "kk" | "kl" | "km" | "kn" | "ko" | "kr" | "ks" | "ku" | "kv" | "kw" | "ky" | "la" | "lb" | "lg" | "li" | "ln" | "lo" | "lt" | "lu" | "lv" | "mg" | "mh" | "mi" | "mk" | "ml" | "mn" | "mr" | "ms" | "mt" | "my" | "na" | "nb" | "nd" | "ne" | "ng" | "nl" | "nn" | "no" | "nr" | "nv" | "ny" | "oc" | "oj" | "om" | "or" | "os" | "pa" | "pi" | "pl" | "ps" | "pt" | "qu" | "rm" | "rn" | "ro" | "ru" | "rw" | "sa" | "sc" | "sd" | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "so" | "sq" | "sr" | "ss" | "st" | "su" | "sv" | "sw" | "ta" | "te" | "tg" | "th" | "ti" | "tk" | "tl" | "tn" | "to" | "tr" | "ts" | "tt" | "tw" | "ty" | "ug" | "uk" | "ur" | "uz" | "ve" | "vi" | "vo" | "wa" | "wo" | "xh" | "yi" | "yo" | "za" | "zh" | "zu")[];
-                /** @description At least one at submission */
-                targetGroups?: ("bachelor" | "master" | "doctoral" | "professional")[];
-                /** @description At least one at submission */
-                strategicAreas?: ("multilingualism" | "critical-thinking" | "data-literacy" | "social-engagement" | "entrepreneurship")[];
-                /** @description The type of quality assurance underpinning it */
-                qualityAssurance?: string;
-                /** @description Entry requirements */
-                prerequisites?: string;
-                stackability?: {
-                    /** @description Programmes or micro-credentials it stacks into */
-                    stacksInto?: string[];
-                    /** @description Micro-credentials it is composed of */
-                    composedOf?: string[];
-                };
-                /** @description Only lead and partners; percents sum to exactly 100 */
-                revenueShares?: {
-                    institutionId?: string;
-                    percent?: number;
-                }[];
-                /**
-                 * @description ISCED-F 2013 field of education (2, 3 or 4 digits), required at submission
-                 * @example 0613
-                 */
-                thematicArea?: string;
-            };
-            workflow: components["schemas"]["WorkflowRefDto"];
-            /** Format: uuid */
-            createdBy: string;
             createdAt: string;
             updatedAt: string;
-            /** @description Parties still to act, computed from the machine */
+            /** @description Who is expected to act now, with reminder times */
             pending: components["schemas"]["PendingPartyDto"][];
-            /** @description Events you may send now, computed from the machine */
+            /** @description Events the caller may send now */
             availableEvents: string[];
             /**
              * Format: date-time

@@ -96,7 +96,7 @@ export function InboxPage({ me }: { me: Me }) {
                           {p.reference}
                         </Anchor>
                       </Table.Td>
-                      <Table.Td>{p.content.title ?? t('proposal.untitled')}</Table.Td>
+                      <Table.Td>{p.title ?? t('proposal.untitled')}</Table.Td>
                       <Table.Td data-label={t('proposal.state')}>
                         <Text fw={600} size="sm">
                           {t(`state.${p.state}`)}
