@@ -7,6 +7,7 @@ import { DomainError, notFound } from '../common/domain-error.js';
 import { DEFAULT_PAGE_SIZE, type PageQueryDto } from '../common/pagination.dto.js';
 import {
   ProposalsRepository,
+  type ProposalListRow,
   type ProposalRow,
   type WaitingCandidate,
 } from '../workflow/proposals.repository.js';
@@ -28,6 +29,20 @@ const WAITING_SCAN = 1000;
 
 /** Per pending party (its key): when it is next reminded, and escalated. */
 export type PartyTimes = Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>;
+
+/** A list item (the proposals list, and the inbox's items). */
+const summaryOf = (r: ProposalListRow): ProposalSummaryDto => ({
+  id: r.id,
+  reference: r.reference,
+  title: r.title,
+  leadInstitutionId: r.leadInstitutionId,
+  partnerInstitutionIds: r.partnerInstitutionIds,
+  state: r.state,
+  version: r.version,
+  revision: r.revision,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
 
 /** Adds reminder times to pending parties ("why is it stuck"); provided by the reminders module. */
 export interface PendingTimesSource {
@@ -127,18 +142,7 @@ export class ProposalsService {
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((r) => ({
-        id: r.id,
-        reference: r.reference,
-        title: r.title,
-        leadInstitutionId: r.leadInstitutionId,
-        partnerInstitutionIds: r.partnerInstitutionIds,
-        state: r.state,
-        version: r.version,
-        revision: r.revision,
-        createdAt: r.createdAt.toISOString(),
-        updatedAt: r.updatedAt.toISOString(),
-      })),
+      items: items.map(summaryOf),
       nextCursor:
         rows.length > limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
     };
@@ -178,16 +182,7 @@ export class ProposalsService {
       ? await this.pendingTimes.timesForMany(found.map((r) => r.id))
       : new Map<string, PartyTimes>();
     const items = found.map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      title: r.title,
-      leadInstitutionId: r.leadInstitutionId,
-      partnerInstitutionIds: r.partnerInstitutionIds,
-      state: r.state,
-      version: r.version,
-      revision: r.revision,
-      createdAt: r.createdAt.toISOString(),
-      updatedAt: r.updatedAt.toISOString(),
+      ...summaryOf(r),
       ...this.machineView(user, r, times.get(r.id) ?? new Map()),
       since: r.stateEnteredAt.toISOString(),
     }));
