@@ -25,7 +25,11 @@ export class AccessGuard implements CanActivate {
     const user = req.user;
     // AuthGuard let a request without a token through: the handler decides (it has no roles to check).
     if (!user) return this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, targets) === true;
-    if (user.roles.length === 0 && !this.reflector.getAllAndOverride<boolean>(WITHOUT_ROLES, targets))
+    // Routes open to anonymous callers are open to accounts still waiting for roles too.
+    const withoutRoles =
+      this.reflector.getAllAndOverride<boolean>(WITHOUT_ROLES, targets) ||
+      this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, targets);
+    if (user.roles.length === 0 && !withoutRoles)
       throw new DomainError('no-roles', 'Your account is waiting for an administrator to grant roles');
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
     if (roles?.length && !roles.some((r) => user.roles.includes(r))) {

@@ -25,6 +25,14 @@ export function sessionCookieOf(header: string | undefined): string | undefined 
   return undefined;
 }
 
+/** Whether the request carries our session cookie at all, whatever its value. */
+function hasSessionCookie(header: string | undefined): boolean {
+  return (
+    typeof header === 'string' &&
+    header.split(';').some((part) => part.split('=')[0].trim() === SESSION_COOKIE)
+  );
+}
+
 /**
  * Authentication for every route not marked @Public(): a valid, unexpired HS256 token of ours, as a
  * bearer header (API clients) or the browser's session cookie (DESIGN.md 10.2).
@@ -51,7 +59,12 @@ export class AuthGuard implements CanActivate {
     const cookie = match ? undefined : sessionCookieOf(req.headers.cookie);
     const token = match?.[1] ?? cookie;
     if (!token) {
-      if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, [ctx.getHandler(), ctx.getClass()]))
+      // Anonymous only when nothing at all was sent: a malformed header or cookie is a bad token.
+      const sentNothing = header === undefined && !hasSessionCookie(req.headers.cookie);
+      if (
+        sentNothing &&
+        this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, [ctx.getHandler(), ctx.getClass()])
+      )
         return true;
       throw unauthorized();
     }

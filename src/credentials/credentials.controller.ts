@@ -72,7 +72,7 @@ export class CredentialsController {
     summary:
       'An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD)',
     description:
-      "These addresses are the documents' own ids, so anyone holding a credential can follow them: without a token they answer for what the public catalogue shows (published or retired), the same bytes as its twin under /api/catalogue/:reference/exports/:kind; anything else still needs a token (401).",
+      "These addresses are the documents' own ids, so anyone holding a credential can follow them: for what the public catalogue shows (published or retired) they answer everyone, with or without a token, the same bytes as its twin under /api/catalogue/:reference/exports/:kind; anything else needs a token (401 without one) of a user who may see the proposal. A token that is sent must be valid.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'kind', enum: EXPORT_KINDS })
@@ -84,7 +84,7 @@ export class CredentialsController {
     @Param('id', uuid) id: string,
     @Param('kind', new ExportKindPipe()) kind: ExportKind,
   ): Promise<string> {
-    return user ? this.credentials.exportFor(user, id, kind) : this.credentials.anonymousExport(id, kind);
+    return this.credentials.exportByAddress(user, id, kind);
   }
 
   @Get('api/catalogue/:reference/exports/:kind')

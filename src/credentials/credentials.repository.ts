@@ -101,12 +101,12 @@ export class CredentialsRepository {
     return rows[0]?.id ?? null;
   }
 
-  async catalogueReferenceOf(proposalId: string): Promise<string | null> {
-    const rows: Array<{ reference: string }> = await this.dataSource.query(
-      `SELECT reference FROM catalogue_entries WHERE proposal_id = $1`,
+  async isInCatalogue(proposalId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM catalogue_entries WHERE proposal_id = $1`,
       [proposalId],
     );
-    return rows[0]?.reference ?? null;
+    return rows.length > 0;
   }
 
   async issued(proposalId: string, revision: number, kind: string): Promise<string | null> {

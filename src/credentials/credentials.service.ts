@@ -87,22 +87,28 @@ export class CredentialsService {
    */
   async publicExport(reference: string, kind: ExportKind): Promise<string> {
     const id = await this.repo.catalogueProposalId(reference);
-    const row = id ? await this.proposalRows.find(id) : null;
+    if (!id) throw notFound('Micro-credential');
+    return this.catalogueExport(id, kind);
+  }
+
+  /**
+   * An export asked for by its own address (the documents' ids). What the catalogue shows is public:
+   * anyone gets it, signed in or not, the same bytes as the public twin. Anything else needs a caller
+   * who may see the proposal; without a token it answers as a missing token always did (401), so an
+   * anonymous caller learns nothing about proposals that are not public.
+   */
+  async exportByAddress(user: AuthUser | undefined, proposalId: string, kind: ExportKind): Promise<string> {
+    if (await this.repo.isInCatalogue(proposalId)) return this.catalogueExport(proposalId, kind);
+    if (!user) throw unauthorized();
+    return this.exportFor(user, proposalId, kind);
+  }
+
+  private async catalogueExport(proposalId: string, kind: ExportKind): Promise<string> {
+    const row = await this.proposalRows.find(proposalId);
     if (!row || !EXPORTABLE.has(row.state)) throw notFound('Micro-credential');
     if (kind === 'ob3-endorsement') return this.endorsementOf(row);
     const source = await this.sourceOf(row);
     return JSON.stringify(kind === 'elm' ? buildElmQualification(source) : buildAchievement(source));
-  }
-
-  /**
-   * An export asked for by its own address (the documents' ids) without a token: answered only for
-   * what the catalogue shows, the same bytes as the public twin. Anything else answers as a missing
-   * token always did (401), so an anonymous caller learns nothing about proposals that are not public.
-   */
-  async anonymousExport(proposalId: string, kind: ExportKind): Promise<string> {
-    const reference = await this.repo.catalogueReferenceOf(proposalId);
-    if (!reference) throw unauthorized();
-    return this.publicExport(reference, kind);
   }
 
   /** The stored endorsement of the row's revision, issued now if the outbox has not done it yet. */

@@ -142,13 +142,13 @@ export class ProposalDto {
 
 export class ProposalSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() reference!: string;
+  @ApiProperty({ example: 'MC-2026-0007' }) reference!: string;
   @ApiProperty({ type: String, nullable: true }) title!: string | null;
   @ApiProperty() leadInstitutionId!: string;
   @ApiProperty({ type: [String] }) partnerInstitutionIds!: string[];
   @ApiProperty({ enum: STATES }) state!: string;
-  @ApiProperty() version!: number;
-  @ApiProperty() revision!: number;
+  @ApiProperty({ description: '+1 on every change (optimistic concurrency)' }) version!: number;
+  @ApiProperty({ description: 'Content revision; +1 on each resubmission' }) revision!: number;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

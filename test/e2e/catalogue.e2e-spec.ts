@@ -543,9 +543,23 @@ describe('the public catalogue', () => {
       const res = await pub().get(`/api/proposals/${id}/exports/ob3-achievement`);
       expect([id, res.status, res.headers['content-type']]).toEqual([id, 401, expect.stringMatching(/^application\/problem\+json/)]);
     }
-    // A token that is sent must be valid, even where none is needed.
-    const forged = await pub().get(`/api/proposals/${e1.id}/exports/elm`).set('Authorization', 'Bearer a.b.c');
-    expect(forged.status).toBe(401);
+    // Signed in, it is public all the same: a reviewer of an uninvolved university (who may not open the
+    // proposal itself) gets the same bytes; for what is not public, who may see it is asked as before.
+    const outsider = await t.http().get(`/api/proposals/${e1.id}/exports/elm`).set(w.auth('suReviewer')).buffer(true);
+    expect([outsider.status, outsider.text]).toEqual([200, (await pub().get(`/api/catalogue/${e1.reference}/exports/elm`).buffer(true)).text]);
+    expect((await t.http().get(`/api/proposals/${e1.id}`).set(w.auth('suReviewer'))).status).toBe(404);
+    expect((await t.http().get(`/api/proposals/${approved.id}/exports/elm`).set(w.auth('suReviewer'))).status).toBe(404);
+    expect((await t.http().get(`/api/proposals/${approved.id}/exports/elm`).set(w.auth('cuniAdmin'))).status).toBe(200);
+    // A token or cookie that is sent must be valid, even where none is needed, whatever its shape.
+    for (const [name, value] of [
+      ['Authorization', 'Bearer a.b.c'],
+      ['Authorization', 'Bearer garbage'],
+      ['Authorization', 'Basic dXNlcjpwdw=='],
+      ['Cookie', 'mc_session=junk'],
+    ]) {
+      const res = await pub().get(`/api/proposals/${e1.id}/exports/elm`).set(name, value);
+      expect([value, res.status]).toEqual([value, 401]);
+    }
   }); // prettier-ignore
 
   it('never shows a person: no e-mail address and no user id in any public answer', async () => {

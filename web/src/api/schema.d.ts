@@ -707,7 +707,7 @@ export interface paths {
         };
         /**
          * An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD)
-         * @description These addresses are the documents' own ids, so anyone holding a credential can follow them: without a token they answer for what the public catalogue shows (published or retired), the same bytes as its twin under /api/catalogue/:reference/exports/:kind; anything else still needs a token (401).
+         * @description These addresses are the documents' own ids, so anyone holding a credential can follow them: for what the public catalogue shows (published or retired) they answer everyone, with or without a token, the same bytes as its twin under /api/catalogue/:reference/exports/:kind; anything else needs a token (401 without one) of a user who may see the proposal. A token that is sent must be valid.
          */
         get: operations["CredentialsController_exportDocument"];
         put?: never;
@@ -1180,13 +1180,16 @@ export interface components {
         ProposalSummaryDto: {
             /** Format: uuid */
             id: string;
+            /** @example MC-2026-0007 */
             reference: string;
             title: string | null;
             leadInstitutionId: string;
             partnerInstitutionIds: string[];
             /** @enum {string} */
             state: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved" | "published" | "retired" | "rejected" | "withdrawn";
+            /** @description +1 on every change (optimistic concurrency) */
             version: number;
+            /** @description Content revision; +1 on each resubmission */
             revision: number;
             createdAt: string;
             updatedAt: string;
@@ -1198,13 +1201,16 @@ export interface components {
         WaitingProposalDto: {
             /** Format: uuid */
             id: string;
+            /** @example MC-2026-0007 */
             reference: string;
             title: string | null;
             leadInstitutionId: string;
             partnerInstitutionIds: string[];
             /** @enum {string} */
             state: "draft" | "partnerReview" | "qualityReview" | "agencyAlignment" | "changesRequested" | "approved" | "published" | "retired" | "rejected" | "withdrawn";
+            /** @description +1 on every change (optimistic concurrency) */
             version: number;
+            /** @description Content revision; +1 on each resubmission */
             revision: number;
             createdAt: string;
             updatedAt: string;
