@@ -38,6 +38,7 @@ function catalogueService(pool: pg.Pool): CatalogueService {
 }
 
 const AUDIT = /^\/api\/institutions\/([a-z0-9-]+)\/audit$/;
+
 /** P7's routes: the service's own code for each, fed a plain pg pool. */
 async function p7(pool: pg.Pool, req: http.IncomingMessage): Promise<string | null> {
   const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;

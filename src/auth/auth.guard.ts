@@ -13,24 +13,20 @@ import { VerifiedTokens } from './verified-tokens.js';
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The session cookie's value, if the request carries one of the JWT's shape. */
-export function sessionCookieOf(header: string | undefined): string | undefined {
+/** The session cookie's raw value, if the request carries it at all. */
+function rawSessionCookie(header: string | undefined): string | undefined {
   if (typeof header !== 'string') return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    const value = part.slice(eq + 1).trim();
-    return JWT_SHAPE.test(value) ? value : undefined;
+    if (eq >= 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
 
-/** Whether the request carries our session cookie at all, whatever its value. */
-function hasSessionCookie(header: string | undefined): boolean {
-  return (
-    typeof header === 'string' &&
-    header.split(';').some((part) => part.split('=')[0].trim() === SESSION_COOKIE)
-  );
+/** The session cookie's value, if the request carries one of the JWT's shape. */
+export function sessionCookieOf(header: string | undefined): string | undefined {
+  const value = rawSessionCookie(header);
+  return value !== undefined && JWT_SHAPE.test(value) ? value : undefined;
 }
 
 /**
@@ -60,7 +56,7 @@ export class AuthGuard implements CanActivate {
     const token = match?.[1] ?? cookie;
     if (!token) {
       // Anonymous only when nothing at all was sent: a malformed header or cookie is a bad token.
-      const sentNothing = header === undefined && !hasSessionCookie(req.headers.cookie);
+      const sentNothing = header === undefined && rawSessionCookie(req.headers.cookie) === undefined;
       if (
         sentNothing &&
         this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, [ctx.getHandler(), ctx.getClass()])

@@ -86,8 +86,11 @@ export class ReminderSchedulerService implements ChangeParticipant, OnModuleInit
   }
 
   async timesForMany(proposalIds: string[]): Promise<Map<string, PartyTimes>> {
-    const rows = await this.repo.nextTimesOfMany(proposalIds);
-    return new Map(proposalIds.map((id) => [id, timesByParty(rows.filter((r) => r.proposalId === id))]));
+    const rows = new Map(
+      proposalIds.map((id) => [id, [] as Array<{ partyKey: string; kind: string; dueAt: Date }>]),
+    );
+    for (const r of await this.repo.nextTimesOfMany(proposalIds)) rows.get(r.proposalId)?.push(r);
+    return new Map([...rows].map(([id, own]) => [id, timesByParty(own)]));
   }
 }
 
