@@ -2,7 +2,10 @@ import type { TFunction } from 'i18next';
 import type { Proposal } from '../api/client';
 import { countryName } from '../format';
 
-type Party = Proposal['pending'][number];
+type Party = Pick<Proposal['pending'][number], 'kind' | 'institutionId' | 'country'>;
+
+/** The kinds of party the words below know; a workflow version may add others. */
+const KINDS = new Set(['lead', 'partner', 'quality', 'agency', 'publisher']);
 
 /** Who a pending party is, in words: "Partner Heidelberg University", "National agency of Denmark". */
 export function partyName(
@@ -13,4 +16,26 @@ export function partyName(
   if (party.kind === 'agency') return t('party.agency', { country: countryName(party.country ?? '') });
   if (party.kind === 'quality') return t('party.quality');
   return t(`party.${party.kind}`, { name: institution(party.institutionId), defaultValue: party.kind });
+}
+
+/**
+ * The same words for a party known only by its key, as analytics reports it ("partner-uhd",
+ * "agency-cz", "quality", "publisher"). A key it cannot read is shown as it is.
+ */
+export function partyKeyName(
+  key: string | null | undefined,
+  t: TFunction,
+  institution: (id: string | null | undefined) => string,
+) {
+  if (!key) return '—';
+  // The analytics' publisher party is always the lead institution's administrators.
+  if (key === 'publisher') return t('party.publisherLead');
+  if (key === 'quality')
+    return partyName({ kind: 'quality', institutionId: null, country: null }, t, institution);
+  const m = /^([a-z]+)-(.+)$/.exec(key);
+  if (!m || !KINDS.has(m[1])) return key;
+  const [, kind, rest] = m;
+  return kind === 'agency'
+    ? partyName({ kind, institutionId: null, country: rest.toUpperCase() }, t, institution)
+    : partyName({ kind, institutionId: rest, country: null }, t, institution);
 }

@@ -16,10 +16,11 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { BarChart } from '../components/BarChart';
+import { partyKeyName } from '../components/party';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import i18n from '../i18n';
-import { countryName, formatDateTime } from '../format';
+import { formatDateTime } from '../format';
 import { TableScroll } from '../components/TableScroll';
 
 /** Rows of the waiting list per request ("Load more" asks for the next page). */
@@ -80,17 +81,7 @@ function Section({
 export default function AnalyticsPage() {
   const { t } = useTranslation();
   const known = useInstitutions();
-  const nameOf = (id: string) => institutionName(known.data, id);
-  /** A pending party's key ("partner-uhd", "agency-cz", "quality") in words, as the proposal page says it. */
-  const partyLabel = (key: string | null | undefined) => {
-    if (!key) return '—';
-    if (key === 'quality') return t('party.quality');
-    if (key === 'publisher') return t('party.publisherLead');
-    const m = /^([a-z]+)-(.+)$/.exec(key);
-    if (!m) return key;
-    if (m[1] === 'agency') return t('party.agency', { country: countryName(m[2].toUpperCase()) });
-    return t(`party.${m[1]}`, { name: nameOf(m[2]), defaultValue: key });
-  };
+  const nameOf = (id: string | null | undefined) => institutionName(known.data, id);
   const stages = useQuery({
     queryKey: ['analytics', 'stages'],
     queryFn: () => unwrap(api.GET('/api/analytics/stages')),
@@ -301,7 +292,7 @@ export default function AnalyticsPage() {
                     </Table.Td>
                     <Table.Td>{w.title ?? '—'}</Table.Td>
                     <Table.Td>{t(`state.${w.state}`, { defaultValue: w.state })}</Table.Td>
-                    <Table.Td>{partyLabel(w.partyKey)}</Table.Td>
+                    <Table.Td>{partyKeyName(w.partyKey, t, nameOf)}</Table.Td>
                     <Table.Td>{formatDateTime(w.since)}</Table.Td>
                     <Table.Td>
                       {formatMs(w.waitingMs)}{' '}
