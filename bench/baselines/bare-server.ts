@@ -14,14 +14,10 @@
 // Run as its own process (like the API), so it gets a core of its own the way the API does.
 import http from 'node:http';
 import pg from 'pg';
-import { AuditQueryService } from '../../src/audit/audit-query.service.js';
 import { CatalogueService } from '../../src/catalogue/catalogue.service.js';
-import { AuditRepository } from '../../src/audit/audit.repository.js';
-import type { AuthUser } from '../../src/auth/auth-user.js';
-import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { ReminderRepository } from '../../src/reminders/reminder.repository.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
-import { inboxService } from '../support/inbox-service.js';
+import { p7Answer } from '../support/p7-routes.js';
 
 type QueryFn = (sql: string, params?: unknown[]) => Promise<unknown[]>;
 
@@ -35,37 +31,6 @@ function repositories(pool: pg.Pool): { proposals: ProposalsRepository; reminder
 function catalogueService(pool: pg.Pool): CatalogueService {
   const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;
   return new CatalogueService({ query } as never);
-}
-
-const AUDIT = /^\/api\/institutions\/([a-z0-9-]+)\/audit$/;
-
-/** P7's routes: the service's own code for each, fed a plain pg pool. */
-async function p7(pool: pg.Pool, req: http.IncomingMessage): Promise<string | null> {
-  const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;
-  const dataSource = { query, manager: { query } } as never;
-  const user = JSON.parse(
-    Buffer.from(String(req.headers['x-bench-user'] ?? ''), 'base64url').toString('utf8'),
-  ) as AuthUser;
-  const url = new URL(req.url ?? '/', 'http://bare');
-  const q = Object.fromEntries(url.searchParams);
-  if (url.pathname === '/api/proposals') {
-    const rows = await new ProposalsRepository(dataSource).list(user, {
-      state: q.state,
-      institutionId: q.institutionId,
-      limit: 21,
-    });
-    return JSON.stringify({ items: rows.slice(0, 20), nextCursor: rows.length > 20 ? 'more' : null });
-  }
-  if (url.pathname === '/api/proposals/waiting')
-    return JSON.stringify(await inboxService(dataSource).waiting(user, {}));
-  if (url.pathname === '/api/me/notifications')
-    return JSON.stringify(await new NotificationsService(dataSource).list(user, {}));
-  const audit = AUDIT.exec(url.pathname);
-  if (audit) {
-    const service = new AuditQueryService(new AuditRepository(dataSource), dataSource);
-    return JSON.stringify(await service.search(audit[1], { proposalId: q.proposalId }, user));
-  }
-  return null;
 }
 
 function main(): void {
@@ -127,8 +92,8 @@ function main(): void {
       return;
     }
     if (mode === 'p7' && pool) {
-      void p7(pool, req).then(
-        (body) => send(body === null ? 404 : 200, body ?? '{"status":404}'),
+      void p7Answer(pool, req).then(
+        (body) => send(body === null ? 404 : 200, body === null ? '{"status":404}' : JSON.stringify(body)),
         (e: unknown) => send(500, JSON.stringify({ error: String(e) })),
       );
       return;

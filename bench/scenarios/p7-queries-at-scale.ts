@@ -1,6 +1,7 @@
 // P7 the read paths at scale: 200,000 proposals over every state and 5,000,000 audit entries (20,000 /
 // 500,000 with --quick), generated in SQL. For each request path, max throughput (closed loop) against
-// a bare node:http + pg server running the same service and repository code, and p50/p99 at a fixed
+// a bare node:http + pg server running the same service and repository code (and, to show what the
+// framework alone costs, a bare NestJS application running that code too), and p50/p99 at a fixed
 // rate (open loop, both sides at the same rate). Each query's plan (EXPLAIN (FORMAT JSON) with the
 // run's own parameters) is recorded: the root node and every index the plan reads.
 import type pg from 'pg';
@@ -8,12 +9,12 @@ import { AuditRepository } from '../../src/audit/audit.repository.js';
 import type { AuthUser } from '../../src/auth/auth-user.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import { ProposalsRepository } from '../../src/workflow/proposals.repository.js';
-import { alternate, measuredRun } from '../support/compare.js';
+import { alternate, measuredRun, type MeasuredRun } from '../support/compare.js';
 import { openLoop, type RequestSpec } from '../support/http-load.js';
 import { inboxService } from '../support/inbox-service.js';
 import { figure, type Figure } from '../support/report.js';
 import { createStateTemplates, generateScaleData } from '../support/scale-fixture.js';
-import { startBareServer, type PhaseContext } from './phase.js';
+import { NEST_FLOOR, startBareServer, type PhaseContext } from './phase.js';
 
 /** The fixed rate of the latency runs (requests per second, Poisson arrivals). */
 export const FIXED_RATE = 50;
@@ -176,6 +177,7 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
   const bare = await startBareServer(p.ctx, { MODE: 'p7', POOL_SIZE: '30' });
+  const floor = await startBareServer(p.ctx, { POOL_SIZE: '30' }, NEST_FLOOR);
   try {
     for (const r of routes) {
       const best = await alternate(
@@ -201,7 +203,21 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
             sizes.throughputS,
           ),
       );
-      for (const [who, run] of Object.entries({ app: best.app, baseline: best.baseline }))
+      // The framework alone, on the same requests as the bare server: best of as many runs.
+      let nest: MeasuredRun | undefined;
+      for (let i = 0; i < sizes.rounds; i++) {
+        const run = await measuredRun(
+          p.ctx,
+          `P7 bare NestJS ${r.name}`,
+          floor.url,
+          floor.pid,
+          r.bare,
+          sizes.warmupS,
+          sizes.throughputS,
+        );
+        if (!nest || run.result.okPerSecond > nest.result.okPerSecond) nest = run;
+      }
+      for (const [who, run] of Object.entries({ app: best.app, baseline: best.baseline, nest: nest! }))
         if (run.result.non2xx)
           throw new Error(`P7 ${r.name} ${who} answered ${JSON.stringify(run.result.statusCodes)}`);
       await p.ctx.quiet(`P7 app fixed rate ${r.name}`);
@@ -219,7 +235,7 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
         next: r.bare,
       });
       const plan = plans[r.name].map((x) => x.plan);
-      details[r.name] = { ...best, appFixed, baselineFixed: baseFixed, plans: plans[r.name] };
+      details[r.name] = { ...best, nest, appFixed, baselineFixed: baseFixed, plans: plans[r.name] };
       const planNote = `plan: ${plan.map((x) => `${x.root} → ${x.scans.join('/')} (${x.indexes.join(', ') || 'no index'})`).join('; ')}`;
       const baselineName = `bare node:http + pg @ ${FIXED_RATE}/s`;
       figures.push(
@@ -232,6 +248,16 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
           baselineName: 'bare node:http + pg, same SQL',
           goal: { on: 'ratio', op: '>=', target: 0.5 },
           note: planNote,
+        }),
+        figure({
+          id: 'P7',
+          name: 'the same on a bare NestJS app',
+          unit: 'req/s',
+          value: nest!.result.okPerSecond,
+          baseline: best.baseline.result.okPerSecond,
+          baselineName: 'bare node:http + pg, same SQL',
+          goal: null,
+          note: 'the framework alone: Nest on Express with its defaults, running the bare server’s code',
         }),
         figure({
           id: 'P7',
@@ -255,6 +281,7 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
     }
   } finally {
     await bare.stop();
+    await floor.stop();
   }
   p.record('P7', {
     data,

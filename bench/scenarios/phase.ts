@@ -19,13 +19,15 @@ export interface PhaseContext {
 }
 
 export const BARE_SERVER = path.join(DIST, 'bench', 'baselines', 'bare-server.js');
+export const NEST_FLOOR = path.join(DIST, 'bench', 'baselines', 'nest-floor.js');
 
 export async function startBareServer(
   ctx: BenchContext,
   env: Record<string, string>,
+  script = BARE_SERVER,
 ): Promise<NodeProcess & { url: string }> {
   const port = await freePort();
-  const proc = startNode('bare-server', BARE_SERVER, {
+  const proc = startNode(path.basename(script, '.js'), script, {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     PORT: String(port),
