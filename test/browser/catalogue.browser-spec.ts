@@ -253,6 +253,20 @@ describe('catalogue and analytics in a browser', () => {
     await page.getByTestId('stages-chart').locator('svg[role="img"]').waitFor();
     await expect(page.getByTestId('stages-table').textContent()).resolves.toContain('Partner review');
     await expect(page.getByTestId('throughput-table').textContent()).resolves.toMatch(/\d{4}-\d{2}/);
+    // Thirteen months are wider than the page: the chart opens on the latest ones, and its scale stays
+    // in view beside the scrolled bars instead of scrolling away with them.
+    const throughputChart = page.getByTestId('throughput-chart');
+    const scroller = throughputChart.locator('.table-scroll');
+    await expect(scroller.evaluate((el) => el.scrollLeft)).resolves.toBeGreaterThan(0);
+    const zero = await throughputChart
+      .getByTestId('chart-axis')
+      .getByText('0', { exact: true })
+      .boundingBox();
+    const bars = await scroller.boundingBox();
+    const chartBox = await throughputChart.boundingBox();
+    expect(zero && bars && chartBox).toBeTruthy();
+    expect(zero!.x).toBeGreaterThanOrEqual(chartBox!.x);
+    expect(zero!.x + zero!.width).toBeLessThanOrEqual(bars!.x);
     const csvLink = page.getByRole('link', { name: 'Download CSV (Waiting list)' });
     expect(await csvLink.getAttribute('href')).toBe('/api/analytics/waiting?format=csv');
     // The link works with the session cookie alone.

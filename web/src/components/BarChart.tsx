@@ -45,10 +45,13 @@ export function BarChart({
   const gap = 24;
   const groupWidth = Math.max(70, series.length * bar + gap);
   const height = 180;
-  // Room on the left for the axis and the first slanted label.
-  const left = 100;
+  // The scale stays in view while the bars scroll sideways under it (a phone, or many months).
+  const axisWidth = 60;
+  // Room before the first group for its slanted label.
+  const left = 90;
   const width = left + groups.length * groupWidth + 10;
   const ticks = [0, 0.5, 1].map((f) => f * max);
+  const yOf = (tick: number) => 10 + height - (tick / max) * height;
   return (
     <figure style={{ margin: 0 }} data-testid={testId} ref={box}>
       <Group gap="md" mb={4} aria-hidden>
@@ -61,61 +64,72 @@ export function BarChart({
           </Group>
         ))}
       </Group>
-      {/* Drawn at its own size, so its labels stay readable; on a narrow screen it scrolls sideways. */}
-      <TableScroll label={label}>
+      <div style={{ display: 'flex' }}>
+        {/* The axis labels repeat what the image's label and the table say: hidden from assistive technology. */}
         <svg
-          role="img"
-          aria-label={label}
-          viewBox={`0 0 ${width} ${height + 100}`}
-          width={width}
+          aria-hidden
+          data-testid="chart-axis"
+          width={axisWidth}
           height={height + 100}
-          style={{ display: 'block' }}
+          style={{ display: 'block', flex: 'none' }}
         >
-          {ticks.map((tick) => {
-            const y = 10 + height - (tick / max) * height;
-            return (
-              <g key={tick}>
-                <line x1={left} x2={width} y1={y} y2={y} stroke="#ccc" />
-                <text x={left - 4} y={y + 4} fontSize="12" textAnchor="end" fill="#333">
-                  {format(tick)}
-                </text>
-              </g>
-            );
-          })}
-          {groups.map((g, gi) => {
-            const x0 = left + gi * groupWidth + (groupWidth - series.length * bar) / 2;
-            return (
-              <g key={g.label}>
-                {g.values.map((v, si) => {
-                  const h = ((v ?? 0) / max) * height;
-                  return (
-                    <rect
-                      key={si}
-                      x={x0 + si * bar}
-                      y={10 + height - h}
-                      width={bar - 2}
-                      height={h}
-                      fill={COLOURS[si % COLOURS.length]}
-                    >
-                      <title>{`${g.label} · ${series[si]}: ${v === null ? '—' : format(v)}`}</title>
-                    </rect>
-                  );
-                })}
-                <text
-                  x={x0 + (series.length * bar) / 2}
-                  y={height + 24}
-                  fontSize="12"
-                  textAnchor="end"
-                  fill="#333"
-                  transform={`rotate(-35 ${x0 + (series.length * bar) / 2} ${height + 24})`}
-                >
-                  {g.label}
-                </text>
-              </g>
-            );
-          })}
+          {ticks.map((tick) => (
+            <text key={tick} x={axisWidth - 6} y={yOf(tick) + 4} fontSize="12" textAnchor="end" fill="#333">
+              {format(tick)}
+            </text>
+          ))}
+          <line x1={axisWidth - 1} x2={axisWidth - 1} y1={yOf(max)} y2={yOf(0)} stroke="#ccc" />
         </svg>
-      </TableScroll>
+        {/* Drawn at its own size, so its labels stay readable; on a narrow screen it scrolls sideways. */}
+        <div style={{ flex: 1, minWidth: 0 }}>
+          <TableScroll label={label}>
+            <svg
+              role="img"
+              aria-label={label}
+              viewBox={`0 0 ${width} ${height + 100}`}
+              width={width}
+              height={height + 100}
+              style={{ display: 'block' }}
+            >
+              {ticks.map((tick) => (
+                <line key={tick} x1={0} x2={width} y1={yOf(tick)} y2={yOf(tick)} stroke="#ccc" />
+              ))}
+              {groups.map((g, gi) => {
+                const x0 = left + gi * groupWidth + (groupWidth - series.length * bar) / 2;
+                return (
+                  <g key={g.label}>
+                    {g.values.map((v, si) => {
+                      const h = ((v ?? 0) / max) * height;
+                      return (
+                        <rect
+                          key={si}
+                          x={x0 + si * bar}
+                          y={yOf(0) - h}
+                          width={bar - 2}
+                          height={h}
+                          fill={COLOURS[si % COLOURS.length]}
+                        >
+                          <title>{`${g.label} · ${series[si]}: ${v === null ? '—' : format(v)}`}</title>
+                        </rect>
+                      );
+                    })}
+                    <text
+                      x={x0 + (series.length * bar) / 2}
+                      y={height + 24}
+                      fontSize="12"
+                      textAnchor="end"
+                      fill="#333"
+                      transform={`rotate(-35 ${x0 + (series.length * bar) / 2} ${height + 24})`}
+                    >
+                      {g.label}
+                    </text>
+                  </g>
+                );
+              })}
+            </svg>
+          </TableScroll>
+        </div>
+      </div>
     </figure>
   );
 }
