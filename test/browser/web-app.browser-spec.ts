@@ -805,6 +805,13 @@ describe('web application in a browser', () => {
     const before = Number(await unread.textContent());
     expect(before).toBeGreaterThan(0);
     expect(await unread.getAttribute('aria-label')).toMatch(/unread notifications?$/);
+    // Sighted pointer users get the same words on hover.
+    expect(await unread.getAttribute('title')).toBe(await unread.getAttribute('aria-label'));
+    // A reference in the inbox is never broken over two lines.
+    const reference = r.getByRole('link', { name: /^MC-\d{4}-\d{4}$/ }).first();
+    await expect(reference.evaluate((a) => getComputedStyle(a.closest('td')!).whiteSpace)).resolves.toBe(
+      'nowrap',
+    );
     await expectAccessible(r);
     await markRead.click();
     await r.waitForFunction(

@@ -169,6 +169,8 @@ function Shell({ me }: { me: Me }) {
             <Link
               to="/"
               aria-label={t('nav.unreadLabel', { count: unread.data ?? 0 })}
+              // The number alone does not say what it counts; a pointer's hover does.
+              title={t('nav.unreadLabel', { count: unread.data ?? 0 })}
               data-testid="unread-count"
             >
               {/* Red only when something is unread: a red zero reads as an alarm. */}

@@ -285,7 +285,8 @@ export default function AnalyticsPage() {
               <Table.Tbody>
                 {waitingRows.map((w) => (
                   <Table.Tr key={rowKey(w)}>
-                    <Table.Td>
+                    {/* A reference is one word: never broken over two lines. */}
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Anchor component={Link} to={`/proposals/${w.proposalId}`}>
                         {w.reference}
                       </Anchor>

@@ -91,7 +91,8 @@ export function InboxPage({ me }: { me: Me }) {
                   const yours = p.availableEvents.some((e) => e !== 'WITHDRAW');
                   return (
                     <Table.Tr key={p.id}>
-                      <Table.Td>
+                      {/* A reference is one word: never broken over two lines. */}
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
                         <Anchor component={Link} to={`/proposals/${p.id}`}>
                           {p.reference}
                         </Anchor>

@@ -120,7 +120,8 @@ export default function ProposalsPage({ canPropose }: { canPropose: boolean }) {
             <Table.Tbody>
               {list.data.items.map((p) => (
                 <Table.Tr key={p.id}>
-                  <Table.Td>
+                  {/* A reference is one word: never broken over two lines. */}
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Anchor component={Link} to={`/proposals/${p.id}`}>
                       {p.reference}
                     </Anchor>
