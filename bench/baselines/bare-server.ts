@@ -92,10 +92,11 @@ function main(): void {
       return;
     }
     if (mode === 'p7' && pool) {
-      void p7Answer(pool, req).then(
-        (body) => send(body === null ? 404 : 200, body === null ? '{"status":404}' : JSON.stringify(body)),
-        (e: unknown) => send(500, JSON.stringify({ error: String(e) })),
-      );
+      void p7Answer(pool, req)
+        .then((body) =>
+          send(body === null ? 404 : 200, body === null ? '{"status":404}' : JSON.stringify(body)),
+        )
+        .catch((e: unknown) => send(500, JSON.stringify({ error: String(e) })));
       return;
     }
     if (!repos) return send(200, staticBody);

@@ -1,7 +1,7 @@
 // P7's second baseline: a bare NestJS application on the same Express adapter as the app, answering
 // P7's read paths with the same code as the bare node:http server (bench/support/p7-routes.ts). Nest's
-// defaults only: its body parsers, no logger, no middleware, guards, pipes, interceptors or filters, no
-// TypeORM. Between it and the bare server is what the framework itself costs per request; between it
+// defaults only: its body parsers, its logger for errors only, no middleware, guards, pipes,
+// interceptors or filters, no TypeORM. Between it and the bare server is what the framework itself costs per request; between it
 // and the app is what our own layers cost (authentication, validation, request logs, metrics, security
 // headers, the exception filter, TypeORM). Run as its own process, as the API is.
 import 'reflect-metadata';
@@ -43,12 +43,16 @@ class FloorController {
   providers: [
     {
       provide: POOL,
-      useFactory: () =>
-        new pg.Pool({
+      useFactory: () => {
+        const pool = new pg.Pool({
           connectionString: process.env.DATABASE_URL,
           max: Number(process.env.POOL_SIZE ?? 30),
           idleTimeoutMillis: 0,
-        }),
+        });
+        // As in the bare server: an idle client's error must not take the baseline down mid-run.
+        pool.on('error', (e) => process.stderr.write(`pg pool: ${e.message}\n`));
+        return pool;
+      },
     },
   ],
 })
@@ -61,7 +65,8 @@ class FloorModule implements OnApplicationShutdown {
 }
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(FloorModule, { logger: false });
+  // Errors only: nothing is logged on a successful request, and a failing one says why.
+  const app = await NestFactory.create(FloorModule, { logger: ['error'] });
   app.enableShutdownHooks();
   await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 }

@@ -267,6 +267,9 @@ describe('catalogue and analytics in a browser', () => {
     expect(zero && bars && chartBox).toBeTruthy();
     expect(zero!.x).toBeGreaterThanOrEqual(chartBox!.x);
     expect(zero!.x + zero!.width).toBeLessThanOrEqual(bars!.x);
+    // …and level with the bars' baseline (the first grid line), although drawn apart from them.
+    const baseline = await scroller.locator('svg[role="img"] line').first().boundingBox();
+    expect(Math.abs(zero!.y + zero!.height / 2 - baseline!.y)).toBeLessThan(6);
     const csvLink = page.getByRole('link', { name: 'Download CSV (Waiting list)' });
     expect(await csvLink.getAttribute('href')).toBe('/api/analytics/waiting?format=csv');
     // The link works with the session cookie alone.

@@ -808,7 +808,11 @@ describe('web application in a browser', () => {
     // Sighted pointer users get the same words on hover.
     expect(await unread.getAttribute('title')).toBe(await unread.getAttribute('aria-label'));
     // A reference in the inbox is never broken over two lines.
-    const reference = r.getByRole('link', { name: /^MC-\d{4}-\d{4}$/ }).first();
+    // (In a table cell: the notifications below link their references too.)
+    const reference = r
+      .getByRole('cell')
+      .getByRole('link', { name: /^MC-\d{4}-\d{4}$/ })
+      .first();
     await expect(reference.evaluate((a) => getComputedStyle(a.closest('td')!).whiteSpace)).resolves.toBe(
       'nowrap',
     );

@@ -45,12 +45,14 @@ export function BarChart({
   const gap = 24;
   const groupWidth = Math.max(70, series.length * bar + gap);
   const height = 180;
-  // The scale stays in view while the bars scroll sideways under it (a phone, or many months).
-  const axisWidth = 60;
+  const ticks = [0, 0.5, 1].map((f) => f * max);
+  const tickLabels = ticks.map(format);
+  // The scale stays in view while the bars scroll sideways under it (a phone, or many months). Wide
+  // enough for its longest label (about 7 px a character at 12 px).
+  const axisWidth = Math.max(40, 14 + 7 * Math.max(...tickLabels.map((l) => l.length)));
   // Room before the first group for its slanted label.
   const left = 90;
   const width = left + groups.length * groupWidth + 10;
-  const ticks = [0, 0.5, 1].map((f) => f * max);
   const yOf = (tick: number) => 10 + height - (tick / max) * height;
   return (
     <figure style={{ margin: 0 }} data-testid={testId} ref={box}>
@@ -73,9 +75,9 @@ export function BarChart({
           height={height + 100}
           style={{ display: 'block', flex: 'none' }}
         >
-          {ticks.map((tick) => (
+          {ticks.map((tick, i) => (
             <text key={tick} x={axisWidth - 6} y={yOf(tick) + 4} fontSize="12" textAnchor="end" fill="#333">
-              {format(tick)}
+              {tickLabels[i]}
             </text>
           ))}
           <line x1={axisWidth - 1} x2={axisWidth - 1} y1={yOf(max)} y2={yOf(0)} stroke="#ccc" />

@@ -4,9 +4,6 @@ import { countryName } from '../format';
 
 type Party = Pick<Proposal['pending'][number], 'kind' | 'institutionId' | 'country'>;
 
-/** The kinds of party the words below know; a workflow version may add others. */
-const KINDS = new Set(['lead', 'partner', 'quality', 'agency', 'publisher']);
-
 /** Who a pending party is, in words: "Partner Heidelberg University", "National agency of Denmark". */
 export function partyName(
   party: Party,
@@ -30,12 +27,11 @@ export function partyKeyName(
   if (!key) return '—';
   // The analytics' publisher party is always the lead institution's administrators.
   if (key === 'publisher') return t('party.publisherLead');
-  if (key === 'quality')
-    return partyName({ kind: 'quality', institutionId: null, country: null }, t, institution);
+  if (key === 'quality') return t('party.quality');
   const m = /^([a-z]+)-(.+)$/.exec(key);
-  if (!m || !KINDS.has(m[1])) return key;
+  if (!m) return key;
   const [, kind, rest] = m;
-  return kind === 'agency'
-    ? partyName({ kind, institutionId: null, country: rest.toUpperCase() }, t, institution)
-    : partyName({ kind, institutionId: rest, country: null }, t, institution);
+  if (kind === 'agency') return t('party.agency', { country: countryName(rest.toUpperCase()) });
+  // A kind a workflow version adds is named when it has words, and shown as its key when not.
+  return t(`party.${kind}`, { name: institution(rest), defaultValue: key });
 }

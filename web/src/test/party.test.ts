@@ -14,6 +14,9 @@ describe('party names', () => {
       { key: 'lead-cuni', kind: 'lead', institutionId: 'cuni', country: null },
       { key: 'agency-dk', kind: 'agency', institutionId: null, country: 'DK' },
       { key: 'quality', kind: 'quality', institutionId: null, country: null },
+      { key: 'publisher-uhd', kind: 'publisher', institutionId: 'uhd', country: null },
+      // Institution ids may hold a hyphen themselves.
+      { key: 'partner-ai-dk', kind: 'partner', institutionId: 'ai-dk', country: null },
     ];
     for (const p of parties) expect(partyKeyName(p.key, t, institution)).toBe(partyName(p, t, institution));
     expect(partyKeyName('partner-uhd', t, institution)).toBe('Partner Heidelberg University');
