@@ -1,9 +1,10 @@
 // P7's second baseline: a bare NestJS application on the same Express adapter as the app, answering
 // P7's read paths with the same code as the bare node:http server (bench/support/p7-routes.ts). Nest's
 // defaults only: its body parsers, its logger for errors only, no middleware, guards, pipes,
-// interceptors or filters, no TypeORM. Between it and the bare server is what the framework itself costs per request; between it
-// and the app is what our own layers cost (authentication, validation, request logs, metrics, security
-// headers, the exception filter, TypeORM). Run as its own process, as the API is.
+// interceptors or filters, no TypeORM. Between it and the bare server is what the framework itself
+// costs per request; between it and the app is what our own layers cost (authentication, validation,
+// request logs, metrics, security headers, the exception filter, TypeORM). Run as its own process, as
+// the API is.
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import {
