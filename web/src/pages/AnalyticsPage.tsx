@@ -13,7 +13,6 @@ import {
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { BarChart } from '../components/BarChart';
 import { partyKeyName } from '../components/party';
@@ -21,6 +20,7 @@ import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import i18n from '../i18n';
 import { formatDateTime } from '../format';
+import { ReferenceCell } from '../components/ReferenceCell';
 import { TableScroll } from '../components/TableScroll';
 
 /** Rows of the waiting list per request ("Load more" asks for the next page). */
@@ -285,12 +285,7 @@ export default function AnalyticsPage() {
               <Table.Tbody>
                 {waitingRows.map((w) => (
                   <Table.Tr key={rowKey(w)}>
-                    {/* A reference is one word: never broken over two lines. */}
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      <Anchor component={Link} to={`/proposals/${w.proposalId}`}>
-                        {w.reference}
-                      </Anchor>
-                    </Table.Td>
+                    <ReferenceCell id={w.proposalId} reference={w.reference} />
                     <Table.Td>{w.title ?? '—'}</Table.Td>
                     <Table.Td>{t(`state.${w.state}`, { defaultValue: w.state })}</Table.Td>
                     <Table.Td>{partyKeyName(w.partyKey, t, nameOf)}</Table.Td>

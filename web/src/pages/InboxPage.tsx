@@ -8,6 +8,7 @@ import { institutionName, useInstitutions } from '../components/institutions';
 import { partyName } from '../components/party';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, formatWaited } from '../format';
+import { ReferenceCell } from '../components/ReferenceCell';
 import { TableScroll } from '../components/TableScroll';
 
 const PAGE_SIZE = 50;
@@ -91,12 +92,7 @@ export function InboxPage({ me }: { me: Me }) {
                   const yours = p.availableEvents.some((e) => e !== 'WITHDRAW');
                   return (
                     <Table.Tr key={p.id}>
-                      {/* A reference is one word: never broken over two lines. */}
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <Anchor component={Link} to={`/proposals/${p.id}`}>
-                          {p.reference}
-                        </Anchor>
-                      </Table.Td>
+                      <ReferenceCell id={p.id} reference={p.reference} />
                       <Table.Td>{p.title ?? t('proposal.untitled')}</Table.Td>
                       <Table.Td data-label={t('proposal.state')}>
                         <Text fw={600} size="sm">

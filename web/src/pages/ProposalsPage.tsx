@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,7 @@ import { api, STATES, unwrap, type ProposalState } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import { formatDateTime } from '../format';
+import { ReferenceCell } from '../components/ReferenceCell';
 import { TableScroll } from '../components/TableScroll';
 
 const PAGE_SIZE = 20;
@@ -120,12 +121,7 @@ export default function ProposalsPage({ canPropose }: { canPropose: boolean }) {
             <Table.Tbody>
               {list.data.items.map((p) => (
                 <Table.Tr key={p.id}>
-                  {/* A reference is one word: never broken over two lines. */}
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Anchor component={Link} to={`/proposals/${p.id}`}>
-                      {p.reference}
-                    </Anchor>
-                  </Table.Td>
+                  <ReferenceCell id={p.id} reference={p.reference} />
                   <Table.Td>{p.title ?? t('proposal.untitled')}</Table.Td>
                   <Table.Td data-label={t('proposal.state')}>
                     <Text fw={600} size="sm">
