@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Snapshot } from 'xstate';
 import type { AuthUser } from '../auth/auth-user.js';
 import { toActor } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/cursor.js';
@@ -10,6 +12,7 @@ import {
   type ProposalListRow,
   type ProposalRow,
   type WaitingCandidate,
+  type WaitingRow,
 } from '../workflow/proposals.repository.js';
 import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
 import { diffJson } from './content-diff.js';
@@ -26,6 +29,11 @@ import type {
 /** Candidates read per query, and at most per request, when finding what waits on a user. */
 const WAITING_BATCH = 100;
 const WAITING_SCAN = 1000;
+/**
+ * Restored machine snapshots the inbox keeps, by proposal, workflow version and row version. A row's
+ * snapshot never changes without its version moving on, so an entry cannot go stale; about 1 KB each.
+ */
+const RESTORED_MAX = 20_000;
 
 /** Per pending party (its key): when it is next reminded, and escalated. */
 export type PartyTimes = Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>;
@@ -57,6 +65,12 @@ export class ProposalsService {
   private pendingTimes?: PendingTimesSource;
   private readonly logger = new Logger(ProposalsService.name);
   private readonly skipped = new Set<string>();
+  /**
+   * The inbox restores every candidate it screens (up to WAITING_SCAN a request, the same ones for every
+   * reviewer of an institution), and restoring is most of its CPU. Only committed rows go in: the inbox
+   * reads outside any transaction, so a version rolled back can never be cached.
+   */
+  private readonly restored = new LRUCache<string, Snapshot<unknown>>({ max: RESTORED_MAX });
 
   constructor(
     private readonly repo: ProposalsRepository,
@@ -111,9 +125,10 @@ export class ProposalsService {
     user: AuthUser,
     row: Pick<ProposalRow, 'workflowId' | 'workflowVersion' | 'snapshot'>,
     times: PartyTimes,
+    restored?: Snapshot<unknown>,
   ): Pick<ProposalDto, 'pending' | 'availableEvents'> {
     const definition = this.engine.definitionOf(row);
-    const snapshot = definition.restore(row.snapshot);
+    const snapshot = restored ?? definition.restore(row.snapshot);
     const pending: PendingPartyDto[] = definition.pendingParties(snapshot).map((p) => {
       const t = times.get(p.key);
       return {
@@ -178,12 +193,27 @@ export class ProposalsService {
         }
       }
     }
+    // The list columns of the few found, read again: a row changed since it was screened is shown as
+    // it is now, if it still waits on the caller.
+    const current = await this.repo.waitingRows(
+      user,
+      states,
+      found.map((r) => r.id),
+    );
+    const byId = new Map(current.map((r) => [r.id, r]));
+    const shown = found
+      .map((c) => ({ row: byId.get(c.id), screenedVersion: c.version }))
+      .filter(
+        ({ row, screenedVersion }) =>
+          row && (row.version === screenedVersion || this.waitsOn(row, user, actor)),
+      )
+      .map(({ row }) => row as WaitingRow);
     const times = this.pendingTimes
-      ? await this.pendingTimes.timesForMany(found.map((r) => r.id))
+      ? await this.pendingTimes.timesForMany(shown.map((r) => r.id))
       : new Map<string, PartyTimes>();
-    const items = found.map((r) => ({
+    const items = shown.map((r) => ({
       ...summaryOf(r),
-      ...this.machineView(user, r, times.get(r.id) ?? new Map()),
+      ...this.machineView(user, r, times.get(r.id) ?? new Map(), this.restoredCandidate(r)),
       since: r.stateEnteredAt.toISOString(),
     }));
     return { items, nextCursor: more && after ? encodeCursor(after) : null };
@@ -192,7 +222,7 @@ export class ProposalsService {
   private waitsOn(row: WaitingCandidate, user: AuthUser, actor: ReturnType<typeof toActor>): boolean {
     try {
       const definition = this.engine.definitionOf(row);
-      const snapshot = definition.restore(row.snapshot);
+      const snapshot = this.restoredCandidate(row);
       const admin = user.roles.includes('admin');
       return (
         definition.availableEvents(snapshot, actor).some((e) => e !== 'WITHDRAW') ||
@@ -210,6 +240,17 @@ export class ProposalsService {
       }
       return false;
     }
+  }
+
+  /** A candidate's restored snapshot, from the cache when this row version was restored before. */
+  private restoredCandidate(row: WaitingCandidate): Snapshot<unknown> {
+    const key = `${row.id}/${row.workflowId}@${row.workflowVersion}/${row.version}`;
+    let snapshot = this.restored.get(key);
+    if (!snapshot) {
+      snapshot = this.engine.definitionOf(row).restore(row.snapshot);
+      this.restored.set(key, snapshot);
+    }
+    return snapshot;
   }
 
   async history(user: AuthUser, id: string): Promise<HistoryEntryDto[]> {

@@ -44,11 +44,21 @@ export type ProposalListRow = Pick<
 > & { title: string | null };
 
 /**
- * What the inbox reads of each candidate: the list item, and what the machine needs to say whether it
- * waits on the caller (no content: a request may read a thousand candidates).
+ * What the inbox reads of each candidate: only what the machine needs to say whether it waits on the
+ * caller, and the order (a request may read a thousand candidates, and shows twenty).
  */
-export type WaitingCandidate = ProposalListRow &
-  Pick<ProposalRow, 'workflowId' | 'workflowVersion' | 'snapshot'> & { stateEnteredAt: Date };
+export type WaitingCandidate = Pick<
+  ProposalRow,
+  'id' | 'version' | 'workflowId' | 'workflowVersion' | 'snapshot'
+> & {
+  stateEnteredAt: Date;
+};
+
+/** An inbox item as shown: the list item, with what the machine needs for its pending parties. */
+export type WaitingRow = ProposalListRow & WaitingCandidate;
+
+const CANDIDATE_COLUMNS = `p.id, p.version, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion",
+  p.snapshot, p.state_entered_at AS "stateEnteredAt"`;
 
 const LIST_COLUMNS = `p.id, p.reference, p.title, p.lead_institution_id AS "leadInstitutionId",
   p.partner_institution_ids AS "partnerInstitutionIds", p.state, p.version, p.revision,
@@ -247,10 +257,29 @@ export class ProposalsRepository {
     }
     params.push(limit);
     return this.dataSource.query(
-      `SELECT ${LIST_COLUMNS}, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion",
-              p.snapshot, p.state_entered_at AS "stateEnteredAt"
+      `SELECT ${CANDIDATE_COLUMNS}
        FROM proposals p
        WHERE ${where.join(' AND ')} ORDER BY p.state_entered_at, p.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /**
+   * The inbox's items as they are now, by id (primary key): the candidates found waiting, read again with
+   * their list columns. Only those still visible to the user and still in one of the stages.
+   */
+  async waitingRows(user: AuthUser, states: string[], ids: string[]): Promise<WaitingRow[]> {
+    if (ids.length === 0) return [];
+    const params: unknown[] = [];
+    const where = [ProposalsRepository.visibilitySql(user, params)];
+    params.push(states);
+    where.push(`p.state = ANY ($${params.length}::text[])`);
+    params.push(ids);
+    where.push(`p.id = ANY ($${params.length}::uuid[])`);
+    return this.dataSource.query(
+      `SELECT ${LIST_COLUMNS}, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion",
+              p.snapshot, p.state_entered_at AS "stateEnteredAt"
+       FROM proposals p WHERE ${where.join(' AND ')}`,
       params,
     );
   }

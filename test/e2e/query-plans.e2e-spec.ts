@@ -229,6 +229,14 @@ describe('request-path queries at scale', () => {
         new ProposalsRepository(ds).inStagesOldestFirst(users.cuniReviewer, states, cursor, 100),
       ),
     );
+    // The page's items read again by id.
+    const { rows: page } = await db.query<{ id: string }>(
+      `SELECT id FROM proposals WHERE state = 'partnerReview' ORDER BY id LIMIT 20`,
+    );
+    const ids = page.map((r) => r.id);
+    expect(ids).toHaveLength(20);
+    for (const user of [users.cuniReviewer, users.cuniQuality, users.pkaLiaison])
+      expectIndexed(await plansOf((ds) => new ProposalsRepository(ds).waitingRows(user, states, ids)));
   });
 
   it('pages through a user’s notifications, all and unread, newest first, through an index', async () => {

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import type { AuthUser } from '../../src/auth/auth-user.js';
+import { ProposalsService } from '../../src/proposals/proposals.service.js';
+import { ProposalsRepository, type WaitingCandidate } from '../../src/workflow/proposals.repository.js';
+import { World, type CastName } from './support/in-process.js';
+
+let w: World;
+beforeAll(async () => {
+  w = await World.start();
+});
+afterAll(async () => {
+  await w?.stop();
+});
+
+/**
+ * The inbox screens candidates with the machine, then reads the page's items again. A repository that
+ * runs `between` (once) right after the screening read that returned `id`, as another request could.
+ */
+class ChangesAfterScreening extends ProposalsRepository {
+  armed?: { id: string; between: () => Promise<unknown> };
+
+  override async inStagesOldestFirst(...args: Parameters<ProposalsRepository['inStagesOldestFirst']>) {
+    const rows: WaitingCandidate[] = await super.inStagesOldestFirst(...args);
+    const armed = this.armed;
+    if (armed && rows.some((r) => r.id === armed.id)) {
+      this.armed = undefined;
+      await armed.between();
+    }
+    return rows;
+  }
+}
+
+describe('the inbox when a proposal changes between screening and showing', () => {
+  const inbox = async (service: ProposalsService, user: AuthUser, id: string) => {
+    let cursor: string | undefined;
+    do {
+      const page = await service.waiting(user, { limit: 100, cursor });
+      const item = page.items.find((i) => i.id === id);
+      if (item) return item;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return undefined;
+  };
+  const setUp = async () => {
+    const repo = new ChangesAfterScreening(w.app.get(DataSource));
+    const service = new ProposalsService(repo, w.engine, w.app.get(DataSource));
+    const p = await w.drive((await w.create()).id, 'partnerReview');
+    const approveBy = (as: CastName) => () => w.send(p.id, as, 'PARTNER_APPROVE');
+    return { repo, service, p, approveBy };
+  };
+
+  it('leaves out a proposal that stopped waiting on the caller in between', async () => {
+    const { repo, service, p, approveBy } = await setUp();
+    repo.armed = { id: p.id, between: approveBy('uhdReviewer') };
+    expect(await inbox(service, w.user('uhdReviewer'), p.id)).toBeUndefined();
+    expect(repo.armed).toBeUndefined();
+  });
+
+  it('shows a proposal that still waits on the caller as it is now, not as it was screened', async () => {
+    const { repo, service, p, approveBy } = await setUp();
+    repo.armed = { id: p.id, between: approveBy('uhdReviewer') };
+    const item = await inbox(service, w.user('suReviewer'), p.id);
+    expect(repo.armed).toBeUndefined();
+    expect(item).toMatchObject({ id: p.id, version: p.version + 1, state: 'partnerReview' });
+    expect(item?.pending.map((party) => party.institutionId)).toEqual(['su']);
+    expect(item?.availableEvents).toContain('PARTNER_APPROVE');
+  });
+});
