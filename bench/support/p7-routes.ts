@@ -12,11 +12,19 @@ import { inboxService } from './inbox-service.js';
 
 const AUDIT = /^\/api\/institutions\/([a-z0-9-]+)\/audit$/;
 
+/**
+ * The inbox's service, one per pool for the baseline's lifetime as in the app (a singleton there): it
+ * keeps restored snapshots between requests.
+ */
+const inboxes = new WeakMap<pg.Pool, ReturnType<typeof inboxService>>();
+
 /** The answer's body for one of P7's routes, or null when the path is not one of them. */
 export async function p7Answer(pool: pg.Pool, req: IncomingMessage): Promise<unknown> {
   const query = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows;
   // The repositories only call dataSource.query and dataSource.manager.query.
   const dataSource = { query, manager: { query } } as never;
+  let inbox = inboxes.get(pool);
+  if (!inbox) inboxes.set(pool, (inbox = inboxService(dataSource)));
   const user = JSON.parse(
     Buffer.from(String(req.headers['x-bench-user'] ?? ''), 'base64url').toString('utf8'),
   ) as AuthUser;
@@ -30,7 +38,7 @@ export async function p7Answer(pool: pg.Pool, req: IncomingMessage): Promise<unk
     });
     return { items: rows.slice(0, 20), nextCursor: rows.length > 20 ? 'more' : null };
   }
-  if (url.pathname === '/api/proposals/waiting') return inboxService(dataSource).waiting(user, {});
+  if (url.pathname === '/api/proposals/waiting') return inbox.waiting(user, {});
   if (url.pathname === '/api/me/notifications') return new NotificationsService(dataSource).list(user, {});
   const audit = AUDIT.exec(url.pathname);
   if (audit) {
