@@ -12,7 +12,6 @@ import {
   type ProposalListRow,
   type ProposalRow,
   type WaitingCandidate,
-  type WaitingRow,
 } from '../workflow/proposals.repository.js';
 import { WorkflowEngineService } from '../workflow/workflow-engine.service.js';
 import { diffJson } from './content-diff.js';
@@ -30,10 +29,14 @@ import type {
 const WAITING_BATCH = 100;
 const WAITING_SCAN = 1000;
 /**
- * Restored machine snapshots the inbox keeps, by proposal, workflow version and row version. A row's
- * snapshot never changes without its version moving on, so an entry cannot go stale; about 1 KB each.
+ * Restored machine snapshots the inbox keeps, by proposal, workflow version and row version; about 1 KB
+ * each. The service never changes a row's snapshot without moving its version on; the time limit is for
+ * changes made by hand in the database (or a restored backup reusing versions).
  */
 const RESTORED_MAX = 20_000;
+const RESTORED_TTL_MS = 10 * 60_000;
+
+const restoredKey = (r: WaitingCandidate) => `${r.id}/${r.workflowId}@${r.workflowVersion}/${r.version}`;
 
 /** Per pending party (its key): when it is next reminded, and escalated. */
 export type PartyTimes = Map<string, { nextReminderAt: Date | null; escalationAt: Date | null }>;
@@ -70,7 +73,10 @@ export class ProposalsService {
    * reviewer of an institution), and restoring is most of its CPU. Only committed rows go in: the inbox
    * reads outside any transaction, so a version rolled back can never be cached.
    */
-  private readonly restored = new LRUCache<string, Snapshot<unknown>>({ max: RESTORED_MAX });
+  private readonly restored = new LRUCache<string, Snapshot<unknown>>({
+    max: RESTORED_MAX,
+    ttl: RESTORED_TTL_MS,
+  });
 
   constructor(
     private readonly repo: ProposalsRepository,
@@ -193,21 +199,20 @@ export class ProposalsService {
         }
       }
     }
-    // The list columns of the few found, read again: a row changed since it was screened is shown as
-    // it is now, if it still waits on the caller.
+    // The list columns of the few found, read again. A row changed since it was screened is shown as it
+    // is now if it still waits on the caller in the same stage; one that entered another stage is left
+    // for the page where the waiting order puts it now.
     const current = await this.repo.waitingRows(
       user,
       states,
       found.map((r) => r.id),
     );
     const byId = new Map(current.map((r) => [r.id, r]));
-    const shown = found
-      .map((c) => ({ row: byId.get(c.id), screenedVersion: c.version }))
-      .filter(
-        ({ row, screenedVersion }) =>
-          row && (row.version === screenedVersion || this.waitsOn(row, user, actor)),
-      )
-      .map(({ row }) => row as WaitingRow);
+    const shown = found.flatMap((screened) => {
+      const row = byId.get(screened.id);
+      if (!row || row.stateEnteredAt.getTime() !== screened.stateEnteredAt.getTime()) return [];
+      return restoredKey(row) === restoredKey(screened) || this.waitsOn(row, user, actor) ? [row] : [];
+    });
     const times = this.pendingTimes
       ? await this.pendingTimes.timesForMany(shown.map((r) => r.id))
       : new Map<string, PartyTimes>();
@@ -242,9 +247,12 @@ export class ProposalsService {
     }
   }
 
-  /** A candidate's restored snapshot, from the cache when this row version was restored before. */
+  /**
+   * A candidate's restored snapshot, from the cache when this row version was restored before. One that
+   * does not restore throws and is not kept: it is tried again on the next request (waitsOn says why once).
+   */
   private restoredCandidate(row: WaitingCandidate): Snapshot<unknown> {
-    const key = `${row.id}/${row.workflowId}@${row.workflowVersion}/${row.version}`;
+    const key = restoredKey(row);
     let snapshot = this.restored.get(key);
     if (!snapshot) {
       snapshot = this.engine.definitionOf(row).restore(row.snapshot);

@@ -57,8 +57,10 @@ export type WaitingCandidate = Pick<
 /** An inbox item as shown: the list item, with what the machine needs for its pending parties. */
 export type WaitingRow = ProposalListRow & WaitingCandidate;
 
-const CANDIDATE_COLUMNS = `p.id, p.version, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion",
-  p.snapshot, p.state_entered_at AS "stateEnteredAt"`;
+/** What the machine needs of a candidate, and its place in the waiting order (besides id and version). */
+const MACHINE_COLUMNS = `p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion", p.snapshot,
+  p.state_entered_at AS "stateEnteredAt"`;
+const CANDIDATE_COLUMNS = `p.id, p.version, ${MACHINE_COLUMNS}`;
 
 const LIST_COLUMNS = `p.id, p.reference, p.title, p.lead_institution_id AS "leadInstitutionId",
   p.partner_institution_ids AS "partnerInstitutionIds", p.state, p.version, p.revision,
@@ -277,9 +279,7 @@ export class ProposalsRepository {
     params.push(ids);
     where.push(`p.id = ANY ($${params.length}::uuid[])`);
     return this.dataSource.query(
-      `SELECT ${LIST_COLUMNS}, p.workflow_id AS "workflowId", p.workflow_version AS "workflowVersion",
-              p.snapshot, p.state_entered_at AS "stateEnteredAt"
-       FROM proposals p WHERE ${where.join(' AND ')}`,
+      `SELECT ${LIST_COLUMNS}, ${MACHINE_COLUMNS} FROM proposals p WHERE ${where.join(' AND ')}`,
       params,
     );
   }

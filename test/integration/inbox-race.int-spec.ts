@@ -66,4 +66,46 @@ describe('the inbox when a proposal changes between screening and showing', () =
     expect(item?.pending.map((party) => party.institutionId)).toEqual(['su']);
     expect(item?.availableEvents).toContain('PARTNER_APPROVE');
   });
+
+  it('leaves out a proposal that left the waiting stages in between (withdrawn)', async () => {
+    const { repo, service, p } = await setUp();
+    repo.armed = { id: p.id, between: () => w.send(p.id, 'cuniProposer', 'WITHDRAW') };
+    expect(await inbox(service, w.user('suReviewer'), p.id)).toBeUndefined();
+    expect(repo.armed).toBeUndefined();
+  });
+
+  it('keeps the waiting order when a proposal re-entered its stage in between (sent back, resubmitted)', async () => {
+    const { repo, service, p } = await setUp();
+    // Entered partnerReview after p: behind it in su's inbox.
+    const q = await w.drive((await w.create()).id, 'partnerReview');
+    repo.armed = {
+      id: p.id,
+      between: async () => {
+        await w.send(p.id, 'uhdReviewer', 'PARTNER_REQUEST_CHANGES', { comment: 'Please add the workload.' });
+        await w.send(p.id, 'cuniProposer', 'SUBMIT');
+      },
+    };
+    const items = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.waiting(w.user('suReviewer'), { limit: 100, cursor });
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(repo.armed).toBeUndefined();
+    const since = items.map((i) => i.since);
+    expect(since).toEqual([...since].sort());
+    expect(items.filter((i) => i.id === q.id)).toHaveLength(1);
+    // p waits on su again, from its new stage entry: behind q if it is listed at all on this pass.
+    expect(items.filter((i) => i.id === p.id).length).toBeLessThanOrEqual(1);
+    const at = items.findIndex((i) => i.id === p.id);
+    expect({ at, afterQ: at === -1 || at > items.findIndex((i) => i.id === q.id) }).toEqual({
+      at,
+      afterQ: true,
+    });
+    expect(await inbox(service, w.user('suReviewer'), p.id)).toMatchObject({
+      state: 'partnerReview',
+      revision: 2,
+    });
+  });
 });
