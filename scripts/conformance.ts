@@ -24,6 +24,7 @@ import pg from 'pg';
 import SHACLValidator from 'rdf-validate-shacl';
 import { EDC_AP_CONTEXT_URL } from '../src/credentials/contexts/elm-terms.context.js';
 import { offlineDocumentLoader, OB3_CONTEXT } from '../src/credentials/document-loader.js';
+import { deletePrefixedKeys } from '../src/redis/delete-prefixed-keys.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STANDARDS_DIR = path.resolve(ROOT, process.env.STANDARDS_DIR ?? '../shared/standards');
@@ -288,6 +289,8 @@ async function main(): Promise<void> {
   const url = new URL(base);
   url.pathname = `/${name}`;
   const port = await freePort();
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `conf${randomUUID().slice(0, 8)}`;
   let child: ChildProcess | undefined;
   let output = '';
   try {
@@ -299,8 +302,8 @@ async function main(): Promise<void> {
         NODE_ENV: 'test',
         PORT: String(port),
         DATABASE_URL: url.toString(),
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        REDIS_PREFIX: `conf${randomUUID().slice(0, 8)}`,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: redisPrefix,
         JWT_SECRET: randomUUID() + randomUUID(),
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
@@ -340,6 +343,7 @@ async function main(): Promise<void> {
     if (child && child.exitCode === null) await new Promise((r) => child?.once('exit', r));
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
+    await deletePrefixedKeys(redisUrl, redisPrefix);
   }
   if (failures.length) {
     console.error(`\n${failures.length} conformance violation(s).`);

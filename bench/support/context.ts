@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { BenchOptions } from './options.js';
 import {
@@ -18,6 +17,7 @@ import {
 } from './processes.js';
 import { sleep } from './stats.js';
 import { generateEd25519SecretKey } from '../../src/credentials/multibase.js';
+import { deletePrefixedKeys } from '../../src/redis/delete-prefixed-keys.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const DIST = path.join(ROOT, 'dist');
@@ -180,17 +180,6 @@ export class BenchContext {
     } finally {
       await admin.end().catch(() => undefined);
     }
-    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.redisPrefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+    await deletePrefixedKeys(this.redisUrl, this.redisPrefix);
   }
 }

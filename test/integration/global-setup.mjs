@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const createDatabase = require('../e2e/global-setup.cjs');
 const dropDatabase = require('../e2e/global-teardown.cjs');
-const { Redis } = require('ioredis');
 
 export async function setup() {
   await createDatabase();
@@ -17,17 +16,5 @@ export async function setup() {
 
 export async function teardown() {
   await dropDatabase();
-  const prefix = process.env.REDIS_PREFIX;
-  if (!prefix) return;
-  const redis = new Redis(process.env.REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  if (process.env.REDIS_PREFIX) await dropDatabase.deleteRedisKeys(`${process.env.REDIS_PREFIX}:`);
 }
