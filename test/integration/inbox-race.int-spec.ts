@@ -32,16 +32,19 @@ class ChangesAfterScreening extends ProposalsRepository {
 }
 
 describe('the inbox when a proposal changes between screening and showing', () => {
-  const inbox = async (service: ProposalsService, user: AuthUser, id: string) => {
+  /** Every page of the user's inbox, in order, following nextCursor to the end. */
+  const everything = async (service: ProposalsService, user: AuthUser) => {
+    const items = [];
     let cursor: string | undefined;
     do {
       const page = await service.waiting(user, { limit: 100, cursor });
-      const item = page.items.find((i) => i.id === id);
-      if (item) return item;
+      items.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return undefined;
+    return items;
   };
+  const inbox = async (service: ProposalsService, user: AuthUser, id: string) =>
+    (await everything(service, user)).find((i) => i.id === id);
   const setUp = async () => {
     const repo = new ChangesAfterScreening(w.app.get(DataSource));
     const service = new ProposalsService(repo, w.engine, w.app.get(DataSource));
@@ -85,13 +88,7 @@ describe('the inbox when a proposal changes between screening and showing', () =
         await w.send(p.id, 'cuniProposer', 'SUBMIT');
       },
     };
-    const items = [];
-    let cursor: string | undefined;
-    do {
-      const page = await service.waiting(w.user('suReviewer'), { limit: 100, cursor });
-      items.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    const items = await everything(service, w.user('suReviewer'));
     expect(repo.armed).toBeUndefined();
     const since = items.map((i) => i.since);
     expect(since).toEqual([...since].sort());
