@@ -2,13 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { ANONYMOUS_OPERATION, PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { eventRequestSchema, historyPayloadProperties } from '../workflow/event-payload.js';
+import { requestLogMiddleware } from './request-log.middleware.js';
 import { serveWebApp } from './web-app.js';
 
 export const BODY_LIMIT = '1mb';
@@ -21,6 +22,8 @@ export function configureApp(app: INestApplication): OpenAPIObject {
   const express = app as NestExpressApplication;
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
+  // First, so that every answer (404s and body-parser errors included) has its id and its log line.
+  app.use(requestLogMiddleware(PinoLogger.root));
   app.use(app.get(MetricsService).httpMiddleware());
   express.disable('x-powered-by');
   express.set('trust proxy', config.TRUST_PROXY);

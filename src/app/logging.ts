@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.js';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Free-text search parameters: whatever a person types, e-mail addresses and names included. */
 const FREE_TEXT_PARAMS = new Set(['q']);
 /** An e-mail address, written plainly or percent-encoded. */
@@ -56,31 +53,19 @@ export function prettyTransport(isTty = process.stdout.isTTY === true): Params['
     : {};
 }
 
-/** Structured logs; every line of a request carries its id. Never logs bodies, tokens or e-mail addresses. */
+/**
+ * The application's logger (nestjs-pino's Nest logger over pino). Request logs and request ids come
+ * from requestLogMiddleware, so nestjs-pino mounts no middleware of its own (`forRoutes: []`).
+ * Never logs bodies, tokens or e-mail addresses.
+ */
 export function loggerParams(config: AppConfig): Params {
   return {
+    forRoutes: [],
     pinoHttp: {
       ...prettyTransport(),
       level: config.LOG_LEVEL,
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customAttributeKeys: { reqId: 'reqId' },
+      // Nothing logs headers; should an object holding them ever be logged, these stay out.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-      serializers: {
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: loggableUrl(req.url),
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
     },
   };
 }

@@ -21,8 +21,6 @@ import {
 } from '../workflow/proposal-change.js';
 import { takeAuditAppends } from './audit-appends.js';
 
-/** The path nestjs-pino's request-logging middleware is mounted on: every request matches it. */
-const MIDDLEWARE_CATCH_ALL = '{/*splat}';
 const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'completed'] as const;
 /** How long a scrape waits for Redis or PostgreSQL before it reports the figure as missing. */
 const COLLECT_TIMEOUT_MS = 2000;
@@ -187,13 +185,10 @@ export class MetricsService
     return (req: Request, res: Response, next: NextFunction) => {
       const start = process.hrtime.bigint();
       res.once('finish', () => {
-        // The route template (never the raw URL, whose ids would make a series per proposal). When no
-        // controller route matched, req.route is the catch-all of a middleware (nestjs-pino's) or unset.
+        // The route template (never the raw URL, whose ids would make a series per proposal); unset
+        // when no controller route matched.
         const template = (req.route as { path?: unknown } | undefined)?.path;
-        const route =
-          typeof template === 'string' && template !== MIDDLEWARE_CATCH_ALL
-            ? `${req.baseUrl}${template}`
-            : '(unmatched)';
+        const route = typeof template === 'string' ? `${req.baseUrl}${template}` : '(unmatched)';
         this.httpDuration.observe(
           { method: req.method, route, status_code: String(res.statusCode) },
           Number(process.hrtime.bigint() - start) / 1e9,

@@ -13,13 +13,15 @@ describe('log format', () => {
     expect(prettyTransport(false)).toEqual({});
   });
 
-  it('keeps the level, request ids and redaction whichever format is chosen', () => {
-    const params = loggerParams(loadAppConfig({ LOG_LEVEL: 'warn' })).pinoHttp as Record<string, unknown>;
+  it('keeps the level and redaction whichever format is chosen, and mounts no request middleware of its own', () => {
+    const all = loggerParams(loadAppConfig({ LOG_LEVEL: 'warn' }));
+    const params = all.pinoHttp as Record<string, unknown>;
     expect(params.level).toBe('warn');
     expect(params.redact).toEqual(
       expect.objectContaining({ paths: ['req.headers.authorization', 'req.headers.cookie'] }),
     );
-    expect(typeof params.genReqId).toBe('function');
+    // Request ids and request logs come from requestLogMiddleware (request-log.spec.ts).
+    expect(all.forRoutes).toEqual([]);
   });
 });
 
