@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { namesTag, noneMatch } from '../../src/catalogue/catalogue.controller.js';
-import { withoutBlanks } from '../../src/common/validation.pipe.js';
+import { IsInt, IsOptional, IsString } from 'class-validator';
+import { AppValidationPipe, withoutBlanks } from '../../src/common/validation.pipe.js';
 import { VISIBLE_CHARACTER } from '../../src/common/visible-text.js';
 
 describe('empty query parameters', () => {
@@ -48,5 +49,48 @@ describe('names', () => {
       expect(VISIBLE_CHARACTER.test(name)).toBe(true);
     for (const name of ['   ', '\u200b', '\ufeff\u202e', '\u00a0\u2060'])
       expect(VISIBLE_CHARACTER.test(name)).toBe(false);
+  });
+});
+
+class OptionalQuery {
+  @IsOptional()
+  @IsInt()
+  limit?: number;
+}
+
+class RequiredQuery {
+  @IsString()
+  from!: string;
+}
+
+describe('an empty query', () => {
+  const pipe = new AppValidationPipe();
+  const query = (metatype: new () => object) => ({ type: 'query' as const, metatype, data: undefined });
+
+  it('gives a fresh instance of its DTO every time, also once the class is known to accept it', async () => {
+    const first = await pipe.transform({}, query(OptionalQuery));
+    const second = await pipe.transform({ limit: '' }, query(OptionalQuery));
+    expect(first).toBeInstanceOf(OptionalQuery);
+    expect(second).toBeInstanceOf(OptionalQuery);
+    expect(second).not.toBe(first);
+  });
+
+  it('is refused every time by a DTO with a required parameter, naming it', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(pipe.transform({}, query(RequiredQuery))).rejects.toMatchObject({
+        code: 'validation-failed',
+        errors: [expect.objectContaining({ field: 'from' })],
+      });
+    }
+  });
+
+  it('does not let a non-empty query skip validation', async () => {
+    await pipe.transform({}, query(OptionalQuery));
+    await expect(pipe.transform({ limit: 'x' }, query(OptionalQuery))).rejects.toMatchObject({
+      code: 'validation-failed',
+    });
+    await expect(pipe.transform({ other: '1' }, query(OptionalQuery))).rejects.toMatchObject({
+      code: 'validation-failed',
+    });
   });
 });
