@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DelegationLookup } from '../deputies/delegation-lookup.js';
 import type { AuthUser } from './auth-user.js';
 import { CurrentUserService } from './current-user.service.js';
-import { ANONYMOUS_ALLOWED, IS_PUBLIC } from './decorators.js';
+import { accessRulesOf } from './access-rules.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
@@ -44,7 +44,8 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+    const rules = accessRulesOf(this.reflector, ctx);
+    if (rules.isPublic) return true;
     const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const header = req.headers.authorization;
     // The scheme name is case-insensitive (RFC 9110, 11.1).
@@ -57,11 +58,7 @@ export class AuthGuard implements CanActivate {
     if (!token) {
       // Anonymous only when nothing at all was sent: a malformed header or cookie is a bad token.
       const sentNothing = header === undefined && rawSessionCookie(req.headers.cookie) === undefined;
-      if (
-        sentNothing &&
-        this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, [ctx.getHandler(), ctx.getClass()])
-      )
-        return true;
+      if (sentNothing && rules.anonymousAllowed) return true;
       throw unauthorized();
     }
     const fromToken = await this.tokens.verify(token);
