@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { loggableUrl } from '../app/logging.js';
 import { isDatabaseUnavailable } from '../database/db-errors.js';
 import { DomainError, FieldProblem, type DomainErrorCode } from './domain-error.js';
 
@@ -167,11 +168,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     const { problem, headers } = toProblem(exception);
+    // The request's own line (request-log.middleware) comes when it ends; these name it for reading together.
+    const request = req && {
+      reqId: req.id,
+      method: req.method,
+      url: loggableUrl(req.originalUrl ?? req.url ?? ''),
+    };
     if (problem.status === 500) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
-      this.logger.error({ err, reqId: req?.id, status: problem.status }, 'request failed');
+      this.logger.error({ err, ...request, status: problem.status }, 'request failed');
     } else if (problem.status === 503 && !(exception instanceof DomainError)) {
-      this.logger.warn({ reqId: req?.id, err: (exception as Error)?.message }, 'database unavailable');
+      this.logger.warn({ ...request, err: (exception as Error)?.message }, 'database unavailable');
     }
     if (res.headersSent) {
       res.end();

@@ -499,6 +499,18 @@ describe('HTTP surface', () => {
     expect(res.headers['x-request-id']).toBe('trace-abc-123');
     const generated = await t.http().get('/health');
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // Answers that never reach a controller have one too: the id is given before body parsing.
+    const malformed = await t
+      .http()
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('X-Request-Id', 'trace-bad-json')
+      .send('{"email": ');
+    expectProblem(malformed, 400);
+    expect(malformed.headers['x-request-id']).toBe('trace-bad-json');
+    const unknown = await t.http().get('/api/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves Swagger UI and an OpenAPI document describing every endpoint', async () => {

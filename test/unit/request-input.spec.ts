@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { namesTag, noneMatch } from '../../src/catalogue/catalogue.controller.js';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { AppValidationPipe, withoutBlanks } from '../../src/common/validation.pipe.js';
@@ -67,11 +67,15 @@ describe('an empty query', () => {
   const pipe = new AppValidationPipe();
   const query = (metatype: new () => object) => ({ type: 'query' as const, metatype, data: undefined });
 
-  it('gives a fresh instance of its DTO every time, also once the class is known to accept it', async () => {
-    const first = await pipe.transform({}, query(OptionalQuery));
-    const second = await pipe.transform({ limit: '' }, query(OptionalQuery));
+  it('is validated once per DTO, then answered with a fresh instance equal to what validation gave', async () => {
+    const fresh = new AppValidationPipe();
+    const validate = jest.spyOn(fresh as unknown as { validate: () => unknown }, 'validate');
+    const first = await fresh.transform({}, query(OptionalQuery));
+    const second = await fresh.transform({ limit: '' }, query(OptionalQuery));
+    expect(validate).toHaveBeenCalledTimes(1);
     expect(first).toBeInstanceOf(OptionalQuery);
     expect(second).toBeInstanceOf(OptionalQuery);
+    expect(second).toEqual(first);
     expect(second).not.toBe(first);
   });
 

@@ -104,8 +104,19 @@ describe('request logs', () => {
     expect(s.lines.map((l) => [l.level, l.res.statusCode])).toEqual([[50, 500]]);
   });
 
-  it('say so when the client went away before the answer', async () => {
-    const s = await serve('info', () => {
+  it('call a server error "request errored"', async () => {
+    const s = await serve('info', (_req, res) => {
+      res.statusCode = 502;
+      res.end();
+    });
+    servers.push(s.server);
+    await fetch(s.url);
+    await until(() => s.lines.length > 0);
+    expect(s.lines[0]).toMatchObject({ level: 50, msg: 'request errored', res: { statusCode: 502 } });
+  });
+
+  it('say so when the client went away before the answer, with where it came from', async () => {
+    const s = await serve('debug', () => {
       // Never answers.
     });
     servers.push(s.server);
@@ -117,9 +128,10 @@ describe('request logs', () => {
     await until(() => s.lines.length > 0);
     expect(s.lines).toEqual([
       expect.objectContaining({
-        level: 30,
+        // Level by status, as pino-http had it: nothing was answered, so it is not an error.
+        level: 20,
         msg: 'request aborted',
-        req: expect.objectContaining({ url: '/slow' }),
+        req: expect.objectContaining({ url: '/slow', remoteAddress: expect.stringMatching(/127\.0\.0\.1/) }),
       }),
     ]);
     s.server.closeAllConnections();
