@@ -158,6 +158,13 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
   };
 }
 
+/**
+ * Names the request on the filter's log lines, to read beside its own line (request-log.middleware),
+ * which comes when it ends. Only for the lines logged: 4xx answers pay nothing for it.
+ */
+const requestFields = (req: Request | undefined) =>
+  req && { reqId: req.id, method: req.method, url: loggableUrl(req.originalUrl ?? req.url ?? '') };
+
 /** The one place where errors become HTTP: every response error is application/problem+json. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -168,17 +175,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     const { problem, headers } = toProblem(exception);
-    // The request's own line (request-log.middleware) comes when it ends; these name it for reading together.
-    const request = req && {
-      reqId: req.id,
-      method: req.method,
-      url: loggableUrl(req.originalUrl ?? req.url ?? ''),
-    };
     if (problem.status === 500) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
-      this.logger.error({ err, ...request, status: problem.status }, 'request failed');
+      this.logger.error({ err, ...requestFields(req), status: problem.status }, 'request failed');
     } else if (problem.status === 503 && !(exception instanceof DomainError)) {
-      this.logger.warn({ ...request, err: (exception as Error)?.message }, 'database unavailable');
+      this.logger.warn({ ...requestFields(req), err: (exception as Error)?.message }, 'database unavailable');
     }
     if (res.headersSent) {
       res.end();

@@ -3,6 +3,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { waitFor } from '../support/redis.js';
 import { requestIdFor, requestLogLevel, requestLogMiddleware } from '../../src/app/request-log.middleware.js';
 
 type Line = Record<string, unknown> & { req: Record<string, unknown>; res: { statusCode: number } };
@@ -31,10 +32,6 @@ const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
 });
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe('request ids', () => {
   it('keep a plain caller-chosen id and replace anything else with a new UUID', () => {
@@ -77,7 +74,7 @@ describe('request logs', () => {
       headers: { authorization: 'Bearer secret-token', cookie: 'session=secret', 'X-Request-Id': 'r-1' },
     });
     await fetch(`${s.url}/missing`);
-    await until(() => s.lines.length === 2);
+    await waitFor('a request log line', async () => s.lines.length === 2, 2000, 5);
     const [ok, missing] = s.lines;
     expect(ok).toMatchObject({
       level: 20,
@@ -99,7 +96,7 @@ describe('request logs', () => {
     servers.push(s.server);
     await fetch(s.url);
     await fetch(`${s.url}/fail`);
-    await until(() => s.lines.length > 0);
+    await waitFor('a request log line', async () => s.lines.length > 0, 2000, 5);
     await new Promise((r) => setTimeout(r, 50));
     expect(s.lines.map((l) => [l.level, l.res.statusCode])).toEqual([[50, 500]]);
   });
@@ -111,7 +108,7 @@ describe('request logs', () => {
     });
     servers.push(s.server);
     await fetch(s.url);
-    await until(() => s.lines.length > 0);
+    await waitFor('a request log line', async () => s.lines.length > 0, 2000, 5);
     expect(s.lines[0]).toMatchObject({ level: 50, msg: 'request errored', res: { statusCode: 502 } });
   });
 
@@ -125,7 +122,7 @@ describe('request logs', () => {
     req.end();
     await new Promise((r) => setTimeout(r, 50));
     req.destroy();
-    await until(() => s.lines.length > 0);
+    await waitFor('a request log line', async () => s.lines.length > 0, 2000, 5);
     expect(s.lines).toEqual([
       expect.objectContaining({
         // Level by status, as pino-http had it: nothing was answered, so it is not an error.
