@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { eventRequestSchema, historyPayloadProperties } from '../workflow/event-payload.js';
+import { noStoreMiddleware } from './no-store.middleware.js';
 import { requestLogMiddleware } from './request-log.middleware.js';
 import { serveWebApp } from './web-app.js';
 
@@ -25,7 +26,11 @@ export function configureApp(app: INestApplication): OpenAPIObject {
   // First, so that every answer (404s and body-parser errors included) has its id and its log line.
   app.use(requestLogMiddleware(PinoLogger.root));
   app.use(app.get(MetricsService).httpMiddleware());
+  app.use(noStoreMiddleware);
   express.disable('x-powered-by');
+  // No weak ETags computed over every answer: API answers are no-store (never revalidated), and the
+  // answers that may be cached (catalogue, credential exports) send their own strong ones.
+  express.disable('etag');
   express.set('trust proxy', config.TRUST_PROXY);
   // JSON under its structured-suffix types too: a verifier posts an export as it was served
   // (application/ld+json), a merge patch may come as application/merge-patch+json.

@@ -66,8 +66,6 @@ export class CredentialsController {
   @Get('api/proposals/:id/exports/:kind')
   @ApiBearerAuth()
   @AnonymousAllowed()
-  @Header('Content-Type', 'application/ld+json')
-  @Header('Cache-Control', 'no-cache')
   @ApiOperation({
     summary:
       'An approved micro-credential as Open Badges 3.0 Achievement, signed EndorsementCredential, or European Learning Model Qualification (JSON-LD)',
@@ -77,14 +75,22 @@ export class CredentialsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'kind', enum: EXPORT_KINDS })
   @ApiProduces('application/ld+json')
-  @ApiOkResponse({ description: 'The JSON-LD document; the endorsement is the same bytes on every request' })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of your copy' })
+  @ApiOkResponse({
+    description:
+      'The JSON-LD document, with a strong ETag of its bytes; the endorsement is the same bytes on every request',
+  })
+  @ApiResponse({ status: 304, description: 'Not modified: your copy (If-None-Match) is current' })
   @ProblemResponses(404, 409)
-  exportDocument(
+  async exportDocument(
     @OptionalUser() user: AuthUser | undefined,
     @Param('id', uuid) id: string,
     @Param('kind', new ExportKindPipe()) kind: ExportKind,
-  ): Promise<string> {
-    return this.credentials.exportByAddress(user, id, kind);
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    // Revalidated on every use (it may be a draft seen with a token), never stored by shared caches.
+    sendDocument(req, res, await this.credentials.exportByAddress(user, id, kind), 'no-cache');
   }
 
   @Get('api/catalogue/:reference/exports/:kind')
@@ -106,15 +112,7 @@ export class CredentialsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const body = await this.credentials.publicExport(reference, kind);
-    const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', CATALOGUE_CACHE_CONTROL);
-    if (noneMatch(req.headers['if-none-match'], etag)) {
-      res.status(304).end();
-      return;
-    }
-    res.status(200).type('application/ld+json').send(body);
+    sendDocument(req, res, await this.credentials.publicExport(reference, kind), CATALOGUE_CACHE_CONTROL);
   }
 
   @Post('api/credentials/verify')
@@ -146,4 +144,16 @@ export class CredentialsController {
   async didDocument(): Promise<string> {
     return JSON.stringify(await this.keys.didDocument());
   }
+}
+
+/** A JSON-LD export with a strong ETag of its bytes, or 304 when the caller's copy has that tag. */
+function sendDocument(req: Request, res: Response, body: string, cacheControl: string): void {
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', cacheControl);
+  if (noneMatch(req.headers['if-none-match'], etag)) {
+    res.status(304).end();
+    return;
+  }
+  res.status(200).type('application/ld+json').send(body);
 }

@@ -3,6 +3,7 @@
 // verify endpoint. The API runs with WORKER=off, so the test decides when the outbox is drained: a
 // worker process (dist/src/worker.js) is started part-way through.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import jsonld from 'jsonld';
 import type pg from 'pg';
 import { offlineDocumentLoader } from '../../src/credentials/document-loader.js';
@@ -168,6 +169,20 @@ describe('exports of an approved micro-credential', () => {
     expect((await exported(p.id, 'ob3-endorsement')).text).toBe(stored);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1`, [p.id]);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('tags each export with a strong ETag of its bytes and answers 304 to a copy that has it', async () => {
+    const res = await exportOf(first.id, 'ob3-endorsement');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    const etag = res.headers.etag as string;
+    expect(etag).toBe(`"${createHash('sha256').update(res.text).digest('base64url')}"`);
+    const again = await exportOf(first.id, 'ob3-endorsement').set('If-None-Match', etag);
+    expect([again.status, again.text ?? '']).toEqual([304, '']);
+    expect(again.headers.etag).toBe(etag);
+    // A tag of another document, or another export of this one, gets the document.
+    const other = await exportOf(first.id, 'ob3-achievement').set('If-None-Match', etag);
+    expect(other.status).toBe(200);
   });
 
   it('exports an Open Badges 3.0 Achievement with every required field and the micro-credential facts', async () => {

@@ -513,6 +513,31 @@ describe('HTTP surface', () => {
     expect(unknown.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('keeps tokens and personal answers out of caches: no-store and no ETag on the API, errors included', async () => {
+    const login = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ email: ADMIN.email, password: ADMIN.password });
+    expect(login.status).toBe(200);
+    const token = login.body.accessToken as string;
+    const answers = [
+      login,
+      await t.http().get('/api/me').set(bearer(token)),
+      await t.http().get('/api/me/notifications').set(bearer(token)),
+      await t.http().get('/API/me').set(bearer(token)),
+      await t.http().get('/api/users?limit=5').set(bearer(token)),
+      await t.http().get('/api/me'),
+      await t.http().get('/api/no-such-route').set(bearer(token)),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 401, 404]);
+    for (const res of answers) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.etag).toBeUndefined();
+    }
+    // Not the API: the health probe and the web application's files keep their own rules.
+    expect((await t.http().get('/health')).headers['cache-control']).toBeUndefined();
+  });
+
   it('serves Swagger UI and an OpenAPI document describing every endpoint', async () => {
     const ui = await t.http().get('/api/docs/');
     expect(ui.status).toBe(200);

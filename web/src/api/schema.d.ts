@@ -4777,7 +4777,10 @@ export interface operations {
     CredentialsController_exportDocument: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of your copy */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: string;
                 kind: "ob3-achievement" | "ob3-endorsement" | "elm";
@@ -4786,8 +4789,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The JSON-LD document; the endorsement is the same bytes on every request */
+            /** @description The JSON-LD document, with a strong ETag of its bytes; the endorsement is the same bytes on every request */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified: your copy (If-None-Match) is current */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
