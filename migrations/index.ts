@@ -18,6 +18,7 @@ import { WaitingOrder1795940000000 } from './1795940000000-waiting-order.js';
 import { CatalogueThematicArea1795950000000 } from './1795950000000-catalogue-thematic-area.js';
 import { PasswordResetLinks1795960000000 } from './1795960000000-password-reset-links.js';
 import { OutboxVoid1795970000000 } from './1795970000000-outbox-void.js';
+import { RevokedTokens1795980000000 } from './1795980000000-revoked-tokens.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -38,4 +39,5 @@ export const migrations = [
   CatalogueThematicArea1795950000000,
   PasswordResetLinks1795960000000,
   OutboxVoid1795970000000,
+  RevokedTokens1795980000000,
 ];

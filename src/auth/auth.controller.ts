@@ -11,6 +11,7 @@ import type { Request, Response } from 'express';
 import { ProblemResponses } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { LoginDto, TokenDto } from './auth.dto.js';
+import { presentedToken } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { Public } from './decorators.js';
 import { LoginThrottlerGuard, type CountedHit } from './login-throttler.guard.js';
@@ -60,9 +61,15 @@ export class AuthController {
   @Delete('session')
   @Public()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Browser sign-out: clears the session cookie' })
-  @ApiNoContentResponse({ description: 'Signed out; the cookie is cleared' })
-  deleteSession(@Res({ passthrough: true }) res: Response): void {
+  @ApiOperation({
+    summary:
+      'Sign out: revokes the token presented (session cookie or bearer token) and clears the cookie; other tokens of the user keep working',
+    description:
+      'From its next request on, the revoked token answers 401 in every API process. Without a valid token (already signed out, expired) it only clears the cookie: still 204.',
+  })
+  @ApiNoContentResponse({ description: 'Signed out; the token is revoked and the cookie cleared' })
+  async deleteSession(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.auth.signOut(presentedToken(req.headers).token);
     clearSessionCookie(res, this.config.isProduction);
   }
 }

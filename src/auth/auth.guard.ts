@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
@@ -29,6 +30,20 @@ export function sessionCookieOf(header: string | undefined): string | undefined 
   return value !== undefined && JWT_SHAPE.test(value) ? value : undefined;
 }
 
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+
+/**
+ * The token a request presents: the bearer header's (the scheme name in any letter case, RFC 9110
+ * 11.1), else the session cookie's when it has the JWT's shape.
+ */
+export function presentedToken(headers: IncomingHttpHeaders): { token?: string; fromCookie: boolean } {
+  const header = headers.authorization;
+  const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
+  if (match) return { token: match[1], fromCookie: false };
+  const cookie = sessionCookieOf(headers.cookie);
+  return { token: cookie, fromCookie: cookie !== undefined };
+}
+
 /**
  * Authentication for every route not marked @Public(): a valid, unexpired HS256 token of ours, as a
  * bearer header (API clients) or the browser's session cookie (DESIGN.md 10.2).
@@ -47,26 +62,21 @@ export class AuthGuard implements CanActivate {
     const rules = accessRulesOf(this.reflector, ctx);
     if (rules.isPublic) return true;
     const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
-    const header = req.headers.authorization;
-    // The scheme name is case-insensitive (RFC 9110, 11.1).
-    const match =
-      typeof header === 'string'
-        ? /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim())
-        : null;
-    const cookie = match ? undefined : sessionCookieOf(req.headers.cookie);
-    const token = match?.[1] ?? cookie;
+    const { token, fromCookie } = presentedToken(req.headers);
     if (!token) {
       // Anonymous only when nothing at all was sent: a malformed header or cookie is a bad token.
-      const sentNothing = header === undefined && rawSessionCookie(req.headers.cookie) === undefined;
+      const sentNothing =
+        req.headers.authorization === undefined && rawSessionCookie(req.headers.cookie) === undefined;
       if (sentNothing && rules.anonymousAllowed) return true;
       throw unauthorized();
     }
     const fromToken = await this.tokens.verify(token);
-    // The account as it is now: closed accounts and revoked tokens stop here; roles come from the row.
+    // The account as it is now: closed accounts and revoked tokens (signed out, password changed) stop
+    // here; roles come from the row.
     const current = fromToken && (await this.currentUser.resolve(fromToken));
     if (!current) throw unauthorized();
     // A cookie rides along on cross-site requests too; a change must come from our own pages (CSRF).
-    if (cookie && !SAFE_METHODS.has(req.method) && !this.isOwnOrigin(req)) {
+    if (fromCookie && !SAFE_METHODS.has(req.method) && !this.isOwnOrigin(req)) {
       throw forbidden('A change made with the session cookie must come from this application (Origin)');
     }
     // Most users stand in for nobody: the delegation lookup runs only for those who do now.

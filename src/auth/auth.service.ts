@@ -4,6 +4,7 @@ import ms from 'ms';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError, unauthorized } from '../common/domain-error.js';
+import { withTransientRetry } from '../database/db-errors.js';
 import { Institution } from '../institutions/institution.entity.js';
 import { PasswordService } from '../users/password.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -11,6 +12,7 @@ import type { TokenDto } from './auth.dto.js';
 import { accountKeyOf, LOGIN_ACCOUNT, throttleKey, type CountedHit } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { claimsOf } from './token.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** JWT_TTL ("1h", "900", "15m") in seconds. */
 export function ttlSeconds(ttl: string): number {
@@ -28,6 +30,7 @@ export class AuthService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly throttleStorage: RedisThrottlerStorage,
+    private readonly tokens: VerifiedTokens,
   ) {}
 
   onModuleInit(): void {
@@ -78,5 +81,33 @@ export class AuthService implements OnModuleInit {
       { expiresIn },
     );
     return { accessToken, tokenType: 'Bearer', expiresIn };
+  }
+
+  /**
+   * Revokes the token a sign-out presents, until it would have expired: from its next request on it
+   * answers 401 in every API process (the account cache hears the insert). The user's other tokens
+   * (another browser, an API client) keep working. Nothing happens for a string that is not a valid,
+   * unexpired token of ours: signing out twice, or with a stale cookie, is not an error.
+   */
+  async signOut(token: string | undefined): Promise<void> {
+    const verified = token === undefined ? null : await this.tokens.verifyWithExpiry(token);
+    if (!verified) return;
+    const { user, expiresAtMs } = verified;
+    await withTransientRetry(
+      () =>
+        this.dataSource.transaction(async (em) => {
+          await em.query(
+            `INSERT INTO revoked_tokens (token_id, user_id, expires_at)
+             SELECT $1, u.id, $3 FROM users u WHERE u.id = $2
+             ON CONFLICT (token_id) DO NOTHING`,
+            [user.tokenId, user.id, Number.isFinite(expiresAtMs) ? new Date(expiresAtMs) : 'infinity'],
+          );
+          // The user's rows of tokens that have expired since: kept bounded without a sweeper.
+          await em.query(`DELETE FROM revoked_tokens WHERE user_id = $1 AND expires_at <= now()`, [user.id]);
+        }),
+      2,
+    );
+    this.users.forgetAccount(user.id);
+    this.logger.log({ userId: user.id }, 'signed out; token revoked');
   }
 }

@@ -9,13 +9,16 @@ import { tokenStillValid, type TokenUser } from './token.js';
 // user is named deputy for a period not yet over, so the delegation lookup (which decides exactly what
 // applies now) runs only for them; a period that ended since the row was cached only makes that lookup
 // run for nothing.
+// Signed-out tokens that have not expired yet: a few per user at most (revoked_tokens_user_idx).
 const CURRENT_USER = `SELECT u.institution_id, u.roles, u.active, u.token_generation, u.surviving_token_id,
-    EXISTS (SELECT 1 FROM deputies d WHERE d.deputy_id = u.id AND d.ends_at > now()) AS deputy_now
+    EXISTS (SELECT 1 FROM deputies d WHERE d.deputy_id = u.id AND d.ends_at > now()) AS deputy_now,
+    ARRAY(SELECT r.token_id::text FROM revoked_tokens r WHERE r.user_id = u.id AND r.expires_at > now())
+      AS revoked_token_ids
   FROM users u WHERE u.id = $1`;
 
 /**
- * The per-request check behind AuthGuard: deactivation, a role change or a password change holds on the
- * next request. Served from AccountCache while it hears every change (PostgreSQL NOTIFY at COMMIT),
+ * The per-request check behind AuthGuard: deactivation, a role change, a password change or signing
+ * out holds on the next request. Served from AccountCache while it hears every change (PostgreSQL NOTIFY at COMMIT),
  * otherwise one indexed read (measured in README, "Users and accounts").
  */
 @Injectable()

@@ -74,15 +74,17 @@ export interface UserAccessRow {
   active: boolean;
   token_generation: number;
   surviving_token_id: string | null;
+  /** Ids of the user's tokens revoked by signing out, until they expire. */
+  revoked_token_ids: string[];
 }
 
 /**
  * Whether a (verified, unexpired) token still stands for its user: the account is active, and the
  * token was issued under the user's current generation or is the one token that survived the last
- * password change. Pure, so the rule is unit-tested on its own.
+ * password change, and it was not signed out. Pure, so the rule is unit-tested on its own.
  */
 export function tokenStillValid(row: UserAccessRow | undefined, token: TokenUser): row is UserAccessRow {
-  if (!row || !row.active) return false;
+  if (!row || !row.active || row.revoked_token_ids.includes(token.tokenId)) return false;
   return (
     token.generation === row.token_generation ||
     (row.surviving_token_id !== null && token.tokenId === row.surviving_token_id)

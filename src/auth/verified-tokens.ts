@@ -23,9 +23,14 @@ export class VerifiedTokens {
 
   /** The token's user, or null when it is not a valid, unexpired token of ours. */
   async verify(token: string): Promise<TokenUser | null> {
+    return (await this.verifyWithExpiry(token))?.user ?? null;
+  }
+
+  /** As `verify`, with the token's expiry (epoch milliseconds). */
+  async verifyWithExpiry(token: string): Promise<{ user: TokenUser; expiresAtMs: number } | null> {
     const hit = this.entries.get(token);
     if (hit) {
-      if (hit.expiresAtMs > Date.now()) return hit.user;
+      if (hit.expiresAtMs > Date.now()) return hit;
       this.entries.delete(token);
     }
     let claims: Record<string, unknown>;
@@ -39,10 +44,11 @@ export class VerifiedTokens {
       return null;
     }
     const user = userFromClaims(claims);
-    // Tokens without an expiry are not ours to remember (we always set one).
-    if (user && typeof claims.exp === 'number') {
-      this.entries.set(token, { user, expiresAtMs: claims.exp * 1000 });
-    }
-    return user;
+    if (!user) return null;
+    // Tokens without an expiry (we always set one) are not remembered, and never expire.
+    if (typeof claims.exp !== 'number') return { user, expiresAtMs: Infinity };
+    const verified = { user, expiresAtMs: claims.exp * 1000 };
+    this.entries.set(token, verified);
+    return verified;
   }
 }

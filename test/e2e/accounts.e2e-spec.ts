@@ -156,6 +156,88 @@ describe('the account cache', () => {
   });
 });
 
+describe('signing out', () => {
+  const signOut = (headers: Record<string, string>) => t.http().delete('/api/auth/session').set(headers);
+  const revokedRows = async (userId: string) =>
+    (await db.query<{ token_id: string }>(`SELECT token_id FROM revoked_tokens WHERE user_id = $1`, [userId]))
+      .rows.length;
+
+  it('revokes the token it presents, cookie or bearer, and leaves the other tokens of the user working', async () => {
+    const u = await t.user('uw', ['reviewer'], 'signout-both');
+    const second = await t.login(u.email, DEFAULT_PASSWORD);
+    const session = await t
+      .http()
+      .post('/api/auth/session')
+      .send({ email: u.email, password: DEFAULT_PASSWORD });
+    expect(session.status).toBe(204);
+    const cookie = (session.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('mc_session='))!
+      .split(';')[0];
+    const viaCookie = () => t.http().get('/api/me').set('Cookie', cookie);
+    // All three cached now: only the revocation can make the next answers differ.
+    expect([(await viaCookie()).status, (await me(u.token)).status, (await me(second)).status]).toEqual([
+      200, 200, 200,
+    ]);
+
+    const out = await signOut({ Cookie: cookie });
+    expect(out.status).toBe(204);
+    expect(out.headers['cache-control']).toBe('no-store');
+    expectProblem(await viaCookie(), 401);
+    expect([(await me(u.token)).status, (await me(second)).status]).toEqual([200, 200]);
+
+    expect((await signOut(bearer(second))).status).toBe(204);
+    expectProblem(await me(second), 401);
+    expect((await me(u.token)).status).toBe(200);
+    // Signing out again with a revoked token changes nothing and is not an error.
+    expect((await signOut(bearer(second))).status).toBe(204);
+    expect(await revokedRows(u.id)).toBe(2);
+  });
+
+  it('holds in another API process from its next request on', async () => {
+    const u = await t.user('uw', ['reviewer'], 'signout-other');
+    const other = await startServer();
+    try {
+      const meThere = () => other.http().get('/api/me').set(bearer(u.token));
+      for (let i = 0; i < 3; i++) expect((await meThere()).status).toBe(200);
+      expect((await signOut(bearer(u.token))).status).toBe(204);
+      await waitFor(
+        'the other process to refuse the token',
+        async () => (await meThere()).status === 401,
+        2000,
+        20,
+      );
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('stores nothing for a forged, garbled or absent token, and drops rows of tokens that have expired since', async () => {
+    const u = await t.user('uw', ['reviewer'], 'signout-stale');
+    await db.query(
+      `INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES ($1, $2, now() - interval '1 minute')`,
+      [randomUUID(), u.id],
+    );
+    const [header, payload] = u.token.split('.');
+    const attempts: Array<Record<string, string>> = [
+      bearer(`${header}.${payload}.forged`),
+      bearer('a.b.c'),
+      { Cookie: 'mc_session=a.b.c' },
+      {},
+    ];
+    for (const headers of attempts) expect((await signOut(headers)).status).toBe(204);
+    expect(await revokedRows(u.id)).toBe(1);
+    expect((await me(u.token)).status).toBe(200);
+    expect((await signOut(bearer(u.token))).status).toBe(204);
+    // The expired row went with this sign-out; the new one stays until the token would have expired.
+    const { rows } = await db.query(
+      `SELECT expires_at > now() AS live FROM revoked_tokens WHERE user_id = $1`,
+      [u.id],
+    );
+    expect(rows).toEqual([{ live: true }]);
+    expectProblem(await me(u.token), 401);
+  });
+});
+
 describe('role changes', () => {
   it('apply on the very next request of a live token: a removed role answers 403, an added one works at once', async () => {
     const admin = await t.user('su', ['admin'], 'roles-admin');

@@ -26,6 +26,7 @@ const row = (over: Partial<UserAccessRow> = {}): UserAccessRow => ({
   active: true,
   token_generation: 3,
   surviving_token_id: null,
+  revoked_token_ids: [],
   ...over,
 });
 
@@ -47,6 +48,21 @@ describe('whether a token still stands for its user', () => {
   it('refuses a token of an older or a newer generation', () => {
     expect(tokenStillValid(row({ token_generation: 4 }), token())).toBe(false);
     expect(tokenStillValid(row({ token_generation: 2 }), token())).toBe(false);
+  });
+
+  it('refuses a signed-out token and keeps accepting the other tokens of the user', () => {
+    const out = token();
+    const other = token({ id: out.id });
+    const after = row({ revoked_token_ids: [randomUUID(), out.tokenId] });
+    expect(tokenStillValid(after, out)).toBe(false);
+    expect(tokenStillValid(after, other)).toBe(true);
+    // Signing out the token that survived a password change ends it too.
+    expect(
+      tokenStillValid(
+        row({ token_generation: 4, surviving_token_id: out.tokenId, revoked_token_ids: [out.tokenId] }),
+        out,
+      ),
+    ).toBe(false);
   });
 
   it('accepts the one token that survived the last password change, and no other of its generation', () => {

@@ -49,7 +49,10 @@ export interface paths {
         put?: never;
         /** Browser sign-in: sets the HttpOnly session cookie mc_session (the same token as login gives) */
         post: operations["AuthController_createSession"];
-        /** Browser sign-out: clears the session cookie */
+        /**
+         * Sign out: revokes the token presented (session cookie or bearer token) and clears the cookie; other tokens of the user keep working
+         * @description From its next request on, the revoked token answers 401 in every API process. Without a valid token (already signed out, expired) it only clears the cookie: still 204.
+         */
         delete: operations["AuthController_deleteSession"];
         options?: never;
         head?: never;
@@ -2007,7 +2010,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed out; the cookie is cleared */
+            /** @description Signed out; the token is revoked and the cookie cleared */
             204: {
                 headers: {
                     [name: string]: unknown;
