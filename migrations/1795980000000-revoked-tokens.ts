@@ -3,8 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Signing out revokes the token it presents (`DELETE /api/auth/session`), not only the browser's
  * cookie: a copied cookie or a bearer token stops working on its next request. A row is kept until
- * the token would have expired anyway. Inserting one notifies `account_changed` with the user's id
- * at COMMIT, as every other change to what a token may do does (1795920000000-account-change-notify),
+ * the token would have expired anyway (plus five minutes, for clocks that disagree). Any change to
+ * the table notifies `account_changed` with the user's id at COMMIT, as every other change to what a token may do does (1795920000000-account-change-notify),
  * so every API process drops the user from its account cache.
  */
 export class RevokedTokens1795980000000 implements MigrationInterface {
@@ -22,11 +22,13 @@ export class RevokedTokens1795980000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION notify_token_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('account_changed', NEW.user_id::text);
+        IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('account_changed', OLD.user_id::text); END IF;
+        IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('account_changed', NEW.user_id::text); END IF;
         RETURN NULL;
       END $$`);
+    // Deletions and edits too: an operator lifting a revocation in psql holds at once everywhere.
     await q.query(`
-      CREATE TRIGGER revoked_tokens_notify AFTER INSERT ON revoked_tokens FOR EACH ROW
+      CREATE TRIGGER revoked_tokens_notify AFTER INSERT OR UPDATE OR DELETE ON revoked_tokens FOR EACH ROW
       EXECUTE FUNCTION notify_token_revoked()`);
   }
 

@@ -28,9 +28,6 @@ export function configureApp(app: INestApplication): OpenAPIObject {
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(noStoreMiddleware);
   express.disable('x-powered-by');
-  // No weak ETags computed over every answer: API answers are no-store (never revalidated), and the
-  // answers that may be cached (catalogue, credential exports) send their own strong ones.
-  express.disable('etag');
   express.set('trust proxy', config.TRUST_PROXY);
   // JSON under its structured-suffix types too: a verifier posts an export as it was served
   // (application/ld+json), a merge patch may come as application/merge-patch+json.

@@ -35,6 +35,7 @@ const USER_ACTIONS: Record<UserChange['kind'], string> = {
   'password-changed': 'PASSWORD_CHANGE',
   'password-reset': 'PASSWORD_RESET',
   'password-reset-by-email': 'PASSWORD_RESET_BY_EMAIL',
+  'signed-out-elsewhere': 'SIGN_OUT_ELSEWHERE',
 };
 
 /**
@@ -62,11 +63,12 @@ export class AuditService implements OnModuleInit, ChangeParticipant {
     // A reset through an e-mailed link is the user acting on their own account (the link proved it).
     const byLink = c.kind === 'password-reset-by-email';
     const actor = byLink ? { id: user.id, institutionId: user.institutionId } : c.actor;
-    const self = c.kind === 'password-changed' || byLink;
+    const self = c.kind === 'password-changed' || c.kind === 'signed-out-elsewhere' || byLink;
     const base = { userId: user.id, institutionId: user.institutionId };
     return this.record(em, [user.institutionId, ...(actor && !self ? [actor.institutionId] : [])], {
       action: USER_ACTIONS[c.kind],
-      // A password change is the user acting on their own account, in no particular role.
+      // A password change or ending one's other sessions: the user acting on their own account, in no
+      // particular role.
       actor: actor ? { id: actor.id, institutionId: actor.institutionId, role: self ? null : 'admin' } : null,
       data:
         c.kind === 'created'

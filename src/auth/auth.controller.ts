@@ -11,7 +11,7 @@ import type { Request, Response } from 'express';
 import { ProblemResponses } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { LoginDto, TokenDto } from './auth.dto.js';
-import { presentedToken } from './auth.guard.js';
+import { presentedToken, sessionCookieOf } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { Public } from './decorators.js';
 import { LoginThrottlerGuard, type CountedHit } from './login-throttler.guard.js';
@@ -63,13 +63,14 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({
     summary:
-      'Sign out: revokes the token presented (session cookie or bearer token) and clears the cookie; other tokens of the user keep working',
+      'Sign out: revokes the tokens presented (session cookie, bearer token) and clears the cookie; other tokens of the user keep working',
     description:
-      'From its next request on, the revoked token answers 401 in every API process. Without a valid token (already signed out, expired) it only clears the cookie: still 204.',
+      'The revoked tokens answer 401 from their next request on (in other API processes within milliseconds). Without a valid token (already signed out, expired) it only clears the cookie: still 204.',
   })
   @ApiNoContentResponse({ description: 'Signed out; the token is revoked and the cookie cleared' })
   async deleteSession(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.auth.signOut(presentedToken(req.headers).token);
+    // First: the browser forgets the cookie even when the revocation fails (a 503 keeps this header).
     clearSessionCookie(res, this.config.isProduction);
+    await this.auth.signOut([presentedToken(req.headers).token, sessionCookieOf(req.headers.cookie)]);
   }
 }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError, unauthorized } from '../common/domain-error.js';
 import { withTransientRetry } from '../database/db-errors.js';
+import { returnedRows } from '../database/returned-rows.js';
 import { Institution } from '../institutions/institution.entity.js';
 import { PasswordService } from '../users/password.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -12,6 +13,7 @@ import type { TokenDto } from './auth.dto.js';
 import { accountKeyOf, LOGIN_ACCOUNT, throttleKey, type CountedHit } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { claimsOf } from './token.js';
+import { CurrentUserService } from './current-user.service.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** JWT_TTL ("1h", "900", "15m") in seconds. */
@@ -31,6 +33,7 @@ export class AuthService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly throttleStorage: RedisThrottlerStorage,
     private readonly tokens: VerifiedTokens,
+    private readonly currentUser: CurrentUserService,
   ) {}
 
   onModuleInit(): void {
@@ -84,29 +87,40 @@ export class AuthService implements OnModuleInit {
   }
 
   /**
-   * Revokes the token a sign-out presents, until it would have expired: from its next request on it
-   * answers 401 in every API process (the account cache hears the insert). The user's other tokens
-   * (another browser, an API client) keep working. Nothing happens for a string that is not a valid,
-   * unexpired token of ours: signing out twice, or with a stale cookie, is not an error.
+   * Revokes the tokens a sign-out presents (the bearer token and the session cookie's, when both come),
+   * until they would have expired: every API process refuses them within milliseconds (the account
+   * cache hears the insert), this one from the next request on. The user's other tokens (another
+   * browser, an API client) keep working. A string that is not a token that still stands (signed out
+   * already, expired, forged) costs no write: signing out twice is not an error.
    */
-  async signOut(token: string | undefined): Promise<void> {
-    const verified = token === undefined ? null : await this.tokens.verifyWithExpiry(token);
-    if (!verified) return;
+  async signOut(tokens: Array<string | undefined>): Promise<void> {
+    for (const token of new Set(tokens)) if (token !== undefined) await this.revoke(token);
+  }
+
+  private async revoke(token: string): Promise<void> {
+    const verified = await this.tokens.verifyWithExpiry(token);
+    if (!verified || !(await this.currentUser.resolve(verified.user))) return;
     const { user, expiresAtMs } = verified;
-    await withTransientRetry(
+    const inserted = await withTransientRetry(
       () =>
         this.dataSource.transaction(async (em) => {
-          await em.query(
-            `INSERT INTO revoked_tokens (token_id, user_id, expires_at)
-             SELECT $1, u.id, $3 FROM users u WHERE u.id = $2
-             ON CONFLICT (token_id) DO NOTHING`,
-            [user.tokenId, user.id, Number.isFinite(expiresAtMs) ? new Date(expiresAtMs) : 'infinity'],
+          // Five minutes past the token's expiry: the token's expiry is judged by this process's clock,
+          // the row's by the database's, and the two may disagree a little.
+          const rows = returnedRows<{ token_id: string }>(
+            await em.query(
+              `INSERT INTO revoked_tokens (token_id, user_id, expires_at)
+               SELECT $1, u.id, $3::timestamptz + interval '5 minutes' FROM users u WHERE u.id = $2
+               ON CONFLICT (token_id) DO NOTHING RETURNING token_id`,
+              [user.tokenId, user.id, Number.isFinite(expiresAtMs) ? new Date(expiresAtMs) : 'infinity'],
+            ),
           );
           // The user's rows of tokens that have expired since: kept bounded without a sweeper.
           await em.query(`DELETE FROM revoked_tokens WHERE user_id = $1 AND expires_at <= now()`, [user.id]);
+          return rows.length > 0;
         }),
       2,
     );
+    if (!inserted) return;
     this.users.forgetAccount(user.id);
     this.logger.log({ userId: user.id }, 'signed out; token revoked');
   }

@@ -89,8 +89,8 @@ export class CredentialsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    // Revalidated on every use (it may be a draft seen with a token), never stored by shared caches.
-    sendDocument(req, res, await this.credentials.exportByAddress(user, id, kind), 'no-cache');
+    // Revalidated on every use, and kept by no shared cache: it may be a document only a token may see.
+    sendDocument(req, res, await this.credentials.exportByAddress(user, id, kind), 'private, no-cache');
   }
 
   @Get('api/catalogue/:reference/exports/:kind')

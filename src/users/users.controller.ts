@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -39,6 +50,20 @@ export class UsersController {
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthUser): Promise<MeDto> {
     return this.users.me(user);
+  }
+
+  @Delete('me/other-sessions')
+  @AllowWithoutRoles()
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Sign out everywhere else: every token of the caller but this one answers 401 from its next request on',
+    description:
+      'For a lost or shared computer. The calling session goes on; an entry SIGN_OUT_ELSEWHERE goes to the audit log of the caller’s institution. (An addition to the contract.)',
+  })
+  @ApiNoContentResponse({ description: 'Every other session is signed out' })
+  async endOtherSessions(@CurrentUser() user: AuthUser, @ReqMeta() meta: RequestMeta): Promise<void> {
+    await this.users.endOtherSessions(user, meta);
   }
 
   @Get('me/colleagues')

@@ -37,7 +37,13 @@ import { User } from './user.entity.js';
 /** One change to an account, as the audit log records it. */
 export interface UserChange {
   kind:
-    'created' | 'updated' | 'deactivated' | 'password-changed' | 'password-reset' | 'password-reset-by-email';
+    | 'created'
+    | 'updated'
+    | 'deactivated'
+    | 'password-changed'
+    | 'password-reset'
+    | 'password-reset-by-email'
+    | 'signed-out-elsewhere';
   /**
    * Who did it; null for the bootstrap administrator and for a reset through an e-mailed link (the
    * user themself, proven by the link). The user themself for a password change.
@@ -273,6 +279,27 @@ export class UsersService {
     );
     this.accounts.forget(actor.id);
     this.logger.log({ userId: actor.id }, 'password changed');
+  }
+
+  /**
+   * DELETE /api/me/other-sessions: every token of the user but the calling one stops working, as after a
+   * password change (the generation moves on, the calling token survives it). For a lost or shared
+   * computer, and the only way for users who sign in through their university and have no password.
+   */
+  async endOtherSessions(actor: AuthUser, meta: RequestMeta): Promise<void> {
+    await withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        await em.query(
+          `UPDATE users SET token_generation = token_generation + 1, surviving_token_id = $2, updated_at = now()
+           WHERE id = $1`,
+          [actor.id, actor.tokenId ?? null],
+        );
+        const row = await em.findOneByOrFail(User, { id: actor.id });
+        await this.changed(em, { kind: 'signed-out-elsewhere', actor, user: row, changes: [], meta });
+      }),
+    );
+    this.accounts.forget(actor.id);
+    this.logger.log({ userId: actor.id }, 'other sessions ended');
   }
 
   /**

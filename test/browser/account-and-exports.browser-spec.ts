@@ -231,6 +231,21 @@ describe('account pages and credential exports in a browser', () => {
     ).toBe(200);
   });
 
+  it('signs out everywhere else from My account, and this browser stays signed in', async () => {
+    const user = await server.user('cuni', ['reviewer'], 'elsewhere');
+    const elsewhere = await server.login(user.email, DEFAULT_PASSWORD);
+    const page = await open(user.email);
+    await page.goto('/me');
+    const section = page.getByRole('region', { name: 'Other sessions' });
+    await section.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await section.getByRole('status').getByText('Every other session has been signed out.').waitFor();
+    await expectAccessible(page);
+    expect((await server.http().get('/api/me').set('Authorization', `Bearer ${elsewhere}`)).status).toBe(401);
+    // This browser's own session goes on.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'My account' }).waitFor();
+  });
+
   it('shows the sign-in page at the same address when the account is closed mid-session', async () => {
     const user = await server.user('cuni', ['proposer'], 'closed-mid-session');
     const page = await open(user.email);

@@ -191,6 +191,21 @@ describe('signing out', () => {
     // Signing out again with a revoked token changes nothing and is not an error.
     expect((await signOut(bearer(second))).status).toBe(204);
     expect(await revokedRows(u.id)).toBe(2);
+
+    // A bearer token and a cookie in one sign-out: both go.
+    const third = await t.login(u.email, DEFAULT_PASSWORD);
+    const again = await t
+      .http()
+      .post('/api/auth/session')
+      .send({ email: u.email, password: DEFAULT_PASSWORD });
+    const cookie2 = (again.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('mc_session='))!
+      .split(';')[0];
+    expect((await signOut({ ...bearer(third), Cookie: cookie2 })).status).toBe(204);
+    expectProblem(await me(third), 401);
+    expectProblem(await t.http().get('/api/me').set('Cookie', cookie2), 401);
+    expect((await me(u.token)).status).toBe(200);
+    expect(await revokedRows(u.id)).toBe(4);
   });
 
   it('holds in another API process from its next request on', async () => {
@@ -235,6 +250,51 @@ describe('signing out', () => {
     );
     expect(rows).toEqual([{ live: true }]);
     expectProblem(await me(u.token), 401);
+  });
+});
+
+describe('signing out everywhere else', () => {
+  it('stops every other token and cookie of the caller, keeps the calling one, and is an audit entry without personal data', async () => {
+    const u = await t.user('unige', ['reviewer'], 'elsewhere');
+    const laptop = await t.login(u.email, DEFAULT_PASSWORD);
+    const session = await t
+      .http()
+      .post('/api/auth/session')
+      .send({ email: u.email, password: DEFAULT_PASSWORD });
+    const cookie = (session.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('mc_session='))!
+      .split(';')[0];
+    const colleague = await t.user('unige', ['reviewer'], 'elsewhere-colleague');
+    const viaCookie = () => t.http().get('/api/me').set('Cookie', cookie);
+    expect([(await me(u.token)).status, (await me(laptop)).status, (await viaCookie()).status]).toEqual([
+      200, 200, 200,
+    ]);
+
+    const res = await t.http().delete('/api/me/other-sessions').set(bearer(u.token));
+    expect(res.status).toBe(204);
+    expect((await me(u.token)).status).toBe(200);
+    expectProblem(await me(laptop), 401);
+    expectProblem(await viaCookie(), 401);
+    // Nobody else is touched, and the password still signs in.
+    expect((await me(colleague.token)).status).toBe(200);
+    expect((await login(u.email, DEFAULT_PASSWORD)).status).toBe(200);
+
+    const { rows } = await db.query(
+      `SELECT actor_id, actor_role, data, canonical FROM audit_entries
+       WHERE institution_id = 'unige' AND action = 'SIGN_OUT_ELSEWHERE'`,
+    );
+    expect(rows.map(({ canonical: _c, ...r }) => r)).toEqual([
+      { actor_id: u.id, actor_role: null, data: { userId: u.id, institutionId: 'unige' } },
+    ]);
+    expect(rows[0].canonical).not.toContain('@');
+  });
+
+  it('answers 401 to a token that another session has just signed out', async () => {
+    const u = await t.user('unige', ['proposer'], 'elsewhere-race');
+    const other = await t.login(u.email, DEFAULT_PASSWORD);
+    expect((await t.http().delete('/api/me/other-sessions').set(bearer(u.token))).status).toBe(204);
+    expectProblem(await t.http().delete('/api/me/other-sessions').set(bearer(other)), 401);
+    expect((await me(u.token)).status).toBe(200);
   });
 });
 

@@ -174,7 +174,7 @@ describe('exports of an approved micro-credential', () => {
   it('tags each export with a strong ETag of its bytes and answers 304 to a copy that has it', async () => {
     const res = await exportOf(first.id, 'ob3-endorsement');
     expect(res.status).toBe(200);
-    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['cache-control']).toBe('private, no-cache');
     const etag = res.headers.etag as string;
     expect(etag).toBe(`"${createHash('sha256').update(res.text).digest('base64url')}"`);
     const again = await exportOf(first.id, 'ob3-endorsement').set('If-None-Match', etag);

@@ -44,22 +44,25 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  // The database is the run's, shared with the suites after this one: the seeded institutions go back
-  // to how they were (no domains, password sign-in allowed).
-  if (t) {
-    const admin = bearer(await t.admin());
-    for (const id of ['cuni', 'uhd', 'uw', 'unimi']) {
-      const res = await t
-        .http()
-        .patch(`/api/institutions/${id}`)
-        .set(admin)
-        .send({ domains: [], passwordLoginDisabled: false });
-      expect(res.status).toBe(200);
+  try {
+    // The database is the run's, shared with the suites after this one: the seeded institutions go
+    // back to how they were (no domains, password sign-in allowed).
+    if (t) {
+      const admin = bearer(await t.admin());
+      for (const id of ['cuni', 'uhd', 'uw', 'unimi']) {
+        const res = await t
+          .http()
+          .patch(`/api/institutions/${id}`)
+          .set(admin)
+          .send({ domains: [], passwordLoginDisabled: false });
+        expect(res.status).toBe(200);
+      }
     }
+  } finally {
+    await db?.end();
+    await t?.stop();
+    await op?.stop();
   }
-  await db?.end();
-  await t?.stop();
-  await op?.stop();
 });
 
 /** A person at the provider; returns the login_hint naming them. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isApiUrl } from '../../src/app/no-store.middleware.js';
+import { isApiDocsUrl, isApiUrl } from '../../src/app/no-store.middleware.js';
 
 describe('isApiUrl', () => {
   it('takes the API root, its paths and its query strings, in any letter case', () => {
@@ -19,5 +19,20 @@ describe('isApiUrl', () => {
       '/catalogue',
     ])
       expect(isApiUrl(url)).toBe(false);
+  });
+});
+
+describe('isApiDocsUrl', () => {
+  it('takes Swagger UI and the OpenAPI document, and no other API path', () => {
+    for (const url of [
+      '/api/docs',
+      '/api/docs/',
+      '/API/docs/swagger-ui.css',
+      '/api/docs-json',
+      '/api/docs-yaml',
+    ])
+      expect(isApiDocsUrl(url)).toBe(true);
+    for (const url of ['/api', '/api/doc', '/api/me', '/api/proposals?docs=1'])
+      expect(isApiDocsUrl(url)).toBe(false);
   });
 });

@@ -50,8 +50,8 @@ export interface paths {
         /** Browser sign-in: sets the HttpOnly session cookie mc_session (the same token as login gives) */
         post: operations["AuthController_createSession"];
         /**
-         * Sign out: revokes the token presented (session cookie or bearer token) and clears the cookie; other tokens of the user keep working
-         * @description From its next request on, the revoked token answers 401 in every API process. Without a valid token (already signed out, expired) it only clears the cookie: still 204.
+         * Sign out: revokes the tokens presented (session cookie, bearer token) and clears the cookie; other tokens of the user keep working
+         * @description The revoked tokens answer 401 from their next request on (in other API processes within milliseconds). Without a valid token (already signed out, expired) it only clears the cookie: still 204.
          */
         delete: operations["AuthController_deleteSession"];
         options?: never;
@@ -112,6 +112,26 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/other-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign out everywhere else: every token of the caller but this one answers 401 from its next request on
+         * @description For a lost or shared computer. The calling session goes on; an entry SIGN_OUT_ELSEWHERE goes to the audit log of the caller’s institution. (An addition to the contract.)
+         */
+        delete: operations["UsersController_endOtherSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2225,6 +2245,60 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every other session is signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

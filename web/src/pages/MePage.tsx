@@ -28,6 +28,7 @@ export default function MePage({ me }: { me: Me }) {
         {me.displayName} · {me.email} · {me.institution.name}
       </Text>
       <PasswordSection />
+      <SessionsSection />
       <DeputiesSection me={me} />
     </Stack>
   );
@@ -83,6 +84,39 @@ function PasswordSection() {
           </Button>
         </Stack>
       </form>
+    </Paper>
+  );
+}
+
+function SessionsSection() {
+  const { t } = useTranslation();
+  const end = useMutation({ mutationFn: () => unwrap(api.DELETE('/api/me/other-sessions')) });
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="sessions-heading">
+      <Stack maw={560}>
+        <Title order={2} size="h3" id="sessions-heading">
+          {t('me.sessions.title')}
+        </Title>
+        <Text>{t('me.sessions.explain')}</Text>
+        {end.isSuccess && (
+          <Alert color="green.9" variant="outline" role="status">
+            {t('me.sessions.done')}
+          </Alert>
+        )}
+        {end.error && (
+          <Alert color="red.9" variant="outline" role="alert">
+            {errorMessage(end.error, t)}
+          </Alert>
+        )}
+        <Button
+          variant="outline"
+          loading={end.isPending}
+          onClick={() => end.mutate()}
+          style={{ alignSelf: 'flex-start' }}
+        >
+          {t('me.sessions.submit')}
+        </Button>
+      </Stack>
     </Paper>
   );
 }
