@@ -4,8 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Signing out revokes the token it presents (`DELETE /api/auth/session`), not only the browser's
  * cookie: a copied cookie or a bearer token stops working on its next request. A row is kept until
  * the token would have expired anyway (plus five minutes, for clocks that disagree). Any change to
- * the table notifies `account_changed` with the user's id at COMMIT, as every other change to what a token may do does (1795920000000-account-change-notify),
- * so every API process drops the user from its account cache.
+ * the table notifies `account_changed` with the user's id at COMMIT, as every other change to what a
+ * token may do does (1795920000000-account-change-notify), so every API process drops the user from
+ * its account cache.
  */
 export class RevokedTokens1795980000000 implements MigrationInterface {
   name = 'RevokedTokens1795980000000';

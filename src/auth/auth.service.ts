@@ -12,8 +12,8 @@ import { UsersService } from '../users/users.service.js';
 import type { TokenDto } from './auth.dto.js';
 import { accountKeyOf, LOGIN_ACCOUNT, throttleKey, type CountedHit } from './login-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
-import { claimsOf } from './token.js';
 import { CurrentUserService } from './current-user.service.js';
+import { claimsOf } from './token.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** JWT_TTL ("1h", "900", "15m") in seconds. */

@@ -18,8 +18,8 @@ const CURRENT_USER = `SELECT u.institution_id, u.roles, u.active, u.token_genera
 
 /**
  * The per-request check behind AuthGuard: deactivation, a role change, a password change or signing
- * out holds on the next request. Served from AccountCache while it hears every change (PostgreSQL NOTIFY at COMMIT),
- * otherwise one indexed read (measured in README, "Users and accounts").
+ * out holds on the next request. Served from AccountCache while it hears every change (PostgreSQL
+ * NOTIFY at COMMIT), otherwise one indexed read (measured in README, "Users and accounts").
  */
 @Injectable()
 export class CurrentUserService {
