@@ -165,14 +165,7 @@ describe('signing out', () => {
   it('revokes the token it presents, cookie or bearer, and leaves the other tokens of the user working', async () => {
     const u = await t.user('uw', ['reviewer'], 'signout-both');
     const second = await t.login(u.email, DEFAULT_PASSWORD);
-    const session = await t
-      .http()
-      .post('/api/auth/session')
-      .send({ email: u.email, password: DEFAULT_PASSWORD });
-    expect(session.status).toBe(204);
-    const cookie = (session.headers['set-cookie'] as unknown as string[])
-      .find((c) => c.startsWith('mc_session='))!
-      .split(';')[0];
+    const cookie = await t.browserSession(u.email, DEFAULT_PASSWORD);
     const viaCookie = () => t.http().get('/api/me').set('Cookie', cookie);
     // All three cached now: only the revocation can make the next answers differ.
     expect([(await viaCookie()).status, (await me(u.token)).status, (await me(second)).status]).toEqual([
@@ -194,13 +187,7 @@ describe('signing out', () => {
 
     // A bearer token and a cookie in one sign-out: both go.
     const third = await t.login(u.email, DEFAULT_PASSWORD);
-    const again = await t
-      .http()
-      .post('/api/auth/session')
-      .send({ email: u.email, password: DEFAULT_PASSWORD });
-    const cookie2 = (again.headers['set-cookie'] as unknown as string[])
-      .find((c) => c.startsWith('mc_session='))!
-      .split(';')[0];
+    const cookie2 = await t.browserSession(u.email, DEFAULT_PASSWORD);
     expect((await signOut({ ...bearer(third), Cookie: cookie2 })).status).toBe(204);
     expectProblem(await me(third), 401);
     expectProblem(await t.http().get('/api/me').set('Cookie', cookie2), 401);
@@ -257,13 +244,7 @@ describe('signing out everywhere else', () => {
   it('stops every other token and cookie of the caller, keeps the calling one, and is an audit entry without personal data', async () => {
     const u = await t.user('unige', ['reviewer'], 'elsewhere');
     const laptop = await t.login(u.email, DEFAULT_PASSWORD);
-    const session = await t
-      .http()
-      .post('/api/auth/session')
-      .send({ email: u.email, password: DEFAULT_PASSWORD });
-    const cookie = (session.headers['set-cookie'] as unknown as string[])
-      .find((c) => c.startsWith('mc_session='))!
-      .split(';')[0];
+    const cookie = await t.browserSession(u.email, DEFAULT_PASSWORD);
     const colleague = await t.user('unige', ['reviewer'], 'elsewhere-colleague');
     const viaCookie = () => t.http().get('/api/me').set('Cookie', cookie);
     expect([(await me(u.token)).status, (await me(laptop)).status, (await viaCookie()).status]).toEqual([

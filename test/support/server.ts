@@ -125,6 +125,17 @@ export class TestServer {
     return res.body.accessToken as string;
   }
 
+  /** Signs in as a browser does (POST /api/auth/session); the `mc_session=<token>` pair to send as Cookie. */
+  async browserSession(email: string, password: string): Promise<string> {
+    const res = await retryUnavailable(() => this.http().post('/api/auth/session').send({ email, password }));
+    const cookie = (res.headers['set-cookie'] as unknown as string[] | undefined)?.find((c) =>
+      c.startsWith('mc_session='),
+    );
+    if (res.status !== 204 || !cookie)
+      throw new Error(`browser sign-in ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return cookie.split(';')[0];
+  }
+
   async admin(): Promise<string> {
     this.adminToken ??= await this.login(ADMIN.email, ADMIN.password);
     return this.adminToken;
