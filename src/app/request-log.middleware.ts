@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, Level } from 'pino';
-import { loggableUrl } from './logging.js';
+import { loggableUrl } from '../common/loggable-url.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { loggableUrl } from '../app/logging.js';
+import { loggableUrl } from './loggable-url.js';
 import { isDatabaseUnavailable } from '../database/db-errors.js';
 import { DomainError, FieldProblem, type DomainErrorCode } from './domain-error.js';
 

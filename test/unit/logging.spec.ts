@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { loggableUrl, loggerParams, prettyTransport } from '../../src/app/logging.js';
+import { loggerParams, prettyTransport } from '../../src/app/logging.js';
+import { loggableUrl } from '../../src/common/loggable-url.js';
 import { loadAppConfig } from '../../src/config/app-config.js';
 
 describe('log format', () => {
