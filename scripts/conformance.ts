@@ -8,8 +8,10 @@
 //   - the ELM Qualification converted to RDF (jsonld.toRDF, offline loader with the official EDC
 //     application-profile context) against the official LOQ SHACL shapes (rdf-validate-shacl), after
 //     checking that the data holds each target class the check relies on (Qualification,
-//     LearningOutcome, CreditPoint), since data in another namespace would "conform" vacuously; and
-//     that our own ELM term file gives exactly the RDF the official context gives.
+//     LearningOutcome, CreditPoint, and those of the standard elements: assessment, notes, the
+//     awarding opportunity with its organisations, locations and addresses), since data in another
+//     namespace would "conform" vacuously; and that our own ELM term file gives exactly the RDF the
+//     official context gives.
 // Exits non-zero on any violation. STANDARDS_DIR (default ../shared/standards) holds the official files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +39,17 @@ const FILES = {
 };
 const ELM = 'http://data.europa.eu/snb/model/elm/';
 const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
-const TARGET_CLASSES = [`${ELM}Qualification`, `${ELM}LearningOutcome`, `${ELM}CreditPoint`];
+const TARGET_CLASSES = [
+  `${ELM}Qualification`,
+  `${ELM}LearningOutcome`,
+  `${ELM}CreditPoint`,
+  `${ELM}LearningAssessmentSpecification`,
+  `${ELM}Note`,
+  `${ELM}AwardingOpportunity`,
+  `${ELM}Organisation`,
+  'http://purl.org/dc/terms/Location',
+  `${ELM}Address`,
+];
 const PUBLIC_URL = 'https://qa.4euplus.eu';
 const ADMIN = { email: 'admin@4euplus.eu', password: `conformance-${randomUUID()}` };
 const PASSWORD = 'Conformance-check-9';
@@ -140,6 +152,7 @@ const CONTENT = {
   targetGroups: ['master', 'professional'],
   strategicAreas: ['data-literacy'],
   qualityAssurance: 'Internal QA of the lead university.',
+  prerequisites: 'A completed bachelor degree in a quantitative field.',
   thematicArea: '0613',
 };
 

@@ -2,6 +2,7 @@
 // same source gives the same document, so they are unit tested without a database.
 import { ISCED_F_UNKNOWN, isIscedFCode } from '../../workflows/micro-credential-review/isced-f.js';
 import { EDC_AP_CONTEXT_URL } from './contexts/elm-terms.context.js';
+import { COUNTRY_AUTHORITY, LANGUAGE_AUTHORITY, countryCode, languageCode } from './eu-authorities.js';
 import { OB3_CONTEXT, VC_V1_CONTEXT, VC_V2_CONTEXT } from './document-loader.js';
 
 export const EXPORT_KINDS = ['ob3-achievement', 'ob3-endorsement', 'elm'] as const;
@@ -34,6 +35,8 @@ export interface CredentialSource {
   reference: string;
   revision: number;
   lead: InstitutionInfo;
+  /** The partner institutions, in the proposal's order (joint awarding bodies with the lead). */
+  partners: InstitutionInfo[];
   content: Record<string, unknown>;
   approvedAt: Date;
   criteria: CriterionResult[];
@@ -48,6 +51,29 @@ export const EQF_SCHEME = 'http://data.europa.eu/snb/eqf/25831c2';
 export const ISCED_F_SCHEME = 'http://data.europa.eu/snb/isced-f/25831c2';
 export const ECTS_CONCEPT = 'http://data.europa.eu/snb/education-credit/6fcec5c5af';
 export const EDUCATION_CREDIT_SCHEME = 'http://data.europa.eu/snb/education-credit/25831c2';
+export const EQF_LEVEL = (level: number) => `http://data.europa.eu/snb/eqf/${level}`;
+/** The EU vocabulary of forms of participation (ELM `mode`); DOMAIN.md 3.4 gives these two concepts. */
+export const MODE_SCHEME = 'http://data.europa.eu/snb/learning-assessment/25831c2';
+const MODES: Record<string, { id?: string; label: string }> = {
+  online: { id: 'http://data.europa.eu/snb/learning-assessment/920fbb3cbe', label: 'Online' },
+  blended: { id: 'http://data.europa.eu/snb/learning-assessment/e92d221e4d', label: 'Blended' },
+  // No verified concept address for on-site participation: the label alone, no guessed address.
+  onsite: { label: 'Onsite' },
+};
+const ASSESSMENT_WORDS: Record<string, string> = {
+  'written-exam': 'Written exam',
+  'oral-exam': 'Oral exam',
+  project: 'Project',
+  portfolio: 'Portfolio',
+  presentation: 'Presentation',
+  practical: 'Practical assessment',
+  mixed: 'Mixed assessment',
+};
+const PARTICIPATION_WORDS: Record<string, string> = {
+  online: 'online',
+  onsite: 'on site',
+  blended: 'blended (online and on site)',
+};
 
 export function exportUrl(publicUrl: string, proposalId: string, kind: ExportKind): string {
   return `${publicUrl}/api/proposals/${proposalId}/exports/${kind}`;
@@ -109,15 +135,31 @@ function profileOf(publicUrl: string, institution: InstitutionInfo) {
 export function buildAchievement(s: CredentialSource): Record<string, unknown> {
   const c = s.content;
   const assessment = (c.assessment ?? {}) as Record<string, unknown>;
+  const type = str(assessment.type);
+  const outcomes = outcomesOf(c);
+  const ects = num(c.ects);
+  const hours = num(c.workloadHours);
+  const eqf = num(c.eqfLevel);
+  const form = str(c.participationForm);
+  // Open Badges has no fields for these standard elements (DOMAIN.md 1.3): the narrative states them,
+  // and creditsAvailable alone would not say that its unit is ECTS.
   const narrative = [
-    str(assessment.type)
-      ? `Assessment (${String(assessment.type)}): ${str(assessment.description) ?? ''}`.trim()
+    outcomes.length
+      ? ['Learning outcomes:', ...outcomes.map((o) => `- ${o.description}`)].join('\n')
       : undefined,
+    type
+      ? `Assessment (${ASSESSMENT_WORDS[type] ?? type}): ${str(assessment.description) ?? ''}`.trim()
+      : undefined,
+    ects !== undefined
+      ? `Workload: ${ects} ECTS credits${hours !== undefined && hours > 0 ? ` (${hours} hours)` : ''}.`
+      : undefined,
+    eqf !== undefined ? `Level: EQF ${eqf}.` : undefined,
+    form ? `Participation: ${PARTICIPATION_WORDS[form] ?? form}.` : undefined,
     str(c.prerequisites) ? `Prerequisites: ${String(c.prerequisites)}` : undefined,
   ]
     .filter(Boolean)
     .join('\n\n');
-  const alignment = outcomesOf(c)
+  const alignment: Array<Record<string, unknown>> = outcomes
     .filter((o) => o.escoSkillUri)
     .map((o) => ({
       type: ['Alignment'],
@@ -127,6 +169,15 @@ export function buildAchievement(s: CredentialSource): Record<string, unknown> {
       targetFramework: 'ESCO',
       targetCode: (o.escoSkillUri as string).split('/').pop(),
     }));
+  if (eqf !== undefined)
+    alignment.push({
+      type: ['Alignment'],
+      targetName: `EQF level ${eqf}`,
+      targetUrl: EQF_LEVEL(eqf),
+      targetType: 'ext:EQFLevel',
+      targetFramework: 'European Qualifications Framework',
+      targetCode: String(eqf),
+    });
   const languages = strings(c.languages);
   const area = thematicAreaOf(c);
   const doc: Record<string, unknown> = {
@@ -141,7 +192,6 @@ export function buildAchievement(s: CredentialSource): Record<string, unknown> {
     version: String(s.revision),
     creator: profileOf(s.publicUrl, s.lead),
   };
-  const ects = num(c.ects);
   if (ects !== undefined) doc.creditsAvailable = ects;
   if (alignment.length) doc.alignment = alignment;
   if (languages.length) doc.inLanguage = languages[0];
@@ -233,8 +283,7 @@ export function buildElmQualification(s: CredentialSource): Record<string, unkno
   const summary = str(c.summary);
   if (summary) doc.description = { en: summary };
   const eqf = num(c.eqfLevel);
-  if (eqf !== undefined)
-    doc.eqfLevel = concept(`http://data.europa.eu/snb/eqf/${eqf}`, EQF_SCHEME, `Level ${eqf}`, String(eqf));
+  if (eqf !== undefined) doc.eqfLevel = concept(EQF_LEVEL(eqf), EQF_SCHEME, `Level ${eqf}`, String(eqf));
   const nqf = s.alignments.filter((a) => a.nqfLevel);
   if (nqf.length)
     doc.nqfLevel = nqf.map((a) =>
@@ -272,5 +321,97 @@ export function buildElmQualification(s: CredentialSource): Record<string, unkno
     title: { en: o.description },
     ...(o.escoSkillUri ? { relatedESCOSkill: [concept(o.escoSkillUri, ESCO_SKILLS_SCHEME)] } : {}),
   }));
+  addStandardElements(doc, s, id);
   return doc;
+}
+
+const note = (id: string, text: string) => ({ id, type: 'Note', noteLiteral: { en: text } });
+
+/**
+ * The rest of the EU standard elements (DOMAIN.md 1.3, mapped as in 3.3): language, form of
+ * participation (M10), assessment (M9), prerequisites (O1), quality assurance (M11, as a note: its
+ * `accreditation` home needs an accreditation-type concept this service does not hold), and the
+ * awarding bodies with their countries (M3, M4). Each is left out when the content lacks it.
+ */
+function addStandardElements(doc: Record<string, unknown>, s: CredentialSource, id: string): void {
+  const c = s.content;
+  const languages = strings(c.languages).flatMap((l) => {
+    const code = languageCode(l);
+    return code ? [concept(`${LANGUAGE_AUTHORITY}/${code}`, LANGUAGE_AUTHORITY, undefined, code)] : [];
+  });
+  if (languages.length) doc.language = languages;
+  const form = MODES[str(c.participationForm) ?? ''];
+  const mode = form
+    ? form.id
+      ? concept(form.id, MODE_SCHEME, form.label)
+      : { id: `${id}#mode`, type: 'Concept', prefLabel: { en: form.label } }
+    : undefined;
+  if (mode) doc.mode = mode;
+  const assessment = (c.assessment ?? {}) as Record<string, unknown>;
+  const type = str(assessment.type);
+  if (type) {
+    const description = str(assessment.description);
+    doc.provenBy = [
+      {
+        id: `${id}#assessment`,
+        type: 'LearningAssessmentSpecification',
+        title: { en: ASSESSMENT_WORDS[type] ?? type },
+        ...(description ? { description: { en: description } } : {}),
+        ...(mode ? { mode } : {}),
+      },
+    ];
+  }
+  const prerequisites = str(c.prerequisites);
+  if (prerequisites) doc.entryRequirement = note(`${id}#entry-requirement`, prerequisites);
+  const qa = str(c.qualityAssurance);
+  doc.additionalNote = [
+    note(
+      `${id}#quality-assurance`,
+      [
+        qa ? `Quality assurance: ${qa}` : undefined,
+        `Approved by ${ALLIANCE_NAME} on ${s.approvedAt.toISOString().slice(0, 10)}` +
+          (s.alignments.length
+            ? `, aligned by ${s.alignments.map((a) => `${a.agency.name} (${a.country})`).join(', ')}.`
+            : '.'),
+      ]
+        .filter(Boolean)
+        .join(' '),
+    ),
+  ];
+  // An Organisation must have a location with a country (LOQ shapes): bodies whose country is not in
+  // the authority table are left out; with none left, so is the awarding opportunity.
+  const bodies = [s.lead, ...s.partners].flatMap((i) => {
+    const code = countryCode(i.country);
+    if (!code) return [];
+    const org = `${s.publicUrl}/api/institutions/${i.id}`;
+    return [
+      {
+        id: org,
+        type: 'Organisation',
+        legalName: { en: i.name },
+        location: [
+          {
+            id: `${org}#location`,
+            type: 'Location',
+            address: [
+              {
+                id: `${org}#address`,
+                type: 'Address',
+                countryCode: concept(`${COUNTRY_AUTHORITY}/${code}`, COUNTRY_AUTHORITY, undefined, code),
+              },
+            ],
+          },
+        ],
+      },
+    ];
+  });
+  if (bodies.length)
+    doc.awardingOpportunity = [
+      {
+        id: `${id}#awarding-opportunity`,
+        type: 'AwardingOpportunity',
+        awardingBody: bodies,
+        learningAchievementSpecification: id,
+      },
+    ];
 }

@@ -29,12 +29,10 @@ export class CredentialsRepository {
     private readonly registry: WorkflowRegistry,
   ) {}
 
-  async institution(id: string): Promise<InstitutionInfo | null> {
-    const rows: InstitutionInfo[] = await this.dataSource.query(
-      `SELECT id, name, country FROM institutions WHERE id = $1`,
-      [id],
-    );
-    return rows[0] ?? null;
+  async institutions(ids: string[]): Promise<InstitutionInfo[]> {
+    return this.dataSource.query(`SELECT id, name, country FROM institutions WHERE id = ANY ($1::text[])`, [
+      ids,
+    ]);
   }
 
   async criteriaTitles(): Promise<Record<string, string>> {

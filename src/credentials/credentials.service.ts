@@ -11,6 +11,7 @@ import {
   buildEndorsement,
   proposalIdOfAchievement,
   type CredentialSource,
+  type InstitutionInfo,
   type ExportKind,
 } from './credential-documents.js';
 import { CredentialsRepository } from './credentials.repository.js';
@@ -208,17 +209,20 @@ export class CredentialsService {
   }
 
   private async sourceOf(row: ProposalRow): Promise<CredentialSource> {
-    const [lead, facts, criteriaTitles] = await Promise.all([
-      this.repo.institution(row.leadInstitutionId),
+    const [institutions, facts, criteriaTitles] = await Promise.all([
+      this.repo.institutions([row.leadInstitutionId, ...row.partnerInstitutionIds]),
       this.repo.decisionFacts(row.id, row.revision),
       this.repo.criteriaTitles(),
     ]);
+    const institutionOf = (id: string): InstitutionInfo =>
+      institutions.find((i) => i.id === id) ?? { id, name: id, country: null };
     return {
       publicUrl: this.config.PUBLIC_URL,
       proposalId: row.id,
       reference: row.reference,
       revision: row.revision,
-      lead: lead ?? { id: row.leadInstitutionId, name: row.leadInstitutionId, country: null },
+      lead: institutionOf(row.leadInstitutionId),
+      partners: row.partnerInstitutionIds.map(institutionOf),
       content: row.content,
       approvedAt: facts.approvedAt ?? row.updatedAt,
       criteria: facts.criteria,

@@ -207,8 +207,10 @@ describe('exports of an approved micro-credential', () => {
           targetType: 'ext:ESCOSkill',
           targetFramework: 'ESCO',
         },
+        { type: ['Alignment'], targetUrl: 'http://data.europa.eu/snb/eqf/7', targetType: 'ext:EQFLevel' },
       ],
     });
+    expect((doc.criteria as { narrative: string }).narrative).toContain('Workload: 5 ECTS credits');
     expect((await exported(first.id, 'ob3-achievement')).text).toBe(JSON.stringify(doc));
   });
 
@@ -268,6 +270,28 @@ describe('exports of an approved micro-credential', () => {
       }),
       expect.objectContaining({ type: 'LearningOutcome' }),
     ]);
+    // The awarding bodies are the lead and its partners, each with its country (Annex I M3, M4).
+    const [opportunity] = doc.awardingOpportunity as Array<{
+      awardingBody: Array<{
+        legalName: { en: string };
+        location: Array<{ address: Array<{ countryCode: { id: string } }> }>;
+      }>;
+    }>;
+    expect(
+      opportunity.awardingBody.map((b) => [
+        b.legalName.en,
+        b.location[0].address[0].countryCode.id.slice(-3),
+      ]),
+    ).toEqual([
+      ['Charles University', 'CZE'],
+      ['Heidelberg University', 'DEU'],
+      ['Sorbonne University', 'FRA'],
+    ]);
+    expect(doc).toMatchObject({
+      mode: { id: 'http://data.europa.eu/snb/learning-assessment/e92d221e4d' },
+      provenBy: [{ type: 'LearningAssessmentSpecification', title: { en: 'Project' } }],
+      entryRequirement: { type: 'Note' },
+    });
   });
 
   it('expands all three documents in JSON-LD safe mode with contexts that never come from the network', async () => {

@@ -38,6 +38,10 @@ function source(content: Record<string, unknown> = VALID_CONTENT): CredentialSou
     reference: 'MC-2026-0042',
     revision: 2,
     lead: { id: 'cuni', name: 'Charles University', country: 'CZ' },
+    partners: [
+      { id: 'uhd', name: 'Heidelberg University', country: 'DE' },
+      { id: 'faraway', name: 'A university outside the authority table', country: 'QQ' },
+    ],
     content,
     approvedAt: new Date('2026-11-30T10:11:12.345Z'),
     criteria: [
@@ -123,6 +127,87 @@ describe('the exported documents', () => {
       fieldOfStudy: 'ISCED-F 2013 0542',
       humanCode: 'MC-2026-0042',
     });
+  });
+
+  it('states in the achievement what Open Badges has no field for: outcomes, ECTS, EQF, participation', () => {
+    const a = buildAchievement(source());
+    const narrative = (a.criteria as { narrative: string }).narrative;
+    // Every outcome, with or without an ESCO skill (only linked ones become alignments).
+    for (const o of VALID_CONTENT.learningOutcomes as Array<{ description: string }>)
+      expect(narrative).toContain(`- ${o.description}`);
+    expect(narrative).toContain('Assessment (Project): A data management plan, peer reviewed and graded.');
+    expect(narrative).toContain('Workload: 5 ECTS credits (140 hours).');
+    expect(narrative).toContain('Level: EQF 7.');
+    expect(narrative).toContain('Participation: blended (online and on site).');
+    expect(narrative).toContain('Prerequisites: A completed bachelor degree.');
+    expect(a.alignment).toContainEqual({
+      type: ['Alignment'],
+      targetName: 'EQF level 7',
+      targetUrl: 'http://data.europa.eu/snb/eqf/7',
+      targetType: 'ext:EQFLevel',
+      targetFramework: 'European Qualifications Framework',
+      targetCode: '7',
+    });
+  });
+
+  it('gives the ELM Qualification the standard elements: languages, mode, assessment, prerequisites, QA, awarding bodies', () => {
+    const q = buildElmQualification(source());
+    const id = `${PUBLIC_URL}/api/proposals/${PROPOSAL_ID}/exports/elm`;
+    expect((q.language as Array<{ id: string }>).map((l) => l.id)).toEqual(
+      ['ENG', 'CES', 'DEU', 'FRA'].map(
+        (c) => `http://publications.europa.eu/resource/authority/language/${c}`,
+      ),
+    );
+    expect(q.mode).toMatchObject({ id: 'http://data.europa.eu/snb/learning-assessment/e92d221e4d' });
+    expect(q.provenBy).toEqual([
+      expect.objectContaining({
+        type: 'LearningAssessmentSpecification',
+        title: { en: 'Project' },
+        description: { en: 'A data management plan, peer reviewed and graded.' },
+      }),
+    ]);
+    expect(q.entryRequirement).toMatchObject({
+      type: 'Note',
+      noteLiteral: { en: 'A completed bachelor degree.' },
+    });
+    const qa = (q.additionalNote as Array<{ noteLiteral: { en: string } }>)[0].noteLiteral.en;
+    expect(qa).toContain('Quality assurance: Internal QA of Charles University');
+    expect(qa).toContain(
+      'Approved by 4EU+ Alliance (4EU+QUALITY) on 2026-11-30, aligned by NAÚ (CZ), Hcéres (FR).',
+    );
+    const [opportunity] = q.awardingOpportunity as Array<Record<string, unknown>>;
+    expect(opportunity.learningAchievementSpecification).toBe(id);
+    // Lead and partners are joint awarding bodies; one whose country has no authority code is left out.
+    const bodies = opportunity.awardingBody as Array<{
+      id: string;
+      legalName: { en: string };
+      location: unknown;
+    }>;
+    expect(bodies.map((b) => b.legalName.en)).toEqual(['Charles University', 'Heidelberg University']);
+    expect(bodies[1].location).toEqual([
+      expect.objectContaining({
+        address: [
+          expect.objectContaining({
+            countryCode: expect.objectContaining({
+              id: 'http://publications.europa.eu/resource/authority/country/DEU',
+            }),
+          }),
+        ],
+      }),
+    ]);
+  });
+
+  it('leaves out of the ELM document what the content or the institutions do not give', () => {
+    const { prerequisites: _p, ...content } = VALID_CONTENT;
+    const onsite = { ...content, participationForm: 'onsite', languages: ['en', 'zu'] };
+    const s = { ...source(onsite), lead: { id: 'x', name: 'X', country: null }, partners: [] };
+    const q = buildElmQualification(s);
+    expect(q).not.toHaveProperty('entryRequirement');
+    expect(q).not.toHaveProperty('awardingOpportunity');
+    expect((q.language as unknown[]).length).toBe(1);
+    // No verified concept address for on-site participation: a label, no guessed address in the EU's space.
+    expect(q.mode).toMatchObject({ type: 'Concept', prefLabel: { en: 'Onsite' } });
+    expect((q.mode as { id: string }).id.startsWith(PUBLIC_URL)).toBe(true);
   });
 
   it('maps an achievement id back to its proposal, and nothing else', () => {

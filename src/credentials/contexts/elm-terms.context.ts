@@ -13,6 +13,7 @@ export const EDC_AP_CONTEXT_URL = 'http://data.europa.eu/snb/model/context/edc-a
 const ELM = 'http://data.europa.eu/snb/model/elm/';
 const DC = 'http://purl.org/dc/terms/';
 const SKOS = 'http://www.w3.org/2004/02/skos/core#';
+const ROV = 'http://www.w3.org/ns/regorg#';
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
 
 const ref = (iri: string) => ({ '@id': iri, '@type': '@id' });
@@ -26,6 +27,12 @@ export const ELM_TERMS_CONTEXT = {
     CreditPoint: `${ELM}CreditPoint`,
     Concept: `${SKOS}Concept`,
     ConceptScheme: `${SKOS}ConceptScheme`,
+    Note: `${ELM}Note`,
+    LearningAssessmentSpecification: `${ELM}LearningAssessmentSpecification`,
+    AwardingOpportunity: `${ELM}AwardingOpportunity`,
+    Organisation: `${ELM}Organisation`,
+    Location: `${DC}Location`,
+    Address: `${ELM}Address`,
     // properties
     title: langMap(`${DC}title`),
     description: langMap(`${DC}description`),
@@ -41,5 +48,18 @@ export const ELM_TERMS_CONTEXT = {
     volumeOfLearning: { '@id': `${ELM}volumeOfLearning`, '@type': `${XSD}duration` },
     learningOutcome: ref(`${ELM}learningOutcome`),
     relatedESCOSkill: ref(`${ELM}relatedESCOSkill`),
+    language: ref(`${DC}language`),
+    mode: ref(`${ELM}mode`),
+    provenBy: ref(`${ELM}provenBy`),
+    entryRequirement: ref(`${ELM}entryRequirement`),
+    additionalNote: ref(`${ELM}additionalNote`),
+    noteLiteral: langMap(`${ELM}noteLiteral`),
+    awardingOpportunity: ref(`${ELM}awardingOpportunity`),
+    awardingBody: ref(`${ELM}awardingBody`),
+    learningAchievementSpecification: ref(`${ELM}learningAchievementSpecification`),
+    legalName: langMap(`${ROV}legalName`),
+    location: ref(`${ELM}location`),
+    address: ref(`${ELM}address`),
+    countryCode: ref(`${ELM}countryCode`),
   },
 } as const;
