@@ -19,7 +19,8 @@ const DECLARES_NOTHING = [
 
 /**
  * The database half of the stackability rule at SUBMIT: every `MC-…` entry names a micro-credential
- * that exists and is still available, and no entry closes a cycle with what the other submitted
+ * that exists, is visible to the lead institution (published, or one it leads or partners in) and
+ * is still available, and no entry closes a cycle with what the other submitted
  * micro-credentials declare. Runs in the engine's transaction; the machine itself stays pure.
  */
 @Injectable()
@@ -43,20 +44,26 @@ export class StackabilityCheckService implements ChangeParticipant {
     if (refs.length === 0) return problems;
     // One such submission at a time: two concurrent ones could each close half of a cycle.
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('stackability-graph', 0))`);
+    // Only what the lead institution's proposers can know of counts as existing: a micro-credential
+    // in the public catalogue, or a proposal their institution leads or partners in. Anything else
+    // gets the same answer as a reference that does not exist, so a submission cannot be used to
+    // learn which of another institution's proposals exist (a hidden proposal is 404 everywhere).
     const found: Array<{ reference: string; state: string }> = await em.query(
-      `SELECT reference, state FROM proposals WHERE reference = ANY ($1::text[])`,
-      [refs.map((r) => r.value)],
+      `SELECT p.reference, p.state FROM proposals p
+       WHERE p.reference = ANY ($1::text[])
+         AND (p.lead_institution_id = $2 OR $2 = ANY (p.partner_institution_ids)
+              OR EXISTS (SELECT 1 FROM catalogue_entries c WHERE c.proposal_id = p.id AND c.status = 'published'))`,
+      [refs.map((r) => r.value), row.leadInstitutionId],
     );
     const stateOf = new Map(found.map((f) => [f.reference, f.state]));
     const existing = refs.filter((r) => {
       if (r.value === row.reference) return true; // a self-reference is reported as a cycle below
       const state = stateOf.get(r.value);
       if (state !== undefined && !UNAVAILABLE.includes(state)) return true;
-      // One message for "no such reference" and "not available", so the state of another
-      // institution's proposal is not revealed.
+      // One message for "no such reference", "not yours to see" and "not available".
       problems.push({
         field: r.field,
-        message: `no available micro-credential ${r.value}: it does not exist, or was withdrawn, rejected or retired`,
+        message: `no available micro-credential ${r.value}: it does not exist, is not visible to your institution, or was withdrawn, rejected or retired`,
       });
       return false;
     });

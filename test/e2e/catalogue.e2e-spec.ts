@@ -63,6 +63,7 @@ beforeAll(async () => {
   t = await startServer({ PUBLIC_URL });
   w = await new ReviewWorld(t).setUp([
     'cuniProposer',
+    'unimiProposer',
     'cuniAdmin',
     'uhdReviewer',
     'suReviewer',
@@ -617,6 +618,28 @@ describe('stackability at SUBMIT', () => {
       'content.stackability.stacksInto[1]',
     ]);
     expect((await w.get(p.id)).body.state).toBe('draft');
+  });
+
+  it("treats another institution's unpublished proposal as not existing, so a submission does not reveal it", async () => {
+    // unimi's draft and its submitted proposal: cuni is neither lead nor partner, and neither is published.
+    const draft = await w.create(content({ title: 'Hidden draft' }), ['uw'], 'unimiProposer');
+    const submitted = await w.create(content({ title: 'Hidden submitted' }), ['uw'], 'unimiProposer');
+    await w.ok(submitted.id, 'unimiProposer', 'SUBMIT');
+    expect((await w.get(submitted.id)).status).toBe(404);
+    const { res } = await submit({ stacksInto: [submitted.reference], composedOf: [draft.reference] });
+    const { res: missing } = await submit({ stacksInto: ['MC-1999-9999'], composedOf: ['MC-1999-9998'] });
+    expect(res.status).toBe(422);
+    const messages = (r: typeof res) =>
+      (r.body.errors as Array<{ field: string; message: string }>).map((e) => [
+        e.field,
+        e.message.replace(/MC-\d{4}-\d{4,}/, 'REF'),
+      ]);
+    // Word for word what a reference that does not exist gets.
+    expect(messages(res)).toEqual(messages(missing));
+    // A proposal unimi leads with cuni as a partner is visible to cuni, so its reference counts.
+    const shared = await w.create(content({ title: 'Shared with cuni' }), ['cuni'], 'unimiProposer');
+    const { res: ok } = await submit({ stacksInto: [shared.reference], composedOf: [] });
+    expect(ok.status).toBe(200);
   });
 
   it('refuses a reference that would close a cycle, and a self-reference, naming the field; accepts the same without the cycle', async () => {
