@@ -22,7 +22,7 @@ const toList = ({ value }: { value: unknown }) =>
 const toIntList = ({ value }: { value: unknown }) =>
   toList({ value })?.map((v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v) ? Number(v) : v));
 const toNumber = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d{1,3}(\.\d{1,3})?$/.test(value) ? Number(value) : value;
+  typeof value === 'string' && /^-?\d{1,3}(\.\d{1,3})?$/.test(value) ? Number(value) : value;
 
 const MAX_VALUES = 20;
 

@@ -26,9 +26,13 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
         ? `${parent}[${e.property}]`
         : `${parent}.${e.property}`
       : e.property;
-    for (const message of Object.values(e.constraints ?? {})) {
+    // One message per field: the rule written first on the property, which is the last to run
+    // (decorators apply bottom-up), and by our DTOs' convention the most basic one (the type before
+    // its bounds: "must be a number", not "must not be greater than 999" for `abc`).
+    const messages = Object.values(e.constraints ?? {});
+    const message = messages[messages.length - 1];
+    if (message !== undefined)
       out.push({ field, message: message.replace(/^property (\S+) should not exist$/, 'unknown field') });
-    }
     if (e.children?.length) out.push(...flatten(e.children, field));
   }
   return out;
@@ -114,8 +118,9 @@ export class AppValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
-      // One message per field: the first rule it breaks.
-      stopAtFirstError: true,
+      // Every rule runs, so that flatten can name the first one written (with stopAtFirstError the
+      // last one written would stop the run: `abc` for a number got "must not be greater than 999").
+      stopAtFirstError: false,
       transform: true,
       transformOptions: TRANSFORM_OPTIONS,
       validationError: { target: false, value: false },

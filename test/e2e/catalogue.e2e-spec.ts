@@ -294,6 +294,14 @@ describe('the public catalogue', () => {
     expect([inverted.status, inverted.body.errors?.[0]?.field]).toEqual([400, 'ectsMax']);
     const wrong = await pub().get('/api/catalogue?eqfLevel=9&strategicArea=cooking');
     expect(wrong.status).toBe(400);
+    // Each message says what is wrong: a negative number is below the bound, a word is not a number.
+    const messages = async (query: string) =>
+      ((await pub().get(`/api/catalogue?${query}`)).body.errors as Array<{ message: string }>).map(
+        (e) => e.message,
+      );
+    expect(await messages('ectsMin=-1')).toEqual(['ectsMin must not be less than 0']);
+    expect(await messages('ectsMin=abc')).toEqual(['ectsMin must be a number']);
+    expect(await messages('eqfLevel=abc')).toEqual(['eqfLevel must be an EQF level from 1 to 8']);
   });
 
   it('shows the detail: published content, agency alignments, resolved stackability, export links and a schema.org Course', async () => {

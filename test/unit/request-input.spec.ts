@@ -1,6 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { namesTag, noneMatch } from '../../src/catalogue/catalogue.controller.js';
-import { IsInt, IsOptional, IsString } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { AppValidationPipe, withoutBlanks } from '../../src/common/validation.pipe.js';
 import { VISIBLE_CHARACTER } from '../../src/common/visible-text.js';
 
@@ -95,6 +95,40 @@ describe('an empty query', () => {
     });
     await expect(pipe.transform({ other: '1' }, query(OptionalQuery))).rejects.toMatchObject({
       code: 'validation-failed',
+    });
+  });
+});
+
+class BoundedBody {
+  @IsNumber({}, { message: 'level must be a number' })
+  @Min(1)
+  @Max(8)
+  level!: number;
+
+  @IsArray()
+  @ArrayMaxSize(3)
+  ids!: string[];
+}
+
+describe('validation messages', () => {
+  const pipe = new AppValidationPipe();
+  const body = { type: 'body' as const, metatype: BoundedBody, data: undefined };
+
+  it('name the rule written first on the field, so a wrong type is called a wrong type, not a bound', async () => {
+    await expect(pipe.transform({ level: 'abc', ids: 'x' }, body)).rejects.toMatchObject({
+      errors: [
+        { field: 'level', message: 'level must be a number' },
+        { field: 'ids', message: 'ids must be an array' },
+      ],
+    });
+  });
+
+  it('give one message per field, the bound it breaks once the type is right', async () => {
+    await expect(pipe.transform({ level: 9, ids: ['a', 'b', 'c', 'd'] }, body)).rejects.toMatchObject({
+      errors: [
+        { field: 'level', message: 'level must not be greater than 8' },
+        { field: 'ids', message: 'ids must contain no more than 3 elements' },
+      ],
     });
   });
 });
