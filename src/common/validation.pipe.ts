@@ -18,6 +18,19 @@ const LONE_SURROGATE = /\p{Cs}/u;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+/** class-validator rules about the kind of value; their message comes before any bound's. */
+const TYPE_RULES = new Set([
+  'isDefined',
+  'isString',
+  'isNumber',
+  'isInt',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isEnum',
+  'isIn',
+]);
+
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
   for (const e of errors) {
@@ -26,11 +39,10 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
         ? `${parent}[${e.property}]`
         : `${parent}.${e.property}`
       : e.property;
-    // One message per field: the rule written first on the property, which is the last to run
-    // (decorators apply bottom-up), and by our DTOs' convention the most basic one (the type before
-    // its bounds: "must be a number", not "must not be greater than 999" for `abc`).
-    const messages = Object.values(e.constraints ?? {});
-    const message = messages[messages.length - 1];
+    // One message per field: the kind of value when that is wrong ("must be a number", not "must
+    // not be greater than 999" for `abc`), else the first rule broken in the order the rules run.
+    const constraints = Object.entries(e.constraints ?? {});
+    const message = (constraints.find(([rule]) => TYPE_RULES.has(rule)) ?? constraints[0])?.[1];
     if (message !== undefined)
       out.push({ field, message: message.replace(/^property (\S+) should not exist$/, 'unknown field') });
     if (e.children?.length) out.push(...flatten(e.children, field));
@@ -118,8 +130,8 @@ export class AppValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
-      // Every rule runs, so that flatten can name the first one written (with stopAtFirstError the
-      // last one written would stop the run: `abc` for a number got "must not be greater than 999").
+      // Every rule runs, so that flatten can prefer the kind-of-value rule (with stopAtFirstError the
+      // rule registered first stops the run: `abc` for a number got "must not be greater than 999").
       stopAtFirstError: false,
       transform: true,
       transformOptions: TRANSFORM_OPTIONS,

@@ -3,6 +3,7 @@ import { namesTag, noneMatch } from '../../src/catalogue/catalogue.controller.js
 import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { AppValidationPipe, withoutBlanks } from '../../src/common/validation.pipe.js';
 import { VISIBLE_CHARACTER } from '../../src/common/visible-text.js';
+import { ChangePasswordDto } from '../../src/users/user.dto.js';
 
 describe('empty query parameters', () => {
   it('are dropped, so an empty filter means no filter', () => {
@@ -114,7 +115,7 @@ describe('validation messages', () => {
   const pipe = new AppValidationPipe();
   const body = { type: 'body' as const, metatype: BoundedBody, data: undefined };
 
-  it('name the rule written first on the field, so a wrong type is called a wrong type, not a bound', async () => {
+  it('call a value of the wrong kind that, not a bound it also breaks', async () => {
     await expect(pipe.transform({ level: 'abc', ids: 'x' }, body)).rejects.toMatchObject({
       errors: [
         { field: 'level', message: 'level must be a number' },
@@ -129,6 +130,13 @@ describe('validation messages', () => {
         { field: 'level', message: 'level must not be greater than 8' },
         { field: 'ids', message: 'ids must contain no more than 3 elements' },
       ],
+    });
+  });
+
+  it('keep the order of a composed rule set: a short password is too short before it is too weak', async () => {
+    const dto = { type: 'body' as const, metatype: ChangePasswordDto, data: undefined };
+    await expect(pipe.transform({ currentPassword: 'x', newPassword: 'short' }, dto)).rejects.toMatchObject({
+      errors: [{ field: 'newPassword', message: 'newPassword must be at least 12 characters' }],
     });
   });
 });
