@@ -250,6 +250,16 @@ describe('checkSubmission (SUBMIT)', () => {
     expect(submitting({ summary: '   ' })).toEqual([{ field: 'content.summary', message: 'is required' }]);
   });
 
+  it('counts text of only zero-width or format characters as missing: it shows nothing', () => {
+    const invisible = '\u200b\u200b\ufeff\u2060';
+    expect(submitting({ title: invisible, summary: invisible })).toEqual([
+      { field: 'content.title', message: 'is required' },
+      { field: 'content.summary', message: 'is required' },
+    ]);
+    // One visible character among them is text.
+    expect(submitting({ title: '\u200bAI\u200b literacy' })).toEqual([]);
+  });
+
   it('includes type problems, without a second problem for the same wrong value', () => {
     expect(submitting({ title: 42, eqfLevel: 'seven' })).toEqual([
       { field: 'content.title', message: 'must be a string' },

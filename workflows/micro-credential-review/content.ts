@@ -235,9 +235,15 @@ function isBlank(value: unknown): boolean {
   return typeof value !== 'string' || value.trim() === '';
 }
 
+/**
+ * A character a reader can see (letter, digit, punctuation, symbol): zero-width and format characters
+ * (U+200B, U+FEFF) are not white space, so `trim` keeps them, yet they show nothing.
+ */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+
 function requireNonBlank(value: unknown, path: string, out: Problem[]): void {
   // A wrong type was already reported by the type check; only a blank string is left to report.
-  if (typeof value === 'string' && value.trim() === '') out.push({ field: path, message: 'is required' });
+  if (typeof value === 'string' && !VISIBLE.test(value)) out.push({ field: path, message: 'is required' });
 }
 
 function reportDuplicates(values: readonly unknown[], path: string, out: Problem[]): void {
@@ -392,7 +398,8 @@ export function checkSubmission(input: SubmissionCheckInput): Problem[] {
   // Each rule below only looks at values of the right type; wrong types were reported above.
   if (typeof c.title === 'string') {
     const length = charCount(c.title.trim());
-    if (length < r.titleMinLength || length > r.titleMaxLength)
+    if (length > 0 && !VISIBLE.test(c.title)) out.push({ field: 'content.title', message: 'is required' });
+    else if (length < r.titleMinLength || length > r.titleMaxLength)
       out.push({
         field: 'content.title',
         message: `must be ${r.titleMinLength} to ${r.titleMaxLength} characters (is ${length})`,
