@@ -569,11 +569,20 @@ describe('password reset by an administrator', () => {
 
 describe('GET /api/users filters and paging', () => {
   const tag = `Zq${randomUUID().slice(0, 6)}`;
-  let assasAdmin: TestUser;
+  // An institution of this describe's own: other suites sharing the database add users to the seeded
+  // ones (the visibility matrix at assas), and these tests count every user of the institution.
+  const inst = `acct-${randomUUID().slice(0, 8)}`;
+  let instAdmin: TestUser;
   const made: Record<string, TestUser> = {};
 
   beforeAll(async () => {
-    assasAdmin = await t.user('assas', ['admin'], 'list-admin');
+    const created = await t
+      .http()
+      .post('/api/institutions')
+      .set(bearer(await t.admin()))
+      .send({ id: inst, name: 'Accounts Test University', kind: 'university', country: 'FR' });
+    expect(created.status).toBe(201);
+    instAdmin = await t.user(inst, ['admin'], 'list-admin');
     const specs: Array<[string, Role[]]> = [
       ['r1', ['reviewer']],
       ['r2', ['reviewer', 'proposer']],
@@ -582,29 +591,29 @@ describe('GET /api/users filters and paging', () => {
       ['gone', ['reviewer']],
     ];
     for (const [name, roles] of specs) {
-      const email = `${name}.${randomUUID().slice(0, 6)}@assas.test`;
+      const email = `${name}.${randomUUID().slice(0, 6)}@${inst}.test`;
       const res = await t
         .http()
         .post('/api/users')
-        .set(bearer(assasAdmin.token))
+        .set(bearer(instAdmin.token))
         .send({
           email,
           password: DEFAULT_PASSWORD,
           displayName: `${name === 'r2' ? tag.toUpperCase() : name} Person`,
-          institutionId: 'assas',
+          institutionId: inst,
           roles,
         });
       expect(res.status).toBe(201);
-      made[name] = { id: res.body.id, email, institutionId: 'assas', roles, token: '' };
+      made[name] = { id: res.body.id, email, institutionId: inst, roles, token: '' };
     }
-    expect((await patchUser(assasAdmin.token, made.gone.id, { active: false })).status).toBe(200);
+    expect((await patchUser(instAdmin.token, made.gone.id, { active: false })).status).toBe(200);
   });
 
   const list = async (query: string, token?: string) => {
     const res = await t
       .http()
       .get(`/api/users?${query}`)
-      .set(bearer(token ?? assasAdmin.token));
+      .set(bearer(token ?? instAdmin.token));
     return res as unknown as Res & {
       body: { items: Array<Record<string, unknown>>; nextCursor: string | null };
     };
@@ -622,7 +631,7 @@ describe('GET /api/users filters and paging', () => {
     expect(ids(closed)).toEqual([made.gone.id]);
     expect(closed.body.items[0]).toMatchObject({ active: false });
     const all = await list('limit=100');
-    expect(ids(all).sort()).toEqual([assasAdmin.id, ...Object.values(made).map((u) => u.id)].sort());
+    expect(ids(all).sort()).toEqual([instAdmin.id, ...Object.values(made).map((u) => u.id)].sort());
   });
 
   it('matches q against the display name or the e-mail, in any letter case, and literally', async () => {
@@ -636,22 +645,22 @@ describe('GET /api/users filters and paging', () => {
     expect(ids(await list(`q=${tag}`, await t.admin()))).toEqual([made.r2.id]);
     const cuniAdmin = await t.user('cuni', ['admin'], 'list-cuni');
     expect(ids(await list(`q=${tag}`, cuniAdmin.token))).toEqual([]);
-    expectProblem(await list('institutionId=assas', cuniAdmin.token), 403);
+    expectProblem(await list(`institutionId=${inst}`, cuniAdmin.token), 403);
   });
 
   it('pages with a stable cursor: no repeats or gaps, even when users are added between pages', async () => {
-    const whole = ids(await list('institutionId=assas&limit=100'));
+    const whole = ids(await list(`institutionId=${inst}&limit=100`));
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     let added: string | undefined;
     do {
-      const res = await list(`institutionId=assas&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res = await list(`institutionId=${inst}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...ids(res));
       cursor = res.body.nextCursor;
-      if (++pages === 1) added = (await t.user('assas', ['reviewer'], 'late')).id;
+      if (++pages === 1) added = (await t.user(inst, ['reviewer'], 'late')).id;
     } while (cursor);
     expect(seen).toEqual([...whole, added]);
   });
@@ -685,13 +694,13 @@ describe('GET /api/users filters and paging', () => {
 
   it('lists the accounts still waiting for roles, and gives one account to the admins who may see it', async () => {
     // As after a first sign-in through the university: an account with no role yet.
-    const waiting = await t.user('assas', ['reviewer'], 'waiting');
+    const waiting = await t.user(inst, ['reviewer'], 'waiting');
     await db.query(`UPDATE users SET roles = '{}' WHERE id = $1`, [waiting.id]);
     try {
       expect(ids(await list('withoutRoles=true&limit=100'))).toEqual([waiting.id]);
       expect(ids(await list('withoutRoles=false&limit=100'))).not.toContain(waiting.id);
       expect(fields(await list('withoutRoles=maybe'))).toEqual(['withoutRoles']);
-      const one = await t.http().get(`/api/users/${waiting.id}`).set(bearer(assasAdmin.token));
+      const one = await t.http().get(`/api/users/${waiting.id}`).set(bearer(instAdmin.token));
       expect([one.status, one.body]).toEqual([
         200,
         expect.objectContaining({ id: waiting.id, email: waiting.email, roles: [], active: true }),
@@ -699,7 +708,7 @@ describe('GET /api/users filters and paging', () => {
       expect(JSON.stringify(one.body)).not.toMatch(/hash|password/i);
       const cuniAdmin = await t.user('cuni', ['admin'], 'get-cuni');
       expectProblem(await t.http().get(`/api/users/${waiting.id}`).set(bearer(cuniAdmin.token)), 404);
-      expectProblem(await t.http().get('/api/users/not-a-uuid').set(bearer(assasAdmin.token)), 404);
+      expectProblem(await t.http().get('/api/users/not-a-uuid').set(bearer(instAdmin.token)), 404);
     } finally {
       await db.query(`UPDATE users SET roles = '{reviewer}' WHERE id = $1`, [waiting.id]);
     }
