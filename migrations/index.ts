@@ -19,6 +19,7 @@ import { CatalogueThematicArea1795950000000 } from './1795950000000-catalogue-th
 import { PasswordResetLinks1795960000000 } from './1795960000000-password-reset-links.js';
 import { OutboxVoid1795970000000 } from './1795970000000-outbox-void.js';
 import { RevokedTokens1795980000000 } from './1795980000000-revoked-tokens.js';
+import { CatalogueAlignmentConditions1795990000000 } from './1795990000000-catalogue-alignment-conditions.js';
 
 export const migrations = [
   Foundation1795800000000,
@@ -40,4 +41,5 @@ export const migrations = [
   PasswordResetLinks1795960000000,
   OutboxVoid1795970000000,
   RevokedTokens1795980000000,
+  CatalogueAlignmentConditions1795990000000,
 ];

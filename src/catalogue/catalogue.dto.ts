@@ -157,6 +157,13 @@ export class AlignmentDto {
   @ApiProperty({ example: 'nau' }) agencyId!: string;
   @ApiProperty({ enum: ['aligned', 'aligned-with-conditions'] }) outcome!: string;
   @ApiProperty({ type: String, nullable: true, example: '7' }) nqfLevel!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'Register in the RNCP before offering.',
+    description: "The agency's conditions when the outcome is aligned-with-conditions, else null",
+  })
+  conditions!: string | null;
 }
 
 export class StackLinkDto {
@@ -213,6 +220,14 @@ export class CatalogueEntryDto extends CatalogueItemDto {
     description: 'The name of every institution the entry names by id (lead, partners, agencies)',
   })
   institutions!: Record<string, string>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { cuni: 'CZ', uhd: 'DE' },
+    description:
+      'The country (ISO 3166-1 alpha-2) of every institution the entry names by id, where it is known: the countries of the awarding bodies',
+  })
+  countries!: Record<string, string>;
 }
 
 export class PathwayNodeDto {

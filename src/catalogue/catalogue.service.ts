@@ -113,28 +113,42 @@ export class CatalogueService {
    */
   private readonly browseFacets = new LRUCache<string, Promise<Facets>>({ max: 500 });
 
-  /** Institution names by id. A name never changes once the institution exists, so nothing goes stale. */
-  private readonly institutionNames = new LRUCache<string, string>({ max: 10_000 });
+  /**
+   * Institution names and countries by id. Neither changes once the institution exists (the API
+   * changes only its domains and sign-in options), so nothing goes stale.
+   */
+  private readonly institutionFacts = new LRUCache<string, { name: string; country: string | null }>({
+    max: 10_000,
+  });
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The names of these institutions (public: the alliance's members and agencies), id-sorted. */
-  private async namesOf(ids: Iterable<string>): Promise<Record<string, string>> {
+  /** The names and countries of these institutions (public: the alliance's members and agencies). */
+  private async institutionsOf(
+    ids: Iterable<string>,
+  ): Promise<{ names: Record<string, string>; countries: Record<string, string> }> {
     const wanted = [...new Set(ids)].sort();
-    const missing = wanted.filter((id) => !this.institutionNames.has(id));
+    const missing = wanted.filter((id) => !this.institutionFacts.has(id));
     if (missing.length) {
-      const rows: Array<{ id: string; name: string }> = await this.dataSource.query(
-        `SELECT id, name FROM institutions WHERE id = ANY ($1::text[])`,
+      const rows: Array<{ id: string; name: string; country: string | null }> = await this.dataSource.query(
+        `SELECT id, name, country FROM institutions WHERE id = ANY ($1::text[])`,
         [missing],
       );
-      for (const r of rows) this.institutionNames.set(r.id, r.name);
+      for (const r of rows) this.institutionFacts.set(r.id, { name: r.name, country: r.country });
     }
-    return Object.fromEntries(
-      wanted.flatMap((id) => {
-        const name = this.institutionNames.get(id);
-        return name === undefined ? [] : [[id, name]];
-      }),
-    );
+    const names: Record<string, string> = {};
+    const countries: Record<string, string> = {};
+    for (const id of wanted) {
+      const facts = this.institutionFacts.get(id);
+      if (facts) names[id] = facts.name;
+      if (facts?.country) countries[id] = facts.country;
+    }
+    return { names, countries };
+  }
+
+  /** The names of these institutions, id-sorted. */
+  private async namesOf(ids: Iterable<string>): Promise<Record<string, string>> {
+    return (await this.institutionsOf(ids)).names;
   }
 
   /** Moves with every publish and retire (same transaction); the ETags are made of it. */
@@ -461,7 +475,7 @@ export class CatalogueService {
         href: k ? `/api/catalogue/${value}` : null,
       };
     };
-    const institutions = await this.namesOf([
+    const { names: institutions, countries } = await this.institutionsOf([
       e.leadInstitutionId,
       ...e.partnerInstitutionIds,
       ...e.alignments.map((a) => a.agencyId),
@@ -510,6 +524,9 @@ export class CatalogueService {
           '@type': 'CollegeOrUniversity',
           identifier: e.leadInstitutionId,
           name: e.leadName,
+          ...(countries[e.leadInstitutionId]
+            ? { address: { '@type': 'PostalAddress', addressCountry: countries[e.leadInstitutionId] } }
+            : {}),
         },
         ...(typeof content.prerequisites === 'string' ? { coursePrerequisites: content.prerequisites } : {}),
         ...(typeof content.participationForm === 'string'
@@ -523,6 +540,7 @@ export class CatalogueService {
         datePublished: publishedAt,
       },
       institutions,
+      countries,
     };
   }
 

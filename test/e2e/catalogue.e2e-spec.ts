@@ -319,9 +319,19 @@ describe('the public catalogue', () => {
     ];
     expect(Object.keys(res.body.institutions).sort()).toEqual([...new Set(named)].sort());
     expect(res.body.institutions.cuni).toBe('Charles University');
+    // ...and its country: the awarding bodies' countries are an EU standard element.
+    expect(Object.keys(res.body.countries).sort()).toEqual([...new Set(named)].sort());
+    expect(res.body.countries).toMatchObject({ cuni: 'CZ', nau: 'CZ', hceres: 'FR' });
+    expect(res.body.schemaOrg.provider.address).toEqual({ '@type': 'PostalAddress', addressCountry: 'CZ' });
     expect(res.body.alignments).toEqual([
-      { country: 'CZ', agencyId: 'nau', outcome: 'aligned', nqfLevel: '7' },
-      { country: 'FR', agencyId: 'hceres', outcome: 'aligned-with-conditions', nqfLevel: null },
+      { country: 'CZ', agencyId: 'nau', outcome: 'aligned', nqfLevel: '7', conditions: null },
+      {
+        country: 'FR',
+        agencyId: 'hceres',
+        outcome: 'aligned-with-conditions',
+        nqfLevel: null,
+        conditions: 'Register first.',
+      },
     ]);
     expect(res.body.stackability).toEqual({
       stacksInto: [

@@ -784,6 +784,76 @@ describe('migrations', () => {
     }
   });
 
+  it("give published catalogue entries their agencies' conditions, and take them away again", async () => {
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${url.pathname.slice(1)}_conditions`;
+    const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
+    const migrate = (...args: string[]) =>
+      run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
+    expect(migrations[migrations.length - 1].name).toBe('CatalogueAlignmentConditions1795990000000');
+    const { Client } = await import('pg');
+    const c = new Client({ connectionString: url.toString() });
+    const alignments = async () =>
+      (await c.query(`SELECT alignments FROM catalogue_entries`)).rows[0].alignments as unknown[];
+    try {
+      await migrate('run');
+      await migrate('revert');
+      await c.connect();
+      const [{ id: userId }] = (
+        await c.query(
+          `INSERT INTO users (email, display_name, institution_id, roles, password_hash)
+           VALUES ('c@cuni.test', 'C', 'cuni', '{admin}', 'x') RETURNING id`,
+        )
+      ).rows;
+      const [{ id: proposalId }] = (
+        await c.query(
+          `INSERT INTO proposals (reference, lead_institution_id, state, workflow_id, workflow_version, snapshot,
+             created_by, revision)
+           VALUES ('MC-2026-9998', 'cuni', 'published', 'micro-credential-review', 1, '{}', $1, 2) RETURNING id`,
+          [userId],
+        )
+      ).rows;
+      // An earlier revision's confirmation, then the published revision's two.
+      for (const [version, revision, agency, payload] of [
+        [1, 1, 'hceres', { outcome: 'aligned-with-conditions', conditions: 'from revision 1' }],
+        [2, 2, 'nau', { outcome: 'aligned', nqfLevel: '7' }],
+        [3, 2, 'hceres', { outcome: 'aligned-with-conditions', conditions: 'Register first.' }],
+      ] as const)
+        await c.query(
+          `INSERT INTO decisions (proposal_id, proposal_version, revision, event, from_state, to_state, actor_id,
+             actor_institution_id, actor_role, payload, stage_entered_at, lead_institution_id)
+           VALUES ($1, $2, $3, 'AGENCY_CONFIRM', 'agencyAlignment', 'agencyAlignment', $4, $5, 'agency_liaison',
+             $6, now(), 'cuni')`,
+          [proposalId, version, revision, userId, agency, JSON.stringify(payload)],
+        );
+      const before = [
+        { country: 'CZ', agencyId: 'nau', outcome: 'aligned', nqfLevel: '7' },
+        { country: 'FR', agencyId: 'hceres', outcome: 'aligned-with-conditions', nqfLevel: null },
+      ];
+      await c.query(
+        `INSERT INTO catalogue_entries (proposal_id, reference, status, title, summary, outcomes_text, content, ects,
+           eqf_level, languages, strategic_areas, lead_institution_id, partner_institution_ids, institution_ids,
+           esco_skill_uris, stacks_into, composed_of, alignments, search_config, published_at)
+         VALUES ($1, 'MC-2026-9998', 'published', 'T', 'S', 'O', '{}', 5, 7, '{en}', '{}', 'cuni', '{}', '{cuni}',
+           '{}', '{}', '{}', $2, 'english', now())`,
+        [proposalId, JSON.stringify(before)],
+      );
+      await migrate('run');
+      expect(await alignments()).toEqual([
+        { ...before[0], conditions: null },
+        { ...before[1], conditions: 'Register first.' },
+      ]);
+      await migrate('revert');
+      expect(await alignments()).toEqual(before);
+    } finally {
+      await c.end().catch(() => undefined);
+      const admin = new Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
   it('apply to an empty database, revert completely, and apply again', async () => {
     const url = new URL(process.env.DATABASE_URL as string);
     url.pathname = `/${url.pathname.slice(1)}_mig`;

@@ -1624,6 +1624,11 @@ export interface components {
             outcome: "aligned" | "aligned-with-conditions";
             /** @example 7 */
             nqfLevel: string | null;
+            /**
+             * @description The agency's conditions when the outcome is aligned-with-conditions, else null
+             * @example Register in the RNCP before offering.
+             */
+            conditions: string | null;
         };
         StackLinkDto: {
             /** @enum {string} */
@@ -1687,6 +1692,16 @@ export interface components {
              *     }
              */
             institutions: {
+                [key: string]: string;
+            };
+            /**
+             * @description The country (ISO 3166-1 alpha-2) of every institution the entry names by id, where it is known: the countries of the awarding bodies
+             * @example {
+             *       "cuni": "CZ",
+             *       "uhd": "DE"
+             *     }
+             */
+            countries: {
                 [key: string]: string;
             };
         };
