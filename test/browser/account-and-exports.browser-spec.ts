@@ -358,7 +358,11 @@ describe('account pages and credential exports in a browser', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
     await dialog.getByText('Check the fields marked below.').waitFor();
-    expect(await dialog.textContent()).not.toMatch(/displayName|must contain at least 1 elements/);
+    expect(await dialog.textContent()).not.toMatch(
+      /displayName|must contain at least 1 elements|longer than or equal/,
+    );
+    expect(await dialog.getByText('Required.').count()).toBeGreaterThan(0);
+    await dialog.getByText('Choose at least one.').waitFor();
     await dialog.getByLabel(/^Name/).fill('New Liaison');
     await dialog.getByLabel(/^E-mail/).fill(`liaison.${Date.now()}@nau.test`);
     await dialog.getByLabel(/^Initial password/).fill('A-fine-passw0rd-here');
@@ -366,5 +370,14 @@ describe('account pages and credential exports in a browser', () => {
     await expectAccessible(page);
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'New Liaison was created.' }).waitFor();
+    // The tab names the page, and a closed dialog gives focus back to the button that opened it.
+    expect(await page.title()).toBe('Users · 4EU+ micro-credential QA');
+    const opener = page.getByRole('button', { name: 'Create user' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect(opener.evaluate((b) => b === document.activeElement)).resolves.toBe(true);
   });
 });

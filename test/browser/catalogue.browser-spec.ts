@@ -189,6 +189,7 @@ describe('catalogue and analytics in a browser', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('heading', { name: 'Research Data Stewardship', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/catalogue/${whole.reference}`);
+    expect(await page.title()).toBe('Research Data Stewardship · 4EU+ micro-credential QA');
   });
 
   it('puts the first result on the first screen of a phone, with the filters behind a keyboard-operable button', async () => {
@@ -287,5 +288,16 @@ describe('catalogue and analytics in a browser', () => {
     await other.getByRole('heading', { level: 1 }).first().waitFor();
     expect(new URL(other.url()).pathname).toBe('/');
     expect(await other.getByRole('link', { name: 'Analytics', exact: true }).count()).toBe(0);
+  });
+
+  it('marks a pathway through a retired micro-credential in the list, not only by a dashed line', async () => {
+    await w.ok(part.id, 'cuniAdmin', 'RETIRE', { comment: 'No longer offered.' });
+    const page = track(await newPage(browser, server));
+    await page.goto(`/catalogue/${whole.reference}`);
+    const list = page.getByTestId('pathway-list');
+    await list.getByText(/Gründung einer Datenfirma \(retired\)/).waitFor();
+    await expect(list.textContent()).resolves.toContain('it passes through a retired micro-credential');
+    await page.getByText('Dashed boxes and arrows mark retired micro-credentials.').waitFor();
+    await expectAccessible(page);
   });
 });

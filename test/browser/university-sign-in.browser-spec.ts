@@ -91,7 +91,7 @@ describe('university sign-in in a browser', () => {
         .filter({ hasText: 'Test Person' })
         .waitFor();
       await a.page.getByRole('checkbox', { name: 'Only accounts waiting for roles' }).check();
-      await a.page.getByText('No user matches.').waitFor();
+      await a.page.getByText(/^No user of .+ matches\.$/).waitFor();
       expect(pageErrors.get(a.page) ?? []).toEqual([]);
     } finally {
       await a.context.close();

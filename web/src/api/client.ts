@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
+import i18n from '../i18n';
 
 export type Schemas = components['schemas'];
 export type Proposal = Schemas['ProposalDto'];
@@ -24,6 +25,9 @@ export type FieldProblem = Schemas['FieldProblemDto'];
 export const api = createClient<paths>({
   baseUrl: typeof window === 'undefined' ? 'http://localhost' : window.location.origin,
   credentials: 'same-origin',
+  // Looked up at each call, not captured when this module loads: a test's stubbed fetch is the one used
+  // (a captured one reached whatever listened on the test page's origin).
+  fetch: (request: Request) => globalThis.fetch(request),
 });
 
 /** A problem+json answer (or no answer at all: status 0) as an Error the UI can explain. */
@@ -59,8 +63,15 @@ export function fieldMessage(error: unknown, field: string): string | undefined 
   const message = error.errors.find((e) => e.field === field || e.field.startsWith(`${field}[`))?.message;
   if (message === undefined) return undefined;
   const bare = message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
+  // The server words rules for API clients ("must be longer than or equal to 1 characters"); an
+  // empty field is said the way a form says it.
+  if (EMPTY.test(bare)) return i18n.t('errors.required');
+  if (NONE_CHOSEN.test(bare)) return i18n.t('errors.chooseOne');
   return bare.charAt(0).toUpperCase() + bare.slice(1);
 }
+
+const EMPTY = /(longer than or equal to 1 characters?|should not be empty|must not be blank)$/;
+const NONE_CHOSEN = /must contain at least 1 elements?$/;
 
 let sessionEnded: (() => void) | undefined;
 

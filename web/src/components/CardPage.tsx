@@ -1,5 +1,6 @@
 import { Center, Paper, Stack, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { useDocumentTitle } from './document-title';
 
 /** A page of its own outside the application's shell (sign-in, reset, refusals): one card, centred. */
 export function CardPage({
@@ -11,6 +12,7 @@ export function CardPage({
   maw?: number;
   children: ReactNode;
 }) {
+  useDocumentTitle(title);
   return (
     <Center component="main" mih="100vh" p="md" id="main">
       <Paper withBorder shadow="sm" p="xl" w="100%" maw={maw}>

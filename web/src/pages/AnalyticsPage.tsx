@@ -22,6 +22,7 @@ import i18n from '../i18n';
 import { formatDateTime } from '../format';
 import { ReferenceCell } from '../components/ReferenceCell';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 /** Rows of the waiting list per request ("Load more" asks for the next page). */
 const WAITING_PAGE = 100;
@@ -80,6 +81,7 @@ function Section({
 
 export default function AnalyticsPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('analytics.title'));
   const known = useInstitutions();
   const nameOf = (id: string | null | undefined) => institutionName(known.data, id);
   const stages = useQuery({

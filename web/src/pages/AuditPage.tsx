@@ -20,6 +20,7 @@ import { ErrorState, Loading } from '../components/states';
 import { PersonPicker } from '../components/PersonPicker';
 import { formatDateTime } from '../format';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 interface Filters {
   action: string;
@@ -55,6 +56,7 @@ const toRfc3339 = (local: string) => (local ? new Date(local).toISOString() : un
 
 export default function AuditPage({ me }: { me: Me }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('audit.title'));
   const institutions = useInstitutions();
   const alliance = me.institution.kind === 'alliance';
   const [institutionId, setInstitutionId] = useState(me.institutionId);

@@ -5,9 +5,10 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
-import { countryName, formatDateTime, languageName } from '../format';
+import { countryName, formatDateTime, languageName, valueLabel } from '../format';
 import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 type Pathways = Schemas['PathwaysDto'];
 type StackLink = Schemas['StackLinkDto'];
@@ -66,15 +67,7 @@ export default function CatalogueEntryPage() {
     return () => script.remove();
   }, [schemaOrg]);
 
-  const title = entry.data?.title;
-  useEffect(() => {
-    if (!title) return;
-    const before = document.title;
-    document.title = title;
-    return () => {
-      document.title = before;
-    };
-  }, [title]);
+  useDocumentTitle(entry.data?.title);
 
   const box = useRef<HTMLDivElement>(null);
   const [diagramError, setDiagramError] = useState(false);
@@ -116,6 +109,11 @@ export default function CatalogueEntryPage() {
   }
   const e = entry.data;
   const institution = (id: string) => e.institutions[id] ?? id;
+  // Awarding bodies with their countries (EU standard elements: issuer's country and awarding bodies).
+  const body = (id: string) => {
+    const country = e.countries[id];
+    return country ? `${institution(id)} (${countryName(country)})` : institution(id);
+  };
   const content = e.content as Record<string, unknown>;
   const outcomes = Array.isArray(content.learningOutcomes)
     ? (content.learningOutcomes as { description?: string; escoSkillUri?: string }[])
@@ -139,6 +137,7 @@ export default function CatalogueEntryPage() {
           ? word(f, String(v))
           : String(v);
   const titleOf = (node: string) => pathways.data?.nodes.find((n) => n.id === node)?.title ?? node;
+  const retiredNode = (node: string) => pathways.data?.nodes.find((n) => n.id === node)?.retired === true;
 
   const stackList = (links: StackLink[]) =>
     links.length === 0 ? (
@@ -186,9 +185,9 @@ export default function CatalogueEntryPage() {
         )}
       </Group>
       <Text size="sm">
-        {t('catalogue.lead', { institution: institution(e.leadInstitutionId) })}
+        {t('catalogue.lead', { institution: body(e.leadInstitutionId) })}
         {e.partnerInstitutionIds.length > 0 &&
-          ` · ${t('catalogue.partners', { list: e.partnerInstitutionIds.map(institution).join(', ') })}`}{' '}
+          ` · ${t('catalogue.partners', { list: e.partnerInstitutionIds.map(body).join(', ') })}`}{' '}
         · {t('catalogue.languages', { list: e.languages.map(languageName).join(', ') })} ·{' '}
         {t('catalogue.published', { date: formatDateTime(e.publishedAt) })}
       </Text>
@@ -222,7 +221,10 @@ export default function CatalogueEntryPage() {
           {assessment?.description && (
             <div>
               <dt>{t('catalogue.field.assessment')}</dt>
-              <dd>{assessment.description}</dd>
+              <dd>
+                {assessment.type && `${valueLabel('content.assessment.type', assessment.type)}: `}
+                {assessment.description}
+              </dd>
             </div>
           )}
           {FIELDS.filter((f) => content[f] !== undefined && content[f] !== null && show(content[f])).map(
@@ -251,6 +253,7 @@ export default function CatalogueEntryPage() {
                   <Table.Th>{t('catalogue.agency')}</Table.Th>
                   <Table.Th>{t('catalogue.outcome')}</Table.Th>
                   <Table.Th>{t('catalogue.nqfLevel')}</Table.Th>
+                  <Table.Th>{t('catalogue.conditions')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -262,6 +265,7 @@ export default function CatalogueEntryPage() {
                       {t(`catalogue.outcomeValue.${a.outcome}`)}
                     </Table.Td>
                     <Table.Td data-label={t('catalogue.nqfLevel')}>{a.nqfLevel ?? '—'}</Table.Td>
+                    <Table.Td data-label={t('catalogue.conditions')}>{a.conditions ?? '—'}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -304,12 +308,19 @@ export default function CatalogueEntryPage() {
               data-testid="pathway-diagram"
             />
             {diagramError && <Text>{t('catalogue.diagramFailed')}</Text>}
+            {pathways.data.nodes.some((n) => n.retired) && (
+              <Text size="sm">{t('catalogue.diagramLegend')}</Text>
+            )}
             <Text size="sm">{t('catalogue.totalEcts', { count: pathways.data.totalEcts })}</Text>
             <List size="sm" data-testid="pathway-list">
               {pathways.data.pathways.map((p, i) => (
                 <List.Item key={i}>
-                  {t('catalogue.pathwayItem', {
-                    chain: p.nodes.map(titleOf).join(' → '),
+                  {t(p.retired ? 'catalogue.pathwayItemRetired' : 'catalogue.pathwayItem', {
+                    chain: p.nodes
+                      .map((n) =>
+                        retiredNode(n) ? t('catalogue.retiredNode', { title: titleOf(n) }) : titleOf(n),
+                      )
+                      .join(' → '),
                     ects: p.totalEcts,
                   })}
                 </List.Item>

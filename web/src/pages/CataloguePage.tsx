@@ -22,6 +22,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api, ApiError, unwrap, type Schemas } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { languageName } from '../format';
+import { useDocumentTitle } from '../components/document-title';
 
 type Facets = Schemas['CatalogueFacetsDto'];
 type FacetName = 'strategicArea' | 'eqfLevel' | 'language' | 'institutionId' | 'escoSkillUri';
@@ -46,6 +47,7 @@ const number = (v: string | null) => {
 // The search lives in the address (q, filters), so a result list can be linked and the Back button works.
 export default function CataloguePage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('catalogue.title'));
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const [text, setText] = useState(q);

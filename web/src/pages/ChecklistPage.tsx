@@ -4,9 +4,11 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 export default function ChecklistPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('checklist.title'));
   const criteria = useQuery({
     queryKey: ['quality-criteria'],
     queryFn: () => unwrap(api.GET('/api/quality-criteria')),

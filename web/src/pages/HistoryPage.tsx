@@ -8,6 +8,7 @@ import { institutionName, useInstitutions } from '../components/institutions';
 import { ErrorState, Loading } from '../components/states';
 import { fieldLabel, formatDateTime, valueLabel } from '../format';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 export default function HistoryPage() {
   const { id } = useParams() as { id: string };
@@ -44,6 +45,7 @@ export default function HistoryPage() {
       ),
     enabled: !!a && !!b && a !== b,
   });
+  useDocumentTitle(proposal.data ? t('history.title', { reference: proposal.data.reference }) : undefined);
   if (proposal.isPending) return <Loading />;
   if (proposal.isError) return <ErrorState error={proposal.error} onRetry={() => void proposal.refetch()} />;
   const p = proposal.data;

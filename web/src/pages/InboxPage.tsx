@@ -10,11 +10,13 @@ import { ErrorState, Loading } from '../components/states';
 import { formatDateTime, formatWaited } from '../format';
 import { ReferenceCell } from '../components/ReferenceCell';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 const PAGE_SIZE = 50;
 
 export function InboxPage({ me }: { me: Me }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('inbox.title'));
   const queryClient = useQueryClient();
   const institutions = useInstitutions();
   // The server finds what waits on this user, longest wait first (GET /api/proposals/waiting): the

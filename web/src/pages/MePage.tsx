@@ -18,9 +18,11 @@ import { ColleaguePicker } from '../components/ColleaguePicker';
 import { NewPasswordInput } from '../components/NewPasswordInput';
 import { ErrorState, errorMessage, Loading } from '../components/states';
 import { formatDateTime } from '../format';
+import { useDocumentTitle } from '../components/document-title';
 
 export default function MePage({ me }: { me: Me }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('me.title'));
   return (
     <Stack>
       <Title order={1}>{t('me.title')}</Title>
@@ -45,13 +47,16 @@ function PasswordSection() {
       setNew('');
     },
   });
+  const [missing, setMissing] = useState<{ current?: boolean; next?: boolean }>({});
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    change.mutate();
+    const now = { current: currentPassword === '', next: newPassword === '' };
+    setMissing(now);
+    if (!now.current && !now.next) change.mutate();
   };
   const err = change.error;
-  const currentError = fieldMessage(err, 'currentPassword');
-  const newError = fieldMessage(err, 'newPassword');
+  const currentError = missing.current ? t('errors.required') : fieldMessage(err, 'currentPassword');
+  const newError = missing.next ? t('errors.required') : fieldMessage(err, 'newPassword');
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="password-heading">
       <form onSubmit={submit} noValidate>
@@ -159,14 +164,18 @@ function DeputiesSection({ me }: { me: Me }) {
     mutationFn: (id: string) => unwrap(api.DELETE('/api/me/deputies/{id}', { params: { path: { id } } })),
     onSettled: () => void refresh(),
   });
+  // What is left empty is said at its field before anything is sent.
+  const [missing, setMissing] = useState<{ userId?: boolean; from?: boolean; to?: boolean }>({});
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    add.mutate();
+    const now = { userId: !userId, from: from === '', to: to === '' };
+    setMissing(now);
+    if (!now.userId && !now.from && !now.to) add.mutate();
   };
   const err = add.error;
-  const userError = fieldMessage(err, 'userId');
-  const fromError = fieldMessage(err, 'from');
-  const toError = fieldMessage(err, 'to');
+  const userError = missing.userId ? t('me.deputies.chooseColleague') : fieldMessage(err, 'userId');
+  const fromError = missing.from ? t('me.deputies.chooseDay') : fieldMessage(err, 'from');
+  const toError = missing.to ? t('me.deputies.chooseDay') : fieldMessage(err, 'to');
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="deputies-heading">
       <Stack>

@@ -36,6 +36,7 @@ import { LeaveGuard } from '../components/LeaveGuard';
 import { fieldLabel, languageName } from '../format';
 import { ISCED_DETAILED, iscedLabel, iscedName } from '../isced';
 import { ErrorState, errorMessage, Loading } from '../components/states';
+import { useDocumentTitle } from '../components/document-title';
 
 const ASSESSMENT_TYPES = [
   'written-exam',
@@ -177,6 +178,9 @@ export default function ProposalFormPage({ me }: { me: Me }) {
   const set = <K extends keyof FormModel>(key: K, value: FormModel[K]) =>
     setModel((m) => ({ ...m, [key]: value }));
   const err = (field: string) => problems.find((p) => p.field === field)?.message;
+  /** A list field's problem, or the first of its entries' (`content.stackability.stacksInto[0]`). */
+  const errIn = (field: string) =>
+    problems.find((p) => p.field === field || p.field.startsWith(`${field}[`))?.message;
   const involved = [lead, ...model.partnerInstitutionIds];
   const total = sharesTotal(model, involved);
   const universities = (institutions.data ?? []).filter((i) => i.kind === 'university' && i.id !== lead);
@@ -262,6 +266,13 @@ export default function ProposalFormPage({ me }: { me: Me }) {
     setBusy(null);
   };
 
+  useDocumentTitle(
+    id
+      ? existing.data
+        ? t('form.editTitle', { reference: existing.data.reference })
+        : undefined
+      : t('form.newTitle'),
+  );
   if (id && existing.isPending) return <Loading />;
   if (id && existing.isError)
     return <ErrorState error={existing.error} onRetry={() => void existing.refetch()} />;
@@ -433,7 +444,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
       </Fieldset>
       <Fieldset legend={t('field.learningOutcomes')}>
         <Stack>
-          {err('content.learningOutcomes') && (
+          {/* With a box to mark, the first box carries it. */}
+          {err('content.learningOutcomes') && model.learningOutcomes.length === 0 && (
             <Text c="var(--mantine-color-error)" size="sm" role="alert">
               {err('content.learningOutcomes')}
             </Text>
@@ -454,7 +466,9 @@ export default function ProposalFormPage({ me }: { me: Me }) {
                   );
                 }}
                 error={
-                  err(`content.learningOutcomes[${i}].description`) ?? err(`content.learningOutcomes[${i}]`)
+                  err(`content.learningOutcomes[${i}].description`) ??
+                  err(`content.learningOutcomes[${i}]`) ??
+                  (i === 0 ? err('content.learningOutcomes') : undefined)
                 }
               />
               <TextInput
@@ -505,6 +519,8 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             label={t('field.ects')}
             required
             min={0}
+            // What was typed stays as typed (no silent change to 0); SUBMIT names the allowed range.
+            clampBehavior="none"
             step={0.5}
             decimalScale={1}
             value={model.ects}
@@ -514,6 +530,7 @@ export default function ProposalFormPage({ me }: { me: Me }) {
           <NumberInput
             label={t('field.workloadHours')}
             min={0}
+            clampBehavior="none"
             value={model.workloadHours}
             onChange={(v) => set('workloadHours', v)}
             error={err('content.workloadHours')}
@@ -545,7 +562,7 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             minRows={2}
             value={model.assessmentDescription}
             onChange={(e) => set('assessmentDescription', e.currentTarget.value)}
-            error={err('content.assessment.description')}
+            error={err('content.assessment.description') ?? err('content.assessment')}
           />
         </Stack>
       </Fieldset>
@@ -566,14 +583,14 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             data={LANGUAGES.map((c) => ({ value: c, label: `${languageName(c)} (${c})` }))}
             value={model.languages}
             onChange={(v) => set('languages', v)}
-            error={err('content.languages')}
+            error={errIn('content.languages')}
           />
           <Checkbox.Group
             label={t('field.targetGroups')}
             withAsterisk
             value={model.targetGroups}
             onChange={(v) => set('targetGroups', v)}
-            error={err('content.targetGroups')}
+            error={errIn('content.targetGroups')}
           >
             <Group mt="xs">
               {TARGET_GROUPS.map((g) => (
@@ -586,7 +603,7 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             withAsterisk
             value={model.strategicAreas}
             onChange={(v) => set('strategicAreas', v)}
-            error={err('content.strategicAreas')}
+            error={errIn('content.strategicAreas')}
           >
             <Group mt="xs">
               {STRATEGIC_AREAS.map((g) => (
@@ -627,14 +644,14 @@ export default function ProposalFormPage({ me }: { me: Me }) {
             description={t('form.tagsHelp')}
             value={model.stacksInto}
             onChange={(v) => set('stacksInto', v)}
-            error={err('content.stackability.stacksInto') ?? err('content.stackability')}
+            error={errIn('content.stackability.stacksInto') ?? err('content.stackability')}
           />
           <TagsInput
             label={t('form.composedOf')}
             description={t('form.tagsHelp')}
             value={model.composedOf}
             onChange={(v) => set('composedOf', v)}
-            error={err('content.stackability.composedOf')}
+            error={errIn('content.stackability.composedOf')}
           />
         </Stack>
       </Fieldset>

@@ -25,6 +25,7 @@ import { ErrorState, Loading, Notice } from '../components/states';
 import { formatDateTime, formatWaited, languageName } from '../format';
 import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 const STAGES = [
   'draft',
@@ -85,6 +86,12 @@ export default function ProposalPage({ me }: { me: Me }) {
     queryFn: () => unwrap(api.GET('/api/proposals/{id}/history', { params: { path: { id } } })),
     enabled: !!proposal.data,
   });
+  const titled = proposal.data?.content as { title?: unknown } | undefined;
+  useDocumentTitle(
+    proposal.data
+      ? `${proposal.data.reference}: ${typeof titled?.title === 'string' && titled.title ? titled.title : t('proposal.untitled')}`
+      : undefined,
+  );
   if (proposal.isPending) return <Loading />;
   if (proposal.isError) {
     // Unknown, or not visible to this user: retrying cannot help; the way on is the list.

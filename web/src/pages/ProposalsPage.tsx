@@ -9,11 +9,13 @@ import { ErrorState, Loading } from '../components/states';
 import { formatDateTime } from '../format';
 import { ReferenceCell } from '../components/ReferenceCell';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 const PAGE_SIZE = 20;
 
 export default function ProposalsPage({ canPropose }: { canPropose: boolean }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('proposals.title'));
   const [params, setParams] = useSearchParams();
   const institutions = useInstitutions();
   const state = params.get('state') ?? '';

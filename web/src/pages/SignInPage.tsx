@@ -11,14 +11,16 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, unwrap } from '../api/client';
 import { errorMessage } from '../components/states';
+import { useDocumentTitle } from '../components/document-title';
 
 export function SignInPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('signIn.title'));
   const queryClient = useQueryClient();
   // University sign-in is offered only when the server has it configured.
   const oidc = useQuery({
@@ -32,13 +34,21 @@ export function SignInPage() {
   });
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // Said at the field before anything is sent (the server's wording is for API clients).
+  const [missing, setMissing] = useState<{ email?: boolean; password?: boolean }>({});
+  const emailInput = useRef<HTMLInputElement>(null);
+  const passwordInput = useRef<HTMLInputElement>(null);
   const signIn = useMutation({
     mutationFn: () => unwrap(api.POST('/api/auth/session', { body: { email: email.trim(), password } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['me'] }),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    signIn.mutate();
+    const now = { email: email.trim() === '', password: password === '' };
+    setMissing(now);
+    if (now.email) emailInput.current?.focus();
+    else if (now.password) passwordInput.current?.focus();
+    else signIn.mutate();
   };
   const error = signIn.error;
   const message =
@@ -69,14 +79,18 @@ export function SignInPage() {
                 type="email"
                 autoComplete="username"
                 required
+                ref={emailInput}
                 value={email}
+                error={missing.email ? t('signIn.emailMissing') : undefined}
                 onChange={(e) => setEmail(e.currentTarget.value)}
               />
               <PasswordInput
                 label={t('signIn.password')}
                 autoComplete="current-password"
                 required
+                ref={passwordInput}
                 value={password}
+                error={missing.password ? t('signIn.passwordMissing') : undefined}
                 onChange={(e) => setPassword(e.currentTarget.value)}
                 visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
               />

@@ -14,7 +14,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api, ApiError, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
@@ -22,9 +22,11 @@ import { institutionName, useInstitutions } from '../components/institutions';
 import { NewPasswordInput } from '../components/NewPasswordInput';
 import { ErrorState, errorMessage, Loading, Notice } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 export default function UsersPage({ me }: { me: Me }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('users.title'));
   const queryClient = useQueryClient();
   const institutions = useInstitutions();
   const alliance = me.institution.kind === 'alliance';
@@ -34,6 +36,18 @@ export default function UsersPage({ me }: { me: Me }) {
   const [deactivating, setDeactivating] = useState<User | null>(null);
   const [settingPassword, setSettingPassword] = useState<User | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // The dialogs unmount when they close, so their own focus return cannot run: the page gives focus
+  // back to the button that opened one, or to the heading when that button is gone.
+  const opener = useRef<HTMLElement | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const dialogOpen = creating || !!editing || !!deactivating || !!settingPassword;
+  useEffect(() => {
+    if (dialogOpen || !opener.current) return;
+    const target = opener.current;
+    opener.current = null;
+    if (target.isConnected) target.focus();
+    else heading.current?.focus();
+  }, [dialogOpen]);
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const [waitingOnly, setWaitingOnly] = useState(false);
@@ -95,8 +109,17 @@ export default function UsersPage({ me }: { me: Me }) {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={1}>{t('users.title')}</Title>
-        <Button onClick={() => setCreating(true)}>{t('users.create')}</Button>
+        <Title order={1} ref={heading} tabIndex={-1}>
+          {t('users.title')}
+        </Title>
+        <Button
+          onClick={(e) => {
+            opener.current = e.currentTarget;
+            setCreating(true);
+          }}
+        >
+          {t('users.create')}
+        </Button>
       </Group>
       {alliance && (
         <Select
@@ -134,7 +157,7 @@ export default function UsersPage({ me }: { me: Me }) {
       ) : users.isPending ? (
         <Loading />
       ) : items.length === 0 ? (
-        <Text>{t('users.none')}</Text>
+        <Text>{t('users.noneIn', { name: institutionName(institutions.data, institutionId) })}</Text>
       ) : (
         <TableScroll>
           <Table striped className="stack-on-phone">
@@ -175,7 +198,10 @@ export default function UsersPage({ me }: { me: Me }) {
                       <Button
                         size="xs"
                         variant="outline"
-                        onClick={() => setEditing(u)}
+                        onClick={(e) => {
+                          opener.current = e.currentTarget;
+                          setEditing(u);
+                        }}
                         aria-label={t('users.changeRolesOf', { name: u.displayName })}
                       >
                         {t('users.changeRoles')}
@@ -184,7 +210,10 @@ export default function UsersPage({ me }: { me: Me }) {
                         <Button
                           size="xs"
                           variant="outline"
-                          onClick={() => setSettingPassword(u)}
+                          onClick={(e) => {
+                            opener.current = e.currentTarget;
+                            setSettingPassword(u);
+                          }}
                           aria-label={t('users.setPasswordFor', { name: u.displayName })}
                         >
                           {t('users.setPassword')}
@@ -205,7 +234,10 @@ export default function UsersPage({ me }: { me: Me }) {
                           size="xs"
                           variant="outline"
                           color="red.9"
-                          onClick={() => setDeactivating(u)}
+                          onClick={(e) => {
+                            opener.current = e.currentTarget;
+                            setDeactivating(u);
+                          }}
                           aria-label={t('users.deactivateName', { name: u.displayName })}
                         >
                           {t('users.deactivate')}

@@ -1,6 +1,7 @@
 import { Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Me } from '../api/client';
+import { useDocumentTitle } from '../components/document-title';
 
 /** Shown instead of the app to a signed-in user who holds no roles yet. */
 export function WaitingPage({
@@ -13,6 +14,7 @@ export function WaitingPage({
   signingOut: boolean;
 }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('waiting.title'));
   return (
     <Center component="main" mih="100vh" p="md" id="main">
       <Paper withBorder shadow="sm" p="xl" w="100%" maw={520}>

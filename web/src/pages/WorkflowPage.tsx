@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import { ErrorState, Loading } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
+import { useDocumentTitle } from '../components/document-title';
 
 /**
  * The server's diagram names states and events by their codes; people read their names. States get a
@@ -45,6 +46,7 @@ function showStart(diagram: HTMLElement) {
 
 export default function WorkflowPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('workflow.title'));
   const workflow = useQuery({
     queryKey: ['workflow'],
     queryFn: () =>

@@ -143,6 +143,18 @@ describe('sign-in form', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText(/The service is unavailable/)).toBeInTheDocument();
   });
+
+  it('says at each field what is missing, and sends nothing, when the form is empty', async () => {
+    const fetch = vi.fn(async () => new Response('{}', { status: 204 }));
+    vi.stubGlobal('fetch', fetch);
+    renderSignIn();
+    const calls = fetch.mock.calls.length; // the page's own questions (university sign-in, reset)
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText('Enter your e-mail address.')).toBeInTheDocument();
+    expect(screen.getByText('Enter your password.')).toBeInTheDocument();
+    expect(screen.getByLabelText(/E-mail/)).toHaveFocus();
+    expect(fetch.mock.calls.length).toBe(calls);
+  });
 });
 
 describe('field labels of the revision diff', () => {
@@ -192,6 +204,17 @@ describe('field messages', () => {
     expect(fieldMessage(error, 'roles')).toBe('Each role must be one of proposer, admin');
     expect(fieldMessage(error, 'email')).toBeUndefined();
     expect(fieldMessage(new Error('x'), 'email')).toBeUndefined();
+  });
+
+  it('says an empty field the way a form does, not in the server’s words for API clients', () => {
+    const error = new ApiError(400, 'Invalid', undefined, [
+      { field: 'email', message: 'email must be longer than or equal to 1 characters' },
+      { field: 'displayName', message: 'displayName must not be blank' },
+      { field: 'roles', message: 'roles must contain at least 1 elements' },
+    ]);
+    expect(fieldMessage(error, 'email')).toBe('Required.');
+    expect(fieldMessage(error, 'displayName')).toBe('Required.');
+    expect(fieldMessage(error, 'roles')).toBe('Choose at least one.');
   });
 });
 
