@@ -287,6 +287,7 @@ const entry = {
   },
   schemaOrg: { '@type': 'Course' },
   institutions: { cuni: 'Charles University' },
+  countries: { cuni: 'CZ' },
 };
 
 describe('catalogue entry', () => {
@@ -334,5 +335,7 @@ describe('catalogue entry', () => {
     );
     expect(screen.getByText(/for badge wallets and learning record systems/)).toBeInTheDocument();
     expect(screen.getByText(/for Europass/)).toBeInTheDocument();
+    // The awarding body with its country, one of the EU standard elements.
+    expect(screen.getByText(/Led by Charles University \(Czechia\)/)).toBeInTheDocument();
   });
 });
