@@ -156,7 +156,8 @@ const CONTENT = {
   thematicArea: '0613',
 };
 
-async function approvedProposal(api: Api): Promise<string> {
+async function approvedProposal(api: Api, content: Record<string, unknown> = CONTENT): Promise<string> {
+  const admin = api.token;
   const proposer = await api.user('cuni', ['proposer']);
   const uhd = await api.user('uhd', ['reviewer']);
   const su = await api.user('su', ['reviewer']);
@@ -172,7 +173,7 @@ async function approvedProposal(api: Api): Promise<string> {
   const p = (await api.ok(
     'POST',
     '/api/proposals',
-    { partnerInstitutionIds: ['uhd', 'su'], content: CONTENT },
+    { partnerInstitutionIds: ['uhd', 'su'], content },
     proposer,
   )) as {
     id: string;
@@ -193,7 +194,7 @@ async function approvedProposal(api: Api): Promise<string> {
     state: string;
   };
   if (last.state !== 'approved') throw new Error(`the proposal ended in ${last.state}, not approved`);
-  api.token = proposer;
+  api.token = admin;
   return p.id;
 }
 
@@ -238,7 +239,8 @@ async function checkContexts(docs: Record<string, unknown>): Promise<void> {
   }
 }
 
-async function checkElm(elm: unknown): Promise<void> {
+async function checkElm(elm: unknown, label = 'online, English'): Promise<void> {
+  const tag = `ELM (${label})`;
   const officialContext = JSON.parse(standard('edcContext')) as unknown;
   const withOfficial = offlineDocumentLoader(undefined, new Map([[EDC_AP_CONTEXT_URL, officialContext]]));
   const nquads = await jsonld.toRDF(elm, {
@@ -256,14 +258,14 @@ async function checkElm(elm: unknown): Promise<void> {
     algorithm: 'RDFC-1.0',
     safe: true,
   });
-  if (ours === theirs) pass('ELM: our term file and the official EDC context give identical RDF');
-  else fail('ELM: our term file and the official EDC context give different RDF');
+  if (ours === theirs) pass(`${tag}: our term file and the official EDC context give identical RDF`);
+  else fail(`${tag}: our term file and the official EDC context give different RDF`);
 
   const data = new Store(new Parser({ format: 'application/n-quads' }).parse(nquads));
   const types = new Set(data.getQuads(null, RDF_TYPE, null, null).map((q) => q.object.value));
   for (const cls of TARGET_CLASSES) {
-    if (types.has(cls)) pass(`ELM: data holds the shapes' target class ${cls}`);
-    else fail(`ELM: no ${cls} in the data: the shapes would match nothing and conform vacuously`);
+    if (types.has(cls)) pass(`${tag}: data holds the shapes' target class ${cls}`);
+    else fail(`${tag}: no ${cls} in the data: the shapes would match nothing and conform vacuously`);
   }
   const shapes = new Store(new Parser({ format: 'text/turtle' }).parse(standard('loqShapes')));
   const targets = new Set(
@@ -275,10 +277,10 @@ async function checkElm(elm: unknown): Promise<void> {
   // owl:imports name vocabularies; their class definitions play no part in these shapes' checks.
   const validator = new SHACLValidator(shapes as never, { importGraph: () => new Store() as never });
   const report = await validator.validate(data as never);
-  if (report.conforms) pass(`ELM Qualification against LOQ-constraints.ttl (${data.size} triples)`);
+  if (report.conforms) pass(`${tag} Qualification against LOQ-constraints.ttl (${data.size} triples)`);
   for (const r of report.results)
     fail(
-      `ELM SHACL: ${r.focusNode?.value} ${r.path?.value ?? ''}: ${r.message.map((m) => m.value).join('; ') || r.sourceConstraintComponent?.value}`,
+      `${tag} SHACL: ${r.focusNode?.value} ${r.path?.value ?? ''}: ${r.message.map((m) => m.value).join('; ') || r.sourceConstraintComponent?.value}`,
     );
 }
 
@@ -351,6 +353,18 @@ async function main(): Promise<void> {
     if (verified.verified === true) pass('EndorsementCredential verifies (eddsa-rdfc-2022, did:web key)');
     else fail(`EndorsementCredential does not verify: ${JSON.stringify(verified.errors)}`);
     await checkElm(docs.elm);
+    // On-site participation has no verified concept address (a concept with its label only), and a
+    // language outside Europe's: the shapes must take that document too.
+    const onsite = await approvedProposal(api, {
+      ...CONTENT,
+      title: `${CONTENT.title} (on site)`,
+      participationForm: 'onsite',
+      languages: ['en', 'zh'],
+    });
+    await checkElm(
+      await api.ok('GET', `/api/proposals/${onsite}/exports/elm`),
+      'on site, English and Chinese',
+    );
   } finally {
     child?.kill('SIGTERM');
     if (child && child.exitCode === null) await new Promise((r) => child?.once('exit', r));

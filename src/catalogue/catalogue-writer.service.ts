@@ -88,7 +88,10 @@ export class CatalogueWriterService implements ChangeParticipant {
          VALUES ($1, $2, 'published', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
            coalesce((SELECT jsonb_agg(jsonb_build_object('country', i.country, 'agencyId', d.actor_institution_id,
                        'outcome', d.payload->'outcome', 'nqfLevel', d.payload->'nqfLevel',
-                       'conditions', d.payload->'conditions') ORDER BY i.country, d.id)
+                       -- Conditions only as the outcome states them (as the endorsement does): a remark sent
+                       -- with a plain "aligned" was never public.
+                       'conditions', CASE WHEN d.payload->>'outcome' = 'aligned-with-conditions'
+                                          THEN d.payload->'conditions' END) ORDER BY i.country, d.id)
                      FROM decisions d JOIN institutions i ON i.id = d.actor_institution_id
                      WHERE d.proposal_id = $1 AND d.revision = $18 AND d.event = ANY ($19::text[])), '[]'::jsonb),
            $17::regconfig, now())

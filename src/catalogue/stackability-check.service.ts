@@ -17,6 +17,12 @@ const DECLARES_NOTHING = [
   ...UNAVAILABLE.filter((s) => !workflowRegistry().milestone('retired').includes(s)),
 ];
 
+/** A proposal `p` the lead institution (parameter `lead`) can see: one it leads or partners in, or a published one. */
+const visibleToLead = (
+  lead: string,
+) => `(p.lead_institution_id = ${lead} OR ${lead} = ANY (p.partner_institution_ids)
+  OR EXISTS (SELECT 1 FROM catalogue_entries c WHERE c.proposal_id = p.id AND c.status = 'published'))`;
+
 /**
  * The database half of the stackability rule at SUBMIT: every `MC-…` entry names a micro-credential
  * that exists, is visible to the lead institution (published, or one it leads or partners in) and
@@ -49,10 +55,7 @@ export class StackabilityCheckService implements ChangeParticipant {
     // gets the same answer as a reference that does not exist, so a submission cannot be used to
     // learn which of another institution's proposals exist (a hidden proposal is 404 everywhere).
     const found: Array<{ reference: string; state: string }> = await em.query(
-      `SELECT p.reference, p.state FROM proposals p
-       WHERE p.reference = ANY ($1::text[])
-         AND (p.lead_institution_id = $2 OR $2 = ANY (p.partner_institution_ids)
-              OR EXISTS (SELECT 1 FROM catalogue_entries c WHERE c.proposal_id = p.id AND c.status = 'published'))`,
+      `SELECT p.reference, p.state FROM proposals p WHERE p.reference = ANY ($1::text[]) AND ${visibleToLead('$2')}`,
       [refs.map((r) => r.value), row.leadInstitutionId],
     );
     const stateOf = new Map(found.map((f) => [f.reference, f.state]));
@@ -67,12 +70,15 @@ export class StackabilityCheckService implements ChangeParticipant {
       });
       return false;
     });
-    // What every other submitted micro-credential declares (drafts declare nothing yet).
+    // What every other submitted micro-credential the lead institution can see declares (drafts
+    // declare nothing yet). A cycle through a proposal it cannot see is not judged here: refusing it
+    // would reveal a link that proposal declares. The pathways walk stays finite on any graph.
     const others: Array<{ reference: string; stackability: unknown }> = await em.query(
-      `SELECT reference, content -> 'stackability' AS stackability FROM proposals
-       WHERE id <> $1 AND state <> ALL ($2::text[])
-         AND jsonb_typeof(content -> 'stackability') = 'object'`,
-      [row.id, DECLARES_NOTHING],
+      `SELECT p.reference, p.content -> 'stackability' AS stackability FROM proposals p
+       WHERE p.id <> $1 AND p.state <> ALL ($2::text[])
+         AND jsonb_typeof(p.content -> 'stackability') = 'object'
+         AND ${visibleToLead('$3')}`,
+      [row.id, DECLARES_NOTHING, row.leadInstitutionId],
     );
     const edges = others.flatMap((o) => declaredEdges(o.reference, { stackability: o.stackability }));
     problems.push(...cycleProblems(row.reference, existing, edges));

@@ -356,8 +356,9 @@ function addStandardElements(doc: Record<string, unknown>, s: CredentialSource, 
         id: `${id}#assessment`,
         type: 'LearningAssessmentSpecification',
         title: { en: ASSESSMENT_WORDS[type] ?? type },
+        // No `mode`: the course's form of participation need not be the assessment's (an online
+        // course may end with an exam on site), and the content does not say the latter.
         ...(description ? { description: { en: description } } : {}),
-        ...(mode ? { mode } : {}),
       },
     ];
   }

@@ -16,8 +16,12 @@ const COUNTRIES: Record<string, string> = {
   SM: 'SMR', TR: 'TUR', UA: 'UKR', VA: 'VAT',
 }; // prettier-ignore
 
-/** ISO 639-1 → ISO 639-2/T: the EU's official languages and the other languages of Europe. */
+/**
+ * ISO 639-1 → ISO 639-2/T: the EU's official languages, the other languages of Europe, and the other
+ * teaching languages the proposal form offers (Arabic, Chinese, Japanese).
+ */
 const LANGUAGES: Record<string, string> = {
+  ar: 'ARA', ja: 'JPN', zh: 'ZHO',
   bg: 'BUL', bs: 'BOS', ca: 'CAT', cs: 'CES', cy: 'CYM', da: 'DAN', de: 'DEU', el: 'ELL', en: 'ENG',
   es: 'SPA', et: 'EST', eu: 'EUS', fi: 'FIN', fr: 'FRA', ga: 'GLE', gl: 'GLG', hr: 'HRV', hu: 'HUN',
   is: 'ISL', it: 'ITA', la: 'LAT', lb: 'LTZ', lt: 'LIT', lv: 'LAV', mk: 'MKD', mt: 'MLT', nb: 'NOB',

@@ -31,7 +31,12 @@ async function drive(c: Record<string, unknown>, partners: string[], until: stri
   await w.ok(p.id, 'cuniProposer', 'SUBMIT');
   for (const partner of partners) await w.ok(p.id, REVIEWER_OF[partner], 'PARTNER_APPROVE');
   await w.ok(p.id, 'qualityOfficer', 'QUALITY_APPROVE', w.allMet());
-  await w.ok(p.id, 'nauLiaison', 'AGENCY_CONFIRM', { outcome: 'aligned', nqfLevel: '7' });
+  // A remark sent with a plain "aligned" is not a condition: it never becomes public.
+  await w.ok(p.id, 'nauLiaison', 'AGENCY_CONFIRM', {
+    outcome: 'aligned',
+    nqfLevel: '7',
+    conditions: 'An internal remark.',
+  });
   let last: ProposalView | undefined;
   for (const partner of partners)
     last = await w.ok(p.id, AGENCY_OF[partner], 'AGENCY_CONFIRM', {
@@ -658,6 +663,24 @@ describe('stackability at SUBMIT', () => {
     const shared = await w.create(content({ title: 'Shared with cuni' }), ['cuni'], 'unimiProposer');
     const { res: ok } = await submit({ stacksInto: [shared.reference], composedOf: [] });
     expect(ok.status).toBe(200);
+  });
+
+  it('judges cycles on what the lead institution can see, so a refusal never reveals a hidden link', async () => {
+    const b = await drive(content({ title: 'Cycle part B' }), ['uhd'], 'published');
+    const c = await drive(content({ title: 'Cycle whole C' }), ['uhd'], 'published');
+    // unimi's proposal, which cuni cannot see, links them: B → hidden → C.
+    const hidden = await w.create(
+      content({
+        title: 'Hidden link',
+        stackability: { composedOf: [b.reference], stacksInto: [c.reference] },
+      }),
+      ['uw'],
+      'unimiProposer',
+    );
+    await w.ok(hidden.id, 'unimiProposer', 'SUBMIT');
+    // C → x → B closes a cycle only through the hidden proposal: refusing it would reveal that link.
+    const { res } = await submit({ composedOf: [c.reference], stacksInto: [b.reference] });
+    expect([res.status, res.body.errors]).toEqual([200, undefined]);
   });
 
   it('refuses a reference that would close a cycle, and a self-reference, naming the field; accepts the same without the cycle', async () => {

@@ -790,14 +790,19 @@ describe('migrations', () => {
     const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
     const migrate = (...args: string[]) =>
       run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
-    expect(migrations[migrations.length - 1].name).toBe('CatalogueAlignmentConditions1795990000000');
     const { Client } = await import('pg');
     const c = new Client({ connectionString: url.toString() });
     const alignments = async () =>
       (await c.query(`SELECT alignments FROM catalogue_entries`)).rows[0].alignments as unknown[];
     try {
+      // Back to before this migration: it and every later one, newest first.
+      const at = migrations.findIndex((m) => m.name === 'CatalogueAlignmentConditions1795990000000');
+      expect(at).toBeGreaterThan(0);
+      const revertConditions = async () => {
+        for (let i = migrations.length - 1; i >= at; i--) await migrate('revert');
+      };
       await migrate('run');
-      await migrate('revert');
+      await revertConditions();
       await c.connect();
       const [{ id: userId }] = (
         await c.query(
@@ -816,7 +821,8 @@ describe('migrations', () => {
       // An earlier revision's confirmation, then the published revision's two.
       for (const [version, revision, agency, payload] of [
         [1, 1, 'hceres', { outcome: 'aligned-with-conditions', conditions: 'from revision 1' }],
-        [2, 2, 'nau', { outcome: 'aligned', nqfLevel: '7' }],
+        // A remark with a plain "aligned" is no condition: it stays out, as in the endorsement.
+        [2, 2, 'nau', { outcome: 'aligned', nqfLevel: '7', conditions: 'internal remark' }],
         [3, 2, 'hceres', { outcome: 'aligned-with-conditions', conditions: 'Register first.' }],
       ] as const)
         await c.query(
@@ -843,7 +849,7 @@ describe('migrations', () => {
         { ...before[0], conditions: null },
         { ...before[1], conditions: 'Register first.' },
       ]);
-      await migrate('revert');
+      await revertConditions();
       expect(await alignments()).toEqual(before);
     } finally {
       await c.end().catch(() => undefined);

@@ -80,10 +80,20 @@ function PasswordSection() {
             required
             value={currentPassword}
             error={currentError}
-            onChange={(e) => setCurrent(e.currentTarget.value)}
+            onChange={(e) => {
+              setCurrent(e.currentTarget.value);
+              setMissing((m) => ({ ...m, current: false }));
+            }}
             visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
           />
-          <NewPasswordInput value={newPassword} onChange={setNew} error={newError} />
+          <NewPasswordInput
+            value={newPassword}
+            onChange={(v) => {
+              setNew(v);
+              setMissing((m) => ({ ...m, next: false }));
+            }}
+            error={newError}
+          />
           <Button type="submit" loading={change.isPending} style={{ alignSelf: 'flex-start' }}>
             {t('me.password.submit')}
           </Button>
@@ -273,14 +283,24 @@ function DeputiesSection({ me }: { me: Me }) {
                   {errorMessage(err, t)}
                 </Alert>
               )}
-              <ColleaguePicker value={userId} onChange={setUserId} error={userError} />
+              <ColleaguePicker
+                value={userId}
+                onChange={(v) => {
+                  setUserId(v);
+                  setMissing((m) => ({ ...m, userId: false }));
+                }}
+                error={userError}
+              />
               <Group grow align="flex-start">
                 <TextInput
                   type="date"
                   label={t('me.deputies.from')}
                   required
                   value={from}
-                  onChange={(e) => setFrom(e.currentTarget.value)}
+                  onChange={(e) => {
+                    setFrom(e.currentTarget.value);
+                    setMissing((m) => ({ ...m, from: false }));
+                  }}
                   error={fromError}
                 />
                 <TextInput
@@ -288,7 +308,10 @@ function DeputiesSection({ me }: { me: Me }) {
                   label={t('me.deputies.to')}
                   required
                   value={to}
-                  onChange={(e) => setTo(e.currentTarget.value)}
+                  onChange={(e) => {
+                    setTo(e.currentTarget.value);
+                    setMissing((m) => ({ ...m, to: false }));
+                  }}
                   error={toError}
                 />
               </Group>

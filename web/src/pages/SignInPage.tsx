@@ -82,7 +82,10 @@ export function SignInPage() {
                 ref={emailInput}
                 value={email}
                 error={missing.email ? t('signIn.emailMissing') : undefined}
-                onChange={(e) => setEmail(e.currentTarget.value)}
+                onChange={(e) => {
+                  setEmail(e.currentTarget.value);
+                  setMissing((m) => ({ ...m, email: false }));
+                }}
               />
               <PasswordInput
                 label={t('signIn.password')}
@@ -91,7 +94,10 @@ export function SignInPage() {
                 ref={passwordInput}
                 value={password}
                 error={missing.password ? t('signIn.passwordMissing') : undefined}
-                onChange={(e) => setPassword(e.currentTarget.value)}
+                onChange={(e) => {
+                  setPassword(e.currentTarget.value);
+                  setMissing((m) => ({ ...m, password: false }));
+                }}
                 visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
               />
               <Button type="submit" loading={signIn.isPending}>
