@@ -17,17 +17,20 @@ const DECLARES_NOTHING = [
   ...UNAVAILABLE.filter((s) => !workflowRegistry().milestone('retired').includes(s)),
 ];
 
-/** A proposal `p` the lead institution (parameter `lead`) can see: one it leads or partners in, or a published one. */
-const visibleToLead = (
-  lead: string,
-) => `(p.lead_institution_id = ${lead} OR ${lead} = ANY (p.partner_institution_ids)
-  OR EXISTS (SELECT 1 FROM catalogue_entries c WHERE c.proposal_id = p.id AND c.status = 'published'))`;
+/**
+ * SQL: the proposal `p` is one the lead institution (the parameter named by `lead`) can see: one it
+ * leads or partners in, or a published one.
+ */
+function visibleToLead(lead: string): string {
+  return `(p.lead_institution_id = ${lead} OR ${lead} = ANY (p.partner_institution_ids)
+    OR EXISTS (SELECT 1 FROM catalogue_entries c WHERE c.proposal_id = p.id AND c.status = 'published'))`;
+}
 
 /**
  * The database half of the stackability rule at SUBMIT: every `MC-…` entry names a micro-credential
  * that exists, is visible to the lead institution (published, or one it leads or partners in) and
- * is still available, and no entry closes a cycle with what the other submitted
- * micro-credentials declare. Runs in the engine's transaction; the machine itself stays pure.
+ * is still available, and no entry closes a cycle with what the other submitted micro-credentials
+ * the lead institution can see declare. Runs in the engine's transaction; the machine stays pure.
  */
 @Injectable()
 @ChangeParticipantRole('stackability')
