@@ -735,6 +735,8 @@ describe('web application in a browser', () => {
     // The previous page stays on screen until the search answers: wait for the one matching row.
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
     expect(await page.getByRole('row').nth(1).textContent()).toContain('Narrow Screens');
+    // The list says its order, which "Last change" alone would not.
+    await page.getByText('Newest proposals first, by when they were created.').waitFor();
 
     const mobile = await open(proposer, DEFAULT_PASSWORD, { width: 390, height: 844 });
     await mobile.goto('/proposals');

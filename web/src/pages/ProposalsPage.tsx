@@ -111,6 +111,8 @@ export default function ProposalsPage({ canPropose }: { canPropose: boolean }) {
       ) : (
         <TableScroll>
           <Table striped className="stack-on-phone">
+            {/* The order is by creation: "Last change" alone would suggest otherwise. */}
+            <Table.Caption>{t('proposals.caption')}</Table.Caption>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('proposal.reference')}</Table.Th>
