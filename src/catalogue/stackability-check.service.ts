@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { FieldProblem } from '../common/domain-error.js';
-import type { ProposalRow } from '../workflow/proposals.repository.js';
+import { ProposalsRepository, type ProposalRow } from '../workflow/proposals.repository.js';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { ChangeParticipantRole, type ChangeParticipant } from '../workflow/proposal-change.js';
 import { cycleProblems, declaredEdges, kindOf, stackEntries } from './stackability.js';
@@ -22,7 +22,8 @@ const DECLARES_NOTHING = [
  * leads or partners in, or a published one.
  */
 function visibleToLead(lead: string): string {
-  return `(p.lead_institution_id = ${lead} OR ${lead} = ANY (p.partner_institution_ids)
+  const [leads, partners] = ProposalsRepository.involvementBranches(lead);
+  return `(${leads} OR ${partners}
     OR EXISTS (SELECT 1 FROM catalogue_entries c WHERE c.proposal_id = p.id AND c.status = 'published'))`;
 }
 

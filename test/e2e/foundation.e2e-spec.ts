@@ -683,20 +683,38 @@ describe('start-up and outages', () => {
 });
 
 describe('migrations', () => {
-  it('move decision fields into the JSON payload and back without losing any', async () => {
+  /** A database of the test's own, the migration CLI on it, and its removal. */
+  const scratchDatabase = (suffix: string) => {
     const url = new URL(process.env.DATABASE_URL as string);
-    url.pathname = `/${url.pathname.slice(1)}_payload`;
+    url.pathname = `/${url.pathname.slice(1)}_${suffix}`;
     const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
     const migrate = (...args: string[]) =>
       run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
-    // Back to before the decision-payload migration: it and every later one, newest first.
-    const payloadsAt = migrations.findIndex((m) => m.name === 'DecisionPayloads1795910000000');
-    expect(payloadsAt).toBeGreaterThan(0);
-    const revertPayloads = async () => {
-      for (let i = migrations.length - 1; i >= payloadsAt; i--) await migrate('revert');
+    return {
+      url: url.toString(),
+      migrate,
+      /** Back to before the named migration: it and every later one, newest first. */
+      revertThrough: async (name: string) => {
+        const at = migrations.findIndex((m) => m.name === name);
+        expect(at).toBeGreaterThan(0);
+        for (let i = migrations.length - 1; i >= at; i--) await migrate('revert');
+      },
+      drop: async () => {
+        const { Client } = await import('pg');
+        const admin = new Client({ connectionString: process.env.DATABASE_URL });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+        await admin.end();
+      },
     };
+  };
+
+  it('move decision fields into the JSON payload and back without losing any', async () => {
+    const db = scratchDatabase('payload');
+    const { url, migrate } = db;
+    const revertPayloads = () => db.revertThrough('DecisionPayloads1795910000000');
     const { Client } = await import('pg');
-    const c = new Client({ connectionString: url.toString() });
+    const c = new Client({ connectionString: url });
     try {
       await migrate('run');
       await revertPayloads();
@@ -725,7 +743,7 @@ describe('migrations', () => {
       );
       await c.end();
       await migrate('run');
-      const after = new Client({ connectionString: url.toString() });
+      const after = new Client({ connectionString: url });
       await after.connect();
       const moved = await after.query(`SELECT payload FROM decisions ORDER BY proposal_version`);
       // Migration 1795930000000-stage-times derives the stage entry times from the decisions.
@@ -751,7 +769,7 @@ describe('migrations', () => {
         {},
       ]);
       await revertPayloads();
-      const back = new Client({ connectionString: url.toString() });
+      const back = new Client({ connectionString: url });
       await back.connect();
       const columns = await back.query(
         `SELECT comment, criteria, outcome, conditions, nqf_level, external_reference FROM decisions ORDER BY proposal_version`,
@@ -777,30 +795,19 @@ describe('migrations', () => {
       ]);
     } finally {
       await c.end().catch(() => undefined);
-      const admin = new Client({ connectionString: process.env.DATABASE_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-      await admin.end();
+      await db.drop();
     }
   });
 
   it("give published catalogue entries their agencies' conditions, and take them away again", async () => {
-    const url = new URL(process.env.DATABASE_URL as string);
-    url.pathname = `/${url.pathname.slice(1)}_conditions`;
-    const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
-    const migrate = (...args: string[]) =>
-      run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
+    const db = scratchDatabase('conditions');
+    const { migrate } = db;
     const { Client } = await import('pg');
-    const c = new Client({ connectionString: url.toString() });
+    const c = new Client({ connectionString: db.url });
     const alignments = async () =>
       (await c.query(`SELECT alignments FROM catalogue_entries`)).rows[0].alignments as unknown[];
     try {
-      // Back to before this migration: it and every later one, newest first.
-      const at = migrations.findIndex((m) => m.name === 'CatalogueAlignmentConditions1795990000000');
-      expect(at).toBeGreaterThan(0);
-      const revertConditions = async () => {
-        for (let i = migrations.length - 1; i >= at; i--) await migrate('revert');
-      };
+      const revertConditions = () => db.revertThrough('CatalogueAlignmentConditions1795990000000');
       await migrate('run');
       await revertConditions();
       await c.connect();
@@ -853,22 +860,16 @@ describe('migrations', () => {
       expect(await alignments()).toEqual(before);
     } finally {
       await c.end().catch(() => undefined);
-      const admin = new Client({ connectionString: process.env.DATABASE_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-      await admin.end();
+      await db.drop();
     }
   });
 
   it('apply to an empty database, revert completely, and apply again', async () => {
-    const url = new URL(process.env.DATABASE_URL as string);
-    url.pathname = `/${url.pathname.slice(1)}_mig`;
-    const env = { ...testEnv({ DATABASE_URL: url.toString() }) };
-    const migrate = (...args: string[]) =>
-      run(process.execPath, ['dist/src/database/migrate.js', ...args], { env });
+    const db = scratchDatabase('mig');
+    const { migrate } = db;
     const { Client } = await import('pg');
     const tables = async () => {
-      const c = new Client({ connectionString: url.toString() });
+      const c = new Client({ connectionString: db.url });
       await c.connect();
       const r = await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
       await c.end();
@@ -882,10 +883,7 @@ describe('migrations', () => {
       expect(await tables()).toEqual(['migrations']);
       expect((await migrate('run')).stdout).toMatch(/Applied/);
     } finally {
-      const c = new Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-      await c.end();
+      await db.drop();
     }
   });
 });
