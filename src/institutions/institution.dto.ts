@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsISO31661Alpha2, IsString, Length, Matches } from 'class-validator';
 import { VISIBLE_CHARACTER } from '../common/visible-text.js';
 import { INSTITUTION_KINDS, ROLES, type InstitutionKind, type Role } from '../../workflows/types.js';
 
 const CREATABLE_KINDS = ['university', 'agency'] as const;
+const COUNTRY_MESSAGE =
+  'country must be an ISO 3166-1 alpha-2 code such as IT (Greece is GR, the United Kingdom GB)';
 
 export class CreateInstitutionDto {
   @ApiProperty({
@@ -28,8 +30,14 @@ export class CreateInstitutionDto {
   @IsIn(CREATABLE_KINDS, { message: `kind must be one of ${CREATABLE_KINDS.join(', ')}` })
   kind!: Exclude<InstitutionKind, 'alliance'>;
 
-  @ApiProperty({ example: 'IT', description: 'ISO 3166-1 alpha-2' })
-  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as IT' })
+  // An assigned ISO code, not the EU's own abbreviations (EL, UK): the credential exports name the
+  // country by the EU authority table, which is keyed by ISO, so an EU-style code would drop it.
+  @ApiProperty({
+    example: 'IT',
+    description: 'ISO 3166-1 alpha-2, upper case (Greece is GR, the United Kingdom GB)',
+  })
+  @Matches(/^[A-Z]{2}$/, { message: COUNTRY_MESSAGE })
+  @IsISO31661Alpha2({ message: COUNTRY_MESSAGE })
   country!: string;
 }
 

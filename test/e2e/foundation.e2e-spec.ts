@@ -368,6 +368,27 @@ describe('users and institutions', () => {
       .set(bearer(await t.admin()))
       .send({ id: 'x-agency', name: 'X', kind: 'agency' });
     expectProblem(noCountry, 400);
+    // The EU's own abbreviations and unassigned codes are not ISO codes: the exports could not name them.
+    for (const country of ['EL', 'UK', 'XX', 'it']) {
+      const eu = await t
+        .http()
+        .post('/api/institutions')
+        .set(bearer(await t.admin()))
+        .send({ id: 'x-eu-style', name: 'X', kind: 'agency', country });
+      expectProblem(eu, 400);
+      expect(eu.body.errors).toEqual([
+        {
+          field: 'country',
+          message:
+            'country must be an ISO 3166-1 alpha-2 code such as IT (Greece is GR, the United Kingdom GB)',
+        },
+      ]);
+    }
+    const listed = await t
+      .http()
+      .get('/api/institutions')
+      .set(bearer(await t.admin()));
+    expect((listed.body as Array<{ id: string }>).map((i) => i.id)).not.toContain('x-eu-style');
     // a second alliance office would give its admins alliance-wide powers
     const alliance = await t
       .http()

@@ -969,7 +969,7 @@ export interface components {
             /** @enum {string} */
             kind: "university" | "agency";
             /**
-             * @description ISO 3166-1 alpha-2
+             * @description ISO 3166-1 alpha-2, upper case (Greece is GR, the United Kingdom GB)
              * @example IT
              */
             country: string;
