@@ -380,4 +380,75 @@ describe('account pages and credential exports in a browser', () => {
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     await expect(opener.evaluate((b) => b === document.activeElement)).resolves.toBe(true);
   });
+
+  it('lets the alliance administrator add an institution and name its sign-in domains', async () => {
+    const admin = await server.user('4euplus', ['admin'], 'alliance-institutions-admin');
+    const page = await open(admin.email);
+    await page.goto('/');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Institutions' }).click();
+    await page.getByRole('heading', { name: 'Institutions', level: 1 }).waitFor();
+    expect(await page.title()).toBe('Institutions · 4EU+ micro-credential QA');
+    const id = `ubo-${Date.now() % 100000}`;
+    await page.getByRole('button', { name: 'Add institution' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/^Name/).fill('University of Bologna');
+    await dialog.getByLabel(/^Short name/).fill(id);
+    // The EU's own abbreviation for Greece is refused at its field, with the ISO code to use.
+    await dialog.getByLabel(/^Country/).fill('EL');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog
+      .getByText(/Greece is GR/)
+      .first()
+      .waitFor();
+    await expectAccessible(page);
+    await dialog.getByLabel(/^Country/).fill('IT');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'University of Bologna was added.' }).waitFor();
+    await page.getByRole('button', { name: 'Sign-in settings of University of Bologna' }).click();
+    const settings = page.getByRole('dialog');
+    await settings.getByLabel(/^Domains/).fill('unibo.it, studio.unibo.it');
+    // University sign-in is not configured on this server: passwords cannot be switched off.
+    await expect(
+      settings.getByRole('checkbox', { name: /Only university sign-in/ }).isDisabled(),
+    ).resolves.toBe(true);
+    await settings.getByText(/has not been set up for/).waitFor();
+    await screenshot(page, 'admin-institution-settings');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'The sign-in settings of University of Bologna were saved.' })
+      .waitFor();
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: /University of Bologna/ }) });
+    await row.getByText('studio.unibo.it, unibo.it').waitFor();
+    await expectAccessible(page);
+    const listed = await server
+      .http()
+      .get('/api/institutions')
+      .set({ authorization: `Bearer ${admin.token}` });
+    expect(
+      (listed.body as Array<{ id: string; domains: string[]; country: string }>).find((i) => i.id === id),
+    ).toMatchObject({
+      country: 'IT',
+      domains: ['studio.unibo.it', 'unibo.it'],
+    });
+  });
+
+  it('shows an institution’s administrator the institutions, with settings only for its own', async () => {
+    const admin = await server.user('uhd', ['admin'], 'uhd-institutions-admin');
+    const page = await open(admin.email);
+    await page.goto('/admin/institutions');
+    await page.getByRole('rowheader', { name: /Charles University/ }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add institution' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Sign-in settings of/ }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Sign-in settings of Heidelberg University' }).click();
+    expect(
+      await page
+        .getByRole('dialog')
+        .getByLabel(/^Domains/)
+        .count(),
+    ).toBe(0);
+    await expectAccessible(page);
+  });
 });

@@ -19,6 +19,7 @@ const HistoryPage = lazy(() => import('./pages/HistoryPage'));
 const WorkflowPage = lazy(() => import('./pages/WorkflowPage'));
 const ChecklistPage = lazy(() => import('./pages/ChecklistPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
+const InstitutionsPage = lazy(() => import('./pages/InstitutionsPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const MePage = lazy(() => import('./pages/MePage'));
 const CataloguePage = lazy(() => import('./pages/CataloguePage'));
@@ -125,6 +126,7 @@ function Shell({ me }: { me: Me }) {
     ...(isAdmin
       ? [
           { to: '/admin/users', label: t('nav.users') },
+          { to: '/admin/institutions', label: t('nav.institutions') },
           { to: '/admin/audit', label: t('nav.audit') },
         ]
       : []),
@@ -226,6 +228,10 @@ function Shell({ me }: { me: Me }) {
             <Route path="/workflow" element={<WorkflowPage />} />
             <Route path="/quality-checklist" element={<ChecklistPage />} />
             <Route path="/admin/users" element={isAdmin ? <UsersPage me={me} /> : <Navigate to="/" />} />
+            <Route
+              path="/admin/institutions"
+              element={isAdmin ? <InstitutionsPage me={me} /> : <Navigate to="/" />}
+            />
             <Route path="/admin/audit" element={isAdmin ? <AuditPage me={me} /> : <Navigate to="/" />} />
             <Route path="/me" element={<MePage me={me} />} />
             <Route path="/catalogue" element={<CataloguePage />} />

@@ -1,28 +1,16 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Modal,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { api, ApiError, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
+import { api, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
 import { institutionName, useInstitutions } from '../components/institutions';
 import { NewPasswordInput } from '../components/NewPasswordInput';
-import { ErrorState, errorMessage, Loading, Notice } from '../components/states';
+import { ErrorState, Loading, Notice } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 import { useDocumentTitle } from '../components/document-title';
+import { FormDialog, useSend } from '../components/FormDialog';
 
 export default function UsersPage({ me }: { me: Me }) {
   const { t } = useTranslation();
@@ -343,78 +331,6 @@ function RoleChoices({
   );
 }
 
-/** A dialog's failure. Field problems are said under their fields; the alert only points at them. */
-function DialogError({ error }: { error: unknown }) {
-  const { t } = useTranslation();
-  if (!error) return null;
-  return (
-    <Alert color="red.9" variant="outline" role="alert">
-      {error instanceof ApiError && error.errors.length > 0 ? t('event.checkFields') : errorMessage(error, t)}
-    </Alert>
-  );
-}
-
-/** A dialog's action: the request, whether it is running, and why it failed (kept for the fields). */
-function useSend<T>(request: () => Promise<T>, onDone: (result: T) => void) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await request());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { send, error, busy };
-}
-
-/** The frame of the users page's dialogs: title, failure, fields, Cancel and the action's button. */
-function UserDialog({
-  title,
-  submitLabel,
-  danger,
-  action,
-  onClose,
-  children,
-}: {
-  title: string;
-  submitLabel: string;
-  danger?: boolean;
-  action: { send: () => Promise<void>; error: unknown; busy: boolean };
-  onClose: () => void;
-  children: ReactNode;
-}) {
-  const { t } = useTranslation();
-  return (
-    <Modal opened onClose={onClose} title={title} closeButtonProps={{ 'aria-label': t('common.close') }}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.send();
-        }}
-        noValidate
-      >
-        <Stack>
-          <DialogError error={action.error} />
-          {children}
-          <Group justify="flex-end">
-            <Button variant="outline" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={action.busy} color={danger ? 'red.9' : undefined}>
-              {submitLabel}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
-  );
-}
-
 interface UserDialogProps {
   user: User;
   onClose: () => void;
@@ -435,7 +351,7 @@ function SetPasswordDialog({ user, onClose, onDone }: UserDialogProps) {
     () => onDone(user),
   );
   return (
-    <UserDialog
+    <FormDialog
       title={t('users.setPasswordOf', { name: user.displayName })}
       submitLabel={t('users.setPassword')}
       action={action}
@@ -447,7 +363,7 @@ function SetPasswordDialog({ user, onClose, onDone }: UserDialogProps) {
         onChange={setPassword}
         error={fieldMessage(action.error, 'newPassword')}
       />
-    </UserDialog>
+    </FormDialog>
   );
 }
 
@@ -472,7 +388,7 @@ function CreateUserDialog({
   );
   const error = action.error;
   return (
-    <UserDialog
+    <FormDialog
       title={t('users.create')}
       submitLabel={t('users.createSubmit')}
       action={action}
@@ -506,7 +422,7 @@ function CreateUserDialog({
         offered={offeredRoles}
         required
       />
-    </UserDialog>
+    </FormDialog>
   );
 }
 
@@ -519,7 +435,7 @@ function RolesDialog({ user, onClose, onDone }: UserDialogProps) {
     onDone,
   );
   return (
-    <UserDialog
+    <FormDialog
       title={t('users.changeRolesOf', { name: user.displayName })}
       submitLabel={t('users.saveRoles')}
       action={action}
@@ -531,7 +447,7 @@ function RolesDialog({ user, onClose, onDone }: UserDialogProps) {
         error={fieldMessage(action.error, 'roles')}
         offered={[...new Set([...offeredRoles, ...user.roles])]}
       />
-    </UserDialog>
+    </FormDialog>
   );
 }
 
@@ -543,7 +459,7 @@ function ConfirmDeactivate({ user, onClose, onDone }: UserDialogProps) {
     onDone,
   );
   return (
-    <UserDialog
+    <FormDialog
       title={t('users.deactivateName', { name: user.displayName })}
       submitLabel={t('users.deactivate')}
       danger
@@ -551,6 +467,6 @@ function ConfirmDeactivate({ user, onClose, onDone }: UserDialogProps) {
       onClose={onClose}
     >
       <Text>{t('users.deactivateExplain')}</Text>
-    </UserDialog>
+    </FormDialog>
   );
 }
