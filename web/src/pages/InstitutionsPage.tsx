@@ -11,6 +11,12 @@ import { TableScroll } from '../components/TableScroll';
 
 const KINDS = ['university', 'agency'] as const;
 
+/** The alliance office, then the universities, then the agencies, each by name (the API orders by id). */
+const KIND_ORDER: Record<Institution['kind'], number> = { alliance: 0, university: 1, agency: 2 };
+export function inPageOrder(list: Institution[]): Institution[] {
+  return [...list].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name));
+}
+
 /**
  * The alliance's institutions and their sign-in settings. The alliance admin adds universities and
  * agencies and names each one's home-organisation domains; an institution's own admin decides whether
@@ -80,7 +86,7 @@ export default function InstitutionsPage({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {institutions.data.map((i) => (
+              {inPageOrder(institutions.data).map((i) => (
                 <Table.Tr key={i.id}>
                   <Table.Th scope="row">
                     {i.name}

@@ -9,6 +9,7 @@ import '../i18n';
 import InstitutionsPage from '../pages/InstitutionsPage';
 
 const INSTITUTIONS: Institution[] = [
+  { id: 'aaq', name: 'Swiss Agency of Accreditation (AAQ)', kind: 'agency', country: 'CH', domains: [], passwordLoginDisabled: false },
   { id: '4euplus', name: '4EU+ Alliance', kind: 'alliance', country: null, domains: [], passwordLoginDisabled: false },
   { id: 'cuni', name: 'Charles University', kind: 'university', country: 'CZ', domains: ['cuni.cz'], passwordLoginDisabled: false },
   { id: 'uhd', name: 'Heidelberg University', kind: 'university', country: 'DE', domains: [], passwordLoginDisabled: true },
@@ -39,7 +40,7 @@ const json = (body: unknown, status = 200) =>
   });
 
 /** The server: the institutions list, university sign-in configured, and `patch` for a PATCH. */
-function serve(patch: (body: unknown) => Response = () => json(INSTITUTIONS[1])) {
+function serve(patch: (body: unknown) => Response = () => json(INSTITUTIONS[2])) {
   const sent: Array<{ method: string; path: string; body: unknown }> = [];
   const fetch = vi.fn(async (request: Request) => {
     const path = new URL(request.url).pathname;
@@ -72,6 +73,13 @@ describe('institutions page', () => {
     serve();
     renderPage('4euplus');
     const row = (await screen.findByRole('rowheader', { name: /Charles University/ })).closest('tr');
+    // The alliance office, the universities, then the agencies.
+    expect(screen.getAllByRole('rowheader').map((h) => h.firstChild?.textContent)).toEqual([
+      '4EU+ Alliance',
+      'Charles University',
+      'Heidelberg University',
+      'Swiss Agency of Accreditation (AAQ)',
+    ]);
     expect(within(row as HTMLElement).getByText('cuni.cz')).toBeInTheDocument();
     expect(within(row as HTMLElement).getByText('Allowed')).toBeInTheDocument();
     const uhd = screen.getByRole('rowheader', { name: /Heidelberg University/ }).closest('tr');
@@ -124,7 +132,7 @@ describe('institutions page', () => {
   });
 
   it('lets an institution’s admin change only its own password sign-in, not domains nor other institutions', async () => {
-    const sent = serve(() => json({ ...INSTITUTIONS[1], passwordLoginDisabled: true }));
+    const sent = serve(() => json({ ...INSTITUTIONS[2], passwordLoginDisabled: true }));
     renderPage('cuni');
     await screen.findByRole('rowheader', { name: /Charles University/ });
     expect(screen.queryByRole('button', { name: 'Add institution' })).toBeNull();
