@@ -396,11 +396,16 @@ describe('account pages and credential exports in a browser', () => {
     // The EU's own abbreviation for Greece is refused at its field, with the ISO code to use.
     await dialog.getByLabel(/^Country/).fill('EL');
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
-    await dialog
-      .getByText(/Greece is GR/)
-      .first()
-      .waitFor();
+    // The field's own message (its help text names GR too), once the server has answered.
+    await dialog.getByText(/^Must be an ISO 3166-1 alpha-2 code/).waitFor();
+    await expect(dialog.getByLabel(/^Country/).getAttribute('aria-invalid')).resolves.toBe('true');
     await expectAccessible(page);
+    // A short name already taken is said at its field.
+    await dialog.getByLabel(/^Short name/).fill('cuni');
+    await dialog.getByLabel(/^Country/).fill('IT');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.getByText('Another institution already has this short name.').waitFor();
+    await dialog.getByLabel(/^Short name/).fill(id);
     await dialog.getByLabel(/^Country/).fill('IT');
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'University of Bologna was added.' }).waitFor();
@@ -408,10 +413,10 @@ describe('account pages and credential exports in a browser', () => {
     const settings = page.getByRole('dialog');
     await settings.getByLabel(/^Domains/).fill('unibo.it, studio.unibo.it');
     // University sign-in is not configured on this server: passwords cannot be switched off.
+    await settings.getByText(/has not been set up for/).waitFor();
     await expect(
       settings.getByRole('checkbox', { name: /Only university sign-in/ }).isDisabled(),
     ).resolves.toBe(true);
-    await settings.getByText(/has not been set up for/).waitFor();
     await screenshot(page, 'admin-institution-settings');
     await settings.getByRole('button', { name: 'Save' }).click();
     await page
@@ -450,5 +455,25 @@ describe('account pages and credential exports in a browser', () => {
         .count(),
     ).toBe(0);
     await expectAccessible(page);
+    // On a phone each institution is a card: nothing to scroll sideways.
+    const { context, page: phone } = await signedIn(browser, server, admin.email, DEFAULT_PASSWORD, {
+      width: 390,
+      height: 844,
+    });
+    contexts.push(context);
+    pages.push(phone);
+    await phone.goto('/admin/institutions');
+    await phone.getByRole('rowheader', { name: /Heidelberg University/ }).waitFor();
+    expect(
+      await phone.evaluate(() => {
+        const scroller = document.querySelector('.table-scroll');
+        return [
+          document.documentElement.scrollWidth <= window.innerWidth + 1,
+          !!scroller && scroller.scrollWidth <= scroller.clientWidth + 1,
+        ];
+      }),
+    ).toEqual([true, true]);
+    await expectAccessible(phone);
+    await screenshot(phone, 'institutions-390px');
   });
 });

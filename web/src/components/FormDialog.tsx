@@ -30,7 +30,9 @@ export function useSend<T>(request: () => Promise<T>, onDone: (result: T) => voi
       setBusy(false);
     }
   };
-  return { send, error, busy };
+  // A check made before sending (a field left empty) replaces an earlier answer's failure.
+  const reset = () => setError(null);
+  return { send, error, busy, reset };
 }
 
 /** The frame of a form in a dialog: title, failure, fields, Cancel and the action's button. */

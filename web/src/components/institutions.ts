@@ -1,11 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap, type Institution } from '../api/client';
 
-export function useInstitutions() {
+/** Institutions rarely change: read once in ten minutes, unless the page needs them `fresh` (on arrival). */
+export function useInstitutions({ fresh = false }: { fresh?: boolean } = {}) {
   return useQuery({
     queryKey: ['institutions'],
     queryFn: () => unwrap(api.GET('/api/institutions')),
-    staleTime: 10 * 60_000,
+    staleTime: fresh ? 0 : 10 * 60_000,
   });
 }
 

@@ -1,11 +1,13 @@
 import { Badge, Button, Checkbox, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, fieldMessage, unwrap, type Institution, type Me } from '../api/client';
 import { useDocumentTitle } from '../components/document-title';
 import { FormDialog, useSend } from '../components/FormDialog';
 import { useInstitutions } from '../components/institutions';
+import { useOidcConfig } from '../components/oidc-config';
+import { useReturnFocus } from '../components/return-focus';
 import { ErrorState, Loading, Notice } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 
@@ -26,22 +28,13 @@ export default function InstitutionsPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   useDocumentTitle(t('institutions.title'));
   const queryClient = useQueryClient();
-  const institutions = useInstitutions();
+  // Read afresh on arrival: a dialog starts from what the institution holds now, not a cached copy.
+  const institutions = useInstitutions({ fresh: true });
   const alliance = me.institution.kind === 'alliance';
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<Institution | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  // As on the users page: the dialogs unmount on close, so focus goes back to the button that opened one.
-  const opener = useRef<HTMLElement | null>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const dialogOpen = adding || !!editing;
-  useEffect(() => {
-    if (dialogOpen || !opener.current) return;
-    const target = opener.current;
-    opener.current = null;
-    if (target.isConnected) target.focus();
-    else heading.current?.focus();
-  }, [dialogOpen]);
+  const { opener, heading } = useReturnFocus(adding || !!editing);
   const done = (message: string) => {
     setNotice(message);
     void queryClient.invalidateQueries({ queryKey: ['institutions'] });
@@ -150,10 +143,11 @@ export default function InstitutionsPage({ me }: { me: Me }) {
 /** A field left empty, said at the field before anything is sent (cleared when typed into). */
 function useMissing<K extends string>() {
   const [missing, setMissing] = useState<Set<K>>(new Set());
-  const check = (values: Record<K, string>): boolean => {
-    const empty = new Set((Object.keys(values) as K[]).filter((k) => values[k].trim() === ''));
-    setMissing(empty);
-    return empty.size === 0;
+  /** The fields left empty, in the order given; none: the form may be sent. */
+  const check = (values: Array<[K, string]>): K[] => {
+    const empty = values.filter(([, v]) => v.trim() === '').map(([k]) => k);
+    setMissing(new Set(empty));
+    return empty;
   };
   const clear = (k: K) =>
     setMissing((m) => {
@@ -164,6 +158,8 @@ function useMissing<K extends string>() {
     });
   return { missing, check, clear };
 }
+
+type NewField = 'name' | 'id' | 'country';
 
 function AddInstitutionDialog({
   onClose,
@@ -177,7 +173,12 @@ function AddInstitutionDialog({
   const [name, setName] = useState('');
   const [kind, setKind] = useState<(typeof KINDS)[number]>('university');
   const [country, setCountry] = useState('');
-  const { missing, check, clear } = useMissing<'id' | 'name' | 'country'>();
+  const inputs = {
+    name: useRef<HTMLInputElement>(null),
+    id: useRef<HTMLInputElement>(null),
+    country: useRef<HTMLInputElement>(null),
+  };
+  const { missing, check, clear } = useMissing<NewField>();
   const request = useSend(
     () =>
       unwrap(
@@ -190,11 +191,24 @@ function AddInstitutionDialog({
   const action = {
     ...request,
     send: async () => {
-      if (check({ id, name, country })) await request.send();
+      const empty = check([
+        ['name', name],
+        ['id', id],
+        ['country', country],
+      ]);
+      if (empty.length === 0) return request.send();
+      // Said at the fields, and the first of them takes focus so that it is heard.
+      request.reset();
+      inputs[empty[0]].current?.focus();
     },
   };
-  const error = (field: 'id' | 'name' | 'country') =>
-    missing.has(field) ? t('errors.required') : fieldMessage(request.error, field);
+  const error = (field: NewField) => {
+    if (missing.has(field)) return t('errors.required');
+    // The short name is taken: a conflict without field errors, said where it can be fixed.
+    if (field === 'id' && request.error instanceof ApiError && request.error.code === 'institution-exists')
+      return t('institutions.idTaken');
+    return fieldMessage(request.error, field);
+  };
   return (
     <FormDialog
       title={t('institutions.add')}
@@ -203,6 +217,7 @@ function AddInstitutionDialog({
       onClose={onClose}
     >
       <TextInput
+        ref={inputs.name}
         label={t('institutions.name')}
         required
         value={name}
@@ -214,6 +229,7 @@ function AddInstitutionDialog({
         data-autofocus
       />
       <TextInput
+        ref={inputs.id}
         label={t('institutions.id')}
         description={t('institutions.idHelp')}
         required
@@ -236,6 +252,7 @@ function AddInstitutionDialog({
         error={fieldMessage(request.error, 'kind')}
       />
       <TextInput
+        ref={inputs.country}
         label={t('institutions.country')}
         description={t('institutions.countryHelp')}
         required
@@ -253,12 +270,13 @@ function AddInstitutionDialog({
   );
 }
 
-/** The first problem with a listed domain, naming the domain as it was typed. */
-function domainProblem(error: unknown, typed: string[]): string | undefined {
+/** What the Domains field says about a failed save: the first refused domain, named as it was sent. */
+function domainProblem(error: unknown, sent: string[]): string | undefined {
   if (!(error instanceof ApiError)) return undefined;
+  if (error.code === 'domain-taken') return error.detail ?? error.title;
   for (const e of error.errors) {
     const at = /^domains\[(\d+)\]$/.exec(e.field);
-    if (at) return `${typed[Number(at[1])] ?? ''}: ${e.message}`;
+    if (at) return `${sent[Number(at[1])] ?? ''}: ${e.message}`;
   }
   return fieldMessage(error, 'domains');
 }
@@ -267,6 +285,8 @@ function domainProblem(error: unknown, typed: string[]): string | undefined {
 function splitDomains(text: string): string[] {
   return text.split(/[\s,;]+/).filter((d) => d !== '');
 }
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function SignInSettingsDialog({
   institution,
@@ -280,30 +300,29 @@ function SignInSettingsDialog({
   onDone: (i: Institution) => void;
 }) {
   const { t } = useTranslation();
-  const [domains, setDomains] = useState((institution.domains ?? []).join(', '));
-  const [passwordOff, setPasswordOff] = useState(institution.passwordLoginDisabled ?? false);
-  const oidc = useQuery({
-    queryKey: ['oidc-config'],
-    queryFn: () => unwrap(api.GET('/api/auth/oidc/config')),
-    staleTime: 10 * 60_000,
-  });
-  // Turning passwords off needs university sign-in (else nobody could sign in); turning them back on
-  // must always stay possible.
-  const universitySignIn = oidc.data?.enabled ?? true;
-  const typed = splitDomains(domains);
-  const action = useSend(
-    () =>
-      unwrap(
-        api.PATCH('/api/institutions/{id}', {
-          params: { path: { id: institution.id } },
-          body: {
-            ...(alliance ? { domains: typed } : {}),
-            passwordLoginDisabled: passwordOff,
-          },
-        }),
-      ),
-    onDone,
-  );
+  const before = {
+    domains: institution.domains ?? [],
+    passwordOff: institution.passwordLoginDisabled ?? false,
+  };
+  const [domains, setDomains] = useState(before.domains.join(', '));
+  const [passwordOff, setPasswordOff] = useState(before.passwordOff);
+  const oidc = useOidcConfig();
+  // Turning passwords off needs university sign-in (else nobody could sign in), so the box waits for
+  // the answer; turning them back on must always stay possible.
+  const universitySignIn = oidc.data?.enabled === true;
+  // The list as it was sent: a refused domain is named by its place in that list.
+  const sent = useRef<string[]>([]);
+  const action = useSend(() => {
+    const typed = splitDomains(domains);
+    sent.current = typed;
+    // Only what changed: the other setting may have been changed meanwhile by someone else.
+    const body = {
+      ...(alliance && !sameList(typed, before.domains) ? { domains: typed } : {}),
+      ...(passwordOff !== before.passwordOff ? { passwordLoginDisabled: passwordOff } : {}),
+    };
+    if (Object.keys(body).length === 0) return Promise.resolve(institution);
+    return unwrap(api.PATCH('/api/institutions/{id}', { params: { path: { id: institution.id } }, body }));
+  }, onDone);
   return (
     <FormDialog
       title={t('institutions.settingsOf', { name: institution.name })}
@@ -317,20 +336,22 @@ function SignInSettingsDialog({
           description={t('institutions.domainsHelp')}
           value={domains}
           onChange={(e) => setDomains(e.currentTarget.value)}
-          error={domainProblem(action.error, typed)}
+          error={domainProblem(action.error, sent.current)}
           autoCapitalize="none"
           spellCheck={false}
           data-autofocus
         />
       ) : (
         <Text size="sm">
-          {t('institutions.domains')}: {institution.domains?.join(', ') || '—'}
+          {t('institutions.domains')}: {before.domains.join(', ') || '—'}
         </Text>
       )}
       <Checkbox
         label={t('institutions.passwordOff')}
         description={
-          universitySignIn ? t('institutions.passwordOffHelp') : t('institutions.needsUniversitySignIn')
+          oidc.data && !universitySignIn
+            ? t('institutions.needsUniversitySignIn')
+            : t('institutions.passwordOffHelp')
         }
         checked={passwordOff}
         disabled={!universitySignIn && !passwordOff}

@@ -12,7 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { api, ApiError, stageEnteredAt, unwrap, type EventType, type Me, type Proposal } from '../api/client';
@@ -25,6 +25,7 @@ import { ErrorState, Loading, Notice } from '../components/states';
 import { formatDateTime, formatWaited, languageName } from '../format';
 import { iscedLabel } from '../isced';
 import { TableScroll } from '../components/TableScroll';
+import { useReturnFocus } from '../components/return-focus';
 import { useDocumentTitle } from '../components/document-title';
 
 const STAGES = [
@@ -66,17 +67,7 @@ export default function ProposalPage({ me }: { me: Me }) {
   useEffect(() => {
     if (arrived) void navigate(location.pathname, { replace: true, state: null });
   }, [arrived, location.pathname, navigate]);
-  const opener = useRef<HTMLElement | null>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
-  // The dialog unmounts when it closes, so its own focus return cannot run: the page gives focus back to
-  // the button that opened it, or, when the action is gone after it succeeded, to the heading.
-  useEffect(() => {
-    if (dialog !== null || !opener.current) return;
-    const target = opener.current;
-    opener.current = null;
-    if (target.isConnected) target.focus();
-    else heading.current?.focus();
-  }, [dialog]);
+  const { opener, heading } = useReturnFocus(dialog !== null);
   const proposal = useQuery({
     queryKey: ['proposal', id],
     queryFn: () => unwrap(api.GET('/api/proposals/{id}', { params: { path: { id } } })),

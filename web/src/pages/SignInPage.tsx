@@ -17,16 +17,14 @@ import { Link } from 'react-router';
 import { api, ApiError, unwrap } from '../api/client';
 import { errorMessage } from '../components/states';
 import { useDocumentTitle } from '../components/document-title';
+import { useOidcConfig } from '../components/oidc-config';
 
 export function SignInPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('signIn.title'));
   const queryClient = useQueryClient();
   // University sign-in is offered only when the server has it configured.
-  const oidc = useQuery({
-    queryKey: ['oidc-config'],
-    queryFn: () => unwrap(api.GET('/api/auth/oidc/config')),
-  });
+  const oidc = useOidcConfig();
   const oidcLoginUrl = oidc.data?.enabled ? oidc.data.loginUrl : null;
   const reset = useQuery({
     queryKey: ['password-reset'],

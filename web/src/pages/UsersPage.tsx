@@ -1,7 +1,7 @@
 import { Badge, Button, Checkbox, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api, fieldMessage, ROLES, unwrap, type Me, type Role, type User } from '../api/client';
@@ -10,6 +10,7 @@ import { NewPasswordInput } from '../components/NewPasswordInput';
 import { ErrorState, Loading, Notice } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 import { useDocumentTitle } from '../components/document-title';
+import { useReturnFocus } from '../components/return-focus';
 import { FormDialog, useSend } from '../components/FormDialog';
 
 export default function UsersPage({ me }: { me: Me }) {
@@ -24,18 +25,8 @@ export default function UsersPage({ me }: { me: Me }) {
   const [deactivating, setDeactivating] = useState<User | null>(null);
   const [settingPassword, setSettingPassword] = useState<User | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  // The dialogs unmount when they close, so their own focus return cannot run: the page gives focus
-  // back to the button that opened one, or to the heading when that button is gone.
-  const opener = useRef<HTMLElement | null>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
   const dialogOpen = creating || !!editing || !!deactivating || !!settingPassword;
-  useEffect(() => {
-    if (dialogOpen || !opener.current) return;
-    const target = opener.current;
-    opener.current = null;
-    if (target.isConnected) target.focus();
-    else heading.current?.focus();
-  }, [dialogOpen]);
+  const { opener, heading } = useReturnFocus(dialogOpen);
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const [waitingOnly, setWaitingOnly] = useState(false);

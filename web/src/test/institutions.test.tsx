@@ -94,6 +94,8 @@ describe('institutions page', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Add' }));
     expect(within(dialog).getAllByText('Required.')).toHaveLength(3);
     expect(sent.filter((s) => s.method === 'POST')).toEqual([]);
+    // The first empty field takes focus, so that what is missing is heard.
+    expect(within(dialog).getByRole('textbox', { name: /Name/ })).toHaveFocus();
     // Typing into a field clears its message.
     await userEvent.type(within(dialog).getByRole('textbox', { name: /Name/ }), 'University of Bologna');
     expect(within(dialog).getAllByText('Required.')).toHaveLength(2);
@@ -127,7 +129,8 @@ describe('institutions page', () => {
     expect(sent.find((s) => s.method === 'PATCH')).toEqual({
       method: 'PATCH',
       path: '/api/institutions/cuni',
-      body: { domains: ['cuni.cz', 'bad_domain'], passwordLoginDisabled: false },
+      // Only what changed: password sign-in may have been changed meanwhile by the institution's admin.
+      body: { domains: ['cuni.cz', 'bad_domain'] },
     });
   });
 
@@ -146,5 +149,39 @@ describe('institutions page', () => {
       await screen.findByText('The sign-in settings of Charles University were saved.'),
     ).toBeInTheDocument();
     expect(sent.find((s) => s.method === 'PATCH')?.body).toEqual({ passwordLoginDisabled: true });
+  });
+
+  it('keeps naming the refused domain as it was sent after the field is edited, and sends nothing unchanged', async () => {
+    const sent = serve(() =>
+      json(
+        {
+          status: 400,
+          title: 'Bad Request',
+          code: 'validation-failed',
+          errors: [{ field: 'domains[0]', message: 'must be a domain name such as cuni.cz' }],
+        },
+        400,
+      ),
+    );
+    renderPage('4euplus');
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Sign-in settings of Heidelberg University' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const domains = within(dialog).getByRole('textbox', { name: /Domains/ });
+    await userEvent.type(domains, 'uni_heidelberg');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await within(dialog).findByText('uni_heidelberg: must be a domain name such as cuni.cz');
+    await userEvent.clear(domains);
+    await userEvent.type(domains, 'uni-heidelberg.de');
+    expect(
+      within(dialog).getByText('uni_heidelberg: must be a domain name such as cuni.cz'),
+    ).toBeInTheDocument();
+    await userEvent.clear(domains);
+    // Back to what the institution holds: nothing to send, the dialog just closes.
+    const patches = sent.filter((s) => s.method === 'PATCH').length;
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await screen.findByText('The sign-in settings of Heidelberg University were saved.');
+    expect(sent.filter((s) => s.method === 'PATCH').length).toBe(patches);
   });
 });
