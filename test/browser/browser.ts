@@ -130,3 +130,17 @@ export async function tabTo(page: Page, target: Locator, maxPresses = 80): Promi
   }
   throw new Error(`never reached ${String(target)} with Tab`);
 }
+
+/**
+ * Whether a page with a table fits a phone's width: neither the page nor the table's scroller can be
+ * scrolled sideways (the table shows each row as a card).
+ */
+export function tableFitsWidth(page: Page): Promise<[boolean, boolean]> {
+  return page.evaluate(() => {
+    const scroller = document.querySelector('.table-scroll');
+    return [
+      document.documentElement.scrollWidth <= window.innerWidth + 1,
+      !!scroller && scroller.scrollWidth <= scroller.clientWidth + 1,
+    ] as [boolean, boolean];
+  });
+}

@@ -18,6 +18,7 @@ import {
   pick,
   screenshot,
   signedIn,
+  tableFitsWidth,
   tabTo,
   until,
 } from './browser.js';
@@ -593,15 +594,7 @@ describe('web application in a browser', () => {
     await phone.goto('/admin/users');
     const card = phone.getByRole('row').filter({ hasText: leaving.email });
     await card.waitFor();
-    expect(
-      await phone.evaluate(() => {
-        const scroller = document.querySelector('.table-scroll');
-        return [
-          document.documentElement.scrollWidth <= window.innerWidth + 1,
-          !!scroller && scroller.scrollWidth <= scroller.clientWidth + 1,
-        ];
-      }),
-    ).toEqual([true, true]);
+    expect(await tableFitsWidth(phone)).toEqual([true, true]);
     await expectAccessible(phone);
     await screenshot(phone, 'users-390px');
     // The deactivated account's token stops working.
