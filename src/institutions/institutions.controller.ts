@@ -1,12 +1,12 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AllianceAdminOnly } from '../auth/decorators.js';
-import { ProblemResponses } from '../common/openapi.js';
-import { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InstitutionDto } from './institution.dto.js';
 import { InstitutionsService } from './institutions.service.js';
 
 @ApiTags('institutions')
 @ApiBearerAuth()
+// Adding an institution is audited, so it lives with the audited institution changes
+// (src/sso/institution-settings.controller.ts).
 @Controller('api/institutions')
 export class InstitutionsController {
   constructor(private readonly institutions: InstitutionsService) {}
@@ -16,14 +16,5 @@ export class InstitutionsController {
   @ApiOkResponse({ type: [InstitutionDto] })
   list(): Promise<InstitutionDto[]> {
     return this.institutions.list();
-  }
-
-  @Post()
-  @AllianceAdminOnly()
-  @ApiOperation({ summary: 'Add a university or agency (alliance admin)' })
-  @ApiCreatedResponse({ type: InstitutionDto })
-  @ProblemResponses(403, 409)
-  create(@Body() dto: CreateInstitutionDto): Promise<InstitutionDto> {
-    return this.institutions.create(dto);
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { conflict } from '../common/domain-error.js';
 import type { InstitutionRef } from '../../workflows/types.js';
-import { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
+import { InstitutionDto } from './institution.dto.js';
 import { Institution } from './institution.entity.js';
 import { ROLES_BY_KIND } from '../users/account-rules.js';
 
@@ -37,20 +36,6 @@ export class InstitutionsService {
   async findRef(id: string): Promise<InstitutionRef | null> {
     const r = await this.repo.findOneBy({ id });
     return r ? { id: r.id, kind: r.kind, country: r.country } : null;
-  }
-
-  async create(dto: CreateInstitutionDto): Promise<InstitutionDto> {
-    const inserted = await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values({ id: dto.id, name: dto.name, kind: dto.kind, country: dto.country })
-      .orIgnore()
-      .returning('*')
-      .execute();
-    if (inserted.raw.length === 0)
-      throw conflict('institution-exists', `Institution ${dto.id} already exists`);
-    const row = await this.repo.findOneByOrFail({ id: dto.id });
-    return toDto(row);
   }
 }
 

@@ -1,9 +1,10 @@
-import { Body, Controller, Param, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AdminOf, CurrentUser } from '../auth/decorators.js';
+import { AdminOf, AllianceAdminOnly, CurrentUser } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
+import { CreateInstitutionDto, InstitutionDto } from '../institutions/institution.dto.js';
 import { InstitutionSettingsDto, UpdateInstitutionDto } from './institution-settings.dto.js';
 import { InstitutionSettingsService } from './institution-settings.service.js';
 
@@ -12,6 +13,23 @@ import { InstitutionSettingsService } from './institution-settings.service.js';
 @Controller('api/institutions')
 export class InstitutionSettingsController {
   constructor(private readonly settings: InstitutionSettingsService) {}
+
+  @Post()
+  @AllianceAdminOnly()
+  @ApiOperation({
+    summary: 'Add a university or agency (alliance admin)',
+    description:
+      "Audited as INSTITUTION_CREATE, the first entry of the new institution's log and an entry in the alliance office's.",
+  })
+  @ApiCreatedResponse({ type: InstitutionDto })
+  @ProblemResponses(403, 409)
+  create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateInstitutionDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<InstitutionDto> {
+    return this.settings.create(user, dto, meta);
+  }
 
   @Patch(':id')
   @AdminOf('id')

@@ -7,6 +7,7 @@ import type { RequestMeta } from '../common/request-meta.js';
 import { AppConfig } from '../config/app-config.js';
 import { withTransientRetry } from '../database/db-errors.js';
 import { DOMAIN_NAME } from './oidc-claims.js';
+import type { CreateInstitutionDto, InstitutionDto } from '../institutions/institution.dto.js';
 import type { InstitutionSettingsDto, UpdateInstitutionDto } from './institution-settings.dto.js';
 
 interface Row {
@@ -18,7 +19,10 @@ interface Row {
   domains: string[];
 }
 
-/** Sign-in settings of an institution: its home-organisation domains and whether passwords are accepted. */
+/**
+ * Changes to institutions, each audited: adding one, and its sign-in settings (its home-organisation
+ * domains and whether passwords are accepted).
+ */
 @Injectable()
 export class InstitutionSettingsService {
   constructor(
@@ -26,6 +30,36 @@ export class InstitutionSettingsService {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A new university or agency (alliance admin). Its creation is the first entry of its own log (the
+   * insert's trigger starts the chain) and an entry in the creating admin's log, in one transaction.
+   */
+  async create(actor: AuthUser, dto: CreateInstitutionDto, meta: RequestMeta): Promise<InstitutionDto> {
+    return withTransientRetry(() =>
+      this.dataSource.transaction(async (em) => {
+        const inserted: InstitutionDto[] = await em.query(
+          `INSERT INTO institutions (id, name, kind, country) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO NOTHING RETURNING id, name, kind, country`,
+          [dto.id, dto.name, dto.kind, dto.country],
+        );
+        const created = inserted[0];
+        if (!created) throw conflict('institution-exists', `Institution ${dto.id} already exists`);
+        await this.audit.record(em, [created.id, actor.institutionId], {
+          action: 'INSTITUTION_CREATE',
+          actor: { id: actor.id, institutionId: actor.institutionId, role: 'admin' },
+          data: {
+            institutionId: created.id,
+            name: created.name,
+            kind: created.kind,
+            country: created.country,
+          },
+          meta,
+        });
+        return created;
+      }),
+    );
+  }
 
   async update(
     actor: AuthUser,

@@ -342,6 +342,31 @@ describe('users and institutions', () => {
       .send(inst);
     expect(created.status).toBe(201);
     expect(created.body).toEqual(inst);
+    // Audited: the first entry of the new institution's own log, and one in the alliance office's.
+    for (const [log, seq] of [
+      [inst.id, 1],
+      ['4euplus', undefined],
+    ] as const) {
+      const page = await t
+        .http()
+        .get(`/api/institutions/${log}/audit?action=INSTITUTION_CREATE`)
+        .set(bearer(await t.admin()));
+      const entry = (page.body.items as Array<Record<string, unknown>>).find(
+        (e) => (e.data as { institutionId?: string }).institutionId === inst.id,
+      );
+      expect(entry).toMatchObject({
+        action: 'INSTITUTION_CREATE',
+        actorInstitutionId: '4euplus',
+        actorRole: 'admin',
+        data: { institutionId: inst.id, name: inst.name, kind: 'university', country: 'IT' },
+      });
+      if (seq !== undefined) expect(entry?.seq).toBe(seq);
+    }
+    const verified = await t
+      .http()
+      .get(`/api/institutions/${inst.id}/audit/verify`)
+      .set(bearer(await t.admin()));
+    expect(verified.body).toMatchObject({ entries: 1, valid: true });
     expectProblem(
       await t
         .http()

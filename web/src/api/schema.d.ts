@@ -255,8 +255,11 @@ export interface paths {
         /** All institutions: universities, the alliance office and national agencies */
         get: operations["InstitutionsController_list"];
         put?: never;
-        /** Add a university or agency (alliance admin) */
-        post: operations["InstitutionsController_create"];
+        /**
+         * Add a university or agency (alliance admin)
+         * @description Audited as INSTITUTION_CREATE, the first entry of the new institution's log and an entry in the alliance office's.
+         */
+        post: operations["InstitutionSettingsController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -958,22 +961,6 @@ export interface components {
             /** @description At least 12 characters, not only letters or only digits */
             newPassword: string;
         };
-        CreateInstitutionDto: {
-            /**
-             * @description Short slug: lowercase letters, digits and hyphens, 2..40 characters
-             * @example ubo
-             */
-            id: string;
-            /** @example University of Bologna */
-            name: string;
-            /** @enum {string} */
-            kind: "university" | "agency";
-            /**
-             * @description ISO 3166-1 alpha-2, upper case (Greece is GR, the United Kingdom GB)
-             * @example IT
-             */
-            country: string;
-        };
         QualityCriterionDto: {
             /** @example eu-quality */
             id: string;
@@ -1489,6 +1476,22 @@ export interface components {
             enabled: boolean;
             /** @example /api/auth/oidc/login */
             loginUrl: string | null;
+        };
+        CreateInstitutionDto: {
+            /**
+             * @description Short slug: lowercase letters, digits and hyphens, 2..40 characters
+             * @example ubo
+             */
+            id: string;
+            /** @example University of Bologna */
+            name: string;
+            /** @enum {string} */
+            kind: "university" | "agency";
+            /**
+             * @description ISO 3166-1 alpha-2, upper case (Greece is GR, the United Kingdom GB)
+             * @example IT
+             */
+            country: string;
         };
         UpdateInstitutionDto: {
             /**
@@ -2893,7 +2896,7 @@ export interface operations {
             };
         };
     };
-    InstitutionsController_create: {
+    InstitutionSettingsController_create: {
         parameters: {
             query?: never;
             header?: never;
