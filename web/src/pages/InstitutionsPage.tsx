@@ -140,6 +140,18 @@ export default function InstitutionsPage({ me }: { me: Me }) {
   );
 }
 
+/**
+ * A conflict that is about one field (a short name or a domain already taken) carries no field errors:
+ * it is given one, so that the field says it and the dialog's alert points at the field.
+ */
+function conflictAt(code: string, field: string, message: (e: ApiError) => string) {
+  return (e: unknown): never => {
+    if (e instanceof ApiError && e.code === code && e.errors.length === 0)
+      throw new ApiError(e.status, e.title, e.detail, [{ field, message: message(e) }], undefined, e.code);
+    throw e;
+  };
+}
+
 /** A field left empty, said at the field before anything is sent (cleared when typed into). */
 function useMissing<K extends string>() {
   const [missing, setMissing] = useState<Set<K>>(new Set());
@@ -185,7 +197,7 @@ function AddInstitutionDialog({
         api.POST('/api/institutions', {
           body: { id: id.trim(), name: name.trim(), kind, country: country.trim().toUpperCase() },
         }),
-      ),
+      ).catch(conflictAt('institution-exists', 'id', () => t('institutions.idTaken'))),
     onDone,
   );
   const action = {
@@ -202,13 +214,9 @@ function AddInstitutionDialog({
       inputs[empty[0]].current?.focus();
     },
   };
-  const error = (field: NewField) => {
-    if (missing.has(field)) return t('errors.required');
-    // The short name is taken: a conflict without field errors, said where it can be fixed.
-    if (field === 'id' && request.error instanceof ApiError && request.error.code === 'institution-exists')
-      return t('institutions.idTaken');
-    return fieldMessage(request.error, field);
-  };
+  const error = (field: NewField) =>
+    missing.has(field) ? t('errors.required') : fieldMessage(request.error, field);
+
   return (
     <FormDialog
       title={t('institutions.add')}
@@ -273,7 +281,6 @@ function AddInstitutionDialog({
 /** What the Domains field says about a failed save: the first refused domain, named as it was sent. */
 function domainProblem(error: unknown, sent: string[]): string | undefined {
   if (!(error instanceof ApiError)) return undefined;
-  if (error.code === 'domain-taken') return error.detail ?? error.title;
   for (const e of error.errors) {
     const at = /^domains\[(\d+)\]$/.exec(e.field);
     if (at) return `${sent[Number(at[1])] ?? ''}: ${e.message}`;
@@ -321,7 +328,9 @@ function SignInSettingsDialog({
       ...(passwordOff !== before.passwordOff ? { passwordLoginDisabled: passwordOff } : {}),
     };
     if (Object.keys(body).length === 0) return Promise.resolve(institution);
-    return unwrap(api.PATCH('/api/institutions/{id}', { params: { path: { id: institution.id } }, body }));
+    return unwrap(
+      api.PATCH('/api/institutions/{id}', { params: { path: { id: institution.id } }, body }),
+    ).catch(conflictAt('domain-taken', 'domains', (e) => e.detail ?? e.title));
   }, onDone);
   return (
     <FormDialog

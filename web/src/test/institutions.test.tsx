@@ -184,4 +184,30 @@ describe('institutions page', () => {
     await screen.findByText('The sign-in settings of Heidelberg University were saved.');
     expect(sent.filter((s) => s.method === 'PATCH').length).toBe(patches);
   });
+
+  it('says a domain taken by another institution at the Domains field, and the alert points there', async () => {
+    serve(() =>
+      json(
+        {
+          status: 409,
+          title: 'Conflict',
+          type: 'urn:microcred:problem:domain-taken',
+          code: 'domain-taken',
+          detail: 'Already a domain of another institution: cuni.cz (cuni)',
+        },
+        409,
+      ),
+    );
+    renderPage('4euplus');
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Sign-in settings of Heidelberg University' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(within(dialog).getByRole('textbox', { name: /Domains/ }), 'cuni.cz');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect(await within(dialog).findByText('Check the fields marked below.')).toBeInTheDocument();
+    expect(within(dialog).getByRole('textbox', { name: /Domains/ })).toHaveAccessibleDescription(
+      /Already a domain of another institution: cuni\.cz \(cuni\)/,
+    );
+  });
 });
