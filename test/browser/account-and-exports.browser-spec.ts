@@ -429,6 +429,15 @@ describe('account pages and credential exports in a browser', () => {
       .filter({ has: page.getByRole('rowheader', { name: /University of Bologna/ }) });
     await row.getByText('studio.unibo.it, unibo.it').waitFor();
     await expectAccessible(page);
+    // The new institution's log starts with its creation, then says what the settings change was.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await pick(page, 'Institution', 'University of Bologna');
+    await page.getByText('Domains: — → studio.unibo.it, unibo.it').waitFor();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'Institution added' })
+      .filter({ hasText: 'for University of Bologna' })
+      .waitFor();
     const listed = await server
       .http()
       .get('/api/institutions')

@@ -1,15 +1,15 @@
 import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 import { errorMessage } from './states';
 
 /** A dialog's failure. Field problems are said under their fields; the alert only points at them. */
-export function DialogError({ error }: { error: unknown }) {
+export function DialogError({ error, focusRef }: { error: unknown; focusRef?: React.Ref<HTMLDivElement> }) {
   const { t } = useTranslation();
   if (!error) return null;
   return (
-    <Alert color="red.9" variant="outline" role="alert">
+    <Alert color="red.9" variant="outline" role="alert" ref={focusRef} tabIndex={-1}>
       {error instanceof ApiError && error.errors.length > 0 ? t('event.checkFields') : errorMessage(error, t)}
     </Alert>
   );
@@ -35,11 +35,15 @@ export function useSend<T>(request: () => Promise<T>, onDone: (result: T) => voi
   return { send, error, busy, reset };
 }
 
-/** The frame of a form in a dialog: title, failure, fields, Cancel and the action's button. */
+/**
+ * The frame of a form in a dialog: title, failure, fields, Cancel and the action's button. While the
+ * form holds typed text (`dirty`), Escape and a click beside the dialog keep it open; Cancel closes.
+ */
 export function FormDialog({
   title,
   submitLabel,
   danger,
+  dirty = false,
   action,
   onClose,
   children,
@@ -47,14 +51,32 @@ export function FormDialog({
   title: string;
   submitLabel: string;
   danger?: boolean;
+  dirty?: boolean;
   action: { send: () => Promise<void>; error: unknown; busy: boolean };
   onClose: () => void;
   children: ReactNode;
 }) {
   const { t } = useTranslation();
+  const form = useRef<HTMLFormElement>(null);
+  const alert = useRef<HTMLDivElement>(null);
+  // The submit button is disabled while the request runs, so focus would fall out of the dialog when
+  // it fails: it goes to the first field the server refused, else to the alert, so it is heard.
+  useEffect(() => {
+    if (!action.error) return;
+    const field = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (field ?? alert.current)?.focus();
+  }, [action.error]);
   return (
-    <Modal opened onClose={onClose} title={title} closeButtonProps={{ 'aria-label': t('common.close') }}>
+    <Modal
+      opened
+      onClose={onClose}
+      title={title}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+      closeOnEscape={!dirty}
+      closeOnClickOutside={!dirty}
+    >
       <form
+        ref={form}
         onSubmit={(e) => {
           e.preventDefault();
           void action.send();
@@ -62,7 +84,7 @@ export function FormDialog({
         noValidate
       >
         <Stack>
-          <DialogError error={action.error} />
+          <DialogError error={action.error} focusRef={alert} />
           {children}
           <Group justify="flex-end">
             <Button variant="outline" onClick={onClose}>
@@ -76,4 +98,16 @@ export function FormDialog({
       </form>
     </Modal>
   );
+}
+
+/**
+ * A conflict that is about one field (a short name or a domain already taken) carries no field errors:
+ * it is given one, so that the field says it and the dialog's alert points at the field.
+ */
+export function conflictAt(code: string, field: string, message: (e: ApiError) => string) {
+  return (e: unknown): never => {
+    if (e instanceof ApiError && e.code === code && e.errors.length === 0)
+      throw new ApiError(e.status, e.title, e.detail, [{ field, message: message(e) }], undefined, e.code);
+    throw e;
+  };
 }

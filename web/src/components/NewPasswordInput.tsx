@@ -23,6 +23,8 @@ export function NewPasswordInput({
       required
       value={value}
       error={error}
+      // Mantine marks the inner input only with data-invalid; assistive technology needs aria-invalid.
+      aria-invalid={error ? true : undefined}
       onChange={(e) => onChange(e.currentTarget.value)}
       visibilityToggleButtonProps={{ 'aria-label': t('signIn.showPassword') }}
     />

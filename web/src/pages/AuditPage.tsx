@@ -111,6 +111,32 @@ export default function AuditPage({ me }: { me: Me }) {
     state ? t(`state.${state}`, { defaultValue: state }) : '—';
   const names = new Map((institutions.data ?? []).map((i) => [i.id, i.name]));
   const institutionName = (id: string) => names.get(id) ?? id;
+  // An institution's change says which institution, and what its settings were before and after.
+  const institutionChange = ({
+    action,
+    data,
+  }: {
+    action: string;
+    data: Record<string, unknown>;
+  }): string[] => {
+    if (!action.startsWith('INSTITUTION_') || typeof data.institutionId !== 'string') return [];
+    const lines = [t('audit.forSubject', { name: institutionName(data.institutionId) })];
+    const change = (v: unknown) => v as { before?: unknown; after?: unknown } | undefined;
+    const list = (v: unknown) => (Array.isArray(v) && v.length ? v.join(', ') : '—');
+    const domains = change(data.domains);
+    if (domains)
+      lines.push(t('audit.domainsChange', { before: list(domains.before), after: list(domains.after) }));
+    const password = change(data.passwordLoginDisabled);
+    const passwordWords = (off: unknown) => t(off ? 'institutions.universityOnly' : 'institutions.allowed');
+    if (password)
+      lines.push(
+        t('audit.passwordSignInChange', {
+          before: passwordWords(password.before),
+          after: passwordWords(password.after),
+        }),
+      );
+    return lines;
+  };
   const actorPlace = (e: { actorInstitutionId?: string | null; actorRole?: string | null }) =>
     [
       e.actorInstitutionId ? institutionName(e.actorInstitutionId) : null,
@@ -263,6 +289,11 @@ export default function AuditPage({ me }: { me: Me }) {
                         {t('audit.forSubject', { name: e.subjectName })}
                       </Text>
                     )}
+                    {institutionChange(e).map((line) => (
+                      <Text size="sm" c="dimmed" key={line}>
+                        {line}
+                      </Text>
+                    ))}
                   </Table.Td>
                   <Table.Td data-label={t('audit.proposal')}>
                     {e.proposalId ? (

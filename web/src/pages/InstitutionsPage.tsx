@@ -4,7 +4,7 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, fieldMessage, unwrap, type Institution, type Me } from '../api/client';
 import { useDocumentTitle } from '../components/document-title';
-import { FormDialog, useSend } from '../components/FormDialog';
+import { conflictAt, FormDialog, useSend } from '../components/FormDialog';
 import { useInstitutions } from '../components/institutions';
 import { useOidcConfig } from '../components/oidc-config';
 import { useReturnFocus } from '../components/return-focus';
@@ -13,10 +13,14 @@ import { TableScroll } from '../components/TableScroll';
 
 const KINDS = ['university', 'agency'] as const;
 
-/** The alliance office, then the universities, then the agencies, each by name (the API orders by id). */
+/**
+ * The reader's own institution first (an institution's admin looks for that row), then the alliance
+ * office, the universities and the agencies, each by name (the API orders by id).
+ */
 const KIND_ORDER: Record<Institution['kind'], number> = { alliance: 0, university: 1, agency: 2 };
-export function inPageOrder(list: Institution[]): Institution[] {
-  return [...list].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name));
+export function inPageOrder(list: Institution[], own?: string): Institution[] {
+  const rank = (i: Institution) => (i.id === own ? -1 : KIND_ORDER[i.kind]);
+  return [...list].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
 }
 
 /**
@@ -79,7 +83,7 @@ export default function InstitutionsPage({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {inPageOrder(institutions.data).map((i) => (
+              {inPageOrder(institutions.data, me.institutionId).map((i) => (
                 <Table.Tr key={i.id}>
                   <Table.Th scope="row">
                     {i.name}
@@ -132,24 +136,13 @@ export default function InstitutionsPage({ me }: { me: Me }) {
           onClose={() => setEditing(null)}
           onDone={(i) => {
             setEditing(null);
-            done(t('institutions.saved', { name: i.name }));
+            // Nothing changed, nothing sent: no claim that something was saved.
+            if (i) done(t('institutions.saved', { name: i.name }));
           }}
         />
       )}
     </Stack>
   );
-}
-
-/**
- * A conflict that is about one field (a short name or a domain already taken) carries no field errors:
- * it is given one, so that the field says it and the dialog's alert points at the field.
- */
-function conflictAt(code: string, field: string, message: (e: ApiError) => string) {
-  return (e: unknown): never => {
-    if (e instanceof ApiError && e.code === code && e.errors.length === 0)
-      throw new ApiError(e.status, e.title, e.detail, [{ field, message: message(e) }], undefined, e.code);
-    throw e;
-  };
 }
 
 /** A field left empty, said at the field before anything is sent (cleared when typed into). */
@@ -221,6 +214,7 @@ function AddInstitutionDialog({
     <FormDialog
       title={t('institutions.add')}
       submitLabel={t('institutions.addSubmit')}
+      dirty={[id, name, country].some((v) => v.trim() !== '')}
       action={action}
       onClose={onClose}
     >
@@ -304,7 +298,8 @@ function SignInSettingsDialog({
   institution: Institution;
   alliance: boolean;
   onClose: () => void;
-  onDone: (i: Institution) => void;
+  /** The institution as saved, or null when nothing was changed (and nothing sent). */
+  onDone: (i: Institution | null) => void;
 }) {
   const { t } = useTranslation();
   const before = {
@@ -327,7 +322,7 @@ function SignInSettingsDialog({
       ...(alliance && !sameList(typed, before.domains) ? { domains: typed } : {}),
       ...(passwordOff !== before.passwordOff ? { passwordLoginDisabled: passwordOff } : {}),
     };
-    if (Object.keys(body).length === 0) return Promise.resolve(institution);
+    if (Object.keys(body).length === 0) return Promise.resolve(null);
     return unwrap(
       api.PATCH('/api/institutions/{id}', { params: { path: { id: institution.id } }, body }),
     ).catch(conflictAt('domain-taken', 'domains', (e) => e.detail ?? e.title));
@@ -336,6 +331,7 @@ function SignInSettingsDialog({
     <FormDialog
       title={t('institutions.settingsOf', { name: institution.name })}
       submitLabel={t('common.save')}
+      dirty={!sameList(splitDomains(domains), before.domains) || passwordOff !== before.passwordOff}
       action={action}
       onClose={onClose}
     >
@@ -359,7 +355,7 @@ function SignInSettingsDialog({
         label={t('institutions.passwordOff')}
         description={
           oidc.data && !universitySignIn
-            ? t('institutions.needsUniversitySignIn')
+            ? t(alliance ? 'institutions.needsUniversitySignIn' : 'institutions.askAllianceOffice')
             : t('institutions.passwordOffHelp')
         }
         checked={passwordOff}

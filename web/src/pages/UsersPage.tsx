@@ -11,7 +11,7 @@ import { ErrorState, Loading, Notice } from '../components/states';
 import { TableScroll } from '../components/TableScroll';
 import { useDocumentTitle } from '../components/document-title';
 import { useReturnFocus } from '../components/return-focus';
-import { FormDialog, useSend } from '../components/FormDialog';
+import { conflictAt, FormDialog, useSend } from '../components/FormDialog';
 
 export default function UsersPage({ me }: { me: Me }) {
   const { t } = useTranslation();
@@ -373,19 +373,26 @@ function CreateUserDialog({
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [roles, setRoles] = useState<Role[]>([]);
+  const institutions = useInstitutions();
   const action = useSend(
-    () => unwrap(api.POST('/api/users', { body: { displayName, email, password, roles, institutionId } })),
+    () =>
+      unwrap(api.POST('/api/users', { body: { displayName, email, password, roles, institutionId } })).catch(
+        conflictAt('email-taken', 'email', () => t('users.emailTaken')),
+      ),
     onDone,
   );
   const error = action.error;
   return (
     <FormDialog
-      title={t('users.create')}
+      // Named: an account cannot be moved to another institution once created.
+      title={t('users.createAt', { name: institutionName(institutions.data, institutionId) })}
       submitLabel={t('users.createSubmit')}
+      dirty={[displayName, email, password].some((v) => v !== '') || roles.length > 0}
       action={action}
       onClose={onClose}
     >
       <TextInput
+        data-autofocus
         label={t('users.name')}
         required
         value={displayName}

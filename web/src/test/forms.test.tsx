@@ -16,6 +16,7 @@ import { ISCED_DETAILED, ISCED_F, iscedLabel, iscedName } from '../isced';
 import { ApiError, fieldMessage } from '../api/client';
 import '../i18n';
 import { SignInPage } from '../pages/SignInPage';
+import { NewPasswordInput } from '../components/NewPasswordInput';
 
 describe('proposal form model', () => {
   it('leaves empty fields out of a new draft and sends null for them in an edit', () => {
@@ -191,6 +192,19 @@ describe('field labels of the revision diff', () => {
 
   it('keeps the name of a field it does not know', () => {
     expect(fieldLabel('content.microFormat.level')).toBe('microFormat › level');
+  });
+});
+
+describe('new password field', () => {
+  it('marks itself invalid for assistive technology when it shows an error', () => {
+    render(
+      <MantineProvider>
+        <NewPasswordInput value="short" onChange={() => undefined} error="Too short." />
+      </MantineProvider>,
+    );
+    const input = screen.getByLabelText(/^New password/);
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription(/Too short\./);
   });
 });
 

@@ -1,6 +1,6 @@
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -99,6 +99,12 @@ describe('institutions page', () => {
     // Typing into a field clears its message.
     await userEvent.type(within(dialog).getByRole('textbox', { name: /Name/ }), 'University of Bologna');
     expect(within(dialog).getAllByText('Required.')).toHaveLength(2);
+    // What was typed stays on Escape; Cancel discards it.
+    await userEvent.keyboard('{Escape}');
+    expect(screen.getByRole('dialog')).toBeInTheDocument();
+    expect(within(dialog).getByRole('textbox', { name: /Name/ })).toHaveValue('University of Bologna');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
   it('names the domain the server refused, as it was typed', async () => {
@@ -126,6 +132,8 @@ describe('institutions page', () => {
     expect(
       await within(dialog).findByText('bad_domain: must be a domain name such as cuni.cz'),
     ).toBeInTheDocument();
+    // Focus goes to the refused field (the busy Save button had it), so the message is heard.
+    expect(within(dialog).getByRole('textbox', { name: /Domains/ })).toHaveFocus();
     expect(sent.find((s) => s.method === 'PATCH')).toEqual({
       method: 'PATCH',
       path: '/api/institutions/cuni',
@@ -138,6 +146,8 @@ describe('institutions page', () => {
     const sent = serve(() => json({ ...INSTITUTIONS[2], passwordLoginDisabled: true }));
     renderPage('cuni');
     await screen.findByRole('rowheader', { name: /Charles University/ });
+    // Its own institution first: the one row whose settings it may change.
+    expect(screen.getAllByRole('rowheader')[0]).toHaveTextContent(/^Charles University/);
     expect(screen.queryByRole('button', { name: 'Add institution' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Sign-in settings of Heidelberg University' })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: 'Sign-in settings of Charles University' }));
@@ -178,10 +188,11 @@ describe('institutions page', () => {
       within(dialog).getByText('uni_heidelberg: must be a domain name such as cuni.cz'),
     ).toBeInTheDocument();
     await userEvent.clear(domains);
-    // Back to what the institution holds: nothing to send, the dialog just closes.
+    // Back to what the institution holds: nothing to send, the dialog just closes and claims nothing.
     const patches = sent.filter((s) => s.method === 'PATCH').length;
     await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
-    await screen.findByText('The sign-in settings of Heidelberg University were saved.');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.queryByText(/were saved/)).toBeNull();
     expect(sent.filter((s) => s.method === 'PATCH').length).toBe(patches);
   });
 
