@@ -17,6 +17,8 @@ export class InstitutionSettingsController {
   @Post()
   @AllianceAdminOnly()
   @ApiOperation({
+    // The id it had before it moved here, for clients generated from the document.
+    operationId: 'InstitutionsController_create',
     summary: 'Add a university or agency (alliance admin)',
     description:
       "Audited as INSTITUTION_CREATE, the first entry of the new institution's log and an entry in the alliance office's.",

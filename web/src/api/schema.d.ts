@@ -259,7 +259,7 @@ export interface paths {
          * Add a university or agency (alliance admin)
          * @description Audited as INSTITUTION_CREATE, the first entry of the new institution's log and an entry in the alliance office's.
          */
-        post: operations["InstitutionSettingsController_create"];
+        post: operations["InstitutionsController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2896,7 +2896,7 @@ export interface operations {
             };
         };
     };
-    InstitutionSettingsController_create: {
+    InstitutionsController_create: {
         parameters: {
             query?: never;
             header?: never;

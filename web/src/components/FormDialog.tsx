@@ -64,7 +64,9 @@ export function FormDialog({
   useEffect(() => {
     if (!action.error) return;
     const field = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
-    (field ?? alert.current)?.focus();
+    if (field) field.focus();
+    // A failure that names no field is announced by the alert; focus moves only if it left the form.
+    else if (!form.current?.contains(document.activeElement)) alert.current?.focus();
   }, [action.error]);
   return (
     <Modal

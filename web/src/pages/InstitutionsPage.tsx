@@ -138,6 +138,7 @@ export default function InstitutionsPage({ me }: { me: Me }) {
             setEditing(null);
             // Nothing changed, nothing sent: no claim that something was saved.
             if (i) done(t('institutions.saved', { name: i.name }));
+            else setNotice(null);
           }}
         />
       )}
@@ -214,7 +215,7 @@ function AddInstitutionDialog({
     <FormDialog
       title={t('institutions.add')}
       submitLabel={t('institutions.addSubmit')}
-      dirty={[id, name, country].some((v) => v.trim() !== '')}
+      dirty={[id, name, country].some((v) => v.trim() !== '') || kind !== 'university'}
       action={action}
       onClose={onClose}
     >

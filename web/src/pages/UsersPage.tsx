@@ -343,6 +343,7 @@ function SetPasswordDialog({ user, onClose, onDone }: UserDialogProps) {
   );
   return (
     <FormDialog
+      dirty={password !== ''}
       title={t('users.setPasswordOf', { name: user.displayName })}
       submitLabel={t('users.setPassword')}
       action={action}
@@ -434,6 +435,7 @@ function RolesDialog({ user, onClose, onDone }: UserDialogProps) {
   );
   return (
     <FormDialog
+      dirty={[...roles].sort().join() !== [...user.roles].sort().join()}
       title={t('users.changeRolesOf', { name: user.displayName })}
       submitLabel={t('users.saveRoles')}
       action={action}
