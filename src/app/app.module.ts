@@ -13,6 +13,7 @@ import { AppConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { DeputiesModule } from '../deputies/deputies.module.js';
 import { HealthModule } from '../health/health.module.js';
+import { InstitutionAdminModule } from '../institutions/institution-admin.module.js';
 import { InstitutionsModule } from '../institutions/institutions.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         InstitutionsModule,
+        InstitutionAdminModule,
         QualityCriteriaModule,
         WorkflowModule,
         ProposalsModule,

@@ -6,7 +6,7 @@ import { InstitutionsService } from './institutions.service.js';
 @ApiTags('institutions')
 @ApiBearerAuth()
 // Adding an institution is audited, so it lives with the audited institution changes
-// (src/sso/institution-settings.controller.ts).
+// (institution-settings.controller.ts, InstitutionAdminModule).
 @Controller('api/institutions')
 export class InstitutionsController {
   constructor(private readonly institutions: InstitutionsService) {}

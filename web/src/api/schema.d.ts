@@ -266,6 +266,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/institutions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Sign-in settings of an institution
+         * @description `domains` (alliance admin): the home-organisation domains that place a first-time university sign-in here. `passwordLoginDisabled` (admin of the institution or alliance admin): refuse password sign-in for its users (403 `password-login-disabled`). Audited as INSTITUTION_UPDATE.
+         */
+        patch: operations["InstitutionSettingsController_update"];
+        trace?: never;
+    };
     "/api/quality-criteria": {
         parameters: {
             query?: never;
@@ -544,26 +564,6 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/api/institutions/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Sign-in settings of an institution
-         * @description `domains` (alliance admin): the home-organisation domains that place a first-time university sign-in here. `passwordLoginDisabled` (admin of the institution or alliance admin): refuse password sign-in for its users (403 `password-login-disabled`). Audited as INSTITUTION_UPDATE.
-         */
-        patch: operations["InstitutionSettingsController_update"];
         trace?: never;
     };
     "/api/me/deputies": {
@@ -960,6 +960,54 @@ export interface components {
             currentPassword: string;
             /** @description At least 12 characters, not only letters or only digits */
             newPassword: string;
+        };
+        CreateInstitutionDto: {
+            /**
+             * @description Short slug: lowercase letters, digits and hyphens, 2..40 characters
+             * @example ubo
+             */
+            id: string;
+            /** @example University of Bologna */
+            name: string;
+            /** @enum {string} */
+            kind: "university" | "agency";
+            /**
+             * @description ISO 3166-1 alpha-2, upper case (Greece is GR, the United Kingdom GB)
+             * @example IT
+             */
+            country: string;
+        };
+        UpdateInstitutionDto: {
+            /**
+             * @description Alliance admin only. Home-organisation domains (`schac_home_organization`) whose people belong here; replaces the list. A domain belongs to one institution at most.
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description Admin of this institution or alliance admin. true: its users sign in only with their university account (needs OIDC_ISSUER). */
+            passwordLoginDisabled?: boolean;
+        };
+        InstitutionSettingsDto: {
+            /** @example cuni */
+            id: string;
+            /** @example Charles University */
+            name: string;
+            /** @enum {string} */
+            kind: "university" | "alliance" | "agency";
+            /** @example CZ */
+            country: string | null;
+            /**
+             * @description Home-organisation domains
+             * @example [
+             *       "cuni.cz"
+             *     ]
+             */
+            domains?: string[];
+            /** @description true: its users sign in only with their university account */
+            passwordLoginDisabled?: boolean;
+            /** @description Roles its users can be given (the workflow definitions' roles for its kind) */
+            roles?: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
         };
         QualityCriterionDto: {
             /** @example eu-quality */
@@ -1476,54 +1524,6 @@ export interface components {
             enabled: boolean;
             /** @example /api/auth/oidc/login */
             loginUrl: string | null;
-        };
-        CreateInstitutionDto: {
-            /**
-             * @description Short slug: lowercase letters, digits and hyphens, 2..40 characters
-             * @example ubo
-             */
-            id: string;
-            /** @example University of Bologna */
-            name: string;
-            /** @enum {string} */
-            kind: "university" | "agency";
-            /**
-             * @description ISO 3166-1 alpha-2, upper case (Greece is GR, the United Kingdom GB)
-             * @example IT
-             */
-            country: string;
-        };
-        UpdateInstitutionDto: {
-            /**
-             * @description Alliance admin only. Home-organisation domains (`schac_home_organization`) whose people belong here; replaces the list. A domain belongs to one institution at most.
-             * @example [
-             *       "cuni.cz"
-             *     ]
-             */
-            domains?: string[];
-            /** @description Admin of this institution or alliance admin. true: its users sign in only with their university account (needs OIDC_ISSUER). */
-            passwordLoginDisabled?: boolean;
-        };
-        InstitutionSettingsDto: {
-            /** @example cuni */
-            id: string;
-            /** @example Charles University */
-            name: string;
-            /** @enum {string} */
-            kind: "university" | "alliance" | "agency";
-            /** @example CZ */
-            country: string | null;
-            /**
-             * @description Home-organisation domains
-             * @example [
-             *       "cuni.cz"
-             *     ]
-             */
-            domains?: string[];
-            /** @description true: its users sign in only with their university account */
-            passwordLoginDisabled?: boolean;
-            /** @description Roles its users can be given (the workflow definitions' roles for its kind) */
-            roles?: ("proposer" | "reviewer" | "quality_officer" | "agency_liaison" | "admin")[];
         };
         CreateDeputyDto: {
             /**
@@ -2973,6 +2973,94 @@ export interface operations {
             };
         };
     };
+    InstitutionSettingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateInstitutionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionSettingsDto"];
+                };
+            };
+            /** @description Malformed or invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your role or institution may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A backing service is unavailable; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     QualityCriteriaController_list: {
         parameters: {
             query?: never;
@@ -4104,94 +4192,6 @@ export interface operations {
             };
             /** @description No such resource, or not visible to you */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description A backing service is unavailable; nothing was changed */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    InstitutionSettingsController_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateInstitutionDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InstitutionSettingsDto"];
-                };
-            };
-            /** @description Malformed or invalid input; `errors` names each field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Missing, invalid or expired access token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Your role or institution may not do this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description No such resource, or not visible to you */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Not allowed in the current state, already decided, or `expectedVersion` is stale */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body over 1 MB */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };

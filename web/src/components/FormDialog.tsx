@@ -5,7 +5,7 @@ import { ApiError } from '../api/client';
 import { errorMessage } from './states';
 
 /** A dialog's failure. Field problems are said under their fields; the alert only points at them. */
-export function DialogError({ error, focusRef }: { error: unknown; focusRef?: React.Ref<HTMLDivElement> }) {
+function DialogError({ error, focusRef }: { error: unknown; focusRef?: React.Ref<HTMLDivElement> }) {
   const { t } = useTranslation();
   if (!error) return null;
   return (

@@ -9,6 +9,7 @@ import '../i18n';
 import { chartUnit, formatMs } from '../pages/AnalyticsPage';
 import CatalogueEntryPage, { pathwayFlowchart } from '../pages/CatalogueEntryPage';
 import CataloguePage, { skillLabel } from '../pages/CataloguePage';
+import { json } from './fixtures';
 
 // openapi-fetch keeps the fetch it finds when the client is made: this one is in place before any import
 // and hands every request to the test's mock.
@@ -105,11 +106,6 @@ describe('analytics chart unit', () => {
   });
 });
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
 const notFound = () =>
   json({ type: 'urn:microcred:problem:not-found', title: 'Not Found', status: 404 }, 404);
 /** The catalogue queries the page has sent, as URLSearchParams. */

@@ -6,6 +6,7 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Institution, Me } from '../api/client';
 import '../i18n';
+import { adminOf, json } from './fixtures';
 import InstitutionsPage from '../pages/InstitutionsPage';
 
 const INSTITUTIONS: Institution[] = [
@@ -15,29 +16,8 @@ const INSTITUTIONS: Institution[] = [
   { id: 'uhd', name: 'Heidelberg University', kind: 'university', country: 'DE', domains: [], passwordLoginDisabled: true },
 ]; // prettier-ignore
 
-function me(institutionId: string): Me {
-  const institution = INSTITUTIONS.find((i) => i.id === institutionId) as Institution;
-  return {
-    id: '00000000-0000-4000-8000-000000000001',
-    email: 'admin@example.eu',
-    displayName: 'Admin',
-    institutionId,
-    roles: ['admin'],
-    active: true,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    institution,
-    waitingForRoles: false,
-    actingFor: [],
-    canNameDeputies: false,
-  };
-}
-
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
-  });
+const me = (institutionId: string): Me =>
+  adminOf(INSTITUTIONS.find((i) => i.id === institutionId) as Institution);
 
 /** The server: the institutions list, university sign-in configured, and `patch` for a PATCH. */
 function serve(patch: (body: unknown) => Response = () => json(INSTITUTIONS[2])) {

@@ -6,6 +6,7 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Institution, Me } from '../api/client';
 import '../i18n';
+import { adminOf, json } from './fixtures';
 import UsersPage from '../pages/UsersPage';
 
 const SU: Institution = {
@@ -18,26 +19,7 @@ const SU: Institution = {
   roles: ['proposer', 'reviewer', 'admin'],
 };
 
-const ME: Me = {
-  id: '00000000-0000-4000-8000-000000000001',
-  email: 'admin@su.example',
-  displayName: 'SU Admin',
-  institutionId: 'su',
-  roles: ['admin'],
-  active: true,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  institution: SU,
-  waitingForRoles: false,
-  actingFor: [],
-  canNameDeputies: false,
-};
-
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
-  });
+const ME: Me = adminOf(SU);
 
 describe('users page', () => {
   afterEach(() => vi.unstubAllGlobals());

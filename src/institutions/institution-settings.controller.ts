@@ -4,7 +4,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AdminOf, AllianceAdminOnly, CurrentUser } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
 import { ReqMeta, type RequestMeta } from '../common/request-meta.js';
-import { CreateInstitutionDto, InstitutionDto } from '../institutions/institution.dto.js';
+import { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
 import { InstitutionSettingsDto, UpdateInstitutionDto } from './institution-settings.dto.js';
 import { InstitutionSettingsService } from './institution-settings.service.js';
 

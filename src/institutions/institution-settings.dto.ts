@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsString, MaxLength } from 'class-validator';
 import { Omittable } from '../common/omittable.js';
-import { InstitutionDto } from '../institutions/institution.dto.js';
+import { InstitutionDto } from './institution.dto.js';
 
 export class UpdateInstitutionDto {
   @ApiPropertyOptional({

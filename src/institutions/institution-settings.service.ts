@@ -6,8 +6,8 @@ import { conflict, DomainError, forbidden, notFound, type FieldProblem } from '.
 import type { RequestMeta } from '../common/request-meta.js';
 import { AppConfig } from '../config/app-config.js';
 import { withTransientRetry } from '../database/db-errors.js';
-import { DOMAIN_NAME } from './oidc-claims.js';
-import type { CreateInstitutionDto, InstitutionDto } from '../institutions/institution.dto.js';
+import { DOMAIN_NAME } from '../sso/oidc-claims.js';
+import type { CreateInstitutionDto, InstitutionDto } from './institution.dto.js';
 import type { InstitutionSettingsDto, UpdateInstitutionDto } from './institution-settings.dto.js';
 
 interface Row {
