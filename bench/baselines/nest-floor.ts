@@ -1,4 +1,4 @@
-// P7's second baseline: a bare NestJS application on the same Express adapter as the app, answering
+// P7's second baseline: a bare NestJS application on the same Fastify adapter as the app, answering
 // P7's read paths with the same code as the bare node:http server (bench/support/p7-routes.ts). Nest's
 // defaults only: its body parsers, its logger for errors only, no middleware, guards, pipes,
 // interceptors or filters, no TypeORM. Between it and the bare server is what the framework itself
@@ -17,6 +17,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { p7Answer } from '../support/p7-routes.js';
 
@@ -32,8 +33,8 @@ class FloorController {
   }
 
   @Get(['api/proposals', 'api/proposals/waiting', 'api/me/notifications', 'api/institutions/:id/audit'])
-  async answer(@Req() req: IncomingMessage): Promise<unknown> {
-    const body = await p7Answer(this.pool, req);
+  async answer(@Req() req: { raw: IncomingMessage }): Promise<unknown> {
+    const body = await p7Answer(this.pool, req.raw);
     if (body === null) throw new NotFoundException();
     return body;
   }
@@ -67,7 +68,7 @@ class FloorModule implements OnApplicationShutdown {
 
 async function main(): Promise<void> {
   // Errors only: nothing is logged on a successful request, and a failing one says why.
-  const app = await NestFactory.create(FloorModule, { logger: ['error'] });
+  const app = await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: ['error'] });
   app.enableShutdownHooks();
   await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 }

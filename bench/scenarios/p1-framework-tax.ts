@@ -1,7 +1,7 @@
 // P1 framework tax: the app's cheapest authenticated GET against a bare node:http server answering
-// the same JSON. The tax is everything between the socket and the handler's data: Express, helmet,
-// pino-http, Nest routing, the JWT guard, the access guard, the validation pipe, the exception filter,
-// the handler's own query and JSON serialisation. The cheapest route is found by probing candidates.
+// the same JSON. The tax is everything between the socket and the handler's data: Fastify and its
+// hooks (request log, metrics, security headers), Nest routing, the JWT guard, the access guard, the
+// validation pipe, the exception filter, the handler's own query and JSON serialisation. The cheapest route is found by probing candidates.
 import { alternate, CONNECTIONS, measuredRun, type MeasuredRun } from '../support/compare.js';
 import { ApiClient } from '../support/api-client.js';
 import { withCaptureApi } from '../support/capture-api.js';

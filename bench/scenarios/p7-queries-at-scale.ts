@@ -296,7 +296,7 @@ export async function runP7(p: PhaseContext): Promise<Figure[]> {
           baseline: measured.baselineRps,
           baselineName: 'bare node:http + pg, same SQL',
           goal: null,
-          note: 'the framework alone: Nest on Express with its defaults, running the bare server’s code, measured after the others',
+          note: 'the framework alone: Nest on Fastify with its defaults, running the bare server’s code, measured after the others',
         }),
         ...measured.latency,
       );

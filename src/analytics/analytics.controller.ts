@@ -1,7 +1,8 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify/sync';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import accepts from 'accepts';
 import { csvSafeText } from '../audit/csv-cell.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
@@ -39,31 +40,32 @@ const WAITING_COLUMNS = [
 ];
 
 /** `?format=csv`, or no format and an Accept header that prefers text/csv. */
-function wantsCsv(req: Request, format: 'json' | 'csv' | undefined): boolean {
+function wantsCsv(req: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
   return (
-    format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')
+    format === 'csv' ||
+    (format === undefined && accepts(req.raw).type(['application/json', 'text/csv']) === 'text/csv')
   );
 }
 
 /** JSON, or CSV when asked (`?format=csv` or `Accept: text/csv`); text cells cannot run as formulas. */
 function answer(
-  req: Request,
-  res: Response,
+  req: FastifyRequest,
+  res: FastifyReply,
   format: 'json' | 'csv' | undefined,
   name: string,
   columns: string[],
   rows: object[],
   json: unknown,
 ): void {
-  res.setHeader('Cache-Control', 'private, no-store');
+  res.header('Cache-Control', 'private, no-store');
   if (!wantsCsv(req, format)) {
-    res.status(200).json(json);
+    res.status(200).send(json);
     return;
   }
   res
     .status(200)
     .type('text/csv; charset=utf-8')
-    .setHeader('Content-Disposition', `attachment; filename="${name}.csv"`)
+    .header('Content-Disposition', `attachment; filename="${name}.csv"`)
     .send(
       stringify(rows as Array<Record<string, unknown>>, {
         header: true,
@@ -95,8 +97,8 @@ export class AnalyticsController {
   async stages(
     @CurrentUser() user: AuthUser,
     @Query() q: AnalyticsQueryDto,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const out = await this.analytics.stages(user, q);
     answer(req, res, q.format, 'stages', STAGE_COLUMNS, out.rows, out);
@@ -110,8 +112,8 @@ export class AnalyticsController {
   async throughput(
     @CurrentUser() user: AuthUser,
     @Query() q: AnalyticsQueryDto,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const out = await this.analytics.throughput(user, q);
     answer(req, res, q.format, 'throughput', THROUGHPUT_COLUMNS, out.rows, out);
@@ -128,8 +130,8 @@ export class AnalyticsController {
   async waiting(
     @CurrentUser() user: AuthUser,
     @Query() q: WaitingQueryDto,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     // A download is the whole list: a CSV has nowhere to carry the next page's cursor.
     const page = await this.analytics.waiting(

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
-import { buildOpenApi } from './configure-app.js';
+import { buildOpenApi, createHttpAdapter } from './configure-app.js';
 
 /**
  * The OpenAPI document of this build, without PostgreSQL or Redis: Nest's preview mode resolves the
@@ -9,7 +9,10 @@ import { buildOpenApi } from './configure-app.js';
  * It is the same buildOpenApi() the running service serves at /api/docs-json.
  */
 export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(AppModule.forRoot('api'), { preview: true, logger: false });
+  const app = await NestFactory.create(AppModule.forRoot('api'), createHttpAdapter({ TRUST_PROXY: false }), {
+    preview: true,
+    logger: false,
+  });
   try {
     return buildOpenApi(app);
   } finally {

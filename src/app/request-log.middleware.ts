@@ -15,9 +15,6 @@ export function requestIdFor(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-// `id` is declared on IncomingMessage by pino-http's types (nestjs-pino still builds the root logger with it).
-type LoggedRequest = IncomingMessage & { originalUrl?: string };
-
 /**
  * Gives every request its id (`req.id`, which the audit log records, and the X-Request-Id answer
  * header) and logs it once when it ends, at the level its status calls for: method, the redacted URL,
@@ -35,8 +32,10 @@ export function requestLogMiddleware(root: Logger) {
   // raw request and response, and these lines carry plain objects already reduced to what may be kept.
   const plain = (value: unknown) => value;
   const logger = root.child({}, { serializers: { req: plain, res: plain } });
-  return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
-    const id = requestIdFor(req.headers['x-request-id']);
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    // The server may have named it already (Fastify's genReqId, by the same rule). `id` is declared
+    // on IncomingMessage by pino-http's types (nestjs-pino still builds the root logger with it).
+    const id = typeof req.id === 'string' ? req.id : requestIdFor(req.headers['x-request-id']);
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const start = performance.now();
@@ -54,8 +53,7 @@ export function requestLogMiddleware(root: Logger) {
           req: {
             id,
             method: req.method,
-            // Express rewrites req.url inside mounted routers; originalUrl is what was asked.
-            url: loggableUrl(req.originalUrl ?? req.url ?? ''),
+            url: loggableUrl(req.url ?? ''),
             remoteAddress,
           },
           res: { statusCode: res.statusCode },

@@ -1,8 +1,8 @@
-import { Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { isAllianceAdmin, type AuthUser } from '../auth/auth-user.js';
@@ -104,19 +104,21 @@ export class AuditQueryService {
   }
 
   /** Streams the whole log, oldest first, honouring back-pressure; stops reading when the client goes away. */
-  async export(institutionId: string, format: 'ndjson' | 'csv', res: Response): Promise<void> {
+  async export(institutionId: string, format: 'ndjson' | 'csv', reply: FastifyReply): Promise<void> {
     await this.assertInstitution(institutionId);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    res.status(200);
-    res.setHeader(
-      'Content-Type',
-      format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-    );
-    res.setHeader('Content-Disposition', `attachment; filename="audit-${institutionId}-${stamp}.${format}"`);
-    const send = (rows: AsyncIterable<unknown>, ...stages: NodeJS.ReadWriteStream[]) =>
-      pipeline([rows as unknown as NodeJS.ReadableStream, ...stages, res]).catch((e: unknown) => {
-        if (!res.destroyed) res.destroy(e as Error);
-      });
+    reply
+      .status(200)
+      .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="audit-${institutionId}-${stamp}.${format}"`);
+    // The server writes `out` with back-pressure and destroys it when the client goes away, which ends
+    // the pipeline, and with it the reading, early. A failure while reading cuts the answer short.
+    const send = (rows: AsyncIterable<unknown>, ...stages: NodeJS.ReadWriteStream[]) => {
+      const out = new PassThrough();
+      const done = pipeline([rows as unknown as NodeJS.ReadableStream, ...stages, out]);
+      void reply.send(out);
+      return done.catch(() => undefined);
+    };
     if (format === 'ndjson') {
       await readNdjsonLines(this.pool, institutionId, (lines) =>
         send(

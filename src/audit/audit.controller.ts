@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AdminOf, CurrentUser } from '../auth/decorators.js';
 import { ProblemResponses } from '../common/openapi.js';
@@ -36,7 +36,7 @@ export class AuditController {
   async export(
     @Param('id') id: string,
     @Query() q: AuditExportQueryDto,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     await this.audit.export(id, q.format ?? 'ndjson', res);
   }

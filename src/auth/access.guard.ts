@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError, forbidden } from '../common/domain-error.js';
 import { canAdminister, isAllianceAdmin, type AuthUser } from './auth-user.js';
 import { accessRulesOf } from './access-rules.js';
@@ -13,7 +13,7 @@ export class AccessGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
     const rules = accessRulesOf(this.reflector, ctx);
     if (rules.isPublic) return true;
-    const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const user = req.user;
     // AuthGuard let a request without a token through: the handler decides (it has no roles to check).
     if (!user) return rules.anonymousAllowed;
@@ -29,7 +29,7 @@ export class AccessGuard implements CanActivate {
     }
     const param = rules.adminOfParam;
     if (param) {
-      const institutionId = String(req.params[param] ?? '');
+      const institutionId = String((req.params as Record<string, string | undefined>)[param] ?? '');
       if (!canAdminister(user, institutionId))
         throw forbidden('Only an administrator of this institution may do this');
     }

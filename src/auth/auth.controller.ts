@@ -7,7 +7,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemResponses } from '../common/openapi.js';
 import { AppConfig } from '../config/app-config.js';
 import { LoginDto, TokenDto } from './auth.dto.js';
@@ -34,7 +34,7 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: 'Unknown e-mail or wrong password (the same answer for both)' })
   @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this account or from this IP' })
   @ProblemResponses(400)
-  login(@Body() dto: LoginDto, @Req() req: Request & { loginHits?: CountedHit[] }): Promise<TokenDto> {
+  login(@Body() dto: LoginDto, @Req() req: FastifyRequest & { loginHits?: CountedHit[] }): Promise<TokenDto> {
     return this.auth.login(dto.email, dto.password, req.loginHits);
   }
 
@@ -51,8 +51,8 @@ export class AuthController {
   @ProblemResponses(400)
   async createSession(
     @Body() dto: LoginDto,
-    @Req() req: Request & { loginHits?: CountedHit[] },
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest & { loginHits?: CountedHit[] },
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
     const token = await this.auth.login(dto.email, dto.password, req.loginHits);
     setSessionCookie(res, token.accessToken, token.expiresIn, this.config.isProduction);
@@ -68,7 +68,10 @@ export class AuthController {
       'The revoked tokens answer 401 from their next request on (in other API processes within milliseconds). Without a valid token (already signed out, expired) it only clears the cookie: still 204.',
   })
   @ApiNoContentResponse({ description: 'Signed out; the token is revoked and the cookie cleared' })
-  async deleteSession(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async deleteSession(
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<void> {
     // First: the browser forgets the cookie even when the revocation fails (a 503 keeps this header).
     clearSessionCookie(res, this.config.isProduction);
     await this.auth.signOut([presentedToken(req.headers).token, sessionCookieOf(req.headers.cookie)]);

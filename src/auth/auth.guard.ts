@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../common/domain-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DelegationLookup } from '../deputies/delegation-lookup.js';
@@ -61,7 +61,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rules = accessRulesOf(this.reflector, ctx);
     if (rules.isPublic) return true;
-    const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const { token, fromCookie } = presentedToken(req.headers);
     if (!token) {
       // Anonymous only when nothing at all was sent: a malformed header or cookie is a bad token.
@@ -85,7 +85,7 @@ export class AuthGuard implements CanActivate {
   }
 
   /** The Origin header names PUBLIC_URL, or the origin the request itself was sent to. */
-  private isOwnOrigin(req: Request): boolean {
+  private isOwnOrigin(req: FastifyRequest): boolean {
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || origin === 'null') return false;
     if (this.config.PUBLIC_URL && origin === this.config.PUBLIC_URL) return true;

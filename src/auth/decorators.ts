@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Role } from '../../workflows/types.js';
 import type { AuthUser } from './auth-user.js';
 
@@ -35,12 +35,12 @@ export const AllianceAdminOnly = () => SetMetadata(ALLIANCE_ADMIN_ONLY, true);
 export const AllowWithoutRoles = () => SetMetadata(WITHOUT_ROLES, true);
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
-  const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+  const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
   return req.user as AuthUser;
 });
 
 /** The signed-in user, or undefined on an @AnonymousAllowed() route called without a token. */
 export const OptionalUser = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): AuthUser | undefined =>
-    ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>().user,
+    ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>().user,
 );

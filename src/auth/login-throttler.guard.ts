@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { tooManyRequests } from '../common/domain-error.js';
 
 export const LOGIN_ACCOUNT = 'login-account';
@@ -12,7 +12,7 @@ export interface CountedHit {
   key: string;
 }
 
-type LoginRequest = Request & { loginHits?: CountedHit[] };
+type LoginRequest = FastifyRequest & { loginHits?: CountedHit[] };
 
 /** The key a throttler counts a tracker under (the storage prefixes it). */
 export const throttleKey = (throttlerName: string, tracker: string): string => `${throttlerName}-${tracker}`;
@@ -27,7 +27,7 @@ export const accountTracker = (req: Record<string, unknown>): Promise<string> =>
   return Promise.resolve(accountKeyOf(typeof body?.email === 'string' ? body.email : ''));
 };
 export const ipTracker = (req: Record<string, unknown>): Promise<string> =>
-  Promise.resolve(String((req as unknown as Request).ip ?? 'unknown'));
+  Promise.resolve(String((req as unknown as FastifyRequest).ip ?? 'unknown'));
 
 /**
  * Counts login attempts per account and per IP with @nestjs/throttler (Redis storage shared by every

@@ -1,18 +1,24 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /** The browser session (DESIGN.md 10.2): the same JWT as a bearer token, in a cookie scripts cannot read. */
 export const SESSION_COOKIE = 'mc_session';
 
-export function setSessionCookie(res: Response, token: string, maxAgeSeconds: number, secure: boolean): void {
-  res.cookie(SESSION_COOKIE, token, {
+export function setSessionCookie(
+  reply: FastifyReply,
+  token: string,
+  maxAgeSeconds: number,
+  secure: boolean,
+): void {
+  reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'strict',
     path: '/',
     secure,
-    maxAge: maxAgeSeconds * 1000,
+    maxAge: maxAgeSeconds,
+    expires: new Date(Date.now() + maxAgeSeconds * 1000),
   });
 }
 
-export function clearSessionCookie(res: Response, secure: boolean): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure });
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure });
 }

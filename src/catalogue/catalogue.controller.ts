@@ -8,7 +8,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/decorators.js';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
@@ -67,35 +67,35 @@ export class CatalogueController {
   }
 
   private async conditional(
-    req: Request,
-    res: Response,
+    req: FastifyRequest,
+    res: FastifyReply,
     contentType: string,
     produce: (version: string) => Promise<unknown>,
   ): Promise<void> {
     const version = await this.catalogue.version();
-    const etag = CatalogueService.etag(version, req.originalUrl);
+    const etag = CatalogueService.etag(version, req.url);
     const ifNoneMatch = req.headers['if-none-match'];
     const cacheable = () => {
-      res.setHeader('ETag', etag);
-      res.setHeader('Cache-Control', CATALOGUE_CACHE_CONTROL);
-      res.setHeader('Vary', 'Accept-Encoding');
+      res.header('ETag', etag);
+      res.header('Cache-Control', CATALOGUE_CACHE_CONTROL);
+      res.header('Vary', 'Accept-Encoding');
     };
     // A tag of ours names a version in which this request was answered 200 (errors carry no tag), so
     // it is answered before any search runs. `*` ("any current copy") needs the answer to exist first.
     if (namesTag(ifNoneMatch, etag)) {
       cacheable();
-      res.status(304).end();
+      res.status(304).send();
       return;
     }
     const body = await produce(version);
     cacheable();
     if (noneMatch(ifNoneMatch, etag)) {
-      res.status(304).end();
+      res.status(304).send();
       return;
     }
     res
       .status(200)
-      .type(contentType)
+      .type(`${contentType}; charset=utf-8`)
       .send(typeof body === 'string' ? body : JSON.stringify(body));
   }
 
@@ -107,7 +107,11 @@ export class CatalogueController {
   @ApiHeader(IF_NONE_MATCH)
   @ApiOkResponse({ type: CataloguePageDto })
   @ApiResponse(NOT_MODIFIED)
-  async search(@Query() q: CatalogueQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async search(
+    @Query() q: CatalogueQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
+  ): Promise<void> {
     await this.conditional(req, res, 'application/json', (version) => this.catalogue.search(q, version));
   }
 
@@ -123,8 +127,8 @@ export class CatalogueController {
   @ProblemResponses(404)
   async detail(
     @Param('reference', ReferencePipe) reference: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     await this.conditional(req, res, 'application/json', () => this.catalogue.detail(reference, this.origin));
   }
@@ -140,8 +144,8 @@ export class CatalogueController {
   @ProblemResponses(404)
   async pathways(
     @Param('reference', ReferencePipe) reference: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     await this.conditional(req, res, 'application/json', () => this.catalogue.pathways(reference));
   }
@@ -152,7 +156,7 @@ export class CatalogueController {
   @ApiHeader(IF_NONE_MATCH)
   @ApiOkResponse({ description: 'sitemaps.org XML' })
   @ApiResponse(NOT_MODIFIED)
-  async sitemap(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async sitemap(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     await this.conditional(req, res, 'application/xml', async () => {
       const origin = this.origin;
       const entries = await this.catalogue.sitemapEntries();

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loggableUrl } from './loggable-url.js';
 import { isDatabaseUnavailable } from '../database/db-errors.js';
 import { DomainError, FieldProblem, type DomainErrorCode } from './domain-error.js';
@@ -62,16 +62,25 @@ export interface ProblemDetails {
 /** The statuses a request's body or path can earn before any handler runs. */
 const BODY_STATUSES = new Set([400, 413, 415]);
 
-/** How the router words a path segment that does not percent-decode to UTF-8. */
-const UNDECODABLE = 'Failed to decode param';
+/** The server's own refusals of a request before any handler ran, in our words. */
+const REQUEST_FAULTS: Record<string, { field: 'body' | 'path'; detail?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { field: 'body', detail: 'Request body is not valid JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { field: 'body', detail: 'Request body exceeds the 1 MB limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { field: 'body', detail: 'Request body must be JSON (application/json)' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { field: 'body' },
+  FST_ERR_CTP_INVALID_TYPE: { field: 'body' },
+  FST_ERR_BAD_URL: { field: 'path', detail: 'A path segment does not percent-decode to UTF-8' },
+  // Our JSON parser's (json-body.ts), worded there.
+  MC_BODY_ENCODING: { field: 'body' },
+  MC_BODY_CHARSET: { field: 'body' },
+};
 
-/**
- * A request refused before any handler ran names what was wrong: `path` for a segment that does not
- * decode, `body` for what body-parser refused (malformed JSON, not decompressible, charset, size).
- */
-function requestFault(status: number, detail: string, fromBodyParser: boolean): Partial<ProblemDetails> {
-  const field = detail.startsWith(UNDECODABLE) ? 'path' : fromBodyParser ? 'body' : undefined;
-  return field && BODY_STATUSES.has(status) ? { errors: [{ field, message: detail }] } : {};
+/** The server's code for a refusal before any handler ran (the cause the adapter passes on), if any. */
+function faultCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code in REQUEST_FAULTS) return code;
+  // The JSON parser's own error: a SyntaxError the server gave a status.
+  return cause instanceof SyntaxError ? 'FST_ERR_CTP_INVALID_JSON_BODY' : undefined;
 }
 
 /** Builds the problem document for any thrown value. Exported for places outside the HTTP pipeline. */
@@ -100,40 +109,35 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     }
     if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail))
       detail = 'No such route';
-    return {
-      problem: {
-        type: status === 404 ? 'urn:microcred:problem:not-found' : `urn:microcred:problem:http-${status}`,
-        title: TITLES[status] ?? 'Error',
-        status,
-        detail,
-        // The adapter hands body-parser's errors and the router's on as HttpExceptions with a cause.
-        ...requestFault(status, detail, exception.cause !== undefined),
-      },
-    };
-  }
-  // body-parser and friends throw plain errors with a status (413 too large, 400 malformed JSON, 415 charset).
-  const e = exception as
-    { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown } | undefined;
-  const status =
-    typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 0;
-  if (status >= 400 && status < 500) {
-    const detail =
-      e?.type === 'entity.too.large'
-        ? 'Request body exceeds the 1 MB limit'
-        : e?.type === 'entity.parse.failed'
-          ? 'Request body is not valid JSON'
-          : typeof e?.message === 'string'
-            ? e.message
-            : 'Bad request';
+    // The adapter hands the server's refusals (body, URL) on as HttpExceptions with a cause.
+    const fault = BODY_STATUSES.has(status) ? faultCode(exception.cause) : undefined;
+    if (fault) detail = REQUEST_FAULTS[fault].detail ?? detail;
     return {
       problem: {
         type:
-          status === 413 ? 'urn:microcred:problem:payload-too-large' : `urn:microcred:problem:http-${status}`,
+          status === 404
+            ? 'urn:microcred:problem:not-found'
+            : status === 413
+              ? 'urn:microcred:problem:payload-too-large'
+              : `urn:microcred:problem:http-${status}`,
         title: TITLES[status] ?? 'Error',
         status,
         detail,
-        // body-parser's own errors carry a `type` (entity.parse.failed, encoding.unsupported, …).
-        ...requestFault(status, detail, typeof e?.type === 'string'),
+        ...(fault ? { errors: [{ field: REQUEST_FAULTS[fault].field, message: detail }] } : {}),
+      },
+    };
+  }
+  // Other errors that carry a client status (a library's own http-errors, say).
+  const e = exception as { status?: unknown; statusCode?: unknown; message?: unknown } | undefined;
+  const status =
+    typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 0;
+  if (status >= 400 && status < 500) {
+    return {
+      problem: {
+        type: `urn:microcred:problem:http-${status}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: typeof e?.message === 'string' ? e.message : 'Bad request',
       },
     };
   }
@@ -162,8 +166,8 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
  * Names the request on the filter's log lines, to read beside its own line (request-log.middleware),
  * which comes when it ends. Only for the lines logged: 4xx answers pay nothing for it.
  */
-const requestFields = (req: Request | undefined) =>
-  req && { reqId: req.id, method: req.method, url: loggableUrl(req.originalUrl ?? req.url ?? '') };
+const requestFields = (req: FastifyRequest | undefined) =>
+  req && { reqId: req.id, method: req.method, url: loggableUrl(req.url) };
 
 /** The one place where errors become HTTP: every response error is application/problem+json. */
 @Catch()
@@ -172,8 +176,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<FastifyReply>();
+    const req = ctx.getRequest<FastifyRequest>();
     const { problem, headers } = toProblem(exception);
     if (problem.status === 500) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
@@ -181,11 +185,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else if (problem.status === 503 && !(exception instanceof DomainError)) {
       this.logger.warn({ ...requestFields(req), err: (exception as Error)?.message }, 'database unavailable');
     }
-    if (res.headersSent) {
-      res.end();
+    if (res.sent || res.raw.headersSent) {
+      if (!res.raw.writableEnded) res.raw.end();
       return;
     }
-    if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    if (headers) res.headers(headers);
+    res.status(problem.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
   }
 }

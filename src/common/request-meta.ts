@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /** Where a change came from, for the audit log. */
 export interface RequestMeta {
@@ -10,6 +10,6 @@ export interface RequestMeta {
 export const SYSTEM_REQUEST: RequestMeta = { requestId: null, ip: null };
 
 export const ReqMeta = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestMeta => {
-  const req = ctx.switchToHttp().getRequest<Request & { id?: unknown }>();
-  return { requestId: req.id === undefined ? null : String(req.id), ip: req.ip ?? null };
+  const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+  return { requestId: req.id, ip: req.ip ?? null };
 });

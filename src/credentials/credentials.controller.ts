@@ -24,7 +24,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AnonymousAllowed, OptionalUser, Public } from '../auth/decorators.js';
 import { CATALOGUE_CACHE_CONTROL, noneMatch, ReferencePipe } from '../catalogue/catalogue.controller.js';
@@ -86,8 +86,8 @@ export class CredentialsController {
     @OptionalUser() user: AuthUser | undefined,
     @Param('id', uuid) id: string,
     @Param('kind', new ExportKindPipe()) kind: ExportKind,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     // Revalidated on every use, and kept by no shared cache: it may be a document only a token may see.
     sendDocument(req, res, await this.credentials.exportByAddress(user, id, kind), 'private, no-cache');
@@ -109,8 +109,8 @@ export class CredentialsController {
   async publicExport(
     @Param('reference', ReferencePipe) reference: string,
     @Param('kind', new ExportKindPipe()) kind: ExportKind,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     sendDocument(req, res, await this.credentials.publicExport(reference, kind), CATALOGUE_CACHE_CONTROL);
   }
@@ -147,13 +147,13 @@ export class CredentialsController {
 }
 
 /** A JSON-LD export with a strong ETag of its bytes, or 304 when the caller's copy has that tag. */
-function sendDocument(req: Request, res: Response, body: string, cacheControl: string): void {
+function sendDocument(req: FastifyRequest, res: FastifyReply, body: string, cacheControl: string): void {
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-  res.setHeader('ETag', etag);
-  res.setHeader('Cache-Control', cacheControl);
+  res.header('ETag', etag);
+  res.header('Cache-Control', cacheControl);
   if (noneMatch(req.headers['if-none-match'], etag)) {
-    res.status(304).end();
+    res.status(304).send();
     return;
   }
-  res.status(200).type('application/ld+json').send(body);
+  res.status(200).type('application/ld+json; charset=utf-8').send(body);
 }

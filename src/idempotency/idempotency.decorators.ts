@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   IDEMPOTENCY_HEADER,
   IDEMPOTENCY_TTL_HOURS,
@@ -22,10 +22,10 @@ export interface IdempotencyKeyInfo {
  */
 export const IdempotencyKey = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): IdempotencyKeyInfo | null => {
-    const req = ctx.switchToHttp().getRequest<Request>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const key = parseIdempotencyKey(req.headers[IDEMPOTENCY_HEADER.toLowerCase()]);
     if (key === null) return null;
-    return { key, fingerprint: requestFingerprint(req.method, req.path, req.body as unknown) };
+    return { key, fingerprint: requestFingerprint(req.method, req.url.split('?')[0], req.body as unknown) };
   },
 );
 
@@ -33,8 +33,8 @@ export const IdempotencyKey = createParamDecorator(
  * Answers a stored response exactly as stored (status and body bytes), the first time as on replays.
  * For handlers with `@Res({ passthrough: true })`.
  */
-export function sendStored(res: Response, stored: StoredResponse): string {
-  res.status(stored.status).type('application/json');
+export function sendStored(res: FastifyReply, stored: StoredResponse): string {
+  res.status(stored.status).type('application/json; charset=utf-8');
   return stored.body;
 }
 

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import { StartupError } from '../app/startup.js';
@@ -180,21 +180,16 @@ export class MetricsService
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Express middleware for the API's HTTP server: one observation per finished response. */
-  httpMiddleware() {
-    return (req: Request, res: Response, next: NextFunction) => {
-      const start = process.hrtime.bigint();
-      res.once('finish', () => {
-        // The route template (never the raw URL, whose ids would make a series per proposal); unset
-        // when no controller route matched.
-        const template = (req.route as { path?: unknown } | undefined)?.path;
-        const route = typeof template === 'string' ? `${req.baseUrl}${template}` : '(unmatched)';
-        this.httpDuration.observe(
-          { method: req.method, route, status_code: String(res.statusCode) },
-          Number(process.hrtime.bigint() - start) / 1e9,
-        );
-      });
-      next();
+  /** For the API server's onResponse hook: one observation per answered request. */
+  httpObserver() {
+    return (request: FastifyRequest, reply: FastifyReply): void => {
+      // The route template (never the raw URL, whose ids would make a series per proposal); unset
+      // when no route matched.
+      const template = request.is404 ? undefined : request.routeOptions.url;
+      this.httpDuration.observe(
+        { method: request.method, route: template ?? '(unmatched)', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
     };
   }
 

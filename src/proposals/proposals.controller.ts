@@ -21,7 +21,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { DomainError } from '../common/domain-error.js';
@@ -88,7 +88,7 @@ export class ProposalsController {
     @Body() dto: CreateProposalDto,
     @ReqMeta() meta: RequestMeta,
     @IdempotencyKey() key: IdempotencyKeyInfo | null,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ProposalDto | string> {
     if (!key) return this.proposals.toDto(user, await this.engine.create(user, dto, meta));
     return sendStored(res, await this.engine.create(user, dto, meta, this.idempotent(user, key, 201)));
@@ -143,7 +143,7 @@ export class ProposalsController {
     @Body() dto: UpdateProposalDto,
     @ReqMeta() meta: RequestMeta,
     @IdempotencyKey() key: IdempotencyKeyInfo | null,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ProposalDto | string> {
     if (!key) return this.proposals.toDto(user, await this.engine.edit(user, id, dto, meta));
     return sendStored(res, await this.engine.edit(user, id, dto, meta, this.idempotent(user, key, 200)));
@@ -166,7 +166,7 @@ export class ProposalsController {
     @Body(EventRequestPipe) dto: EventInput,
     @ReqMeta() meta: RequestMeta,
     @IdempotencyKey() key: IdempotencyKeyInfo | null,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ProposalDto | string> {
     if (!key) return this.proposals.toDto(user, await this.engine.send(user, id, dto, meta));
     return sendStored(res, await this.engine.send(user, id, dto, meta, this.idempotent(user, key, 200)));

@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/decorators.js';
 import { setSessionCookie } from '../auth/session-cookie.js';
 import { DomainError } from '../common/domain-error.js';
@@ -42,19 +42,20 @@ export class OidcController {
   @ApiResponse({ status: 302, description: 'To the provider; the sign-in transaction is kept in a cookie' })
   @ApiResponse({ status: 303, description: `To ${REFUSED_PAGE}?reason=provider-unavailable` })
   @ProblemResponses(404, 503)
-  async login(@Res() res: Response): Promise<void> {
+  async login(@Res() res: FastifyReply): Promise<void> {
     this.ensureEnabled();
     try {
       const { url, sealed } = await this.oidc.start();
       // Lax, not Strict: the provider's redirect back to the callback is a cross-site navigation.
-      res.cookie(TRANSACTION_COOKIE, sealed, {
+      res.setCookie(TRANSACTION_COOKIE, sealed, {
         httpOnly: true,
         sameSite: 'lax',
         secure: this.oidc.secureCookies,
         path: TX_PATH,
-        maxAge: TRANSACTION_TTL_SECONDS * 1000,
+        maxAge: TRANSACTION_TTL_SECONDS,
+        expires: new Date(Date.now() + TRANSACTION_TTL_SECONDS * 1000),
       });
-      res.redirect(302, url);
+      res.redirect(url, 302);
     } catch (e) {
       this.refuse(res, e);
     }
@@ -68,7 +69,11 @@ export class OidcController {
   })
   @ApiResponse({ status: 303, description: 'To / when signed in, else to the refusal page' })
   @ProblemResponses(404, 503)
-  async callback(@Req() req: Request, @Res() res: Response, @ReqMeta() meta: RequestMeta): Promise<void> {
+  async callback(
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
     this.ensureEnabled();
     const sealed = readCookie(req.headers.cookie, TRANSACTION_COOKIE);
     // The transaction is single-use whatever happens next.
@@ -79,9 +84,9 @@ export class OidcController {
       path: TX_PATH,
     });
     try {
-      const signedIn = await this.oidc.finish(req.originalUrl, sealed, meta);
+      const signedIn = await this.oidc.finish(req.url, sealed, meta);
       setSessionCookie(res, signedIn.token, signedIn.expiresIn, this.oidc.secureCookies);
-      res.redirect(303, '/');
+      res.redirect('/', 303);
     } catch (e) {
       this.refuse(res, e);
     }
@@ -92,8 +97,8 @@ export class OidcController {
       throw new DomainError('not-found', 'University sign-in is not configured (OIDC_ISSUER is unset)');
   }
 
-  private refuse(res: Response, e: unknown): void {
+  private refuse(res: FastifyReply, e: unknown): void {
     if (!(e instanceof SignInRefused)) throw e;
-    res.redirect(303, `${REFUSED_PAGE}?reason=${e.reason}`);
+    res.redirect(`${REFUSED_PAGE}?reason=${e.reason}`, 303);
   }
 }

@@ -470,7 +470,7 @@ describe('HTTP surface', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['role']);
   });
 
-  it('reads JSON bodies sent under a +json media type, and refuses other types as no body', async () => {
+  it('reads JSON bodies sent under a +json media type, and refuses other types with 415 naming the body', async () => {
     const token = await t.admin();
     const user = {
       email: `ld-json-${Date.now()}@cuni.test`,
@@ -500,8 +500,10 @@ describe('HTTP surface', () => {
       .set(bearer(token))
       .set('Content-Type', 'text/plain')
       .send(JSON.stringify({ displayName: 'Not Read' }));
-    expectProblem(text, 400);
+    expectProblem(text, 415);
     expect(text.body.errors.map((e: { field: string }) => e.field)).toEqual(['body']);
+    const unchanged = await t.http().get(`/api/users/${created.body.id}`).set(bearer(token));
+    expect(unchanged.body.displayName).toBe('Typed Body Renamed');
   });
 
   it('answers a body over 1 MB with 413 problem+json', async () => {

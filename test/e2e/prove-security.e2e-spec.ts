@@ -912,7 +912,7 @@ describe('body limits and abuse', () => {
       .set('Content-Type', 'application/json')
       .set('Content-Encoding', 'gzip')
       .send('{"content":{}}');
-    expect(field(undecompressible)).toEqual([400, ['body']]);
+    expect(field(undecompressible)).toEqual([415, ['body']]);
     const latin1 = await t
       .http()
       .patch(`/api/proposals/${draft.id}`)
