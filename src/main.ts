@@ -3,7 +3,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app/app.module.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureApp, createHttpAdapter, NEST_HTTP_OPTIONS } from './app/configure-app.js';
+import { configureApp } from './app/configure-app.js';
+import { createHttpAdapter, NEST_HTTP_OPTIONS } from './app/http-adapter.js';
 import { checkPostgres, checkRedis, loadConfigOrFail, loadDotEnv, runMain } from './app/startup.js';
 
 runMain(async () => {

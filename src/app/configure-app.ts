@@ -1,59 +1,18 @@
-import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import { HttpException, type INestApplication } from '@nestjs/common';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { ANONYMOUS_OPERATION, PUBLIC_OPERATION } from '../auth/decorators.js';
 import { ProblemDto } from '../common/openapi.js';
-import { toProblem } from '../common/problem-details.filter.js';
-import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { workflowRegistry } from '../../workflows/registry.js';
 import { eventRequestSchema, historyPayloadProperties } from '../workflow/event-payload.js';
 import { registerJsonParser } from './json-body.js';
 import { noStoreMiddleware } from './no-store.middleware.js';
-import { requestIdFor, requestLogMiddleware } from './request-log.middleware.js';
+import { requestLogMiddleware } from './request-log.middleware.js';
 import { serveWebApp } from './web-app.js';
-
-/** Request bodies over 1 MB are refused with 413 (the OpenAPI document says so on every change). */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
-
-/**
- * The HTTP server under Nest: Fastify rather than Express, for its lower cost per request (README,
- * "Benchmarks"). Routing keeps what clients of the Express build relied on: paths match in any letter
- * case and with a trailing slash, and the caller's X-Request-Id (when it is a plain token) is the id.
- */
-export function createHttpAdapter(config: Pick<AppConfig, 'TRUST_PROXY'>): FastifyAdapter {
-  return new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
-    // A number is the count of trusted hops, as with Express (Fastify's types omit it).
-    trustProxy: config.TRUST_PROXY as boolean,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
-    genReqId: (req: IncomingMessage) => requestIdFor(req.headers['x-request-id']),
-    // A URL that does not decode is refused by the router itself, before any hook or Nest filter.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { problem } = toProblem(
-        new HttpException(error.message, error.statusCode ?? 400, { cause: error }),
-      );
-      void reply
-        .status(problem.status)
-        .header('X-Request-Id', request.id)
-        .header('Cache-Control', 'no-store')
-        .type('application/problem+json; charset=utf-8')
-        .send(JSON.stringify(problem));
-    },
-    logger: false,
-  });
-}
-
-/**
- * The options NestFactory.create() takes beside the adapter. The body parser is ours (json-body.ts):
- * Nest's would answer an empty JSON body with 400.
- */
-export const NEST_HTTP_OPTIONS = { bufferLogs: true, bodyParser: false } as const;
 
 /** The package does not export its OpenAPI object types from the root; derive the operation type. */
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;

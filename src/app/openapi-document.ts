@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
-import { buildOpenApi, createHttpAdapter } from './configure-app.js';
+import { buildOpenApi } from './configure-app.js';
+import { createHttpAdapter } from './http-adapter.js';
 
 /**
  * The OpenAPI document of this build, without PostgreSQL or Redis: Nest's preview mode resolves the

@@ -46,7 +46,7 @@ export async function serveWebApp(app: NestFastifyApplication, dist = WEB_DIST):
   app
     .getHttpAdapter()
     .getInstance()
-    .get('/*', (request, reply) => {
+    .get('/*', { config: { webApp: true } }, (request, reply) => {
       const urlPath = request.url.split('?')[0];
       if (isServerPath(urlPath)) return reply.callNotFound();
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');

@@ -189,6 +189,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (!res.raw.writableEnded) res.raw.end();
       return;
     }
+    // Not an attachment any more (an export that failed before its first byte).
+    res.removeHeader('Content-Disposition');
+    res.raw.removeHeader('Content-Disposition');
     if (headers) res.headers(headers);
     res.status(problem.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
   }

@@ -174,7 +174,7 @@ export class AppConfig {
   @Max(DAY_MS)
   PASSWORD_RESET_TTL_MS = 30 * 60 * 1000;
 
-  /** Express `trust proxy` (hops or false): set it behind a reverse proxy so client IPs are real. */
+  /** Behind reverse proxies: true (trust every hop) or how many there are, so client IPs are real. */
   @Transform(({ value }) => {
     const v = toBool({ value });
     return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;

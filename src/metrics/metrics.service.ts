@@ -183,11 +183,16 @@ export class MetricsService
   /** For the API server's onResponse hook: one observation per answered request. */
   httpObserver() {
     return (request: FastifyRequest, reply: FastifyReply): void => {
-      // The route template (never the raw URL, whose ids would make a series per proposal); unset
-      // when no route matched.
-      const template = request.is404 ? undefined : request.routeOptions.url;
+      // The route template (never the raw URL, whose ids would make a series per proposal); one
+      // label for the web application's files and pages, whose names change with every build.
+      const options = request.routeOptions;
+      const route = request.is404
+        ? '(unmatched)'
+        : options.config && ('file' in options.config || 'webApp' in options.config)
+          ? '(web app)'
+          : (options.url ?? '(unmatched)');
       this.httpDuration.observe(
-        { method: request.method, route: template ?? '(unmatched)', status_code: String(reply.statusCode) },
+        { method: request.method, route, status_code: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
     };
