@@ -61,7 +61,9 @@ export const unauthorized = (message = 'Missing or invalid access token') =>
 export const forbidden = (message = 'Your role or institution may not do this') =>
   new DomainError('forbidden', message);
 export const notFound = (what: string) => new DomainError('not-found', `${what} not found`);
-export const conflict = (code: DomainErrorCode, message: string) => new DomainError(code, message);
+/** A conflict with the current state; `field` names the input it is about, when one is (a taken e-mail). */
+export const conflict = (code: DomainErrorCode, message: string, field?: string) =>
+  new DomainError(code, message, field === undefined ? undefined : [{ field, message }]);
 export const unprocessable = (code: DomainErrorCode, message: string, errors?: FieldProblem[]) =>
   new DomainError(code, message, errors);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>

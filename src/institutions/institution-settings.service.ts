@@ -44,7 +44,7 @@ export class InstitutionSettingsService {
           [dto.id, dto.name, dto.kind, dto.country],
         );
         const created = inserted[0];
-        if (!created) throw conflict('institution-exists', `Institution ${dto.id} already exists`);
+        if (!created) throw conflict('institution-exists', `Institution ${dto.id} already exists`, 'id');
         await this.audit.record(em, [created.id, actor.institutionId], {
           action: 'INSTITUTION_CREATE',
           actor: { id: actor.id, institutionId: actor.institutionId, role: 'admin' },
@@ -89,6 +89,7 @@ export class InstitutionSettingsService {
             throw conflict(
               'domain-taken',
               `Already a domain of another institution: ${taken.map((t) => `${t.domain} (${t.institutionId})`).join(', ')}`,
+              'domains',
             );
           await em.query(`DELETE FROM institution_domains WHERE institution_id = $1`, [id]);
           // A concurrent claim of the same domain by another institution fails on the primary key (409 below).
@@ -99,7 +100,7 @@ export class InstitutionSettingsService {
             )
             .catch((e: { code?: string }) => {
               if (e.code === '23505')
-                throw conflict('domain-taken', 'A domain was just taken by another institution');
+                throw conflict('domain-taken', 'A domain was just taken by another institution', 'domains');
               throw e;
             });
         }

@@ -108,7 +108,8 @@ export class UsersService {
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
           [dto.email.toLowerCase(), dto.displayName.trim(), dto.institutionId, dto.roles, hash],
         );
-        if (inserted.length === 0) throw conflict('email-taken', 'A user with this e-mail already exists');
+        if (inserted.length === 0)
+          throw conflict('email-taken', 'A user with this e-mail already exists', 'email');
         const row = await em.findOneByOrFail(User, { id: inserted[0].id });
         await this.changed(em, { kind: 'created', actor, user: row, changes: [], meta });
         return row;

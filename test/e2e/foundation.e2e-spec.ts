@@ -244,17 +244,17 @@ describe('users and institutions', () => {
     expectProblem(await t.http().get('/api/users').set(bearer(proposer.token)), 403);
   });
 
-  it('refuses a duplicate e-mail, in any letter case, with 409', async () => {
+  it('refuses a duplicate e-mail, in any letter case, with 409 naming the field', async () => {
     const b = body();
     expect((await t.http().post('/api/users').set(bearer(cuniAdmin)).send(b)).status).toBe(201);
-    expectProblem(
-      await t
-        .http()
-        .post('/api/users')
-        .set(bearer(cuniAdmin))
-        .send({ ...b, email: b.email.toUpperCase() }),
-      409,
-    );
+    const taken = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(cuniAdmin))
+      .send({ ...b, email: b.email.toUpperCase() });
+    expectProblem(taken, 409);
+    expect(taken.body.type).toBe('urn:microcred:problem:email-taken');
+    expect(taken.body.errors.map((e: { field: string }) => e.field)).toEqual(['email']);
   });
 
   it.each([
@@ -367,14 +367,13 @@ describe('users and institutions', () => {
       .get(`/api/institutions/${inst.id}/audit/verify`)
       .set(bearer(await t.admin()));
     expect(verified.body).toMatchObject({ entries: 1, valid: true });
-    expectProblem(
-      await t
-        .http()
-        .post('/api/institutions')
-        .set(bearer(await t.admin()))
-        .send(inst),
-      409,
-    );
+    const again = await t
+      .http()
+      .post('/api/institutions')
+      .set(bearer(await t.admin()))
+      .send(inst);
+    expectProblem(again, 409);
+    expect(again.body.errors.map((e: { field: string }) => e.field)).toEqual(['id']);
     const bad = await t
       .http()
       .post('/api/institutions')

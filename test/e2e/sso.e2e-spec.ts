@@ -390,6 +390,7 @@ describe('institution sign-in settings', () => {
       .set(alliance)
       .send({ domains: ['cuni.cz'] });
     expect([taken.status, taken.body.type]).toEqual([409, 'urn:microcred:problem:domain-taken']);
+    expect(taken.body.errors).toEqual([{ field: 'domains', message: expect.stringContaining('cuni.cz') }]);
     const unknown = await t.http().patch('/api/institutions/nowhere').set(alliance).send({ domains: [] });
     expect(unknown.status).toBe(404);
     const extra = await t.http().patch('/api/institutions/unimi').set(alliance).send({ name: 'x' });

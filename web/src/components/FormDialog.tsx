@@ -103,12 +103,12 @@ export function FormDialog({
 }
 
 /**
- * A conflict that is about one field (a short name or a domain already taken) carries no field errors:
- * it is given one, so that the field says it and the dialog's alert points at the field.
+ * A conflict that is about one field (a short name or a domain already taken) is shown at that field,
+ * in the app's own words and language (the server names the field too, in English).
  */
 export function conflictAt(code: string, field: string, message: (e: ApiError) => string) {
   return (e: unknown): never => {
-    if (e instanceof ApiError && e.code === code && e.errors.length === 0)
+    if (e instanceof ApiError && e.code === code)
       throw new ApiError(e.status, e.title, e.detail, [{ field, message: message(e) }], undefined, e.code);
     throw e;
   };

@@ -185,6 +185,7 @@ describe('institutions page', () => {
           type: 'urn:microcred:problem:domain-taken',
           code: 'domain-taken',
           detail: 'Already a domain of another institution: cuni.cz (cuni)',
+          errors: [{ field: 'domains', message: 'Already a domain of another institution: cuni.cz (cuni)' }],
         },
         409,
       ),

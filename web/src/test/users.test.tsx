@@ -38,6 +38,8 @@ describe('users page', () => {
               title: 'Conflict',
               type: 'urn:microcred:problem:email-taken',
               detail: 'A user with this e-mail already exists',
+              // As the server names the field: in English, replaced by the app's own words.
+              errors: [{ field: 'email', message: 'A user with this e-mail already exists' }],
             },
             409,
           );
