@@ -30,7 +30,8 @@ function repositories(pool: pg.Pool): { proposals: ProposalsRepository; reminder
 
 function catalogueService(pool: pg.Pool): CatalogueService {
   const query: QueryFn = async (sql, params) => (await pool.query(sql, params)).rows;
-  return new CatalogueService({ query } as never);
+  // `driver.master`: the pool the service's prepared statements run on, as behind TypeORM.
+  return new CatalogueService({ query, driver: { master: pool } } as never);
 }
 
 function main(): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type pg from 'pg';
+import { CatalogueService } from '../../src/catalogue/catalogue.service.js';
 import { VALID_CONTENT } from '../support/review-scenario.js';
 import { ReviewWorld, type ActorName, type ProposalView } from '../support/review-world.js';
 import { startServer, testPool, type TestServer } from '../support/server.js';
@@ -307,6 +308,61 @@ describe('the public catalogue', () => {
     expect(await messages('ectsMin=-1')).toEqual(['ectsMin must not be less than 0']);
     expect(await messages('ectsMin=abc')).toEqual(['ectsMin must be a number']);
     expect(await messages('eqfLevel=abc')).toEqual(['eqfLevel must be an EQF level from 1 to 8']);
+  });
+
+  it("answers a search the same under PostgreSQL's generic plan of its prepared statement as under a plan for each request", async () => {
+    // The search runs as one prepared statement whatever the filters (absent ones are NULL), and
+    // PostgreSQL switches to a generic plan after a few runs on a connection. Here the same service
+    // runs on one connection that always uses the generic plan, against the server's answers.
+    const client = await db.connect();
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const generic = new CatalogueService({
+        query: async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows,
+        driver: { master: client },
+      } as never);
+      const queries: Array<Record<string, unknown>> = [
+        { q: TOKEN },
+        { q: TOKEN, eqfLevel: [7] },
+        { q: TOKEN, eqfLevel: [3] },
+        { q: TOKEN, strategicArea: ['data-literacy'], language: ['fr', 'de'] },
+        { q: TOKEN, ectsMin: 4, ectsMax: 5.5 },
+        { q: TOKEN, institutionId: ['uhd'], escoSkillUri: [SKILL_B] },
+        { q: TOKEN, limit: 1 },
+        { q: e1.reference.toLowerCase() },
+        { q: 'Quokatronics' },
+      ];
+      const asQuery = (o: Record<string, unknown>) =>
+        Object.entries(o)
+          .flatMap(([k, v]) =>
+            (Array.isArray(v) ? v : [v]).map((x) => `${k}=${encodeURIComponent(String(x))}`),
+          )
+          .join('&');
+      let checked = 0;
+      // Twice over, so that the second round runs on statements prepared by the first.
+      for (const round of [1, 2])
+        for (const query of queries) {
+          const served = await pub().get(`/api/catalogue?${asQuery(query)}`);
+          expect(served.status).toBe(200);
+          const mine = JSON.parse(JSON.stringify(await generic.search(query as never)));
+          expect([round, query, mine]).toEqual([round, query, served.body]);
+          // The next page by the cursor of the first, on both.
+          if (served.body.nextCursor) {
+            const next = { ...query, cursor: served.body.nextCursor };
+            const servedNext = await pub().get(`/api/catalogue?${asQuery(next)}`);
+            expect(JSON.parse(JSON.stringify(await generic.search(next as never)))).toEqual(servedNext.body);
+            expect(servedNext.body.items.length).toBe(1);
+          }
+          checked += served.body.items.length;
+        }
+      expect(checked).toBeGreaterThan(10);
+      const plans = await client.query(
+        `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'mc\\_%'`,
+      );
+      expect(plans.rows[0].n).toBe(3); // the search, the reference and the typo statements
+    } finally {
+      client.release(true);
+    }
   });
 
   it('shows the detail: published content, agency alignments, resolved stackability, export links and a schema.org Course', async () => {
