@@ -178,16 +178,16 @@ export class CatalogueService {
         { field: 'ectsMax', message: 'must not be below ectsMin' },
       ]);
 
-    const params: unknown[] = [];
-    const add = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const filters = this.filters(q, add);
     let found: [Row[], Facets] | undefined;
     if (text === undefined) {
       // Browsing: the page comes from the list index; the facet counts (every published entry) from
       // memory while the catalogue version holds.
+      const params: unknown[] = [];
+      const add = (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const filters = this.filters(q, add);
       const key = version === undefined ? undefined : JSON.stringify([version, filters, params]);
       found = await Promise.all([
         this.browsePage(filters, after, limit, [...params]),
@@ -274,8 +274,9 @@ export class CatalogueService {
 
   /**
    * The query parsed in every configuration, duplicates dropped (most words stem alike in several
-   * languages), as one tsquery; '' when no configuration finds a word in it. Passing the tsquery on as
-   * a constant lets the planner see it (and pick the GIN index).
+   * languages), as one tsquery; '' when no configuration finds a word in it. The search's prepared
+   * statement takes it as a value; its generic plan reads the GIN index whatever the words (measured
+   * with a word in a fifth of the entries: 30 ms against 42 ms with a plan for the actual words).
    */
   private async tsquery(text: string): Promise<string> {
     const cached = this.parsed.get(text);

@@ -312,15 +312,23 @@ describe('the public catalogue', () => {
 
   it("answers a search the same under PostgreSQL's generic plan of its prepared statement as under a plan for each request", async () => {
     // The search runs as one prepared statement whatever the filters (absent ones are NULL), and
-    // PostgreSQL switches to a generic plan after a few runs on a connection. Here the same service
-    // runs on one connection that always uses the generic plan, against the server's answers.
-    const client = await db.connect();
-    try {
-      await client.query('SET plan_cache_mode = force_generic_plan');
-      const generic = new CatalogueService({
+    // PostgreSQL may switch to a generic plan after a few runs on a connection. Here the same service
+    // runs on two connections, one held to the generic plan and one to a plan for each run, and both
+    // answer as the server does.
+    const generic = await db.connect();
+    const custom = await db.connect();
+    const serviceOn = async (client: pg.PoolClient, mode: string) => {
+      await client.query(`SET plan_cache_mode = ${mode}`);
+      return new CatalogueService({
         query: async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows,
         driver: { master: client },
       } as never);
+    };
+    try {
+      const services = {
+        generic: await serviceOn(generic, 'force_generic_plan'),
+        custom: await serviceOn(custom, 'force_custom_plan'),
+      };
       const queries: Array<Record<string, unknown>> = [
         { q: TOKEN },
         { q: TOKEN, eqfLevel: [7] },
@@ -338,30 +346,42 @@ describe('the public catalogue', () => {
             (Array.isArray(v) ? v : [v]).map((x) => `${k}=${encodeURIComponent(String(x))}`),
           )
           .join('&');
+      const answers = async (query: Record<string, unknown>) => {
+        const served = await pub().get(`/api/catalogue?${asQuery(query)}`);
+        expect(served.status).toBe(200);
+        for (const [mode, service] of Object.entries(services))
+          expect([mode, query, JSON.parse(JSON.stringify(await service.search(query as never)))]).toEqual([
+            mode,
+            query,
+            served.body,
+          ]);
+        return served.body as { items: unknown[]; nextCursor: string | null };
+      };
       let checked = 0;
       // Twice over, so that the second round runs on statements prepared by the first.
-      for (const round of [1, 2])
+      for (const _round of [1, 2])
         for (const query of queries) {
-          const served = await pub().get(`/api/catalogue?${asQuery(query)}`);
-          expect(served.status).toBe(200);
-          const mine = JSON.parse(JSON.stringify(await generic.search(query as never)));
-          expect([round, query, mine]).toEqual([round, query, served.body]);
-          // The next page by the cursor of the first, on both.
-          if (served.body.nextCursor) {
-            const next = { ...query, cursor: served.body.nextCursor };
-            const servedNext = await pub().get(`/api/catalogue?${asQuery(next)}`);
-            expect(JSON.parse(JSON.stringify(await generic.search(next as never)))).toEqual(servedNext.body);
-            expect(servedNext.body.items.length).toBe(1);
-          }
-          checked += served.body.items.length;
+          const first = await answers(query);
+          checked += first.items.length;
+          // The next page by the cursor of the first.
+          if (first.nextCursor)
+            expect((await answers({ ...query, cursor: first.nextCursor })).items.length).toBe(1);
         }
       expect(checked).toBeGreaterThan(10);
-      const plans = await client.query(
-        `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'mc\\_%'`,
-      );
-      expect(plans.rows[0].n).toBe(3); // the search, the reference and the typo statements
+      // The search, the reference and the typo statements, prepared on each connection and run there
+      // with the plan it was held to.
+      const plans = async (client: pg.PoolClient) =>
+        (
+          await client.query(
+            `SELECT generic_plans > 0 AS generic, custom_plans > 0 AS custom
+             FROM pg_prepared_statements WHERE name LIKE 'mc\\_%'`,
+          )
+        ).rows;
+      expect(await plans(generic)).toEqual(Array(3).fill({ generic: true, custom: false }));
+      expect(await plans(custom)).toEqual(Array(3).fill({ generic: false, custom: true }));
     } finally {
-      client.release(true);
+      generic.release(true);
+      custom.release(true);
     }
   });
 
