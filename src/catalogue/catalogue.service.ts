@@ -71,8 +71,22 @@ function decode(cursor: string | undefined, searching: boolean): Cursor | undefi
 
 const encode = (c: Cursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
 
+/** A statement's values, and `add`, which appends one and answers its placeholder. */
+function placeholders(): { params: unknown[]; add: (v: unknown) => string } {
+  const params: unknown[] = [];
+  return {
+    params,
+    add: (v) => {
+      params.push(v);
+      return `$${params.length}`;
+    },
+  };
+}
+
 const FACETS = ['strategicArea', 'eqfLevel', 'ects', 'language', 'institutionId', 'escoSkillUri'] as const;
 type Facet = (typeof FACETS)[number];
+/** One SQL predicate per facet's filter (see `filters`). */
+type Filters = Record<Facet, string>;
 type Facets = { facets: CatalogueFacetsDto; matched: number };
 type FacetRow = { facet: Facet | 'matched' | 'item'; value: string; count: number };
 
@@ -182,13 +196,9 @@ export class CatalogueService {
     if (text === undefined) {
       // Browsing: the page comes from the list index; the facet counts (every published entry) from
       // memory while the catalogue version holds.
-      const params: unknown[] = [];
-      const add = (v: unknown) => {
-        params.push(v);
-        return `$${params.length}`;
-      };
+      const { params, add } = placeholders();
       const filters = this.filters(q, add);
-      const key = version === undefined ? undefined : JSON.stringify([version, filters, params]);
+      const key = version === undefined ? undefined : JSON.stringify([version, params]);
       found = await Promise.all([
         this.browsePage(filters, after, limit, [...params]),
         key === undefined
@@ -260,7 +270,7 @@ export class CatalogueService {
   private cachedBrowseFacets(
     key: string,
     where: string[],
-    filters: Record<Facet, string | null>,
+    filters: Filters,
     params: unknown[],
   ): Promise<Facets> {
     let facets = this.browseFacets.get(key);
@@ -293,47 +303,37 @@ export class CatalogueService {
   }
 
   /**
-   * One SQL predicate per filter; a facet applies all but its own. `fixed`: every filter is in the
-   * text, with NULL for one not asked for, so the text is the same for every request (a prepared
-   * statement's); otherwise a filter not asked for is null.
+   * One SQL predicate per filter; a facet applies all but its own. Every filter is in the text, with
+   * NULL for one not asked for, so the text is the same for every request (the search's prepared
+   * statement). A statement planned for its values (browsing) folds the NULL ones away.
    */
-  private filters(q: CatalogueQueryDto, add: (v: unknown) => string, fixed: true): Record<Facet, string>;
-  private filters(q: CatalogueQueryDto, add: (v: unknown) => string): Record<Facet, string | null>;
-  private filters(
-    q: CatalogueQueryDto,
-    add: (v: unknown) => string,
-    fixed = false,
-  ): Record<Facet, string | null> {
-    const has = <T>(v: T[] | undefined): v is T[] => v !== undefined && v.length > 0;
-    const arrays = (v: unknown[] | undefined, type: string, sql: (p: string) => string): string | null => {
-      if (!fixed) return has(v) ? sql(`${add(v)}::${type}`) : null;
-      const p = `${add(has(v) ? v : null)}::${type}`;
+  private filters(q: CatalogueQueryDto, add: (v: unknown) => string): Filters {
+    const unless = (v: unknown, type: string, sql: (p: string) => string): string => {
+      const p = `${add(v)}::${type}`;
       return `(${p} IS NULL OR ${sql(p)})`;
     };
-    const bound = (v: number | undefined, op: string): string | null => {
-      if (!fixed) return v === undefined ? null : `e.ects ${op} ${add(v)}::numeric`;
-      const p = `${add(v ?? null)}::numeric`;
-      return `(${p} IS NULL OR e.ects ${op} ${p})`;
-    };
-    const ects = [bound(q.ectsMin, '>='), bound(q.ectsMax, '<=')].filter((c): c is string => c !== null);
+    const list = (v: unknown[] | undefined) => (v?.length ? v : null);
     return {
-      strategicArea: arrays(q.strategicArea, 'text[]', (p) => `e.strategic_areas && ${p}`),
-      eqfLevel: arrays(q.eqfLevel, 'int[]', (p) => `e.eqf_level = ANY (${p})`),
-      ects: ects.length ? ects.join(' AND ') : null,
-      language: arrays(q.language, 'text[]', (p) => `e.languages && ${p}`),
-      institutionId: arrays(q.institutionId, 'text[]', (p) => `e.institution_ids && ${p}`),
-      escoSkillUri: arrays(q.escoSkillUri, 'text[]', (p) => `e.esco_skill_uris && ${p}`),
+      strategicArea: unless(list(q.strategicArea), 'text[]', (p) => `e.strategic_areas && ${p}`),
+      eqfLevel: unless(list(q.eqfLevel), 'int[]', (p) => `e.eqf_level = ANY (${p})`),
+      ects: [
+        unless(q.ectsMin ?? null, 'numeric', (p) => `e.ects >= ${p}`),
+        unless(q.ectsMax ?? null, 'numeric', (p) => `e.ects <= ${p}`),
+      ].join(' AND '),
+      language: unless(list(q.language), 'text[]', (p) => `e.languages && ${p}`),
+      institutionId: unless(list(q.institutionId), 'text[]', (p) => `e.institution_ids && ${p}`),
+      escoSkillUri: unless(list(q.escoSkillUri), 'text[]', (p) => `e.esco_skill_uris && ${p}`),
     };
   }
 
   /** A page of browsing (no search words): newest first, from the list index. */
   private async browsePage(
-    filters: Record<Facet, string | null>,
+    filters: Filters,
     after: Cursor | undefined,
     limit: number,
     params: unknown[],
   ): Promise<Row[]> {
-    const conds = [PUBLISHED, ...Object.values(filters).filter((f): f is string => f !== null)];
+    const conds = [PUBLISHED, ...Object.values(filters)];
     if (after && 'p' in after) {
       params.push(after.p, after.ref);
       const [p, ref] = [`$${params.length - 1}::timestamptz`, `$${params.length}`];
@@ -363,12 +363,8 @@ export class CatalogueService {
     after: Cursor | undefined,
     limit: number,
   ): Promise<[Row[], Facets]> {
-    const params: unknown[] = [];
-    const add = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const filters = this.filters(q, add, true);
+    const { params, add } = placeholders();
+    const filters = this.filters(q, add);
     const { where, rank } = match(add(value));
     const cursor = after && 'r' in after ? after : undefined;
     const [r, ref] = [`${add(cursor?.r ?? null)}::float8`, `${add(cursor?.ref ?? null)}::text`];
@@ -384,7 +380,7 @@ export class CatalogueService {
               WHERE rank IS NOT NULL AND (${r} IS NULL OR rank < ${r} OR (rank = ${r} AND reference > ${ref}))
               ORDER BY rank DESC, reference LIMIT ${lim}) t
         JOIN catalogue_entries e ON e.reference = t.reference)
-       ${this.facetBranches(filters, `, ${[...ITEM_FIELDS, 'rank', 'ord'].map(() => 'NULL').join(', ')}`)
+       ${this.facetBranches(`, ${[...ITEM_FIELDS, 'rank', 'ord'].map(() => 'NULL').join(', ')}`)
          .map((b) => `UNION ALL ${b}`)
          .join('\n')}`,
       params,
@@ -397,9 +393,9 @@ export class CatalogueService {
   }
 
   /** The matches of `where` with their facet columns and a flag per filter (f_<facet>). */
-  private base(where: string[], filters: Record<Facet, string | null>, extra?: string): string {
+  private base(where: string[], filters: Filters, extra?: string): string {
     return `SELECT ${extra ? `${extra}, ` : ''}e.strategic_areas, e.eqf_level, e.ects, e.languages,
-        e.institution_ids, e.esco_skill_uris, ${FACETS.map((f) => `${filters[f] ?? 'TRUE'} AS f_${f}`).join(', ')}
+        e.institution_ids, e.esco_skill_uris, ${FACETS.map((f) => `${filters[f]} AS f_${f}`).join(', ')}
       FROM catalogue_entries e WHERE ${where.join(' AND ')}`;
   }
 
@@ -407,11 +403,11 @@ export class CatalogueService {
    * Disjunctive facets over `base`: each facet counts its values among the rows that pass every
    * other filter; `matched` counts them all. `pad` adds columns to every branch.
    */
-  private facetBranches(filters: Record<Facet, string | null>, pad = ''): string[] {
+  private facetBranches(pad = ''): string[] {
     const others = (f: Facet) =>
-      FACETS.filter((g) => g !== f && filters[g] !== null)
+      FACETS.filter((g) => g !== f)
         .map((g) => `f_${g}`)
-        .join(' AND ') || 'TRUE';
+        .join(' AND ');
     return [
       `SELECT 'strategicArea' AS facet, v AS value, count(*)::int AS count${pad}
          FROM base, unnest(strategic_areas) v WHERE ${others('strategicArea')} GROUP BY v`,
@@ -427,14 +423,10 @@ export class CatalogueService {
   }
 
   /** Facet counts alone (browsing: every published entry that passes the filters). */
-  private async facets(
-    where: string[],
-    filters: Record<Facet, string | null>,
-    params: unknown[],
-  ): Promise<Facets> {
+  private async facets(where: string[], filters: Filters, params: unknown[]): Promise<Facets> {
     const rows: FacetRow[] = await this.dataSource.query(
       `WITH base AS MATERIALIZED (${this.base(where, filters)})
-       ${this.facetBranches(filters).join('\nUNION ALL ')}`,
+       ${this.facetBranches().join('\nUNION ALL ')}`,
       params,
     );
     return facetsOf(rows);
